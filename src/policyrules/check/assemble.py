@@ -1,0 +1,115 @@
+"""Fold a policy file and the files it extends into one Program."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from .. import nodes as n
+from ..diagnostics import Diagnostic, Span
+from .context import Program
+
+ParseFile = Callable[[str, Span | None], n.PolicyFile]
+
+
+def assemble(top: n.PolicyFile, parse_file: ParseFile, resolve: Callable[[str, str], str]) -> tuple[
+    Program, list[Diagnostic]
+]:
+    """Resolve `extends` (a chain, cycles refused) and merge the declarations in order."""
+    chain = [top]
+    diagnostics: list[Diagnostic] = []
+    seen = {top.path}
+    current = top
+    while current.header.extends is not None:
+        rel, span = current.header.extends
+        path = resolve(current.path, rel)
+        if path in seen:
+            diagnostics.append(_diag(current, "extends-cycle",
+                                     f"`extends` makes a cycle: {rel!r} extends this file again",
+                                     span, "a local policy extends a shipped one, never itself"))
+            break
+        seen.add(path)
+        current = parse_file(path, span)
+        chain.append(current)
+    chain.reverse()  # base first
+
+    base = chain[0]
+    files = {f.path: f.text for f in chain}
+    paragraphs: list[str] = []
+    source_name = ""
+    if base.header.source is not None:
+        source_name = base.header.source.name
+        paragraphs = _expand(base.header.source, base, diagnostics)
+    program = Program(top, files, tuple(paragraphs), source_name, {}, [], [], [], [], [], [], [])
+    for f in chain:
+        if f is not base and f.header.source is not None:
+            diagnostics.append(_diag(f, "source-in-extension",
+                                     "a policy that extends another takes its source from it",
+                                     f.header.source.span, "remove this `source` clause"))
+        for local in f.header.locals:
+            if local.cite.id in program.local_ids:
+                diagnostics.append(_diag(f, "duplicate-name",
+                                         f"local id `{local.cite.id}` is declared twice",
+                                         local.cite.span, None))
+            program.local_ids[local.cite.id] = local
+        for decl in f.declarations:
+            _add(program, decl, f is top)
+    return program, diagnostics
+
+
+def _add(program: Program, decl: n.Declaration, is_top: bool) -> None:
+    if isinstance(decl, n.RoleDecl):
+        program.roles.append(decl)
+    elif isinstance(decl, n.GroupDecl):
+        program.groups.append(decl)
+    elif isinstance(decl, n.TrainingDecl):
+        program.trainings.append(decl)
+    elif isinstance(decl, n.RequirementDecl) and decl.amend:
+        program.amendments.append(decl)
+        for i, req in enumerate(program.requirements):
+            if req.name.name == decl.name.name:
+                program.requirements[i] = amend(req, decl)
+    elif isinstance(decl, n.RequirementDecl):
+        program.requirements.append(decl)
+    elif isinstance(decl, n.NoteDecl):
+        program.notes.append(decl)
+    elif isinstance(decl, n.ExampleDecl) and is_top:
+        # A base policy's examples pin the base; a local policy brings its own.
+        program.examples.append(decl)
+
+
+def amend(req: n.RequirementDecl, change: n.RequirementDecl) -> n.RequirementDecl:
+    """`amend requirement`: given clauses replace the base's; cites are added."""
+    return attrs.evolve(
+        req,
+        applies=change.applies or req.applies,
+        satisfied_by=change.satisfied_by or req.satisfied_by,
+        deadline=change.deadline or req.deadline,
+        renew=change.renew or req.renew,
+        grace=change.grace or req.grace,
+        explain=change.explain or req.explain,
+        cites=req.cites + change.cites,
+    )
+
+
+def _expand(source: n.Source, f: n.PolicyFile, diagnostics: list[Diagnostic]) -> list[str]:
+    out: list[str] = []
+    for rng in source.ranges:
+        if rng.last is None:
+            out.append(rng.first.id)
+            continue
+        *head_a, a = rng.first.id.split(".")
+        *head_b, b = rng.last.id.split(".")
+        if head_a != head_b or int(a) > int(b):
+            diagnostics.append(_diag(
+                f, "bad-range", f"`{rng.first.id} to {rng.last.id}` is not a range of paragraphs",
+                rng.last.span, "a range varies the last number only, upwards: `4.1 to 4.42`"))
+            continue
+        prefix = ".".join(head_a)
+        out.extend(f"{prefix}.{i}" for i in range(int(a), int(b) + 1))
+    return out
+
+
+def _diag(f: n.PolicyFile, code: str, message: str, span: Span, hint: str | None) -> Diagnostic:
+    return Diagnostic("error", code, message, span, f.line(span.line), hint)

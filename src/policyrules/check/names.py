@@ -1,0 +1,129 @@
+"""Names: nothing declared twice, every name used is declared, with "did you mean"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from .. import nodes as n
+from ..diagnostics import did_you_mean
+from ..vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
+from .context import Context
+
+
+def check_names(ctx: Context) -> None:
+    p = ctx.program
+    if not _valid_policy_id(p.top.header.id.name):
+        ctx.error("bad-name", f"policy id `{p.top.header.id.name}` must be lower case",
+                  p.top.header.id.span, "use lower-case words joined by `-`, like `durham`")
+    for kind, decls in (("role", p.roles), ("group", p.groups), ("training", p.trainings),
+                        ("requirement", p.requirements), ("note", p.notes)):
+        seen: dict[str, n.Ident] = {}
+        for d in decls:
+            name = d.name
+            if kind == "role" and name.name in ROLES:
+                ctx.error("duplicate-name", f"role `{name.name}` is already in the contract's "
+                          "vocabulary", name.span, "use it as it is, without declaring it")
+            if name.name in seen:
+                first = seen[name.name].span
+                ctx.error("duplicate-name", f"{kind} `{name.name}` is declared twice "
+                          f"(first at line {first.line} of {first.file})", name.span,
+                          "give each a different name")
+            seen[name.name] = name
+
+    roles = set(ROLES) | {r.name.name for r in p.roles}
+    groups = {g.name.name for g in p.groups}
+    trainings = {t.name.name for t in p.trainings}
+    requirements = {r.name.name for r in p.requirements}
+
+    def need(ident: n.Ident, known: Iterable[str], what: str) -> None:
+        known = set(known)
+        if ident.name not in known:
+            hint = did_you_mean(ident.name, known) or _listing(what, known)
+            ctx.error("unknown-name", f"unknown {what} `{ident.name}`", ident.span, hint)
+
+    for g in p.groups:
+        if g.members is not None:
+            _cond_names(g.members, need, roles, groups)
+    for t in p.trainings:
+        if t.delivery is not None:
+            need(t.delivery, DELIVERIES, "delivery")
+        for alternatives in t.requires:
+            for ident in alternatives:
+                need(ident, trainings, "training")
+    for r in [*p.requirements, *p.amendments]:
+        if r.amend:
+            need(r.name, requirements, "requirement")
+        if r.applies is not None:
+            _cond_names(r.applies, need, roles, groups)
+        for ident in r.satisfied_by or ():
+            need(ident, trainings, "training")
+        if r.deadline is not None and r.deadline.role is not None:
+            need(r.deadline.role, roles, "role")
+    for ex in p.examples:
+        if ex.contact is not None:
+            need(ex.contact, CONTACT_LEVELS, "contact level")
+        if ex.sector is not None:
+            need(ex.sector, SECTORS, "sector")
+        for item in ex.roles:
+            need(item.role, roles, "role")
+        for done in ex.completed:
+            if done.delivery is not None:
+                need(done.delivery, DELIVERIES, "delivery")
+        for e in ex.expectations:
+            for ident, known, what in _expectation_names(e, requirements, groups, trainings):
+                need(ident, known, what)
+
+
+def _expectation_names(
+    e: n.Expectation, requirements: set[str], groups: set[str], trainings: set[str]
+) -> Iterator[tuple[n.Ident, set[str], str]]:
+    if isinstance(e, (n.ExpectStatus, n.ExpectNoFinding)):
+        yield e.requirement, requirements, "requirement"
+    elif isinstance(e, n.ExpectNames):
+        known, what = (groups, "group") if e.what == "groups" else (requirements, "requirement")
+        for ident in e.names:
+            yield ident, known, what
+    elif isinstance(e, n.ExpectEligible):
+        yield e.training, trainings, "training"
+
+
+Need = Callable[[n.Ident, Iterable[str], str], None]
+
+
+def _cond_names(cond: n.Cond, check: Need, roles: set[str], groups: set[str]) -> None:
+    for atom in walk(cond):
+        if isinstance(atom, n.ContactIs):
+            for level in atom.levels:
+                check(level, CONTACT_LEVELS, "contact level")
+        elif isinstance(atom, n.ContactAtLeast):
+            check(atom.level, CONTACT_LEVELS, "contact level")
+        elif isinstance(atom, n.HasRole):
+            check(atom.role, roles, "role")
+        elif isinstance(atom, n.InGroup):
+            check(atom.group, groups, "group")
+        elif isinstance(atom, n.SectorIs):
+            for sector in atom.sectors:
+                check(sector, SECTORS, "sector")
+
+
+def walk(cond: n.Cond) -> Iterator[n.Cond]:
+    """Every node of a condition, outermost first."""
+    yield cond
+    if isinstance(cond, n.Not):
+        yield from walk(cond.operand)
+    elif isinstance(cond, (n.AllOf, n.AnyOf)):
+        for operand in cond.operands:
+            yield from walk(operand)
+
+
+def _listing(what: str, known: Iterable[str]) -> str:
+    names = sorted(known)
+    if not names:
+        return f"this policy declares no {what}"
+    shown = ", ".join(f"`{x}`" for x in names[:12])
+    more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+    return f"known {what}s: {shown}{more}"
+
+
+def _valid_policy_id(name: str) -> bool:
+    return name == name.lower()

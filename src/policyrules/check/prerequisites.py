@@ -1,0 +1,58 @@
+"""Prerequisites and group definitions may not go round in a circle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .. import nodes as n
+from ..diagnostics import Span
+from .context import Context
+from .names import walk
+
+
+def find_cycle(edges: Mapping[str, Sequence[str]]) -> list[str] | None:
+    """One cycle of the directed graph as a list of names (first repeated last), or None."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in edges.get(node, ()):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in edges:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def check_prerequisites(ctx: Context) -> None:
+    p = ctx.program
+    edges = {t.name.name: [i.name for alt in t.requires for i in alt] for t in p.trainings}
+    spans: dict[str, Span] = {t.name.name: t.name.span for t in p.trainings}
+    cycle = find_cycle(edges)
+    if cycle:
+        ctx.error("prerequisite-cycle", "prerequisites go round in a circle: "
+                  + " → ".join(f"`{c}`" for c in cycle), spans[cycle[0]],
+                  "no one could ever take these trainings; remove one `requires`")
+    group_edges = {
+        g.name.name: [a.group.name for a in walk(g.members) if isinstance(a, n.InGroup)]
+        for g in p.groups if g.members is not None
+    }
+    cycle = find_cycle(group_edges)
+    if cycle:
+        span = next(g.name.span for g in p.groups if g.name.name == cycle[0])
+        ctx.error("group-cycle", "groups are defined in terms of each other: "
+                  + " → ".join(f"`{c}`" for c in cycle), span,
+                  "define one of them by contact level or role instead")

@@ -1,0 +1,37 @@
+"""Dates: strict ISO parsing and the one helper that adds a duration (CONTRACT §2)."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+
+from dateutil.relativedelta import relativedelta
+
+from .nodes import Duration
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def add(day: datetime.date, duration: Duration) -> datetime.date:
+    """`day` + `duration`, calendar arithmetic clipped to the month's end.
+
+    relativedelta clips (2025-08-31 + 6 months = 2026-02-28). Cached: a workforce has few
+    distinct start and completion dates, and both the compiled evaluator and the
+    interpreter call this, so they agree by construction.
+    """
+    result: datetime.date = day + relativedelta(**{duration.unit: duration.amount})
+    return result
+
+
+def parse_iso_date(text: str) -> datetime.date:
+    """`YYYY-MM-DD` only: a date-time, a week date or a compact form is refused."""
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError("not a date in the form YYYY-MM-DD")
+    return datetime.date.fromisoformat(text)
+
+
+def is_plain_date(value: object) -> bool:
+    """A date and not a datetime (datetime is a subclass of date)."""
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)

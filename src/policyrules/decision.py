@@ -1,0 +1,127 @@
+"""Decisions and findings (CONTRACT §2), and eligibility answers."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import attrs
+
+from . import explain
+from .model import Requirement
+from .workers import TrainingRecord, Worker
+
+
+def canonical_evidence(records: list[TrainingRecord]) -> tuple[TrainingRecord, ...]:
+    """Records completed on the same latest day, in an order that ignores input order."""
+    if len(records) == 1:
+        return (records[0],)
+    return tuple(sorted(records, key=lambda r: (r.training, r.delivery, r.provider or "",
+                                                r.level or "", r.hours or 0.0)))
+
+
+@attrs.frozen(slots=True)
+class Finding:
+    """One requirement that applies to a worker, and where the worker stands with it.
+
+    The plain-English `explanation` is built only when read: it is costly and most
+    whole-workforce runs never look at it.
+    """
+
+    rule: Requirement = attrs.field(repr=False)
+    status: str  # "met", "due" or "overdue"
+    due: datetime.date | None
+    evidence: tuple[TrainingRecord, ...]
+    worker: Worker = attrs.field(repr=False, eq=False)
+    as_of: datetime.date = attrs.field(repr=False)
+
+    @property
+    def requirement(self) -> str:
+        return self.rule.id
+
+    @property
+    def title(self) -> str:
+        return self.rule.title
+
+    @property
+    def satisfied_by(self) -> tuple[str, ...]:
+        return self.rule.satisfied_by
+
+    @property
+    def cites(self) -> tuple[str, ...]:
+        return self.rule.cites
+
+    @property
+    def compliant(self) -> bool:
+        return self.status != "overdue"
+
+    @property
+    def explanation(self) -> str:
+        return explain.finding(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "requirement": self.rule.id,
+            "title": self.rule.title,
+            "status": self.status,
+            "compliant": self.status != "overdue",
+            "due": self.due.isoformat() if self.due else None,
+            "satisfied_by": list(self.rule.satisfied_by),
+            "evidence": [
+                {"training": r.training, "completed": r.completed.isoformat(),
+                 "delivery": r.delivery}
+                for r in self.evidence
+            ],
+            "cites": list(self.rule.cites),
+            "explanation": self.explanation,
+        }
+
+
+@attrs.frozen(slots=True)
+class Decision:
+    worker: str
+    policy: str
+    as_of: datetime.date
+    groups: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    unrecognised_training: tuple[str, ...]
+
+    @property
+    def compliant(self) -> bool:
+        return all(f.status != "overdue" for f in self.findings)
+
+    def finding(self, requirement: str) -> Finding | None:
+        """The finding for one requirement, or None when it does not apply."""
+        for f in self.findings:
+            if f.rule.id == requirement:
+                return f
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "worker": self.worker,
+            "policy": self.policy,
+            "as_of": self.as_of.isoformat(),
+            "compliant": self.compliant,
+            "groups": list(self.groups),
+            "findings": [f.to_dict() for f in self.findings],
+            "unrecognised_training": list(self.unrecognised_training),
+        }
+
+
+@attrs.frozen
+class Eligibility:
+    """`Policy.eligible`: may the worker attend the training on that day, and why."""
+
+    ok: bool
+    training: str
+    on: datetime.date
+    reasons: tuple[str, ...]
+    cites: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"training": self.training, "on": self.on.isoformat(), "ok": self.ok,
+                "reasons": list(self.reasons), "cites": list(self.cites)}

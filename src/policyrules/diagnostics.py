@@ -1,0 +1,66 @@
+"""Diagnostics: checker findings as data, rendered as `file:line:col: error: message`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+import attrs
+
+
+@attrs.frozen
+class Span:
+    """Where a node stands in a policy file (1-based lines and columns, end exclusive)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@attrs.frozen
+class Diagnostic:
+    severity: str  # "error" or "warning"
+    code: str
+    message: str
+    span: Span
+    source_line: str = ""
+    hint: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def render(self, color: bool = False) -> str:
+        sev = self.severity
+        if color:
+            sev = ("\x1b[1;31m" if self.is_error else "\x1b[1;33m") + sev + "\x1b[0m"
+        lines = [f"{self.span}: {sev}: {self.message}"]
+        if self.source_line:
+            gutter = f"{self.span.line:>5} | "
+            lines.append(gutter + self.source_line)
+            width = (
+                self.span.end_column - self.span.column
+                if self.span.end_line == self.span.line
+                else len(self.source_line) - self.span.column + 1
+            )
+            caret = "^" * max(1, width)
+            lines.append(" " * (len(gutter) - 2) + "| " + " " * (self.span.column - 1) + caret)
+        if self.hint:
+            lines.append(f"      = hint: {self.hint}")
+        return "\n".join(lines)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt word, as a hint, or None."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -1,0 +1,76 @@
+"""One exception hierarchy for everything policyrules raises."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+
+
+class PolicyError(Exception):
+    """Root of every error policyrules raises."""
+
+
+class PolicyFileError(PolicyError):
+    """A policy file cannot be read (missing, unreadable, not UTF-8)."""
+
+
+class PolicyCheckError(PolicyError):
+    """A policy does not parse or does not check; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(self.render())
+
+    def render(self, color: bool = False) -> str:
+        return "\n".join(d.render(color=color) for d in self.diagnostics)
+
+
+class PolicySyntaxError(PolicyCheckError):
+    """The policy text does not follow the grammar."""
+
+
+class WorkerError(PolicyError):
+    """A worker record breaks CONTRACT §1; names the worker, field, value and what is allowed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        worker: str | None,
+        field: str,
+        value: object = None,
+        allowed: str | None = None,
+    ) -> None:
+        self.worker = worker
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.message = message
+        who = f"worker {worker!r}" if worker is not None else "worker (no id)"
+        text = f"{who}: field {field!r}: {message}"
+        if allowed:
+            text += f"; allowed: {allowed}"
+        super().__init__(text)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "worker": self.worker,
+            "error": {"field": self.field, "message": str(self), "value": _jsonable(self.value)},
+        }
+
+
+class UnknownTrainingError(PolicyError):
+    """A training id that the policy's catalogue does not have was asked for."""
+
+
+class UsageError(PolicyError):
+    """An argument to the API is wrong (for example a date-time where a date belongs)."""
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)

@@ -1,0 +1,95 @@
+"""Running the examples written in a policy file (`policyrules test`, the pytest plugin)."""
+
+from __future__ import annotations
+
+import attrs
+
+from .decision import Decision
+from .errors import PolicyError
+from .model import Example, Expect
+from .policy import Policy
+
+
+@attrs.frozen
+class Mismatch:
+    expectation: str  # the `expect` line as written
+    line: int
+    expected: str
+    actual: str
+
+
+@attrs.frozen
+class ExampleResult:
+    example: Example
+    policy: str
+    path: str
+    mismatches: tuple[Mismatch, ...]
+    decision: Decision | None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and self.error is None
+
+    @property
+    def name(self) -> str:
+        return self.example.title
+
+
+def run_example(policy: Policy, example: Example) -> ExampleResult:
+    try:
+        decision = policy.evaluate(example.worker, as_of=example.as_of)
+        mismatches = tuple(m for e in example.expectations
+                           if (m := _check(policy, example, decision, e)) is not None)
+    except PolicyError as exc:
+        return ExampleResult(example, policy.id, policy.path, (), None, str(exc))
+    return ExampleResult(example, policy.id, policy.path, mismatches, decision)
+
+
+def run_examples(policy: Policy) -> list[ExampleResult]:
+    return [run_example(policy, ex) for ex in policy.model.examples]
+
+
+def _names(names: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def _check(policy: Policy, ex: Example, d: Decision, e: Expect) -> Mismatch | None:
+    def miss(expected: str, actual: str) -> Mismatch:
+        return Mismatch(e.text, e.span.line, expected, actual)
+
+    if e.kind == "compliant":
+        if d.compliant != e.flag:
+            return miss(_compliance(e.flag), _compliance(d.compliant))
+        return None
+    if e.kind in ("status", "no-finding"):
+        assert e.name is not None
+        f = d.finding(e.name)
+        if e.kind == "no-finding":
+            return miss(f"no finding for {e.name}", f"{e.name} {f.status}") if f else None
+        if f is None:
+            return miss(f"{e.name} {e.status}", f"no finding for {e.name} (it does not apply)")
+        want = f"{e.name} {e.status}" + (_deadline(e.deadline) if e.check_deadline else "")
+        got = f"{e.name} {f.status}" + (_deadline(f.due) if e.check_deadline else "")
+        return miss(want, got) if want != got else None
+    if e.kind in ("groups", "findings"):
+        actual = list(d.groups) if e.kind == "groups" else [f.requirement for f in d.findings]
+        if sorted(actual) != sorted(e.names):
+            return miss(f"{e.kind} {_names(e.names)}", f"{e.kind} {_names(actual)}")
+        return None
+    assert e.name is not None
+    on = e.on or ex.as_of
+    result = policy.eligible(ex.worker, e.name, on=on)
+    if result.ok != e.flag:
+        word = {True: "eligible", False: "not eligible"}
+        return miss(f"{word[e.flag]} for {e.name} on {on}",
+                    f"{word[result.ok]}: " + "; ".join(result.reasons))
+    return None
+
+
+def _compliance(flag: bool) -> str:
+    return "compliant" if flag else "not compliant"
+
+
+def _deadline(day: object) -> str:
+    return f" deadline {day}" if day is not None else " no deadline"

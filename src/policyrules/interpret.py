@@ -1,0 +1,112 @@
+"""The reference interpreter: the executable definition of what a policy decides.
+
+Written for clarity, not speed. The compiled evaluator (compile.py) must agree with it on
+every worker and date; a hypothesis test checks that they do.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from . import model as m
+from .dates import add
+from .decision import Decision, Eligibility, Finding, canonical_evidence
+from .nodes import Duration
+from .workers import Worker
+
+
+def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
+    """Roles held on a day: from `since`, or from the start of employment."""
+    return frozenset(r.role for r in worker.roles if (r.since or worker.started) <= on)
+
+
+def holds(cond: m.Condition, worker: Worker, roles: frozenset[str]) -> bool:
+    if isinstance(cond, m.Always):
+        return True
+    if isinstance(cond, m.ContactIn):
+        return worker.contact in cond.levels
+    if isinstance(cond, m.RoleHeld):
+        return cond.role in roles
+    if isinstance(cond, m.SectorIn):
+        return worker.sector in cond.sectors
+    if isinstance(cond, m.IsVolunteer):
+        return worker.volunteer
+    if isinstance(cond, m.Negation):
+        return not holds(cond.operand, worker, roles)
+    if isinstance(cond, m.Conjunction):
+        return all(holds(c, worker, roles) for c in cond.operands)
+    return any(holds(c, worker, roles) for c in cond.operands)
+
+
+def _plus(day: datetime.date, *durations: Duration | None) -> datetime.date:
+    for d in durations:
+        if d is not None:
+            day = add(day, d)
+    return day
+
+
+def anchor(rule: m.Requirement, worker: Worker) -> datetime.date:
+    """The day a requirement's deadline counts from."""
+    if rule.anchor_role is not None:
+        sinces = [r.since or worker.started for r in worker.roles if r.role == rule.anchor_role]
+        if sinces:
+            return min(sinces)
+    return worker.started
+
+
+def finding(rule: m.Requirement, worker: Worker, as_of: datetime.date) -> Finding:
+    records = [r for r in worker.training
+               if r.training in rule.satisfied_by and r.completed <= as_of]
+    if records:
+        last = max(r.completed for r in records)
+        evidence = canonical_evidence([r for r in records if r.completed == last])
+        if rule.renew is None:
+            return Finding(rule, "met", None, evidence, worker, as_of)
+        due = _plus(last, rule.renew, rule.grace)
+        if as_of <= due:
+            return Finding(rule, "met", due, evidence, worker, as_of)
+        return Finding(rule, "overdue", due, (), worker, as_of)
+    if rule.within is None:
+        return Finding(rule, "overdue", None, (), worker, as_of)
+    due = _plus(anchor(rule, worker), rule.within, rule.grace)
+    return Finding(rule, "due" if as_of <= due else "overdue", due, (), worker, as_of)
+
+
+def evaluate(policy: m.PolicyModel, worker: Worker, as_of: datetime.date) -> Decision:
+    roles = held_roles(worker, as_of)
+    groups = tuple(g.id for g in policy.groups if holds(g.condition, worker, roles))
+    findings = tuple(
+        finding(rule, worker, as_of)
+        for rule in policy.requirements
+        if holds(rule.condition, worker, roles)
+    )
+    known = {t.id for t in policy.trainings}
+    unrecognised = tuple(sorted({r.training for r in worker.training
+                                 if r.training not in known and r.completed <= as_of}))
+    return Decision(worker.id, policy.id, as_of, groups, findings, unrecognised)
+
+
+def eligible(policy: m.PolicyModel, worker: Worker, training: m.Training,
+             on: datetime.date) -> Eligibility:
+    """Every `requires` clause needs one of its trainings completed on or before `on`."""
+    done: dict[str, datetime.date] = {}
+    for r in worker.training:
+        if r.completed <= on and (r.training not in done or r.completed < done[r.training]):
+            done[r.training] = r.completed
+    reasons: list[str] = []
+    ok = True
+    cites = training.cites or ()
+    for alternatives in training.requires:
+        met = sorted((done[t], t) for t in alternatives if t in done)
+        names = " or ".join(alternatives)
+        if met:
+            day, name = met[0]
+            reasons.append(f"{worker.id} completed {name} on {day.isoformat()}, which "
+                           f"{training.id} requires first")
+        else:
+            ok = False
+            reasons.append(f"{training.id} requires {names} first, and {worker.id} has not "
+                           f"completed it by {on.isoformat()}")
+    if not training.requires:
+        reasons.append(f"{training.id} has no prerequisites")
+    return Eligibility(ok, training.id, on, tuple(reasons), cites)

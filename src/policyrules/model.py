@@ -1,0 +1,163 @@
+"""The checked decision form: what the compiler and the interpreter both run.
+
+Groups are inlined into conditions, durations are periods, names are plain strings.
+Spans survive, so findings and tracebacks can point back at the policy line.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+import attrs
+
+from .diagnostics import Span
+from .nodes import Duration
+
+# Conditions over a worker, after groups are inlined --------------------------
+
+
+@attrs.frozen
+class Always:
+    pass
+
+
+@attrs.frozen
+class ContactIn:
+    levels: frozenset[str]
+
+
+@attrs.frozen
+class RoleHeld:
+    role: str
+
+
+@attrs.frozen
+class SectorIn:
+    sectors: frozenset[str]
+
+
+@attrs.frozen
+class IsVolunteer:
+    pass
+
+
+@attrs.frozen
+class Negation:
+    operand: Condition
+
+
+@attrs.frozen
+class Conjunction:
+    operands: tuple[Condition, ...]
+
+
+@attrs.frozen
+class Disjunction:
+    operands: tuple[Condition, ...]
+
+
+Condition = Always | ContactIn | RoleHeld | SectorIn | IsVolunteer | Negation | Conjunction | Disjunction
+
+
+@attrs.frozen
+class Role:
+    id: str
+    title: str
+    cites: tuple[str, ...]
+
+
+@attrs.frozen
+class Group:
+    id: str
+    title: str
+    condition: Condition
+    cites: tuple[str, ...]
+    span: Span
+
+
+@attrs.frozen
+class Training:
+    id: str
+    title: str
+    delivery: str
+    topics: tuple[str, ...]
+    requires: tuple[tuple[str, ...], ...]  # all clauses; any one name within a clause
+    cites: tuple[str, ...]
+    span: Span
+
+
+@attrs.frozen
+class Requirement:
+    id: str
+    title: str
+    condition: Condition
+    satisfied_by: tuple[str, ...]
+    within: Duration | None  # None: no deadline
+    anchor_role: str | None  # None: from the start of employment
+    renew: Duration | None
+    grace: Duration | None
+    cites: tuple[str, ...]
+    explain: str
+    span: Span
+
+
+NoteKind = Literal["duty", "definition", "background"]
+
+
+@attrs.frozen
+class Note:
+    kind: NoteKind
+    id: str
+    title: str
+    subject: str | None
+    cites: tuple[str, ...]
+    span: Span
+
+
+@attrs.frozen
+class Expect:
+    """One `expect` line of an example, in plain data."""
+
+    kind: Literal["compliant", "status", "groups", "findings", "no-finding", "eligible"]
+    span: Span
+    text: str  # the line as written, for reports
+    flag: bool = True  # compliant / eligible: expected truth
+    name: str | None = None  # requirement or training
+    status: str | None = None
+    deadline: datetime.date | None = None
+    check_deadline: bool = False
+    names: tuple[str, ...] = ()
+    on: datetime.date | None = None
+
+
+@attrs.frozen
+class Example:
+    title: str
+    worker: dict[str, object]  # a CONTRACT §1 record
+    as_of: datetime.date
+    expectations: tuple[Expect, ...]
+    span: Span
+
+
+@attrs.frozen
+class PolicyModel:
+    id: str
+    title: str
+    source_name: str
+    paragraphs: tuple[str, ...]
+    local_ids: tuple[tuple[str, str], ...]  # (id, what was decided)
+    roles: tuple[Role, ...]  # declared by the policy (the contract's are built in)
+    groups: tuple[Group, ...]
+    trainings: tuple[Training, ...]
+    requirements: tuple[Requirement, ...]
+    notes: tuple[Note, ...]
+    examples: tuple[Example, ...]
+    path: str
+    files: tuple[str, ...]  # this file and those it extends
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        from .vocabulary import ROLES
+
+        return frozenset(ROLES) | {r.id for r in self.roles}

@@ -1,0 +1,201 @@
+"""Loading a policy (parse → check → compile), cached, and the Policy object of CONTRACT §3."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import interpret
+from .check import Program, check
+from .check.assemble import assemble
+from .compile import Evaluator, compile_policy
+from .coverage import ParagraphCoverage, coverage
+from .dates import is_plain_date
+from .decision import Decision, Eligibility
+from .diagnostics import Diagnostic, Span, did_you_mean
+from .errors import PolicyCheckError, PolicyFileError, UnknownTrainingError, UsageError
+from .model import PolicyModel, Training
+from .nodes import PolicyFile
+from .parse import parse
+from .workers import Worker, check_roles, parse_worker
+
+WorkerLike = Worker | Mapping[str, Any]
+
+
+class Policy:
+    """A checked, compiled policy. Obtain one with `policyrules.load`."""
+
+    def __init__(self, model: PolicyModel, warnings: tuple[Diagnostic, ...] = ()) -> None:
+        self.model = model
+        self.warnings = warnings
+        self._evaluate, self.generated_source = compile_policy(model)
+        self._roles = model.role_names
+        self._trainings = {t.id: t for t in model.trainings}
+
+    # identity -------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def title(self) -> str:
+        return self.model.title
+
+    @property
+    def path(self) -> str:
+        return self.model.path
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id!r} from {self.path!r}>"
+
+    # the API ----------------------------------------------------------------------------
+    def worker(self, data: WorkerLike) -> Worker:
+        """Validate a worker record against CONTRACT §1 and this policy's roles."""
+        if isinstance(data, Worker):
+            check_roles(data, self._roles)
+            return data
+        return parse_worker(data, self._roles)
+
+    def evaluate(self, worker: WorkerLike, *, as_of: datetime.date) -> Decision:
+        """The decision for one worker on `as_of` (compiled evaluator)."""
+        return self._evaluate(self.worker(worker), _as_date(as_of, "as_of"))
+
+    def evaluate_checked(self, worker: Worker, as_of: datetime.date) -> Decision:
+        """`evaluate` for a worker already validated by `Policy.worker` (batch runs)."""
+        return self._evaluate(worker, as_of)
+
+    def interpret(self, worker: WorkerLike, *, as_of: datetime.date) -> Decision:
+        """The same decision from the reference interpreter (slow; the semantics)."""
+        return interpret.evaluate(self.model, self.worker(worker), _as_date(as_of, "as_of"))
+
+    def eligible(self, worker: WorkerLike, training: str, *, on: datetime.date) -> Eligibility:
+        """May the worker attend `training` on `on`? Prerequisites done on or before `on`."""
+        return interpret.eligible(self.model, self.worker(worker), self.training(training),
+                                  _as_date(on, "on"))
+
+    def training(self, training_id: str) -> Training:
+        try:
+            return self._trainings[training_id]
+        except KeyError:
+            hint = did_you_mean(training_id, self._trainings) or (
+                "known: " + ", ".join(sorted(self._trainings)))
+            raise UnknownTrainingError(
+                f"policy {self.id!r} has no training {training_id!r}; {hint}") from None
+
+    def coverage(self) -> tuple[ParagraphCoverage, ...]:
+        return coverage(self.model)
+
+    def describe(self) -> dict[str, Any]:
+        """Groups, training catalogue and requirements, with cites (CONTRACT §4 JSON shape)."""
+        m = self.model
+        return {
+            "id": m.id,
+            "title": m.title,
+            "source": m.source_name,
+            "groups": [{"id": g.id, "title": g.title, "cites": list(g.cites)} for g in m.groups],
+            "training": [
+                {"id": t.id, "title": t.title, "delivery": t.delivery, "topics": list(t.topics),
+                 "requires": [list(alt) for alt in t.requires], "cites": list(t.cites)}
+                for t in m.trainings
+            ],
+            "requirements": [
+                {"id": r.id, "title": r.title, "cites": list(r.cites),
+                 "satisfied_by": list(r.satisfied_by),
+                 "deadline": str(r.within) if r.within else None,
+                 "from": f"role {r.anchor_role}" if r.anchor_role else "start",
+                 "renew": str(r.renew) if r.renew else None,
+                 "grace": str(r.grace) if r.grace else None,
+                 "explain": r.explain}
+                for r in m.requirements
+            ],
+            "notes": [{"kind": x.kind, "id": x.id, "title": x.title, "of": x.subject,
+                       "cites": list(x.cites)} for x in m.notes],
+        }
+
+
+def _as_date(value: object, name: str) -> datetime.date:
+    if not is_plain_date(value):
+        raise UsageError(f"{name} must be a datetime.date (not a date-time or text), "
+                         f"got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+# Loading ---------------------------------------------------------------------------------
+
+_cache: dict[str, tuple[tuple[tuple[str, str], ...], Policy]] = {}
+_lock = threading.Lock()
+
+
+def _read(path: str, cited_from: Span | None = None) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        where = f" (extended at {cited_from})" if cited_from else ""
+        raise PolicyFileError(f"{path}: no such policy file{where}") from None
+    except OSError as exc:
+        raise PolicyFileError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the policy "
+                              "as UTF-8") from None
+
+
+def _fingerprint(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for p in paths:
+        try:
+            digest = hashlib.sha256(Path(p).read_bytes()).hexdigest()
+        except OSError:
+            digest = ""
+        out.append((p, digest))
+    return tuple(out)
+
+
+def _resolve(from_path: str, rel: str) -> str:
+    return os.path.normpath(os.path.join(os.path.dirname(from_path), rel))
+
+
+def build(text: str, path: str = "<policy>") -> tuple[Policy, tuple[Diagnostic, ...]]:
+    """Parse, check and compile policy text; raise PolicyCheckError with every error."""
+    top = parse(text, path)
+    program, diagnostics = _assemble(top)
+    model, found = check(program)
+    diagnostics += found
+    errors = [d for d in diagnostics if d.is_error]
+    if errors or model is None:
+        raise PolicyCheckError(errors)
+    warnings = tuple(d for d in diagnostics if not d.is_error)
+    return Policy(model, warnings), warnings
+
+
+def _assemble(top: PolicyFile) -> tuple[Program, list[Diagnostic]]:
+    def parse_file(p: str, span: Span | None) -> PolicyFile:
+        return parse(_read(p, span), p)
+
+    return assemble(top, parse_file, _resolve)
+
+
+def load(path: str | os.PathLike[str]) -> Policy:
+    """Parse, check and compile a .policy file. Loading an unchanged file again is cached.
+
+    Raises PolicyFileError when it cannot be read, PolicyCheckError (with every error,
+    each with file, line, column and a caret) when it does not check.
+    """
+    key = os.path.normpath(os.fspath(path))
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        fingerprint, policy = cached
+        if _fingerprint(tuple(p for p, _ in fingerprint)) == fingerprint:
+            return policy
+    policy, _ = build(_read(key), key)
+    fingerprint = _fingerprint(policy.model.files)
+    with _lock:
+        _cache[key] = (fingerprint, policy)
+    return policy
