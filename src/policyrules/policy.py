@@ -161,17 +161,37 @@ def _resolve(from_path: str, rel: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(from_path), rel))
 
 
-def build(text: str, path: str = "<policy>") -> tuple[Policy, tuple[Diagnostic, ...]]:
-    """Parse, check and compile policy text; raise PolicyCheckError with every error."""
+def _check_text(text: str, path: str) -> tuple[PolicyModel | None, list[Diagnostic]]:
     top = parse(text, path)
     program, diagnostics = _assemble(top)
+    if any(d.is_error for d in diagnostics):
+        return None, sorted(diagnostics, key=_position)
     model, found = check(program)
-    diagnostics += found
+    return model, sorted(diagnostics + found, key=_position)
+
+
+def _position(d: Diagnostic) -> tuple[str, int, int]:
+    return (d.span.file, d.span.line, d.span.column)
+
+
+def build(text: str, path: str = "<policy>") -> tuple[Policy, tuple[Diagnostic, ...]]:
+    """Parse, check and compile policy text; raise PolicyCheckError with every error."""
+    model, diagnostics = _check_text(text, path)
     errors = [d for d in diagnostics if d.is_error]
     if errors or model is None:
         raise PolicyCheckError(errors)
     warnings = tuple(d for d in diagnostics if not d.is_error)
     return Policy(model, warnings), warnings
+
+
+def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:
+    """Every diagnostic (errors and warnings) for a policy file; raises only PolicyFileError."""
+    key = os.path.normpath(os.fspath(path))
+    try:
+        _, diagnostics = _check_text(_read(key), key)
+    except PolicyCheckError as exc:  # a syntax error stops parsing: one diagnostic
+        return list(exc.diagnostics)
+    return diagnostics
 
 
 def _assemble(top: PolicyFile) -> tuple[Program, list[Diagnostic]]:
