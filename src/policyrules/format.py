@@ -1,0 +1,117 @@
+"""`policyrules fmt`: the canonical layout of a policy file, comments preserved.
+
+The layout is: the header, then each declaration after a blank line, its head
+(`requirement induction "Title"`) at the left margin and each clause on its own line,
+indented two spaces, in the order written. Inside a line, tokens are separated by one
+space (none before `,` or `)`, none after `(`). Only white space changes, so the tokens
+and hence the meaning stay the same; formatting twice gives the same text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from . import nodes as n
+from .diagnostics import Span
+from .parse import parse
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[,()]|[^\s,()"]+')
+
+
+@attrs.frozen
+class _Unit:
+    """One output line of code: a declaration's head or one clause."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    indent: int
+    text: str
+    opens_declaration: bool
+
+
+def format_text(text: str, path: str = "<policy>") -> str:
+    """The canonical layout of `text`; raises PolicySyntaxError if it does not parse."""
+    policy = parse(text, path)
+    lines = text.splitlines()
+    comments = {(c.line, c.column): c for c in policy.comments}
+    units = _units(policy, lines, comments)
+    return _layout(units, policy.comments)
+
+
+def _units(policy: n.PolicyFile, lines: list[str], comments: dict[tuple[int, int], n.Comment]
+           ) -> list[_Unit]:
+    units: list[_Unit] = []
+    blocks: list[tuple[Span, tuple[n.Clause, ...]]] = [(policy.header.span,
+                                                        policy.header.clauses)]
+    blocks += [(d.span, d.clauses) for d in policy.declarations]
+    for span, clauses in blocks:
+        head_end = (clauses[0].span.line, clauses[0].span.column) if clauses else (
+            span.end_line, span.end_column)
+        start = (span.line, span.column)
+        units.append(_Unit(start, head_end, 0, _normal(lines, start, head_end, comments), True))
+        for clause in clauses:
+            c_start = (clause.span.line, clause.span.column)
+            c_end = (clause.span.end_line, clause.span.end_column)
+            units.append(_Unit(c_start, c_end, 1, _normal(lines, c_start, c_end, comments), False))
+    return units
+
+
+def _normal(lines: list[str], start: tuple[int, int], end: tuple[int, int],
+            comments: dict[tuple[int, int], n.Comment]) -> str:
+    """The code between two positions, comments removed, white space made canonical."""
+    parts = []
+    for number in range(start[0], end[0] + 1):
+        line = lines[number - 1]
+        lo = start[1] - 1 if number == start[0] else 0
+        hi = end[1] - 1 if number == end[0] else len(line)
+        cut = next((col - 1 for (ln, col) in comments if ln == number and lo <= col - 1 < hi),
+                   None)
+        parts.append(line[lo:cut if cut is not None else hi])
+    out = ""
+    for tok in _TOKEN.findall(" ".join(parts)):
+        if not out or tok in (",", ")") or out.endswith("("):
+            out += tok
+        else:
+            out += " " + tok
+    return out
+
+
+def _layout(units: list[_Unit], comments: tuple[n.Comment, ...]) -> str:
+    trailing: dict[int, list[str]] = {}
+    before: dict[int, list[n.Comment]] = {}
+    after_all: list[n.Comment] = []
+    for c in comments:
+        owner = _trailing_owner(units, c)
+        if owner is not None:
+            trailing.setdefault(owner, []).append(c.text)
+            continue
+        nxt = next((i for i, u in enumerate(units) if u.start > (c.line, c.column)), None)
+        if nxt is None:
+            after_all.append(c)
+        else:
+            before.setdefault(nxt, []).append(c)
+    out: list[str] = []
+    for i, unit in enumerate(units):
+        if unit.opens_declaration and i > 0:
+            out.append("")
+        pad = "  " * unit.indent
+        out.extend(pad + c.text for c in before.get(i, []))
+        line = pad + unit.text
+        if i in trailing:
+            line += "  " + "  ".join(trailing[i])
+        out.append(line)
+    if after_all:
+        out.append("")
+        out.extend(c.text for c in after_all)
+    return "\n".join(out) + "\n"
+
+
+def _trailing_owner(units: list[_Unit], c: n.Comment) -> int | None:
+    """The last unit with code on the comment's line before it, if any."""
+    owner = None
+    for i, u in enumerate(units):
+        if u.start < (c.line, c.column) and u.end[0] >= c.line and u.start[0] <= c.line:
+            owner = i
+    return owner

@@ -1,0 +1,141 @@
+"""Evaluation semantics (docs/language.md, CONTRACT §2) on the features fixture policy."""
+
+import datetime
+
+import pytest
+
+import policyrules
+from policyrules import Worker, WorkerError
+
+D = datetime.date
+
+
+def worker(**fields: object) -> dict[str, object]:
+    return {"id": "W1", "started": "2026-01-10", "contact": "regular"} | fields
+
+
+def status(policy: policyrules.Policy, w: dict[str, object], day: datetime.date, req: str
+           ) -> tuple[str, datetime.date | None]:
+    f = policy.evaluate(w, as_of=day).finding(req)
+    assert f is not None
+    return f.status, f.due
+
+
+def test_deadline_is_inclusive(features: policyrules.Policy) -> None:
+    w = worker()
+    assert status(features, w, D(2026, 7, 10), "induction") == ("due", D(2026, 7, 10))
+    assert status(features, w, D(2026, 7, 11), "induction") == ("overdue", D(2026, 7, 10))
+
+
+def test_month_end_start_clips_deadline(features: policyrules.Policy) -> None:
+    w = worker(started="2025-08-31")
+    assert status(features, w, D(2026, 2, 1), "induction") == ("due", D(2026, 2, 28))
+
+
+def test_completion_meets_once_without_renewal(features: policyrules.Policy) -> None:
+    w = worker(training=[{"training": "induction-course", "completed": "2026-09-01"}])
+    f = features.evaluate(w, as_of=D(2040, 1, 1)).finding("induction")
+    assert f is not None
+    assert (f.status, f.due) == ("met", None)
+    assert [r.completed for r in f.evidence] == [D(2026, 9, 1)]
+
+
+def test_renewal_counts_from_latest_completion(features: policyrules.Policy) -> None:
+    w = worker(training=[{"training": "induction-course", "completed": "2024-02-29"},
+                         {"training": "refresher-course", "completed": "2021-01-01"}])
+    assert status(features, w, D(2027, 2, 28), "refresher") == ("met", D(2027, 2, 28))
+    assert status(features, w, D(2027, 3, 1), "refresher") == ("overdue", D(2027, 2, 28))
+    overdue = features.evaluate(w, as_of=D(2027, 3, 1)).finding("refresher")
+    assert overdue is not None and overdue.evidence == ()
+
+
+def test_records_after_as_of_are_ignored(features: policyrules.Policy) -> None:
+    w = worker(training=[{"training": "induction-course", "completed": "2026-03-02"},
+                         {"training": "mystery", "completed": "2026-03-02"}])
+    d = features.evaluate(w, as_of=D(2026, 3, 1))
+    assert d.finding("induction").status == "due"  # type: ignore[union-attr]
+    assert d.unrecognised_training == ()
+    later = features.evaluate(w, as_of=D(2026, 3, 2))
+    assert later.finding("induction").status == "met"  # type: ignore[union-attr]
+    assert later.unrecognised_training == ("mystery",)
+
+
+def test_no_deadline_means_overdue_until_met(features: policyrules.Policy) -> None:
+    w = worker(contact="none", roles=["foster-carer"])
+    assert status(features, w, D(2026, 1, 10), "foster-training") == ("overdue", None)
+    assert not features.evaluate(w, as_of=D(2026, 1, 10)).compliant
+
+
+def test_role_deadline_counts_from_since_and_role_not_held_before(
+        features: policyrules.Policy) -> None:
+    w = worker(contact="none", roles=[{"role": "supervisor", "since": "2026-05-31"}])
+    assert features.evaluate(w, as_of=D(2026, 5, 30)).findings == ()
+    # 2026-05-31 + 3 months = 2026-08-31, + 1 month grace = 2026-09-30
+    assert status(features, w, D(2026, 9, 30), "supervision") == ("due", D(2026, 9, 30))
+    assert status(features, w, D(2026, 10, 1), "supervision") == ("overdue", D(2026, 9, 30))
+
+
+def test_conditions_with_groups_sector_and_volunteer(features: policyrules.Policy) -> None:
+    leader = worker(contact="predominant", roles=["senior-manager"])
+    assert features.evaluate(leader, as_of=D(2026, 2, 1)).groups == ("frontline", "leaders")
+    vol = worker(contact="none", volunteer=True, sector="voluntary")
+    assert features.evaluate(vol, as_of=D(2026, 2, 1)).groups == ("community-volunteers",)
+    statutory = worker(contact="none", volunteer=True, sector="statutory")
+    assert features.evaluate(statutory, as_of=D(2026, 2, 1)).groups == ()
+    volunteer_supervisor = worker(contact="none", volunteer=True, roles=["supervisor"])
+    assert features.evaluate(volunteer_supervisor, as_of=D(2026, 2, 1)).findings == ()
+
+
+def test_to_dict_has_the_contract_shape(features: policyrules.Policy) -> None:
+    d = features.evaluate(worker(started="2025-03-01", contact="occasional"),
+                          as_of=D(2026, 11, 22)).to_dict()
+    assert d["worker"] == "W1" and d["policy"] == "features" and d["as_of"] == "2026-11-22"
+    assert d["compliant"] is False and d["groups"] == [] and d["unrecognised_training"] == []
+    (f,) = d["findings"]
+    assert f == {
+        "requirement": "induction",
+        "title": "Safeguarding induction",
+        "status": "overdue",
+        "compliant": False,
+        "due": "2025-09-01",
+        "satisfied_by": ["induction-course"],
+        "evidence": [],
+        "cites": ["1.4"],
+        "explanation": f["explanation"],
+    }
+    assert f["explanation"].startswith(
+        "Induction must be completed within six months of starting (1.4); W1 started on "
+        "2025-03-01 and has no safeguarding induction on record; it was due by 2025-09-01")
+
+
+def test_typed_worker_is_accepted(features: policyrules.Policy) -> None:
+    w = Worker("T1", D(2026, 1, 10), "regular")
+    assert features.evaluate(w, as_of=D(2026, 2, 1)).finding("induction") is not None
+
+
+def test_typed_worker_with_unknown_role_is_refused(features: policyrules.Policy) -> None:
+    from policyrules import RoleAssignment
+
+    w = Worker("T1", D(2026, 1, 10), "regular", roles=(RoleAssignment("astronaut"),))
+    with pytest.raises(WorkerError, match="unknown role 'astronaut'"):
+        features.evaluate(w, as_of=D(2026, 2, 1))
+
+
+def test_as_of_must_be_a_date(features: policyrules.Policy) -> None:
+    with pytest.raises(policyrules.UsageError, match="as_of must be a datetime.date"):
+        features.evaluate(worker(), as_of=datetime.datetime(2026, 1, 1))  # type: ignore[arg-type]
+
+
+def test_eligibility_needs_every_requires_clause(features: policyrules.Policy) -> None:
+    w = worker(training=[{"training": "refresher-course", "completed": "2026-02-01"},
+                         {"training": "supervision-course", "completed": "2026-03-01"}])
+    no = features.eligible(w, "joint-course", on=D(2026, 2, 28))
+    assert not no.ok and no.cites == ("1.5",)
+    assert any("supervision-course" in r for r in no.reasons)
+    yes = features.eligible(w, "joint-course", on=D(2026, 3, 1))
+    assert yes.ok and len(yes.reasons) == 2
+
+
+def test_eligibility_of_unknown_training_suggests(features: policyrules.Policy) -> None:
+    with pytest.raises(policyrules.UnknownTrainingError, match="did you mean `joint-course`"):
+        features.eligible(worker(), "joint-cours", on=D(2026, 1, 1))

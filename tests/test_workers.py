@@ -1,0 +1,92 @@
+"""Worker record validation (CONTRACT §1, §1.5): every error names worker, field, value."""
+
+import datetime
+
+import pytest
+
+from policyrules import WorkerError
+from policyrules.workers import parse_worker
+
+BASE = {"id": "W7", "started": "2026-01-10", "contact": "regular"}
+
+
+def error(**changes: object) -> WorkerError:
+    data = {k: v for k, v in (BASE | changes).items() if v is not ...}
+    with pytest.raises(WorkerError) as info:
+        parse_worker(data)
+    return info.value
+
+
+def test_valid_record_parses_with_defaults_and_keeps_unknown_fields() -> None:
+    w = parse_worker(BASE | {"roles": ["trainer", {"role": "supervisor", "since": "2026-02-01"}],
+                             "training": [{"training": "x", "completed": "2026-01-11",
+                                           "hours": 3, "provider": "LSCB"}],
+                             "team": "north"})
+    assert w.started == datetime.date(2026, 1, 10)
+    assert [(r.role, r.since) for r in w.roles] == [("trainer", None),
+                                                    ("supervisor", datetime.date(2026, 2, 1))]
+    assert w.training[0].delivery == "single-agency" and w.training[0].hours == 3
+    assert w.volunteer is False and w.extra == {"team": "north"}
+    assert w.to_dict()["team"] == "north"
+
+
+def test_missing_id() -> None:
+    e = error(id=...)
+    assert (e.worker, e.field) == (None, "id")
+    assert "is missing" in str(e)
+
+
+def test_unknown_contact_suggests() -> None:
+    e = error(contact="regularly")
+    assert (e.worker, e.field, e.value) == ("W7", "contact", "regularly")
+    assert "did you mean 'regular'" in str(e)
+    assert "allowed: none, occasional, regular, predominant" in str(e)
+
+
+def test_unknown_role_names_position() -> None:
+    e = error(roles=["trainer", "supervisr"])
+    assert e.field == "roles[1]" and e.value == "supervisr"
+    assert "did you mean 'supervisor'" in str(e)
+
+
+@pytest.mark.parametrize("value, why", [
+    ("2026-02-30", "'2026-02-30' is not a calendar date"),
+    ("2026-01-10T09:00:00", "is a date-time, not a date"),
+    ("10/01/2026", "is not a calendar date"),
+    ("20260110", "is not a calendar date"),
+    (20260110, "must be a date string, not a number"),
+])
+def test_bad_dates(value: object, why: str) -> None:
+    e = error(started=value)
+    assert e.field == "started" and why in str(e)
+
+
+def test_datetime_object_is_refused() -> None:
+    e = error(started=datetime.datetime(2026, 1, 10, 9, 0))
+    assert "is a date-time" in str(e)
+
+
+def test_training_record_errors_name_the_record() -> None:
+    e = error(training=[{"training": "a", "completed": "2026-01-01"},
+                        {"training": "b", "completed": "2026-13-01"}])
+    assert e.field == "training[1].completed"
+    e = error(training=[{"training": "a", "completed": "2026-01-01", "delivery": "online"}])
+    assert e.field == "training[0].delivery" and "single-agency, inter-agency" in str(e)
+    e = error(training=[{"completed": "2026-01-01"}])
+    assert e.field == "training[0].training"
+
+
+@pytest.mark.parametrize("field, value, text", [
+    ("volunteer", "yes", "must be true or false"),
+    ("sector", "private", "unknown sector 'private'"),
+    ("roles", "trainer", "must be a list"),
+    ("id", 7, "must be a string"),
+])
+def test_wrong_types(field: str, value: object, text: str) -> None:
+    assert text in str(error(**{field: value}))
+
+
+def test_error_to_dict_for_batch_output() -> None:
+    e = error(contact="lots")
+    assert e.to_dict()["worker"] == "W7"
+    assert e.to_dict()["error"]["field"] == "contact"  # type: ignore[index]
