@@ -1,0 +1,84 @@
+"""`fmt`: canonical layout, comments kept, idempotent, meaning unchanged."""
+
+import datetime
+from pathlib import Path
+
+from hypothesis import given, settings
+
+import policyrules
+from policyrules.format import format_text
+from policyrules.policy import build
+
+from strategies import DAYS, worker_dicts
+
+ROOT = Path(__file__).parent.parent
+FILES = [Path(__file__).parent / "fixtures" / "features.policy",
+         *sorted((ROOT / "policies").rglob("*.policy"))]
+
+MESSY = '''# heading comment
+policy   m title "M"   # trailing
+  source "S" paragraphs 1.1 to 1.2 ,1.3
+group g "G" members ( contact regular or role trainer )   and not volunteer cites 1.1,1.2
+# about r
+requirement r "R"
+    applies to
+       contact at least occasional   # inside a clause
+    satisfied by a  no deadline cites 1.3 explain "E  with  spaces"
+training a "A" delivery single-agency cites 1.1
+# the end
+'''
+
+CANONICAL = '''# heading comment
+policy m
+  title "M"  # trailing
+  source "S" paragraphs 1.1 to 1.2, 1.3
+
+group g "G"
+  members (contact regular or role trainer) and not volunteer
+  cites 1.1, 1.2
+
+# about r
+requirement r "R"
+  applies to contact at least occasional  # inside a clause
+  satisfied by a
+  no deadline
+  cites 1.3
+  explain "E  with  spaces"
+
+training a "A"
+  delivery single-agency
+  cites 1.1
+
+# the end
+'''
+
+
+def test_canonical_layout() -> None:
+    assert format_text(MESSY) == CANONICAL
+
+
+def test_idempotent_on_every_policy() -> None:
+    for path in FILES:
+        once = format_text(path.read_text(), str(path))
+        assert format_text(once, str(path)) == once, path
+
+
+def test_comments_are_all_kept() -> None:
+    for path in FILES:
+        text = path.read_text()
+        before = [line.strip() for line in text.splitlines() if line.strip().startswith("#")]
+        after = format_text(text, str(path))
+        for comment in before:
+            assert comment in after, (path, comment)
+
+
+@settings(max_examples=60)
+@given(worker=worker_dicts(sorted(policyrules.load(FILES[0]).model.role_names),
+                           [t.id for t in policyrules.load(FILES[0]).model.trainings]),
+       as_of=DAYS)
+def test_formatted_policy_gives_the_same_decisions(worker: dict, as_of: datetime.date) -> None:
+    path = FILES[0]
+    original = policyrules.load(path)
+    formatted, _ = build(format_text(path.read_text(), str(path)), str(path))
+    assert formatted.evaluate(worker, as_of=as_of).to_dict() == \
+        original.evaluate(worker, as_of=as_of).to_dict()
