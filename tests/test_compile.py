@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 import policyrules
 from policyrules import model as m
 from policyrules.compile import compile_policy
-
 from strategies import DAYS, worker_dicts
 
 FIXTURES = Path(__file__).parent / "fixtures"

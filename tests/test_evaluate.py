@@ -122,7 +122,7 @@ def test_typed_worker_with_unknown_role_is_refused(features: policyrules.Policy)
 
 
 def test_as_of_must_be_a_date(features: policyrules.Policy) -> None:
-    with pytest.raises(policyrules.UsageError, match="as_of must be a datetime.date"):
+    with pytest.raises(policyrules.UsageError, match=r"as_of must be a datetime\.date"):
         features.evaluate(worker(), as_of=datetime.datetime(2026, 1, 1))  # type: ignore[arg-type]
 
 

@@ -8,7 +8,6 @@ from hypothesis import given, settings
 import policyrules
 from policyrules.format import format_text
 from policyrules.policy import build
-
 from strategies import DAYS, worker_dicts
 
 ROOT = Path(__file__).parent.parent

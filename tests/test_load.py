@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 import policyrules
-from policyrules import PolicyFileError
-
 from conftest import FIXTURES
+from policyrules import PolicyFileError
 
 
 def test_loading_an_unchanged_file_twice_is_cached(tmp_path: Path) -> None:

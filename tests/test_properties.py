@@ -6,11 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import policyrules
+from conftest import FIXTURES
 from policyrules.dates import add
 from policyrules.nodes import Duration
-
 from strategies import DAYS, worker_dicts
-from conftest import FIXTURES
 
 POLICY = policyrules.load(FIXTURES / "features.policy")
 ROLES = sorted(POLICY.model.role_names)

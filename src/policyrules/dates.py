@@ -21,7 +21,8 @@ def add(day: datetime.date, duration: Duration) -> datetime.date:
     distinct start and completion dates, and both the compiled evaluator and the
     interpreter call this, so they agree by construction.
     """
-    result: datetime.date = day + relativedelta(**{duration.unit: duration.amount})
+    step = relativedelta(**{duration.unit: duration.amount})  # type: ignore[arg-type]
+    result: datetime.date = day + step
     return result
 
 

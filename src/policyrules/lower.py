@@ -129,7 +129,8 @@ def _example(ex: n.ExampleDecl, files: dict[str, str]) -> m.Example:
         worker["sector"] = ex.sector.name
     as_of = _date(ex.as_of)
     assert as_of is not None
-    return m.Example(ex.title, worker, as_of, tuple(_expect(e, _text(files, e.span)) for e in ex.expectations), ex.span)
+    expectations = tuple(_expect(e, _text(files, e.span)) for e in ex.expectations)
+    return m.Example(ex.title, worker, as_of, expectations, ex.span)
 
 
 def _text(files: dict[str, str], span: Span) -> str:
@@ -146,8 +147,7 @@ def _expect(e: n.Expectation, text: str) -> m.Expect:
                         deadline=_date(e.deadline),
                         check_deadline=e.deadline is not None or e.no_deadline)
     if isinstance(e, n.ExpectNames):
-        kind = "groups" if e.what == "groups" else "findings"
-        return m.Expect(kind, e.span, text, names=tuple(i.name for i in e.names))
+        return m.Expect(e.what, e.span, text, names=tuple(i.name for i in e.names))
     if isinstance(e, n.ExpectNoFinding):
         return m.Expect("no-finding", e.span, text, name=e.requirement.name)
     return m.Expect("eligible", e.span, text, flag=e.eligible, name=e.training.name,

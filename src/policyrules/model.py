@@ -57,7 +57,9 @@ class Disjunction:
     operands: tuple[Condition, ...]
 
 
-Condition = Always | ContactIn | RoleHeld | SectorIn | IsVolunteer | Negation | Conjunction | Disjunction
+Condition = (
+    Always | ContactIn | RoleHeld | SectorIn | IsVolunteer | Negation | Conjunction | Disjunction
+)
 
 
 @attrs.frozen

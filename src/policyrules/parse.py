@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
@@ -18,7 +19,9 @@ from .errors import PolicySyntaxError
 _NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
-        "one two three four five six seven eight nine ten eleven twelve".split(), start=1
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve"],
+        start=1,
     )
 }
 
@@ -134,7 +137,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
             if guess:
                 hint = f"did you mean `{guess}`?"
     elif isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
         message = f"unexpected character `{ch}`"
         if ch == "'":
             hint = "texts are written in double quotes: \"…\""
@@ -152,7 +156,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
 def _match_example(exc: UnexpectedInput) -> str | None:
     try:
         label = exc.match_examples(_parser().parse, _EXAMPLES, use_accepts=True)
-    except Exception:  # noqa: BLE001 - a failed match only loses a hint
+    except Exception:
         return None
     return label if isinstance(label, str) else None
 
@@ -179,8 +183,8 @@ def _describe(tok: Token) -> str:
     return f"`{tok}`"
 
 
-def _expected(expected: set[str] | frozenset[str] | list[str]) -> str:
-    words = sorted({_word(t) for t in expected if not t.startswith("__")})
+def _expected(expected: Iterable[object]) -> str:
+    words = sorted({_word(str(t)) for t in expected if not str(t).startswith("__")})
     if not words:
         return "nothing more was expected"
     if len(words) > 8:
@@ -201,7 +205,8 @@ def _word(terminal: str) -> str:
 
 def _span(path: str, item: Any) -> Span:
     if isinstance(item, Token):
-        return Span(path, item.line or 1, item.column or 1, item.end_line or 1, item.end_column or 1)
+        return Span(path, item.line or 1, item.column or 1, item.end_line or 1,
+                    item.end_column or 1)
     meta = item
     return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
 

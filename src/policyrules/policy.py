@@ -13,7 +13,7 @@ from typing import Any
 from . import interpret
 from .check import Program, check
 from .check.assemble import assemble
-from .compile import Evaluator, compile_policy
+from .compile import compile_policy
 from .coverage import ParagraphCoverage, coverage
 from .dates import is_plain_date
 from .decision import Decision, Eligibility

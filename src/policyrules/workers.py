@@ -84,7 +84,7 @@ class Worker:
 
 
 def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Worker:
-    """Validate a CONTRACT §1 mapping; every error names worker, field, value and what is allowed."""
+    """Validate a CONTRACT §1 mapping; errors name worker, field, value and what is allowed."""
     if not isinstance(data, Mapping):
         raise WorkerError(f"a worker record must be an object, not {_kind(data)}",
                           worker=None, field="(record)", value=data,
@@ -133,7 +133,8 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
              'a list of {"training": ID, "completed": DATE}')
     records = tuple(_record(item, i, wid) for i, item in enumerate(raw_training))
     extra = {k: v for k, v in data.items() if k not in _WORKER_FIELDS}
-    return Worker(wid, started, contact, parsed_roles, records, agency, sector, volunteer, extra)
+    return Worker(wid, started, str(contact), parsed_roles, records, agency, sector, volunteer,
+                  extra)
 
 
 def check_roles(worker: Worker, roles: Collection[str]) -> None:
@@ -150,13 +151,15 @@ def _unknown_role(role: object, field: str, wid: str, roles: Collection[str]) ->
 
 def _role(item: object, i: int, wid: str, roles: Collection[str]) -> RoleAssignment:
     field = f"roles[{i}]"
+    since: datetime.date | None = None
     if isinstance(item, str):
-        name, since = item, None
+        name = item
     elif isinstance(item, Mapping):
-        name = item.get("role")
-        if not isinstance(name, str):
-            raise WorkerError("has no role name", worker=wid, field=field + ".role", value=name,
+        raw = item.get("role")
+        if not isinstance(raw, str):
+            raise WorkerError("has no role name", worker=wid, field=field + ".role", value=raw,
                               allowed="a role name")
+        name = raw
         since = _date(item, "since", wid, required=False, prefix=field + ".")
     else:
         raise WorkerError(f"must be a role name or an object, not {_kind(item)}", worker=wid,
@@ -231,5 +234,6 @@ def _mean(value: object, choices: Collection[str]) -> str:
 
 
 def _kind(value: object) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", str: "a string",
-            list: "a list", dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+    kinds = {bool: "true/false", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "an object", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)

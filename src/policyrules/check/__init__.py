@@ -7,9 +7,9 @@ from collections.abc import Callable
 from ..diagnostics import Diagnostic
 from ..lower import lower
 from ..model import PolicyModel
+from .citations import check_citations
 from .context import Context, Program
 from .coverage import check_applicability, check_coverage
-from .citations import check_citations
 from .names import check_names
 from .prerequisites import check_prerequisites
 from .reachability import check_reachability

@@ -79,7 +79,7 @@ def check_required_clauses(ctx: Context) -> None:
                               (ex.as_of, "as of")):
             if value is None:
                 ctx.error("missing-clause", f'example "{ex.title}" has no `{clause}` clause',
-                          ex.span, f"an example needs `started DATE`, `contact LEVEL` and "
+                          ex.span, "an example needs `started DATE`, `contact LEVEL` and "
                           "`as of DATE`")
         if not ex.expectations:
             ctx.error("missing-clause", f'example "{ex.title}" expects nothing', ex.span,
