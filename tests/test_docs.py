@@ -14,7 +14,8 @@ FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
 
 
 def blocks(name: str, lang: str) -> list[str]:
-    return [body for kind, body in FENCE.findall((DOCS / name).read_text()) if kind == lang]
+    path = DOCS.parent / name if name == "README.md" else DOCS / name
+    return [body for kind, body in FENCE.findall(path.read_text()) if kind == lang]
 
 
 def test_language_reference_opening_example_checks_and_its_example_passes() -> None:
@@ -41,7 +42,7 @@ def test_tutorial_error_message_is_the_real_one() -> None:
     assert info.value.diagnostics[0].render() + "\n" == shown
 
 
-@pytest.mark.parametrize("doc", ["tutorial.md", "api.md"])
+@pytest.mark.parametrize("doc", ["tutorial.md", "api.md", "README.md"])
 def test_python_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "supervision.policy").write_text(blocks("tutorial.md", "policy")[1])
     root = DOCS.parent

@@ -90,7 +90,8 @@ def test_to_dict_has_the_contract_shape(features: policyrules.Policy) -> None:
     d = features.evaluate(worker(started="2025-03-01", contact="occasional"),
                           as_of=D(2026, 11, 22)).to_dict()
     assert d["worker"] == "W1" and d["policy"] == "features" and d["as_of"] == "2026-11-22"
-    assert d["compliant"] is False and d["groups"] == [] and d["unrecognised_training"] == []
+    assert d["compliant"] is False and d["unrecognised_training"] == []
+    assert d["groups"] == ["occasional-contact"]
     (f,) = d["findings"]
     assert f == {
         "requirement": "induction",

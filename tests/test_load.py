@@ -38,14 +38,14 @@ def test_a_change_to_the_base_file_reloads_the_extension(tmp_path: Path) -> None
 def test_extension_inherits_and_amends(features: policyrules.Policy) -> None:
     local = policyrules.load(FIXTURES / "features_local.policy")
     assert local.id == "features-local"
-    assert [r.id for r in local.model.requirements] == [r.id for r in
-                                                        features.model.requirements]
+    assert [r.id for r in local.model.requirements] == [
+        *(r.id for r in features.model.requirements), "local-briefing"]
     induction = next(r for r in local.model.requirements if r.id == "induction")
     assert induction.cites == ("1.4", "local:grace")
     assert str(induction.grace) == "1 month"
     assert [e.title for e in local.model.examples] == [
         "a month's grace moves the induction deadline"]
-    assert local.coverage()[-1].paragraph == "local:grace"
+    assert [c.paragraph for c in local.coverage()[-2:]] == ["local:briefing", "local:grace"]
 
 
 def test_missing_file() -> None:

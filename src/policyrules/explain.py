@@ -36,8 +36,9 @@ def finding(f: Finding) -> str:
         return (f"{head}; {w.id} has no {title} on record, and the document sets no deadline, "
                 f"so it is needed now: {_options(rule.satisfied_by)} would meet it.")
     if rule.anchor_role is not None:
-        since = next((r.since for r in w.roles if r.role == rule.anchor_role and r.since), None)
-        start = f"took the role {rule.anchor_role} on {(since or w.started).isoformat()}"
+        from .interpret import anchor
+
+        start = f"took the role {rule.anchor_role} on {anchor(rule, w).isoformat()}"
     else:
         start = f"started on {w.started.isoformat()}"
     deadline = add(w.started, rule.within) if f.due is None else f.due

@@ -61,7 +61,7 @@ class Policy:
             return data
         return parse_worker(data, self._roles)
 
-    def evaluate(self, worker: WorkerLike, *, as_of: datetime.date) -> Decision:
+    def evaluate(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The decision for one worker on `as_of` (compiled evaluator)."""
         return self._evaluate(self.worker(worker), _as_date(as_of, "as_of"))
 
@@ -69,11 +69,11 @@ class Policy:
         """`evaluate` for a worker already validated by `Policy.worker` (batch runs)."""
         return self._evaluate(worker, as_of)
 
-    def interpret(self, worker: WorkerLike, *, as_of: datetime.date) -> Decision:
+    def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""
         return interpret.evaluate(self.model, self.worker(worker), _as_date(as_of, "as_of"))
 
-    def eligible(self, worker: WorkerLike, training: str, *, on: datetime.date) -> Eligibility:
+    def eligible(self, worker: WorkerLike, training: str, on: datetime.date) -> Eligibility:
         """May the worker attend `training` on `on`? Prerequisites done on or before `on`."""
         return interpret.eligible(self.model, self.worker(worker), self.training(training),
                                   _as_date(on, "on"))
