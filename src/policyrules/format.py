@@ -3,7 +3,8 @@
 The layout is: the header, then each declaration after a blank line, its head
 (`requirement induction "Title"`) at the left margin and each clause on its own line,
 indented two spaces, in the order written. Inside a line, tokens are separated by one
-space (none before `,` or `)`, none after `(`). Only white space changes, so the tokens
+space (none before `,` or `)`, none after `(`); a clause longer than 100 characters breaks
+after each comma, continuation lines indented four more spaces. Only white space changes, so the tokens
 and hence the meaning stay the same; formatting twice gives the same text.
 """
 
@@ -17,6 +18,7 @@ from . import nodes as n
 from .diagnostics import Span
 from .parse import parse
 
+_WIDTH = 100
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[,()]|[^\s,()"]+')
 
 
@@ -98,7 +100,7 @@ def _layout(units: list[_Unit], comments: tuple[n.Comment, ...]) -> str:
             out.append("")
         pad = "  " * unit.indent
         out.extend(pad + c.text for c in before.get(i, []))
-        line = pad + unit.text
+        line = _wrap(pad, unit.text)
         if i in trailing:
             line += "  " + "  ".join(trailing[i])
         out.append(line)
@@ -106,6 +108,26 @@ def _layout(units: list[_Unit], comments: tuple[n.Comment, ...]) -> str:
         out.append("")
         out.extend(c.text for c in after_all)
     return "\n".join(out) + "\n"
+
+
+def _wrap(pad: str, text: str) -> str:
+    """A clause longer than the line width breaks after its commas, one item a line."""
+    if len(pad) + len(text) <= _WIDTH or "," not in text:
+        return pad + text
+    items = [t.strip() for t in _split_commas(text)]
+    return (",\n" + pad + "    ").join([pad + items[0], *items[1:]])
+
+
+def _split_commas(text: str) -> list[str]:
+    parts, current = [], ""
+    for tok in _TOKEN.findall(text):
+        if tok == ",":
+            parts.append(current)
+            current = ""
+        else:
+            current += (" " if current and not current.endswith("(") and tok != ")" else "") + tok
+    parts.append(current)
+    return parts
 
 
 def _trailing_owner(units: list[_Unit], c: n.Comment) -> int | None:
