@@ -81,3 +81,15 @@ def test_formatted_policy_gives_the_same_decisions(worker: dict, as_of: datetime
     formatted, _ = build(format_text(path.read_text(), str(path)), str(path))
     assert formatted.evaluate(worker, as_of=as_of).to_dict() == \
         original.evaluate(worker, as_of=as_of).to_dict()
+
+
+def test_long_clauses_break_after_commas() -> None:
+    topics = ", ".join(f'"topic number {i} of the programme"' for i in range(4))
+    text = f'policy w\ntraining t "T" delivery single-agency topics {topics} cites 1.1\n'
+    assert format_text(text) == (
+        'policy w\n\ntraining t "T"\n  delivery single-agency\n'
+        '  topics "topic number 0 of the programme",\n'
+        '      "topic number 1 of the programme",\n'
+        '      "topic number 2 of the programme",\n'
+        '      "topic number 3 of the programme"\n'
+        "  cites 1.1\n")
