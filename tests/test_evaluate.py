@@ -140,3 +140,16 @@ def test_eligibility_needs_every_requires_clause(features: policyrules.Policy) -
 def test_eligibility_of_unknown_training_suggests(features: policyrules.Policy) -> None:
     with pytest.raises(policyrules.UnknownTrainingError, match="did you mean `joint-course`"):
         features.eligible(worker(), "joint-cours", on=D(2026, 1, 1))
+
+
+def test_evidence_order_ignores_input_order_even_for_missing_details(
+        features: policyrules.Policy) -> None:
+    from policyrules import TrainingRecord
+
+    a = TrainingRecord("induction-course", D(2026, 1, 5))
+    b = TrainingRecord("induction-course", D(2026, 1, 5), hours=0.0)
+    c = TrainingRecord("induction-course", D(2026, 1, 5), provider="")
+    one = Worker("W1", D(2026, 1, 1), "regular", training=(a, b, c))
+    other = Worker("W1", D(2026, 1, 1), "regular", training=(c, b, a))
+    assert features.evaluate(one, as_of=D(2026, 2, 1)) == \
+        features.evaluate(other, as_of=D(2026, 2, 1))

@@ -4,8 +4,8 @@ The layout is: the header, then each declaration after a blank line, its head
 (`requirement induction "Title"`) at the left margin and each clause on its own line,
 indented two spaces, in the order written. Inside a line, tokens are separated by one
 space (none before `,` or `)`, none after `(`); a clause longer than 100 characters breaks
-after each comma, continuation lines indented four more spaces. Only white space changes, so the tokens
-and hence the meaning stay the same; formatting twice gives the same text.
+after each comma, continuation lines indented four more spaces. Only white space changes,
+so the tokens and hence the meaning stay the same; formatting twice gives the same text.
 """
 
 from __future__ import annotations

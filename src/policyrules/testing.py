@@ -56,11 +56,11 @@ def _month_end(day: datetime.date) -> datetime.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-@st.composite
-def _day(draw: st.DrawFn, around: datetime.date, lo: datetime.date,
-         hi: datetime.date) -> datetime.date:
+def _draw_day(draw: st.DrawFn, around: datetime.date, lo: datetime.date,
+              hi: datetime.date) -> datetime.date:
     """A day in [lo, hi]; one in four is the last day of a month (28, 29, 30 or 31), where
-    calendar arithmetic clips. Shrinks towards `around`."""
+    calendar arithmetic clips. Shrinks towards `around`. (A function, not a strategy: it
+    is called inside other draws with bounds that change every time.)"""
     around = min(max(around, lo), hi)
     if draw(st.integers(0, 3)) == 3:
         months = (hi.year - lo.year) * 12 + hi.month - lo.month
@@ -70,6 +70,12 @@ def _day(draw: st.DrawFn, around: datetime.date, lo: datetime.date,
         return min(max(end, lo), hi)
     offset = draw(st.integers((lo - around).days, (hi - around).days))
     return around + datetime.timedelta(days=offset)
+
+
+@st.composite
+def _day(draw: st.DrawFn, around: datetime.date, lo: datetime.date,
+         hi: datetime.date) -> datetime.date:
+    return _draw_day(draw, around, lo, hi)
 
 
 def _years(day: datetime.date, years: int) -> datetime.date:
@@ -201,10 +207,14 @@ def _roles(
 ) -> tuple[RoleAssignment, ...]:
     if not pool or max_roles == 0:
         return ()
-    names = draw(st.lists(st.sampled_from(pool), unique=True, max_size=max_roles))
-    latest = _years(max(started, as_of), 1)
-    since = st.none() | _day(started, _years(started, -2), latest)
-    return tuple(RoleAssignment(name, draw(since)) for name in names)
+    # Not `unique=True`: hypothesis shrinks a unique list less well (to two roles where one
+    # would do); repeats are dropped instead.
+    names = dict.fromkeys(draw(st.lists(st.sampled_from(pool), max_size=max_roles)))
+    earliest, latest = _years(started, -2), _years(max(started, as_of), 1)
+    return tuple(
+        RoleAssignment(name, _draw_day(draw, started, earliest, latest)
+                       if draw(st.booleans()) else None)
+        for name in names)
 
 
 @st.composite
@@ -228,8 +238,8 @@ def _worker(
     details: bool,
 ) -> Worker:
     wid = draw(ids)
-    start = draw(started if started is not None
-                 else _day(as_of, _years(as_of, -20), as_of + datetime.timedelta(days=90)))
+    start = (draw(started) if started is not None
+             else _draw_day(draw, as_of, _years(as_of, -20), as_of + datetime.timedelta(days=90)))
     level = draw(contact)
     held = draw(roles) if roles is not None else draw(_roles(pool, start, as_of, max_roles))
     if training is not None:
