@@ -24,11 +24,10 @@ Properties 4 and 5 are also proved for every profile, at every deadline and the 
 from __future__ import annotations
 
 import datetime
-import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -41,8 +40,9 @@ from .decision import Decision, Eligibility, Finding
 from .errors import UsageError
 from .interpret import held_roles
 from .policy import Policy, load
+from .profiles import Profile, atoms, space
 from .testing import REFERENCE_DATE, _day, _years, workers
-from .vocabulary import CONTACT_LEVELS, ROLES, SECTORS, STATUSES
+from .vocabulary import ROLES, STATUSES
 from .workers import RoleAssignment, TrainingRecord, Worker
 
 __all__ = [
@@ -117,25 +117,6 @@ class PropertyResult:
     @property
     def ok(self) -> bool:
         return self.counterexample is None
-
-
-@attrs.frozen(order=True)
-class Profile:
-    """The inputs that decide which requirements apply (roles: those held, sorted)."""
-
-    contact: str
-    roles: tuple[str, ...]
-    sector: str | None
-    volunteer: bool
-
-    def describe(self) -> str:
-        parts = [f"contact {self.contact}"]
-        parts.append("roles " + ", ".join(self.roles) if self.roles else "no roles")
-        if self.sector is not None:
-            parts.append(f"sector {self.sector}")
-        if self.volunteer:
-            parts.append("volunteer")
-        return "; ".join(parts)
 
 
 @attrs.frozen
@@ -216,23 +197,13 @@ def _plural(n: int, one: str, many: str) -> str:
 # The profile space ------------------------------------------------------------------------
 
 
-def _atoms(c: m.Condition) -> Iterator[m.Condition]:
-    if isinstance(c, m.Negation):
-        yield from _atoms(c.operand)
-    elif isinstance(c, (m.Conjunction, m.Disjunction)):
-        for o in c.operands:
-            yield from _atoms(o)
-    else:
-        yield c
-
-
 def _conditions(model: m.PolicyModel) -> list[m.Condition]:
     return [r.condition for r in model.requirements] + [g.condition for g in model.groups]
 
 
 def mentioned_roles(model: m.PolicyModel) -> tuple[str, ...]:
     """Roles that a condition reads or a deadline counts from, in vocabulary order."""
-    named = {a.role for c in _conditions(model) for a in _atoms(c) if isinstance(a, m.RoleHeld)}
+    named = {a.role for c in _conditions(model) for a in atoms(c) if isinstance(a, m.RoleHeld)}
     named |= {r.anchor_role for r in model.requirements if r.anchor_role is not None}
     declared = [r.id for r in model.roles]
     return tuple(r for r in [*ROLES, *declared] if r in named)
@@ -241,23 +212,7 @@ def mentioned_roles(model: m.PolicyModel) -> tuple[str, ...]:
 def profiles(policy: Policy | m.PolicyModel) -> tuple[tuple[Profile, ...], str]:
     """Every profile the policy can tell apart, and how the space is made up."""
     model = policy.model if isinstance(policy, Policy) else policy
-    atoms = [a for c in _conditions(model) for a in _atoms(c)]
-    roles = mentioned_roles(model)
-    sectors: tuple[str | None, ...] = (None, *SECTORS) if any(
-        isinstance(a, m.SectorIn) for a in atoms) else (None,)
-    volunteers = (False, True) if any(isinstance(a, m.IsVolunteer) for a in atoms) else (False,)
-    out = [
-        Profile(contact, held, sector, volunteer)
-        for contact, sector, volunteer in itertools.product(CONTACT_LEVELS, sectors, volunteers)
-        for k in range(len(roles) + 1)
-        for held in itertools.combinations(roles, k)
-    ]
-    dims = [f"contact {len(CONTACT_LEVELS)}", f"roles 2^{len(roles)}"]
-    if len(sectors) > 1:
-        dims.append(f"sector {len(sectors)} (none or one of {len(SECTORS)})")
-    if len(volunteers) > 1:
-        dims.append("volunteer 2")
-    return tuple(out), " × ".join(dims)
+    return space(_conditions(model), mentioned_roles(model))
 
 
 # The run ----------------------------------------------------------------------------------

@@ -1,0 +1,492 @@
+"""Decisions and policies as text for people and programs: JSON, JSON Lines, CSV, a table,
+and plain English (the `render` arrow of the pipeline; the CLI only picks one).
+
+Machine formats are plain `str` (the CLI encodes them as UTF-8); text for people is a
+`rich.text.Text`, so that colour is applied, or dropped, by the console that prints it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring as _js
+from typing import Any
+
+from rich.text import Text
+
+from . import model as m
+from .coverage import ParagraphCoverage
+from .decision import Decision, Eligibility, Finding
+from .errors import WorkerError
+from .policy import Policy
+from .vocabulary import CONTACT_LEVELS
+from .workers import Worker
+
+STATUS_STYLE = {"met": "green", "due": "yellow", "overdue": "bold red"}
+
+
+# Error records ----------------------------------------------------------------------------
+
+def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
+    """A rejected input record: `{"worker", "error": {"field", "message", "value"}, "line"}`."""
+    record = exc.to_dict()
+    record["line"] = line
+    return record
+
+
+# JSON -------------------------------------------------------------------------------------
+
+def _list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(map(_js, items)) + "]"
+
+
+class DecisionJson:
+    """`json.dumps(decision.to_dict(), ensure_ascii=False)`, about twice as fast.
+
+    The constant parts of each finding (id, title, satisfied_by, cites) are encoded once
+    per requirement; tests check that the text parses to exactly `Decision.to_dict()`.
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[int, tuple[m.Requirement, str, str, str]] = {}
+
+    def _rule(self, rule: m.Requirement) -> tuple[str, str, str]:
+        cached = self._parts.get(id(rule))
+        if cached is None or cached[0] is not rule:
+            cached = (
+                rule,
+                f'{{"requirement": {_js(rule.id)}, "title": {_js(rule.title)}, "status": "',
+                f', "satisfied_by": {_list(rule.satisfied_by)}, "evidence": [',
+                f'], "cites": {_list(rule.cites)}, "explanation": ',
+            )
+            self._parts[id(rule)] = cached
+        return cached[1], cached[2], cached[3]
+
+    def __call__(self, d: Decision) -> str:
+        findings = []
+        compliant = "true"
+        parts = self._parts
+        for f in d.findings:
+            rule = f.rule
+            cached = parts.get(id(rule))
+            if cached is None or cached[0] is not rule:
+                self._rule(rule)
+                cached = parts[id(rule)]
+            status = f.status
+            if status == "overdue":
+                ok = "false"
+                compliant = "false"
+            else:
+                ok = "true"
+            due = f'"{f.due.isoformat()}"' if f.due is not None else "null"
+            evidence = f.evidence
+            if not evidence:
+                shown = ""
+            else:
+                shown = ", ".join(
+                    f'{{"training": {_js(r.training)}, "completed": "{r.completed.isoformat()}", '
+                    f'"delivery": {_js(r.delivery)}}}' for r in evidence)
+            findings.append(f'{cached[1]}{status}", "compliant": {ok}, "due": {due}{cached[2]}'
+                            f"{shown}{cached[3]}{_js(f.explanation)}}}")
+        groups = d.groups
+        unknown = d.unrecognised_training
+        return (f'{{"worker": {_js(d.worker)}, "policy": {_js(d.policy)}, '
+                f'"as_of": "{d.as_of.isoformat()}", "compliant": {compliant}, '
+                f'"groups": {_list(groups) if groups else "[]"}, '
+                f'"findings": [{", ".join(findings)}], '
+                f'"unrecognised_training": {_list(unknown) if unknown else "[]"}}}')
+
+
+class OutputFormat:
+    """One machine format: a header, one text per record, separators and a footer.
+
+    `decision` and `error` return the text for one record; the caller writes `header`,
+    the records joined by `separator`, then `footer`. Used the same way in one process and
+    in `--jobs` worker processes (which join their chunk with `separator` themselves).
+    """
+
+    name = ""
+    header = ""
+    separator = ""
+    footer = ""
+    empty_footer = ""
+
+    def decision(self, line: int, worker: Worker, d: Decision) -> str:
+        raise NotImplementedError
+
+    def error(self, line: int, exc: WorkerError) -> str:
+        raise NotImplementedError
+
+
+class JsonLines(OutputFormat):
+    """One JSON object per line: a decision (CONTRACT §2) or an error record."""
+
+    name = "jsonl"
+
+    def __init__(self) -> None:
+        self._encode = DecisionJson()
+
+    def decision(self, line: int, worker: Worker, d: Decision) -> str:
+        return self._encode(d) + "\n"
+
+    def error(self, line: int, exc: WorkerError) -> str:
+        return json.dumps(error_record(line, exc), ensure_ascii=False) + "\n"
+
+
+class JsonArray(OutputFormat):
+    """One JSON array of decisions and error records, written as it goes, indented."""
+
+    name = "json"
+    header = "[\n"
+    separator = ",\n"
+    footer = "\n]\n"
+    empty_footer = "]\n"
+
+    def decision(self, line: int, worker: Worker, d: Decision) -> str:
+        return _indent(json.dumps(d.to_dict(), ensure_ascii=False, indent=2))
+
+    def error(self, line: int, exc: WorkerError) -> str:
+        return _indent(json.dumps(error_record(line, exc), ensure_ascii=False, indent=2))
+
+
+def _indent(text: str) -> str:
+    return "  " + text.replace("\n", "\n  ")
+
+
+CSV_COLUMNS = ("worker", "line", "agency", "as_of", "worker_compliant", "groups",
+               "requirement", "title", "status", "due", "satisfied_by", "evidence", "cites",
+               "explanation", "error_field", "error")
+
+
+class CsvRows(OutputFormat):
+    """One row per finding, with the worker's id on every row, for a spreadsheet.
+
+    A worker to whom no requirement applies still gets one row (empty `requirement`), and
+    a rejected record gets one row with `error_field` and `error`, so every input record
+    shows. Lists are joined with `;` and evidence is written `training@DATE`, as in the
+    input CSV.
+    """
+
+    name = "csv"
+
+    def __init__(self) -> None:
+        self.header = self._rows([list(CSV_COLUMNS)])
+
+    @staticmethod
+    def _rows(rows: Sequence[Sequence[object]]) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(rows)
+        return buf.getvalue()
+
+    def decision(self, line: int, worker: Worker, d: Decision) -> str:
+        ok = "true" if d.compliant else "false"
+        common = [d.worker, line, worker.agency or "", d.as_of.isoformat(), ok,
+                  ";".join(d.groups)]
+        if not d.findings:
+            return self._rows([[*common, *[""] * 10]])
+        rows = []
+        for f in d.findings:
+            rows.append([
+                *common, f.requirement, f.title, f.status,
+                f.due.isoformat() if f.due else "", ";".join(f.satisfied_by),
+                ";".join(f"{r.training}@{r.completed.isoformat()}" for r in f.evidence),
+                ";".join(f.cites), f.explanation, "", ""])
+        return self._rows(rows)
+
+    def error(self, line: int, exc: WorkerError) -> str:
+        return self._rows([[exc.worker or "", line, *[""] * 12, exc.field, str(exc)]])
+
+
+MACHINE_FORMATS: dict[str, type[OutputFormat]] = {
+    "jsonl": JsonLines, "json": JsonArray, "csv": CsvRows}
+
+
+# A table for the terminal (streamed: one worker at a time) -------------------------------
+
+class Table:
+    """Aligned rows, one per finding; the worker and the verdict on each worker's first row."""
+
+    def __init__(self, policy: Policy, worker_width: int = 10) -> None:
+        self.req_width = max([len("REQUIREMENT")] + [len(r.id) for r in
+                                                     policy.model.requirements])
+        self.worker_width = worker_width
+        self.verdict_width = len("not compliant")
+
+    def header(self) -> Text:
+        return Text(self._cells("WORKER", "RESULT", "REQUIREMENT", "STATUS", "DUE",
+                                "PARAGRAPHS").rstrip(), style="bold")
+
+    def _cells(self, worker: str, verdict: str, req: str, status: str, due: str,
+               cites: str) -> str:
+        return (f"{worker:<{self.worker_width}}  {verdict:<{self.verdict_width}}  "
+                f"{req:<{self.req_width}}  {status:<7}  {due:<10}  {cites}")
+
+    def decision(self, d: Decision) -> Text:
+        verdict = "compliant" if d.compliant else "not compliant"
+        text = Text()
+        if not d.findings:
+            text.append(f"{d.worker:<{self.worker_width}}  ")
+            text.append(f"{verdict:<{self.verdict_width}}", style="green")
+            text.append("  (no requirement applies)", style="dim")
+            return text
+        for i, f in enumerate(d.findings):
+            if i:
+                text.append("\n" + " " * (self.worker_width + self.verdict_width + 4))
+            else:
+                text.append(f"{d.worker:<{self.worker_width}}  ")
+                text.append(f"{verdict:<{self.verdict_width}}",
+                            style="green" if d.compliant else "bold red")
+                text.append("  ")
+            text.append(f"{f.requirement:<{self.req_width}}  ")
+            text.append(f"{f.status:<7}", style=STATUS_STYLE[f.status])
+            text.append(f"  {f.due.isoformat() if f.due else '-':<10}  {', '.join(f.cites)}")
+        return text
+
+    def error(self, line: int, exc: WorkerError) -> Text:
+        text = Text(f"{exc.worker or '(no id)':<{self.worker_width}}  ")
+        text.append(f"{'rejected':<{self.verdict_width}}", style="bold magenta")
+        text.append(f"  line {line}: {exc.field}: {_message(exc)}")
+        return text
+
+
+def _message(exc: WorkerError) -> str:
+    return exc.message + (f"; allowed: {exc.allowed}" if exc.allowed else "")
+
+
+# Plain English -----------------------------------------------------------------------------
+
+def _titles(policy: Policy, ids: Iterable[str]) -> str:
+    known = {t.id: t.title for t in policy.model.trainings}
+    return " or ".join(f"{t} ({known[t]})" if t in known else t for t in ids)
+
+
+def _where(span: Any) -> str:
+    return f"{span.file}:{span.line}"
+
+
+def explain(policy: Policy, worker: Worker, d: Decision) -> Text:
+    """The decision requirement by requirement: paragraphs, dates, and what would satisfy it."""
+    text = Text()
+    text.append(f"{d.worker}", style="bold")
+    text.append(f" under {policy.id} ({policy.title}), as of {d.as_of.isoformat()}\n")
+    overdue = [f for f in d.findings if f.status == "overdue"]
+    if not d.findings:
+        text.append("Compliant: ", style="bold green")
+        text.append("no requirement of this policy applies to this worker.\n")
+    elif overdue:
+        text.append("Not compliant: ", style="bold red")
+        text.append(f"{len(overdue)} of {len(d.findings)} requirement"
+                    f"{'s' if len(d.findings) > 1 else ''} overdue.\n")
+    else:
+        text.append("Compliant: ", style="bold green")
+        text.append(f"{len(d.findings)} requirement{'s' if len(d.findings) > 1 else ''} "
+                    "apply, none overdue.\n")
+    facts = [f"started {worker.started.isoformat()}", f"contact {worker.contact}"]
+    if worker.roles:
+        facts.append("roles " + ", ".join(
+            r.role + (f" since {r.since.isoformat()}" if r.since else "") for r in worker.roles))
+    if worker.volunteer:
+        facts.append("volunteer")
+    if worker.agency:
+        facts.append(f"agency {worker.agency}")
+    text.append("Worker: " + "; ".join(facts) + "\n")
+    groups = {g.id: g for g in policy.model.groups}
+    if d.groups:
+        text.append("Groups: " + "; ".join(
+            f"{g} ({', '.join(groups[g].cites)})" if g in groups else g for g in d.groups) + "\n")
+    else:
+        text.append("Groups: none\n")
+    for i, f in enumerate(d.findings, 1):
+        text.append("\n")
+        text.append(f"{i}. {f.title} ", style="bold")
+        text.append(f"({f.requirement}): ")
+        text.append(f.status.upper(), style=STATUS_STYLE[f.status])
+        text.append("\n")
+        text.append(f"   Paragraphs: {', '.join(f.cites)}   (policy line {_where(f.rule.span)})\n",
+                    style="")
+        text.append(f"   {f.explanation}\n")
+        text.append(f"   Dates: {_dates(worker, f)}\n")
+        text.append(f"   To satisfy it: {_remedy(policy, f)}\n")
+    if d.unrecognised_training:
+        text.append("\nNot in this policy's training catalogue (changes no finding): "
+                    + ", ".join(d.unrecognised_training) + "\n")
+    return text
+
+
+def _dates(worker: Worker, f: Finding) -> str:
+    rule = f.rule
+    parts = []
+    if rule.anchor_role is not None:
+        since = [r.since or worker.started for r in worker.roles if r.role == rule.anchor_role]
+        if since:
+            parts.append(f"took the role {rule.anchor_role} on {min(since).isoformat()}")
+    else:
+        parts.append(f"started {worker.started.isoformat()}")
+    done = [r for r in worker.training
+            if r.training in rule.satisfied_by and r.completed <= f.as_of]
+    grace = f" plus {rule.grace} grace" if rule.grace else ""
+    if done:
+        last = max(done, key=lambda r: r.completed)
+        parts.append(f"last completed {last.training} on {last.completed.isoformat()}")
+        if rule.renew is not None and f.due is not None:
+            verb = "renew by" if f.status == "met" else "renewal was due by"
+            parts.append(f"renewal every {rule.renew}{grace}: {verb} {f.due.isoformat()}")
+        else:
+            parts.append("no renewal period")
+    elif f.due is not None:
+        start = "the role" if rule.anchor_role else "the start"
+        verb = "due by" if f.status == "due" else "was due by"
+        parts.append(f"deadline {rule.within} from {start}{grace}: {verb} {f.due.isoformat()}")
+    else:
+        parts.append("the document sets no deadline: needed now")
+    ignored = [r for r in worker.training
+               if r.training in rule.satisfied_by and r.completed > f.as_of]
+    if ignored:
+        parts.append(f"{len(ignored)} record{'s' * (len(ignored) != 1)} dated after "
+                     f"{f.as_of.isoformat()} not counted")
+    return "; ".join(parts)
+
+
+def _remedy(policy: Policy, f: Finding) -> str:
+    options = _titles(policy, f.satisfied_by)
+    if f.status == "met":
+        if f.due is None:
+            return f"already met; any of {options} meets it"
+        return f"met; complete {options} again by {f.due.isoformat()} to stay met"
+    if f.status == "due":
+        return f"complete {options} by {f.due.isoformat() if f.due else 'the deadline'}"
+    return f"complete {options} now"
+
+
+def eligibility(policy: Policy, worker: Worker, result: Eligibility) -> Text:
+    training = policy.training(result.training)
+    text = Text()
+    text.append("yes" if result.ok else "no", style="bold green" if result.ok else "bold red")
+    text.append(f": {worker.id} {'may' if result.ok else 'may not'} attend {training.id} "
+                f"({training.title}) on {result.on.isoformat()}\n")
+    for reason in result.reasons:
+        text.append(f"  - {reason}\n")
+    text.append(f"  paragraphs: {', '.join(result.cites) or 'none'}\n")
+    return text
+
+
+# Describing a policy --------------------------------------------------------------------------
+
+def condition(c: m.Condition) -> str:
+    """A decision-form condition in the policy language's own words."""
+    if isinstance(c, m.Always):
+        return "everyone"
+    if isinstance(c, m.ContactIn):
+        levels = [lv for lv in CONTACT_LEVELS if lv in c.levels]
+        return f"contact {levels[0]}" if len(levels) == 1 else f"contact in {', '.join(levels)}"
+    if isinstance(c, m.RoleHeld):
+        return f"role {c.role}"
+    if isinstance(c, m.SectorIn):
+        sectors = sorted(c.sectors)
+        return f"sector {sectors[0]}" if len(sectors) == 1 else f"sector in {', '.join(sectors)}"
+    if isinstance(c, m.IsVolunteer):
+        return "volunteer"
+    if isinstance(c, m.Negation):
+        inner = condition(c.operand)
+        return f"not ({inner})" if isinstance(c.operand, (m.Conjunction, m.Disjunction)) \
+            else f"not {inner}"
+    joiner = " and " if isinstance(c, m.Conjunction) else " or "
+    parts = []
+    for o in c.operands:
+        s = condition(o)
+        if isinstance(c, m.Conjunction) and isinstance(o, m.Disjunction):
+            s = f"({s})"
+        parts.append(s)
+    return joiner.join(parts)
+
+
+def describe(policy: Policy) -> Text:
+    md = policy.model
+    text = Text()
+    text.append(f"{md.id}", style="bold")
+    text.append(f": {md.title}\n")
+    text.append(f"source: {md.source_name}, {len(md.paragraphs)} paragraphs "
+                f"({md.paragraphs[0]} to {md.paragraphs[-1]})\n" if md.paragraphs else
+                f"source: {md.source_name}\n")
+    for local, what in md.local_ids:
+        text.append(f"local decision {local}: {what}\n")
+
+    text.append(f"\nGroups ({len(md.groups)})\n", style="bold")
+    for g in md.groups:
+        text.append(f"  {g.id}", style="cyan")
+        text.append(f"  {g.title}\n    members: {condition(g.condition)}; "
+                    f"cites {', '.join(g.cites)}\n")
+
+    text.append(f"\nTraining ({len(md.trainings)})\n", style="bold")
+    for t in md.trainings:
+        text.append(f"  {t.id}", style="cyan")
+        text.append(f"  {t.title}\n    {t.delivery}")
+        for alt in t.requires:
+            text.append(f"; requires {' or '.join(alt)}")
+        if t.topics:
+            text.append(f"; topics: {', '.join(t.topics)}")
+        text.append(f"; cites {', '.join(t.cites)}\n")
+
+    text.append(f"\nRequirements ({len(md.requirements)})\n", style="bold")
+    for r in md.requirements:
+        text.append(f"  {r.id}", style="cyan")
+        text.append(f"  {r.title}\n")
+        text.append(f"    applies to: {condition(r.condition)}\n")
+        text.append(f"    satisfied by: {' or '.join(r.satisfied_by)}\n")
+        if r.within is None:
+            when = "no deadline"
+        else:
+            when = f"due within {r.within} of " + (f"role {r.anchor_role}" if r.anchor_role
+                                                  else "start")
+        if r.renew:
+            when += f"; renew every {r.renew}"
+        if r.grace:
+            when += f"; grace {r.grace}"
+        text.append(f"    {when}; cites {', '.join(r.cites)}\n")
+    return text
+
+
+def coverage(policy: Policy, entries: Sequence[ParagraphCoverage]) -> Text:
+    """Every paragraph with what encodes it, then the total ("42 of 42")."""
+    md = policy.model
+    width = max([len(e.paragraph) for e in entries if not e.paragraph.startswith("local:")]
+                + [4])
+    text = Text()
+    text.append(f"{md.id}: {md.source_name}\n", style="bold")
+    for e in entries:
+        text.append(f"{e.paragraph:<{width}}  ", style="bold" if e.covered else "bold yellow")
+        if not e.encodings:
+            text.append("not accounted for: nothing in the policy cites it\n", style="yellow")
+            continue
+        for i, enc in enumerate(e.encodings):
+            if i:
+                text.append(" " * (width + 2))
+            text.append(f"{enc.kind:<11} ", style="dim")
+            text.append(f"{enc.id}", style="cyan")
+            text.append(f"  {enc.title}\n")
+    source = [e for e in entries if not e.paragraph.startswith("local:")]
+    local = [e for e in entries if e.paragraph.startswith("local:")]
+    covered = sum(1 for e in source if e.covered)
+    style = "bold green" if covered == len(source) else "bold yellow"
+    if local:
+        done = sum(1 for e in local if e.covered)
+        text.append(f"{done} of {len(local)} local decisions cited\n")
+    text.append(f"{covered} of {len(source)} paragraphs covered", style=style)
+    text.append("\n")
+    return text
+
+
+def coverage_json(policy: Policy, entries: Sequence[ParagraphCoverage]) -> dict[str, Any]:
+    source = [e for e in entries if not e.paragraph.startswith("local:")]
+    return {
+        "policy": policy.id,
+        "paragraphs": [
+            {"paragraph": e.paragraph, "covered": e.covered,
+             "encodings": [{"kind": x.kind, "id": x.id, "title": x.title}
+                           for x in e.encodings]}
+            for e in entries],
+        "covered": sum(1 for e in source if e.covered),
+        "total": len(source),
+    }

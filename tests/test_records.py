@@ -1,0 +1,366 @@
+"""Reading worker files: formats, CSV cells, the training file, bad input, streaming."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import policyrules
+from policyrules import records
+from policyrules.records import WorkerFileError, WorkerInput, read_workers, volunteer_cell
+from policyrules.testing import workers
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cli"
+AS_OF = datetime.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def policy() -> policyrules.Policy:
+    return policyrules.load(FIXTURES / "small.policy")
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def items(path: str, policy: policyrules.Policy, **kw: object) -> list[tuple]:
+    return list(read_workers(path, policy, **kw))  # type: ignore[arg-type]
+
+
+W1 = {"id": "W1", "started": "2024-01-10", "contact": "regular",
+      "training": [{"training": "induction-course", "completed": "2024-03-01"}]}
+W2 = {"id": "W2", "started": "2020-05-01", "contact": "none", "roles": ["supervisor"]}
+
+
+# Formats -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "fmt"), [
+    ("a.json", "json"), ("a.JSONL", "jsonl"), ("a.ndjson", "jsonl"), ("dir/a.csv", "csv"),
+    ("-", "jsonl")])
+def test_input_format_from_name(name: str, fmt: str) -> None:
+    assert records.input_format(name) == fmt
+
+
+def test_unknown_extension_is_a_file_error() -> None:
+    with pytest.raises(WorkerFileError, match=r"workers\.txt: cannot tell the format"):
+        records.input_format("workers.txt")
+
+
+def test_jsonl_skips_blank_lines_and_keeps_line_numbers(tmp_path: Path, policy) -> None:
+    path = write(tmp_path, "w.jsonl", "\ufeff" + json.dumps(W1) + "\n\n  \n"
+                 + json.dumps(W2) + "\n")
+    got = items(path, policy)
+    assert [(n, wid) for n, wid, _ in got] == [(1, "W1"), (4, "W2")]
+    assert all(isinstance(w, policyrules.Worker) for _, _, w in got)
+    assert got[0][2].training[0].completed == datetime.date(2024, 3, 1)
+
+
+def test_jsonl_bad_line_is_an_error_record_and_reading_goes_on(tmp_path: Path, policy) -> None:
+    path = write(tmp_path, "w.jsonl", json.dumps(W1) + '\n{"id": "W9", "started": \n'
+                 + json.dumps(W2) + "\n")
+    got = items(path, policy)
+    assert [wid for _, wid, _ in got] == ["W1", "W9", "W2"]
+    err = got[1][2]
+    assert isinstance(err, policyrules.WorkerError)
+    assert err.field == "(record)" and "not valid JSON" in err.message
+
+
+def test_json_object_and_array(tmp_path: Path, policy) -> None:
+    one = write(tmp_path, "one.json", json.dumps(W1, indent=2))
+    assert [wid for _, wid, _ in items(one, policy)] == ["W1"]
+    many = write(tmp_path, "many.json", json.dumps([W1, W2], indent=2))
+    got = items(many, policy)
+    assert [wid for _, wid, _ in got] == ["W1", "W2"]
+    assert got[0][0] == 2  # the line each element starts on
+    assert got[1][0] == 2 + len(json.dumps(W1, indent=2).splitlines())
+
+
+def test_json_array_streams_across_chunk_boundaries(tmp_path: Path, policy,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "_CHUNK", 7)
+    people = [dict(W1, id=f"W{i}", note="é" * (i % 5)) for i in range(40)]
+    path = write(tmp_path, "w.json", json.dumps(people, ensure_ascii=False, indent=1))
+    got = items(path, policy)
+    assert [wid for _, wid, _ in got] == [p["id"] for p in people]
+    assert [w.extra["note"] for _, _, w in got] == [p["note"] for p in people]
+
+
+def test_json_array_is_read_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "_CHUNK", 256)
+    path = write(tmp_path, "w.json", json.dumps([dict(W1, id=f"W{i}") for i in range(2000)]))
+    with WorkerInput(path) as source:
+        first = next(iter(source))
+        assert first[1]["id"] == "W0"
+        assert source.position < 1024 < source.size  # type: ignore[operator]
+
+
+def test_jsonl_is_read_lazily(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.jsonl", "".join(json.dumps(dict(W1, id=f"W{i}")) + "\n"
+                                              for i in range(5000)))
+    with WorkerInput(path) as source:
+        next(iter(source))
+        assert source.size is not None and source.position < source.size / 10
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[{"id": "W1"}, {"id": ', r"w\.json:1:\d+: not valid JSON"),
+    ('[{"id": "W1"},\n {"id": "W2"}', r"w\.json:2:\d+: not valid JSON: the array is not closed"),
+    ('[{"id": "W1"},]', r"expected a worker object"),
+    ('[{"id": "W1"} {"id": "W2"}]', r"expected `,` or `]`"),
+    ("42", r"one worker object or an array"),
+    ('[{"id": "W1"}] x', r"unexpected text after the array"),
+])
+def test_malformed_json_file_is_a_file_error(tmp_path: Path, policy, text: str,
+                                             message: str) -> None:
+    path = write(tmp_path, "w.json", text)
+    with pytest.raises(WorkerFileError, match=message):
+        items(path, policy)
+
+
+@pytest.mark.parametrize("name", ["w.json", "w.jsonl", "w.csv"])
+def test_empty_files_hold_no_workers(tmp_path: Path, policy, name: str) -> None:
+    assert items(write(tmp_path, name, ""), policy) == []
+    assert items(write(tmp_path, "b" + name, " \n\n"), policy) == []
+
+
+def test_empty_json_array(tmp_path: Path, policy) -> None:
+    assert items(write(tmp_path, "w.json", "[ ]"), policy) == []
+
+
+@pytest.mark.parametrize("name", ["w.json", "w.jsonl", "w.csv"])
+def test_not_utf8_is_a_file_error(tmp_path: Path, policy, name: str) -> None:
+    good = "id,started,contact\nW1,2024-01-10,regular\n" if name.endswith("csv") else \
+        json.dumps(W1) + "\n"
+    bad = good.encode() + b'{"id": "Caf\xe9"}\n' if not name.endswith("csv") else \
+        good.encode() + b"Caf\xe9,2024-01-10,regular\n"
+    if name == "w.json":
+        bad = b'[{"id": "Caf\xe9"}]'
+    with pytest.raises(WorkerFileError, match="not UTF-8"):
+        items(write(tmp_path, name, bad), policy)
+
+
+def test_missing_file_and_directory(tmp_path: Path, policy) -> None:
+    with pytest.raises(WorkerFileError, match="no such worker file"):
+        items(str(tmp_path / "nope.jsonl"), policy)
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(WorkerFileError, match="is a directory"):
+        items(str(tmp_path / "d.csv"), policy)
+
+
+def test_stdin_is_json_lines(policy) -> None:
+    stream = io.BytesIO((json.dumps(W1) + "\n" + json.dumps(W2) + "\n").encode())
+    got = items("-", policy, stdin=stream)
+    assert [wid for _, wid, _ in got] == ["W1", "W2"]
+
+
+# CSV ----------------------------------------------------------------------------------------
+
+def test_csv_cells_follow_contract_1_4(tmp_path: Path, policy) -> None:
+    path = write(tmp_path, "w.csv",
+                 " ID ,Started,contact,roles,training,volunteer,sector,team\n"
+                 "W1, 2024-01-10 ,regular,supervisor@2024-06-01;trainer,"
+                 "induction-course@2024-03-01; inter-agency-course@2025-01-02,yes,,North\n"
+                 "W2,2020-05-01,none,,,,statutory,\n")
+    (n1, _, w1), (n2, _, w2) = items(path, policy)
+    assert (n1, n2) == (2, 3)
+    assert w1.started == datetime.date(2024, 1, 10)
+    assert [(r.role, r.since) for r in w1.roles] == [
+        ("supervisor", datetime.date(2024, 6, 1)), ("trainer", None)]
+    assert [(t.training, t.completed) for t in w1.training] == [
+        ("induction-course", datetime.date(2024, 3, 1)),
+        ("inter-agency-course", datetime.date(2025, 1, 2))]
+    assert w1.volunteer is True and w1.sector is None
+    assert w1.extra == {"team": "North"}
+    assert w2.volunteer is False and w2.roles == () and w2.extra == {}
+
+
+@pytest.mark.parametrize(("cell", "value"), [
+    ("true", True), ("Yes", True), ("1", True), ("FALSE", False), ("no", False), ("0", False),
+    ("", False), (" ", False)])
+def test_volunteer_cell(cell: str, value: bool) -> None:
+    assert volunteer_cell(cell, "W1") is value
+
+
+def test_volunteer_cell_rejects_anything_else() -> None:
+    with pytest.raises(policyrules.WorkerError) as info:
+        volunteer_cell("maybe", "W1")
+    assert info.value.field == "volunteer" and info.value.value == "maybe"
+    assert "'maybe'" in str(info.value)
+
+
+def test_csv_bad_cells_become_error_records(tmp_path: Path, policy) -> None:
+    path = write(tmp_path, "w.csv",
+                 "id,started,contact,training,volunteer\n"
+                 "W1,2024-01-10,regular,induction-course,\n"
+                 "W2,2024-01-10,regular,,perhaps\n"
+                 "W3,2024-02-30,regular,,\n"
+                 "W4,2024-01-10,regular,,,extra\n"
+                 ",2024-01-10,regular,,\n"
+                 "W6,2024-01-10,regualr,,\n"
+                 "W7,2024-01-10,regular,,\n")
+    got = items(path, policy)
+    assert [(n, wid) for n, wid, _ in got] == [
+        (2, "W1"), (3, "W2"), (4, "W3"), (5, "W4"), (6, None), (7, "W6"), (8, "W7")]
+    fields = [w.field if isinstance(w, policyrules.WorkerError) else None for _, _, w in got]
+    assert fields == ["training[0]", "volunteer", "started", "(row)", "id", "contact", None]
+    assert "did you mean 'regular'" in str(got[5][2])
+
+
+def test_csv_multiline_cells_keep_row_line_numbers(tmp_path: Path, policy) -> None:
+    path = write(tmp_path, "w.csv", 'id,started,contact,note\nW1,2024-01-10,regular,"two\nlines"\n'
+                 "W2,2024-01-10,none,\n")
+    assert [(n, wid) for n, wid, _ in items(path, policy)] == [(2, "W1"), (4, "W2")]
+
+
+def test_csv_header_needs_the_required_columns(tmp_path: Path, policy) -> None:
+    path = write(tmp_path, "w.csv", "id,strated,contact\nW1,2024-01-10,regular\n")
+    with pytest.raises(WorkerFileError, match=r"needs the column 'started' \(is 'strated'"):
+        items(path, policy)
+    path = write(tmp_path, "x.csv", "id,started,contact,id\n")
+    with pytest.raises(WorkerFileError, match="appears twice"):
+        items(path, policy)
+
+
+# A separate training file ----------------------------------------------------------------------
+
+def test_training_file_in_any_order_is_attached(tmp_path: Path, policy) -> None:
+    workers = write(tmp_path, "w.csv", "id,started,contact,training\n"
+                    "W1,2024-01-10,regular,induction-course@2024-03-01\n"
+                    "W2,2020-05-01,occasional,\n")
+    training = write(tmp_path, "t.csv", "worker,training,completed,delivery,provider,hours,level\n"
+                     "W2,induction-course,2020-06-01,,in-house,2.5,level 1\n"
+                     "W1,inter-agency-course,2025-01-02,inter-agency,,6,\n"
+                     "W2,first-aid,2021-01-01,,,,\n")
+    (_, _, w1), (_, _, w2) = items(workers, policy, training=training)
+    assert [(t.training, t.delivery) for t in w1.training] == [
+        ("induction-course", "single-agency"), ("inter-agency-course", "inter-agency")]
+    assert w1.training[1].hours == 6
+    first = w2.training[0]
+    assert (first.provider, first.hours, first.level) == ("in-house", 2.5, "level 1")
+    assert [t.training for t in w2.training] == ["induction-course", "first-aid"]
+
+
+def test_training_file_errors_name_its_line(tmp_path: Path, policy) -> None:
+    workers = write(tmp_path, "w.csv", "id,started,contact\nW1,2024-01-10,regular\n")
+    training = write(tmp_path, "t.csv", "worker,training,completed,hours\n"
+                     "W1,induction-course,2024-03-01,3\n"
+                     "W1,induction-course,2024-13-01,3\n")
+    [(_, wid, err)] = items(workers, policy, training=training)
+    assert isinstance(err, policyrules.WorkerError) and wid == "W1"
+    assert err.field == "training[1].completed"
+    assert "t.csv line 3" in err.message
+
+
+def test_training_file_hours_must_be_a_number(tmp_path: Path, policy) -> None:
+    workers = write(tmp_path, "w.csv", "id,started,contact\nW1,2024-01-10,regular\n")
+    training = write(tmp_path, "t.csv", "worker,training,completed,hours\n"
+                     "W1,induction-course,2024-03-01,two\n")
+    [(_, _, err)] = items(workers, policy, training=training)
+    assert isinstance(err, policyrules.WorkerError) and err.field == "training[0].hours"
+
+
+def test_training_for_unknown_workers_is_a_warning(tmp_path: Path, policy) -> None:
+    workers = write(tmp_path, "w.csv", "id,started,contact\nW1,2024-01-10,regular\n")
+    training = write(tmp_path, "t.csv", "worker,training,completed\n"
+                     "W9,induction-course,2024-03-01\n"
+                     ",induction-course,2024-03-01\n")
+    with WorkerInput(workers, training=training) as source:
+        assert len(list(source.workers(policy))) == 1
+    assert any("1 training record for 1 worker not in" in w and "'W9'" in w
+               for w in source.warnings)
+    assert any("with no worker id" in w for w in source.warnings)
+
+
+def test_training_file_attaches_to_json_lines_too(tmp_path: Path, policy) -> None:
+    workers = write(tmp_path, "w.jsonl", json.dumps(W1) + "\n")
+    training = write(tmp_path, "t.csv", "worker,training,completed\n"
+                     "W1,inter-agency-course,2025-01-02\n")
+    [(_, _, w)] = items(workers, policy, training=training)
+    assert [t.training for t in w.training] == ["induction-course", "inter-agency-course"]
+
+
+def test_training_file_needs_worker_and_training_columns(tmp_path: Path, policy) -> None:
+    workers = write(tmp_path, "w.csv", "id,started,contact\n")
+    training = write(tmp_path, "t.csv", "id,training,completed\n")
+    with pytest.raises(WorkerFileError, match="needs the column 'worker'"):
+        items(workers, policy, training=training)
+    with pytest.raises(WorkerFileError, match="no such training file"):
+        items(workers, policy, training=str(tmp_path / "none.csv"))
+
+
+def test_the_shipped_examples_read_the_same_from_csv_and_json_lines() -> None:
+    examples = Path(__file__).parents[1] / "examples"
+    durham = policyrules.load(Path(__file__).parents[1] / "policies" / "durham.policy")
+    from_csv = items(str(examples / "workers.csv"), durham,
+                     training=str(examples / "training.csv"))
+    from_jsonl = items(str(examples / "workers.jsonl"), durham)
+    assert len(from_csv) == len(from_jsonl) == 2000
+    for (_, id_a, a), (_, id_b, b) in zip(from_csv, from_jsonl, strict=True):
+        assert id_a == id_b
+        assert type(a) is type(b)
+        if isinstance(a, policyrules.Worker):
+            assert a == b
+            assert durham.evaluate_checked(a, AS_OF) == durham.evaluate_checked(b, AS_OF)
+        else:
+            assert a.field == b.field
+    rejected = [w for _, _, w in from_jsonl if isinstance(w, policyrules.WorkerError)]
+    assert len(rejected) == 8
+
+
+# Properties ---------------------------------------------------------------------------------
+
+DURHAM = policyrules.load(Path(__file__).parents[1] / "policies" / "durham.policy")
+
+
+def as_csv(people: list[policyrules.Worker]) -> tuple[str, str]:
+    """Workers as CONTRACT §1.4 CSV: a worker file and a separate training file."""
+    w, t = io.StringIO(), io.StringIO()
+    wr, tr = csv.writer(w), csv.writer(t)
+    wr.writerow(["id", "started", "contact", "roles", "agency", "sector", "volunteer"])
+    tr.writerow(["worker", "training", "completed", "delivery", "provider", "hours", "level"])
+    for p in people:
+        roles = ";".join(r.role + (f"@{r.since.isoformat()}" if r.since else "")
+                         for r in p.roles)
+        wr.writerow([p.id, p.started.isoformat(), p.contact, roles, p.agency or "",
+                     p.sector or "", "yes" if p.volunteer else "no"])
+        for r in p.training:
+            tr.writerow([p.id, r.training, r.completed.isoformat(), r.delivery,
+                         r.provider or "", "" if r.hours is None else r.hours, r.level or ""])
+    return w.getvalue(), t.getvalue()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(workers(DURHAM), max_size=6, unique_by=lambda w: w.id))
+def test_csv_with_a_training_file_round_trips(tmp_path: Path,
+                                              people: list[policyrules.Worker]) -> None:
+    text, training = as_csv(people)
+    got = items(write(tmp_path, "w.csv", text), DURHAM,
+                training=write(tmp_path, "t.csv", training))
+    assert [w for _, _, w in got] == people
+    assert [n for n, _, _ in got] == list(range(2, len(people) + 2))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(workers(DURHAM), max_size=6), st.integers(1, 64), st.booleans())
+def test_json_array_reads_like_json_load(tmp_path: Path, people: list[policyrules.Worker],
+                                         chunk: int, indent: bool) -> None:
+    data = [p.to_dict() for p in people]
+    path = write(tmp_path, "w.json", json.dumps(data, indent=1 if indent else None))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(records, "_CHUNK", chunk)
+        with WorkerInput(path) as source:
+            assert [raw for _, raw in source] == data
