@@ -90,3 +90,22 @@ def test_error_to_dict_for_batch_output() -> None:
     e = error(contact="lots")
     assert e.to_dict()["worker"] == "W7"
     assert e.to_dict()["error"]["field"] == "contact"  # type: ignore[index]
+
+
+def test_worker_error_survives_pickling_for_worker_processes() -> None:
+    import pickle
+
+    e = error(contact="lots")
+    back = pickle.loads(pickle.dumps(e))
+    assert (back.worker, back.field, back.value, str(back)) == (e.worker, e.field, e.value, str(e))
+
+
+def test_records_with_all_known_fields_take_the_same_checks() -> None:
+    good = {"training": "x", "completed": "2026-01-02", "delivery": "inter-agency",
+            "provider": "LSCB", "hours": 2.5, "level": "2"}
+    w = parse_worker(BASE | {"training": [good]})
+    assert w.training[0].hours == 2.5 and w.training[0].delivery == "inter-agency"
+    for bad, field in (({"hours": -1}, "hours"), ({"hours": float("nan")}, "hours"),
+                       ({"hours": True}, "hours"), ({"level": 2}, "level"),
+                       ({"completed": "2026-02-30"}, "completed")):
+        assert error(training=[good | bad]).field == f"training[0].{field}"

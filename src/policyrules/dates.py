@@ -26,8 +26,12 @@ def add(day: datetime.date, duration: Duration) -> datetime.date:
     return result
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_iso_date(text: str) -> datetime.date:
-    """`YYYY-MM-DD` only: a date-time, a week date or a compact form is refused."""
+    """`YYYY-MM-DD` only: a date-time, a week date or a compact form is refused.
+
+    Cached: a workforce's records repeat the same few thousand dates.
+    """
     if not _ISO_DATE.fullmatch(text):
         raise ValueError("not a date in the form YYYY-MM-DD")
     return datetime.date.fromisoformat(text)

@@ -55,6 +55,11 @@ class WorkerError(PolicyError):
             text += f"; allowed: {allowed}"
         super().__init__(text)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments: tell pickle how to rebuild it (for --jobs workers).
+        return (_rebuild_worker_error, (self.message, self.worker, self.field, self.value,
+                                        self.allowed))
+
     def to_dict(self) -> dict[str, object]:
         return {
             "worker": self.worker,
@@ -68,6 +73,11 @@ class UnknownTrainingError(PolicyError):
 
 class UsageError(PolicyError):
     """An argument to the API is wrong (for example a date-time where a date belongs)."""
+
+
+def _rebuild_worker_error(message: str, worker: str | None, field: str, value: object,
+                          allowed: str | None) -> WorkerError:
+    return WorkerError(message, worker=worker, field=field, value=value, allowed=allowed)
 
 
 def _jsonable(value: object) -> object:

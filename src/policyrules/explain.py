@@ -21,8 +21,10 @@ def _options(ids: tuple[str, ...]) -> str:
 def finding(f: Finding) -> str:
     rule, w = f.rule, f.worker
     head = f"{rule.explain.rstrip('.')} ({_cites(rule.cites)})"
-    done_records = [r for r in w.training
-                    if r.training in rule.satisfied_by and r.completed <= f.as_of]
+    # Evidence is the latest record; only an expired renewal has records but no evidence.
+    done_records = f.evidence or (
+        [r for r in w.training if r.training in rule.satisfied_by and r.completed <= f.as_of]
+        if rule.renew is not None and f.status == "overdue" else ())
     if done_records:
         last = max(done_records, key=lambda r: r.completed)
         done = f"{w.id} completed {last.training} on {last.completed.isoformat()}"

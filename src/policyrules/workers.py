@@ -169,7 +169,32 @@ def _role(item: object, i: int, wid: str, roles: Collection[str]) -> RoleAssignm
     return RoleAssignment(name, since)
 
 
+_KNOWN_RECORD_KEYS = frozenset(_RECORD_FIELDS)
+
+
 def _record(item: object, i: int, wid: str) -> TrainingRecord:
+    # The common case in one step: a dict of known fields, each of the right type. Every
+    # unusual case, and every error message, is left to the full path below.
+    if type(item) is dict and item.keys() <= _KNOWN_RECORD_KEYS:
+        get = item.get
+        training, completed, delivery = get("training"), get("completed"), get("delivery")
+        provider, level, hours = get("provider"), get("level"), get("hours")
+        if (type(training) is str and training and type(completed) is str
+                and (delivery is None or delivery in DELIVERIES)
+                and (provider is None or type(provider) is str)
+                and (level is None or type(level) is str)
+                and (hours is None or (type(hours) in (int, float) and 0 <= hours < math.inf))):
+            try:
+                day = parse_iso_date(completed)
+            except ValueError:
+                pass
+            else:
+                return TrainingRecord(training, day, delivery or "single-agency", provider,
+                                      hours, level)
+    return _full_record(item, i, wid)
+
+
+def _full_record(item: object, i: int, wid: str) -> TrainingRecord:
     field = f"training[{i}]"
     if not isinstance(item, Mapping):
         raise WorkerError(f"must be an object, not {_kind(item)}", worker=wid, field=field,
