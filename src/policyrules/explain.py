@@ -4,23 +4,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .dates import add
+import attrs
 
 if TYPE_CHECKING:
     from .decision import Finding
+    from .model import Requirement
 
 
-def _cites(cites: tuple[str, ...]) -> str:
-    return ", ".join(cites)
+@attrs.frozen
+class _Words:
+    head: str  # the rule's sentence and its paragraphs
+    title: str  # the title as it reads mid-sentence
+    options: str  # the trainings that would meet it
 
 
-def _options(ids: tuple[str, ...]) -> str:
-    return " or ".join(ids)
+# By identity: hashing a frozen Requirement walks all its fields, which costs more than
+# building the words. The rule is kept beside its words so an id is never reused.
+_WORDS: dict[int, tuple[Requirement, _Words]] = {}
+
+
+def _words(rule: Requirement) -> _Words:
+    """The parts that depend on the rule alone, built once per rule rather than per finding."""
+    cached = _WORDS.get(id(rule))
+    if cached is not None and cached[0] is rule:
+        return cached[1]
+    title = rule.title[0].lower() + rule.title[1:] if rule.title else rule.id
+    words = _Words(f"{rule.explain.rstrip('.')} ({', '.join(rule.cites)})", title,
+                   " or ".join(rule.satisfied_by))
+    if len(_WORDS) > 4096:
+        _WORDS.clear()
+    _WORDS[id(rule)] = (rule, words)
+    return words
 
 
 def finding(f: Finding) -> str:
     rule, w = f.rule, f.worker
-    head = f"{rule.explain.rstrip('.')} ({_cites(rule.cites)})"
+    words = _words(rule)
+    head = words.head
     # Evidence is the latest record; only an expired renewal has records but no evidence.
     done_records = f.evidence or (
         [r for r in w.training if r.training in rule.satisfied_by and r.completed <= f.as_of]
@@ -33,17 +53,13 @@ def finding(f: Finding) -> str:
         if f.status == "met":
             return f"{head}; {done} and must renew it by {f.due.isoformat()}."
         return f"{head}; {done}, and its renewal was due by {f.due.isoformat()}."
-    title = rule.title[0].lower() + rule.title[1:] if rule.title else rule.id
-    if rule.within is None:
-        return (f"{head}; {w.id} has no {title} on record, and the document sets no deadline, "
-                f"so it is needed now: {_options(rule.satisfied_by)} would meet it.")
+    if f.due is None:
+        return (f"{head}; {w.id} has no {words.title} on record, and the document sets no "
+                f"deadline, so it is needed now: {words.options} would meet it.")
     if rule.anchor_role is not None:
-        from .interpret import anchor
-
-        start = f"took the role {rule.anchor_role} on {anchor(rule, w).isoformat()}"
+        start = f"took the role {rule.anchor_role} on {rule.anchor(w).isoformat()}"
     else:
         start = f"started on {w.started.isoformat()}"
-    deadline = add(w.started, rule.within) if f.due is None else f.due
     when = "is due by" if f.status == "due" else "was due by"
-    return (f"{head}; {w.id} {start} and has no {title} on record; it {when} "
-            f"{deadline.isoformat()} ({_options(rule.satisfied_by)} would meet it).")
+    return (f"{head}; {w.id} {start} and has no {words.title} on record; it {when} "
+            f"{f.due.isoformat()} ({words.options} would meet it).")

@@ -47,11 +47,7 @@ def _plus(day: datetime.date, *durations: Duration | None) -> datetime.date:
 
 def anchor(rule: m.Requirement, worker: Worker) -> datetime.date:
     """The day a requirement's deadline counts from."""
-    if rule.anchor_role is not None:
-        sinces = [r.since or worker.started for r in worker.roles if r.role == rule.anchor_role]
-        if sinces:
-            return min(sinces)
-    return worker.started
+    return rule.anchor(worker)
 
 
 def finding(rule: m.Requirement, worker: Worker, as_of: datetime.date) -> Finding:

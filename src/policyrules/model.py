@@ -7,12 +7,15 @@ Spans survive, so findings and tracebacks can point back at the policy line.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
 from .diagnostics import Span
 from .nodes import Duration
+
+if TYPE_CHECKING:
+    from .workers import Worker
 
 # Conditions over a worker, after groups are inlined --------------------------
 
@@ -102,6 +105,15 @@ class Requirement:
     cites: tuple[str, ...]
     explain: str
     span: Span
+
+    def anchor(self, worker: Worker) -> datetime.date:
+        """The day the deadline counts from: taking the role (`of role R`), else the start."""
+        if self.anchor_role is not None:
+            sinces = [r.since or worker.started for r in worker.roles
+                      if r.role == self.anchor_role]
+            if sinces:
+                return min(sinces)
+        return worker.started
 
 
 NoteKind = Literal["duty", "definition", "background"]

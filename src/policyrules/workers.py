@@ -14,9 +14,9 @@ from .diagnostics import closest
 from .errors import WorkerError
 from .vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
 
-_WORKER_FIELDS = ("id", "started", "contact", "roles", "training", "agency", "sector",
-                  "volunteer")
-_RECORD_FIELDS = ("training", "completed", "delivery", "provider", "hours", "level")
+_WORKER_FIELDS = frozenset(("id", "started", "contact", "roles", "training", "agency", "sector",
+                            "volunteer"))
+_RECORD_FIELDS = frozenset(("training", "completed", "delivery", "provider", "hours", "level"))
 
 
 def _empty() -> Mapping[str, Any]:
@@ -131,8 +131,9 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
     if not isinstance(raw_training, list):
         fail("training", f"must be a list, not {_kind(raw_training)}", raw_training,
              'a list of {"training": ID, "completed": DATE}')
-    records = tuple(_record(item, i, wid) for i, item in enumerate(raw_training))
-    extra = {k: v for k, v in data.items() if k not in _WORKER_FIELDS}
+    records = tuple([_record(item, i, wid) for i, item in enumerate(raw_training)])
+    extra = ({} if data.keys() <= _WORKER_FIELDS
+             else {k: v for k, v in data.items() if k not in _WORKER_FIELDS})
     return Worker(wid, started, str(contact), parsed_roles, records, agency, sector, volunteer,
                   extra)
 
@@ -169,13 +170,12 @@ def _role(item: object, i: int, wid: str, roles: Collection[str]) -> RoleAssignm
     return RoleAssignment(name, since)
 
 
-_KNOWN_RECORD_KEYS = frozenset(_RECORD_FIELDS)
 
 
 def _record(item: object, i: int, wid: str) -> TrainingRecord:
     # The common case in one step: a dict of known fields, each of the right type. Every
     # unusual case, and every error message, is left to the full path below.
-    if type(item) is dict and item.keys() <= _KNOWN_RECORD_KEYS:
+    if type(item) is dict and item.keys() <= _RECORD_FIELDS:
         get = item.get
         training, completed, delivery = get("training"), get("completed"), get("delivery")
         provider, level, hours = get("provider"), get("level"), get("hours")
@@ -231,6 +231,11 @@ def _date(
     data: Mapping[str, Any], key: str, wid: str, required: bool, prefix: str = ""
 ) -> datetime.date | None:
     value = data.get(key)
+    if type(value) is str:
+        try:
+            return parse_iso_date(value)
+        except ValueError:
+            pass  # the full path below says what is wrong
     field = prefix + key
     if value is None or value == "":
         if required:
