@@ -40,3 +40,9 @@ def parse_iso_date(text: str) -> datetime.date:
 def is_plain_date(value: object) -> bool:
     """A date and not a datetime (datetime is a subclass of date)."""
     return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def iso(day: datetime.date) -> str:
+    """`day.isoformat()`, cached: output repeats the same few thousand dates many times."""
+    return day.isoformat()

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .dates import iso
+
 if TYPE_CHECKING:
     from .decision import Finding
     from .model import Requirement
@@ -46,20 +48,21 @@ def finding(f: Finding) -> str:
         [r for r in w.training if r.training in rule.satisfied_by and r.completed <= f.as_of]
         if rule.renew is not None and f.status == "overdue" else ())
     if done_records:
-        last = max(done_records, key=lambda r: r.completed)
-        done = f"{w.id} completed {last.training} on {last.completed.isoformat()}"
+        # Evidence records share one (the latest) date; an expired renewal's records do not.
+        last = done_records[0] if f.evidence else max(done_records, key=lambda r: r.completed)
+        done = f"{w.id} completed {last.training} on {iso(last.completed)}"
         if f.due is None:
             return f"{head}; {done}."
         if f.status == "met":
-            return f"{head}; {done} and must renew it by {f.due.isoformat()}."
-        return f"{head}; {done}, and its renewal was due by {f.due.isoformat()}."
+            return f"{head}; {done} and must renew it by {iso(f.due)}."
+        return f"{head}; {done}, and its renewal was due by {iso(f.due)}."
     if f.due is None:
         return (f"{head}; {w.id} has no {words.title} on record, and the document sets no "
                 f"deadline, so it is needed now: {words.options} would meet it.")
     if rule.anchor_role is not None:
-        start = f"took the role {rule.anchor_role} on {rule.anchor(w).isoformat()}"
+        start = f"took the role {rule.anchor_role} on {iso(rule.anchor(w))}"
     else:
-        start = f"started on {w.started.isoformat()}"
+        start = f"started on {iso(w.started)}"
     when = "is due by" if f.status == "due" else "was due by"
     return (f"{head}; {w.id} {start} and has no {words.title} on record; it {when} "
-            f"{f.due.isoformat()} ({words.options} would meet it).")
+            f"{iso(f.due)} ({words.options} would meet it).")

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from . import model as m
 from .coverage import ParagraphCoverage
+from .dates import iso
 from .decision import Decision, Eligibility, Finding
 from .errors import WorkerError
 from .policy import Policy
@@ -80,20 +81,20 @@ class DecisionJson:
                 compliant = "false"
             else:
                 ok = "true"
-            due = f'"{f.due.isoformat()}"' if f.due is not None else "null"
+            due = f'"{iso(f.due)}"' if f.due is not None else "null"
             evidence = f.evidence
             if not evidence:
                 shown = ""
             else:
                 shown = ", ".join(
-                    f'{{"training": {_js(r.training)}, "completed": "{r.completed.isoformat()}", '
+                    f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
                     f'"delivery": {_js(r.delivery)}}}' for r in evidence)
             findings.append(f'{cached[1]}{status}", "compliant": {ok}, "due": {due}{cached[2]}'
                             f"{shown}{cached[3]}{_js(f.explanation)}}}")
         groups = d.groups
         unknown = d.unrecognised_training
         return (f'{{"worker": {_js(d.worker)}, "policy": {_js(d.policy)}, '
-                f'"as_of": "{d.as_of.isoformat()}", "compliant": {compliant}, '
+                f'"as_of": "{iso(d.as_of)}", "compliant": {compliant}, '
                 f'"groups": {_list(groups) if groups else "[]"}, '
                 f'"findings": [{", ".join(findings)}], '
                 f'"unrecognised_training": {_list(unknown) if unknown else "[]"}}}')
