@@ -118,6 +118,8 @@ def handwritten(policy: Policy, as_of: datetime.date) -> Callable[[Worker], Deci
             groups.append("frontline")
             if "operational-manager" in held or "senior-manager" in held:
                 groups.append("leaders")
+        if contact == "occasional" and w.sector != "statutory":
+            groups.append("occasional-contact")
         if volunteers:
             groups.append("community-volunteers")
         findings = []
