@@ -6,9 +6,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-import bench_evaluate  # noqa: E402
+import bench_evaluate
 
-from policyrules.policy import build  # noqa: E402
+from policyrules.policy import build
 
 
 def test_hand_written_function_agrees_with_the_compiled_policy() -> None:

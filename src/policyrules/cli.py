@@ -1,10 +1,10 @@
 """The `policyrules` command (CONTRACT §4): a thin layer over the library API.
 
 It parses arguments, reads worker files (records.py), calls the same API integrators
-call, and writes results (render.py). Data goes to stdout, messages to stderr. Exit
-status: 0 success; 1 some input records or examples failed (the rest still ran and were
-reported); 2 the policy does not check, a file cannot be read, or the command was used
-wrongly.
+call, and writes results (render.py); `evaluate` hands a whole worker file to batch.py.
+Data goes to stdout, messages to stderr. Exit status: 0 success; 1 some input records or
+examples failed (the rest still ran and were reported); 2 the policy does not check, a
+file cannot be read, or the command was used wrongly.
 """
 
 from __future__ import annotations
@@ -12,16 +12,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import difflib
-import gc
 import json
-import multiprocessing
 import os
 import sys
 import tempfile
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -29,8 +24,11 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
+from . import __version__, batch
 from . import render as r
+from .batch import BLOCK as _BLOCK
+from .batch import CHUNK as _CHUNK
+from .batch import job_block as _job_block
 from .dates import parse_iso_date
 from .diagnostics import closest
 from .errors import (
@@ -41,7 +39,8 @@ from .errors import (
     WorkerError,
 )
 from .policy import Policy, check_file, load
-from .records import Raw, WorkerFileError, WorkerInput, block_lines, validate
+from .policy import _read as _read_policy
+from .records import WorkerFileError, WorkerInput, validate
 
 if TYPE_CHECKING:
     from .workers import Worker
@@ -49,9 +48,8 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 PROGRESS_AFTER = 5000  # show a progress bar once this many records have come in
-_BATCH = 512  # records per write
-_CHUNK = 1000  # records per task with --jobs
-_BLOCK = 1 << 20  # bytes of JSON Lines per task with --jobs
+# `evaluate` passes _CHUNK, _BLOCK and _job_block (from batch.py) on to batch.run, read
+# from this module when it runs, so that a test can set them here (tests/test_cli.py).
 
 
 # Plumbing: colour, consoles, errors, dates ---------------------------------------------------
@@ -68,6 +66,10 @@ def want_color(mode: str, stream: IO[Any]) -> bool:
         return True
     if os.environ.get("TERM") == "dumb":
         return False
+    return _isatty(stream)
+
+
+def _isatty(stream: IO[Any]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
@@ -76,10 +78,7 @@ def want_color(mode: str, stream: IO[Any]) -> bool:
 
 def _console(stream: IO[str], mode: str) -> Console:
     color = want_color(mode, stream)
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
+    tty = _isatty(stream)
     return Console(file=stream, force_terminal=color, no_color=not color,
                    color_system=("auto" if tty else "standard") if color else None,
                    highlight=False, emoji=False, markup=False, soft_wrap=True)
@@ -160,18 +159,28 @@ def _training_option(f: F) -> F:
         "level) to add to the workers' records.")(f)
 
 
+def _text_or_json_option(f: F) -> F:
+    return click.option(
+        "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+        show_default=True, help="Output format.")(f)
+
+
 def _load(path: str, out: Out) -> Policy:
     """Load a policy; on failure print why and exit 2."""
     try:
         return load(path)
     except PolicyCheckError as exc:
-        for d in exc.diagnostics:
-            out.err.print(Text.from_ansi(d.render(color=out.err_color)))
+        _diagnostics(exc, out)
         count = len(exc.diagnostics)
         out.note(f"{path}: the policy does not check ({count} error{'s' * (count != 1)})")
         sys.exit(2)
     except PolicyFileError as exc:
         raise Fail(str(exc)) from None
+
+
+def _diagnostics(exc: PolicyCheckError, out: Out) -> None:
+    for d in exc.diagnostics:
+        out.err.print(Text.from_ansi(d.render(color=out.err_color)))
 
 
 def _expand(paths: Sequence[str]) -> list[str]:
@@ -266,22 +275,6 @@ def check(policies: tuple[str, ...], color: str) -> None:
 
 # evaluate -------------------------------------------------------------------------------------
 
-class _Counts:
-    __slots__ = ("compliant", "not_compliant", "rejected")
-
-    def __init__(self) -> None:
-        self.compliant = self.not_compliant = self.rejected = 0
-
-    @property
-    def total(self) -> int:
-        return self.compliant + self.not_compliant + self.rejected
-
-    def add(self, other: tuple[int, int, int]) -> None:
-        self.compliant += other[0]
-        self.not_compliant += other[1]
-        self.rejected += other[2]
-
-
 class _Progress:
     """A progress bar on stderr, only on a terminal and only for inputs of some size."""
 
@@ -325,218 +318,6 @@ class _Progress:
     def stop(self) -> None:
         if self.bar is not None:
             self.bar.stop()
-
-
-def _isatty(stream: IO[Any]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-@contextlib.contextmanager
-def _batch_gc() -> Iterator[None]:
-    """Fewer garbage collections in a batch run: it makes many short-lived objects."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
-class _Writer:
-    """Record texts joined by the format's separator, written to stdout in batches."""
-
-    def __init__(self, fmt: r.OutputFormat, stream: IO[bytes]) -> None:
-        self.fmt = fmt
-        self.stream = stream
-        self.pieces: list[str] = []
-        self.wrote = False
-        stream.write(fmt.header.encode())
-
-    def add(self, text: str) -> None:
-        self.pieces.append(text)
-        if len(self.pieces) >= _BATCH:
-            self.flush()
-
-    def add_chunk(self, data: bytes) -> None:
-        """Text already joined (by a --jobs worker)."""
-        if not data:
-            return
-        self.flush()
-        if self.wrote and self.fmt.separator:
-            self.stream.write(self.fmt.separator.encode())
-        self.stream.write(data)
-        self.wrote = True
-
-    def flush(self) -> None:
-        if self.pieces:
-            text = self.fmt.separator.join(self.pieces)
-            if self.wrote:
-                text = self.fmt.separator + text
-            self.stream.write(text.encode())
-            self.pieces.clear()
-            self.wrote = True
-
-    def close(self) -> None:
-        self.flush()
-        self.stream.write((self.fmt.footer if self.wrote else self.fmt.empty_footer).encode())
-        self.stream.flush()
-
-
-def _run_serial(policy: Policy, source: WorkerInput, as_of: datetime.date,
-                fmt: r.OutputFormat, writer: _Writer, progress: _Progress) -> _Counts:
-    counts = _Counts()
-    evaluate = policy.evaluate_checked
-    add = writer.add
-    for n, (line, raw) in enumerate(source.raw(), 1):
-        _, _, w = validate(policy, line, raw)
-        if isinstance(w, WorkerError):
-            counts.rejected += 1
-            add(fmt.error(line, w))
-        else:
-            d = evaluate(w, as_of)
-            if d.compliant:
-                counts.compliant += 1
-            else:
-                counts.not_compliant += 1
-            add(fmt.decision(line, w, d))
-        if not n & 1023:
-            progress.update(n)
-    return counts
-
-
-def _run_table(policy: Policy, source: WorkerInput, as_of: datetime.date, out: Out,
-               progress: _Progress) -> _Counts:
-    counts = _Counts()
-    table = r.Table(policy)
-    out.out.print(table.header())
-    for n, (line, raw) in enumerate(source.raw(), 1):
-        _, _, w = validate(policy, line, raw)
-        if isinstance(w, WorkerError):
-            counts.rejected += 1
-            out.out.print(table.error(line, w))
-        else:
-            d = policy.evaluate_checked(w, as_of)
-            if d.compliant:
-                counts.compliant += 1
-            else:
-                counts.not_compliant += 1
-            out.out.print(table.decision(d))
-        if not n & 1023:
-            progress.update(n)
-    return counts
-
-
-# --jobs: worker processes evaluate chunks of raw records; the parent keeps input order.
-
-_JOB: dict[str, Any] = {}
-
-
-def _job_init(policy_path: str, as_of: datetime.date, fmt_name: str) -> None:
-    _JOB["policy"] = load(policy_path)
-    _JOB["as_of"] = as_of
-    _JOB["fmt"] = r.MACHINE_FORMATS[fmt_name]()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-
-
-def _job_run(chunk: list[tuple[int, Any]]) -> tuple[bytes, tuple[int, int, int]]:
-    policy: Policy = _JOB["policy"]
-    as_of: datetime.date = _JOB["as_of"]
-    fmt: r.OutputFormat = _JOB["fmt"]
-    evaluate = policy.evaluate_checked
-    pieces = []
-    compliant = not_compliant = rejected = 0
-    for line, raw in chunk:
-        _, _, w = validate(policy, line, _unportable(raw))
-        if isinstance(w, WorkerError):
-            rejected += 1
-            pieces.append(fmt.error(line, w))
-        else:
-            d = evaluate(w, as_of)
-            if d.compliant:
-                compliant += 1
-            else:
-                not_compliant += 1
-            pieces.append(fmt.decision(line, w, d))
-    return fmt.separator.join(pieces).encode(), (compliant, not_compliant, rejected)
-
-
-def _job_block(first: int, block: bytes, name: str) -> tuple[bytes, tuple[int, int, int]]:
-    return _job_run(list(block_lines(first, block, name)))
-
-
-def _chunks(source: WorkerInput) -> Iterator[list[tuple[int, Raw]]]:
-    chunk: list[tuple[int, Raw]] = []
-    for item in source.raw():
-        chunk.append(item)
-        if len(chunk) >= _CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _run_parallel(policy_path: str, jobs: int, source: WorkerInput, as_of: datetime.date,
-                  fmt: r.OutputFormat, writer: _Writer, progress: _Progress) -> _Counts:
-    """Chunks of records evaluated in `jobs` processes; output in input order.
-
-    JSON Lines go to the workers as blocks of bytes (they split, decode and parse them);
-    other inputs as lists of raw records. At most 3 × jobs chunks are in flight, so memory
-    stays flat. A worker process that dies ends the run (exit 2) instead of hanging it.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    tasks: Iterator[tuple[Callable[..., Any], tuple[Any, ...]]]
-    if source.format == "jsonl" and source.training_path is None:
-        tasks = ((_job_block, (first, block, source.name))
-                 for first, block in source.blocks(_BLOCK))
-    else:
-        tasks = ((_job_run, (_portable(chunk),)) for chunk in _chunks(source))
-    counts = _Counts()
-    pending: deque[Future[tuple[bytes, tuple[int, int, int]]]] = deque()
-
-    def collect() -> None:
-        try:
-            data, c = pending.popleft().result()
-        except BrokenProcessPool:
-            raise Fail("a worker process stopped unexpectedly; try again with fewer --jobs"
-                       ) from None
-        writer.add_chunk(data)
-        counts.add(c)
-        progress.update(counts.total)
-
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_job_init,
-                             initargs=(policy_path, as_of, fmt.name)) as pool:
-        try:
-            for fn, args in tasks:
-                pending.append(pool.submit(fn, *args))
-                while len(pending) >= jobs * 3:
-                    collect()
-            while pending:
-                collect()
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-    return counts
-
-
-def _portable(chunk: list[tuple[int, Raw]]) -> list[tuple[int, Any]]:
-    """Records that can be pickled: a WorkerError (which cannot) travels as its fields."""
-    return [(line, ("WorkerError", raw.message, raw.worker, raw.field, raw.value, raw.allowed))
-            if isinstance(raw, WorkerError) else (line, raw) for line, raw in chunk]
-
-
-def _unportable(raw: Any) -> Raw:
-    if isinstance(raw, tuple) and raw[:1] == ("WorkerError",):
-        _, message, worker, field, value, allowed = raw
-        return WorkerError(message, worker=worker, field=field, value=value, allowed=allowed)
-    return raw  # type: ignore[no-any-return]
 
 
 @cli.command(context_settings=CONTEXT)
@@ -587,19 +368,15 @@ def evaluate(policy: str, workers: str, training_file: str | None,
         raise Fail(str(exc)) from None
     progress = _Progress(source, out, enabled=not quiet)
     try:
-        with source, _batch_gc():
-            if fmt == "table":
-                counts = _run_table(loaded, source, day, out, progress)
-            else:
-                writer = _Writer(r.MACHINE_FORMATS[fmt](), click.get_binary_stream("stdout"))
-                if jobs > 1:
-                    counts = _run_parallel(policy, jobs, source, day, writer.fmt, writer,
-                                           progress)
-                else:
-                    counts = _run_serial(loaded, source, day, writer.fmt, writer, progress)
-                writer.close()
+        with source:
+            counts = batch.run(loaded, policy, source, day, fmt, jobs=jobs,
+                               stdout=click.get_binary_stream("stdout"), console=out.out,
+                               progress=progress.update, chunk=_CHUNK, block=_BLOCK,
+                               block_task=_job_block)
     except WorkerFileError as exc:
         progress.stop()
+        raise Fail(str(exc)) from None
+    except batch.WorkerProcessError as exc:
         raise Fail(str(exc)) from None
     progress.stop()
     for warning in source.warnings:
@@ -690,8 +467,7 @@ def explain(policy: str, workers: str, worker_id: str, training_file: str | None
               help="The id of the worker.")
 @_date_option("--on", "The day of the training (YYYY-MM-DD).")
 @click.option("--strict", is_flag=True, help="Exit 1 when the answer is no.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@_text_or_json_option
 @_training_option
 @_color_option
 def eligible(policy: str, workers: str, training_id: str, worker_id: str,
@@ -729,8 +505,7 @@ def eligible(policy: str, workers: str, training_id: str, worker_id: str,
 
 @cli.command(context_settings=CONTEXT)
 @_policy_argument
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@_text_or_json_option
 @_color_option
 def describe(policy: str, fmt: str, color: str) -> None:
     """List the policy's groups, training catalogue and requirements, with citations.
@@ -750,8 +525,7 @@ def describe(policy: str, fmt: str, color: str) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @_policy_argument
-@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@_text_or_json_option
 @_color_option
 def coverage(policy: str, fmt: str, color: str) -> None:
     """Show every paragraph of the source and what in the policy encodes it.
@@ -935,25 +709,6 @@ def fmt(policies: tuple[str, ...], check_only: bool, diff: bool, color: str) -> 
     out.note(f"{n} file{'s' * (n != 1)} {verb}, {unchanged} file{'s' * (unchanged != 1)} "
              "left unchanged")
     sys.exit(2 if broken else 1 if changed and (check_only or diff) else 0)
-
-
-def _diagnostics(exc: PolicyCheckError, out: Out) -> None:
-    for d in exc.diagnostics:
-        out.err.print(Text.from_ansi(d.render(color=out.err_color)))
-
-
-def _read_policy(path: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise PolicyFileError(f"{path}: no such policy file") from None
-    except OSError as exc:
-        raise PolicyFileError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the policy "
-                              "as UTF-8") from None
 
 
 def _write_atomic(path: str, text: str) -> None:
