@@ -15,6 +15,15 @@ collect_ignore_glob = ["fixtures/*"]
 AS_OF = datetime.date(2026, 11, 22)
 
 
+def write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def features() -> policyrules.Policy:
     """The small policy that exercises every language feature."""

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policyrules
+from conftest import write
 from policyrules import cli as cli_module
 from policyrules.cli import cli, want_color
 from policyrules.render import DecisionJson
@@ -53,15 +54,6 @@ def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None
 
 def jsonl(*workers: Any) -> str:
     return "".join((w if isinstance(w, str) else json.dumps(w)) + "\n" for w in workers)
-
-
-def write(tmp_path: Path, name: str, text: str | bytes) -> str:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def expected(worker: dict[str, Any], policy: str = SMALL) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import policyrules
+from conftest import write
 from policyrules import records
 from policyrules.records import WorkerFileError, WorkerInput, read_workers, volunteer_cell
 from policyrules.testing import workers
@@ -24,15 +25,6 @@ AS_OF = datetime.date(2026, 11, 22)
 @pytest.fixture(scope="module")
 def policy() -> policyrules.Policy:
     return policyrules.load(FIXTURES / "small.policy")
-
-
-def write(tmp_path: Path, name: str, text: str | bytes) -> str:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def items(path: str, policy: policyrules.Policy, **kw: object) -> list[tuple]:

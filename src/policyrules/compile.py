@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import linecache
 import re
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -58,6 +59,11 @@ class _Writer:
         if where:
             line += f"  # {where}"
         self.lines.append(line)
+
+    def block(self, indent: int, code: str) -> None:
+        """Several lines of fixed code (dedented), at one indentation."""
+        for line in textwrap.dedent(code).strip("\n").splitlines():
+            self.emit(indent, line)
 
     def where(self, span: Any) -> str:
         return f"{span.file}:{span.line}"
@@ -110,35 +116,39 @@ def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
     policy_id = w.const(model.id, "POLICY")
 
     w.emit(0, "def evaluate(worker, as_of):", f"{model.path}:1")
-    w.emit(1, "started = worker.started")
-    w.emit(1, "contact = worker.contact")
-    w.emit(1, "sector = worker.sector")
-    w.emit(1, "volunteer = worker.volunteer")
+    w.block(1, """
+        started = worker.started
+        contact = worker.contact
+        sector = worker.sector
+        volunteer = worker.volunteer
+        """)
     if needs_roles:
-        w.emit(1, "roles = worker.roles")
-        w.emit(1, "held = {r.role for r in roles if (r.since or started) <= as_of} "
-                  "if roles else _EMPTY")
+        w.block(1, """
+            roles = worker.roles
+            held = {r.role for r in roles if (r.since or started) <= as_of} if roles else _EMPTY
+            """)
     # One pass over the records: latest completion (and its records) per training used.
-    w.emit(1, f"last = [None] * {len(used)}")
-    w.emit(1, f"ev = [None] * {len(used)}")
-    w.emit(1, "unknown = None")
-    w.emit(1, "for rec in worker.training:")
-    w.emit(2, "c = rec.completed")
-    w.emit(2, "if c > as_of:")
-    w.emit(3, "continue")
-    w.emit(2, f"j = {slots}.get(rec.training)")
-    w.emit(2, "if j is None:")
-    w.emit(3, "if unknown is None:")
-    w.emit(4, "unknown = set()")
-    w.emit(3, "unknown.add(rec.training)")
-    w.emit(2, "elif j >= 0:")
-    w.emit(3, "p = last[j]")
-    w.emit(3, "if p is None or c > p:")
-    w.emit(4, "last[j] = c")
-    w.emit(4, "ev[j] = [rec]")
-    w.emit(3, "elif c == p:")
-    w.emit(4, "ev[j].append(rec)")
-
+    w.block(1, f"""
+        last = [None] * {len(used)}
+        ev = [None] * {len(used)}
+        unknown = None
+        for rec in worker.training:
+            c = rec.completed
+            if c > as_of:
+                continue
+            j = {slots}.get(rec.training)
+            if j is None:
+                if unknown is None:
+                    unknown = set()
+                unknown.add(rec.training)
+            elif j >= 0:
+                p = last[j]
+                if p is None or c > p:
+                    last[j] = c
+                    ev[j] = [rec]
+                elif c == p:
+                    ev[j].append(rec)
+        """)
     w.emit(1, "groups = []")
     for g in model.groups:
         w.emit(1, f"if {w.cond(g.condition)}:", w.where(g.span))
