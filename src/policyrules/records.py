@@ -605,7 +605,7 @@ def validate(policy: Policy, line: int, raw: Raw) -> Item:
             err = json_error(raw, exc)
             return line, err.worker, err
     lines = None
-    if isinstance(data, Mapping) and _LINES_KEY in data:
+    if (type(data) is dict or isinstance(data, Mapping)) and _LINES_KEY in data:
         lines = data[_LINES_KEY]
         data = {k: v for k, v in data.items() if k != _LINES_KEY}
     try:

@@ -85,7 +85,7 @@ class Worker:
 
 def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Worker:
     """Validate a CONTRACT §1 mapping; errors name worker, field, value and what is allowed."""
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise WorkerError(f"a worker record must be an object, not {_kind(data)}",
                           worker=None, field="(record)", value=data,
                           allowed="an object with id, started, contact")
