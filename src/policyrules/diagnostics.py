@@ -55,12 +55,13 @@ class Diagnostic:
         return "\n".join(lines)
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt word, as a hint, or None."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
-
-
 def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to a misspelt word, or None when none is close."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate as a hint, or None."""
+    guess = closest(word, candidates)
+    return f"did you mean `{guess}`?" if guess else None

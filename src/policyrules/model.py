@@ -13,6 +13,7 @@ import attrs
 
 from .diagnostics import Span
 from .nodes import Duration
+from .vocabulary import ROLES
 
 if TYPE_CHECKING:
     from .workers import Worker
@@ -172,6 +173,4 @@ class PolicyModel:
 
     @property
     def role_names(self) -> frozenset[str]:
-        from .vocabulary import ROLES
-
         return frozenset(ROLES) | {r.id for r in self.roles}
