@@ -79,3 +79,24 @@ def test_file_ends_early() -> None:
 def test_file_must_start_with_policy() -> None:
     text = syntax_error('requirement r "R"\n')
     assert "a policy file starts with `policy ID`" in text
+
+
+def test_file_ending_early_points_at_the_last_word_not_a_blank_line() -> None:
+    text = syntax_error('policy p\nexample "e"\n  expect induction\n\n\n')
+    assert text.splitlines()[:3] == [
+        "s.policy:3:19: error: the file ends in the middle of a declaration; expected `due`, "
+        "`met` or `overdue`",
+        "    3 |   expect induction",
+        "      |                   ^",
+    ]
+
+
+def test_dash_in_a_paragraph_range() -> None:
+    text = syntax_error('policy p\n  source "S" paragraphs 4.1 - 4.4\n')
+    assert "unexpected character `-`" in text
+    assert "a range of paragraphs is written with `to`: `4.1 to 4.42`" in text
+
+
+def test_a_keyword_read_as_a_name_points_before_it() -> None:
+    text = syntax_error('policy p\nrequirement r "R"\n  applies to contact at least\n  cites 4.1\n')
+    assert "hint: `cites` was read as a name: is something missing before it, on line 4?" in text

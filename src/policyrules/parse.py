@@ -116,32 +116,37 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
     source_line = lines[line - 1] if line - 1 < len(lines) else ""
     width = 1
     hint: str | None = None
-    if isinstance(exc, UnexpectedEOF):
-        # Point just after the last character of the file.
-        line = max(1, len(lines))
-        source_line = lines[-1] if lines else ""
-        column = len(source_line) + 1
-        message = "the file ends in the middle of a declaration; " + _expected(exc.expected)
+    ended = isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+    if ended:
+        # Point just after the last word of the file, on the last line that has one.
+        line = max((i for i, text in enumerate(lines, 1) if text.strip()), default=1)
+        source_line = lines[line - 1] if lines else ""
+        column = len(source_line.rstrip()) + 1
+        expected = exc.expected if isinstance(exc, (UnexpectedEOF, UnexpectedToken)) else ()
+        message = "the file ends in the middle of a declaration; " + _expected(expected)
     elif isinstance(exc, UnexpectedToken):
         tok = exc.token
-        if tok.type == "$END":
-            line = max(1, len(lines))
-            source_line = lines[-1] if lines else ""
-            column = len(source_line) + 1
-            message = "the file ends in the middle of a declaration; " + _expected(exc.expected)
-        else:
-            width = max(1, len(str(tok)))
-            message = f"unexpected {_describe(tok)} here; " + _expected(exc.expected)
-            keywords = [k for k in (_keyword(t) for t in exc.expected) if k]
-            guess = closest(str(tok), keywords) if tok.type == "NAME" else None
-            if guess:
-                hint = f"did you mean `{guess}`?"
+        width = max(1, len(str(tok)))
+        message = f"unexpected {_describe(tok)} here; " + _expected(exc.expected)
+        keywords = [k for k in (_keyword(t) for t in exc.expected) if k]
+        guess = closest(str(tok), keywords) if tok.type == "NAME" else None
+        previous = (exc.token_history or [None])[-1]
+        if guess:
+            hint = f"did you mean `{guess}`?"
+        elif (previous is not None and previous.type == "NAME"
+              and str(previous) in _keyword_table().values()):
+            # A keyword where a name belongs was read as a name; the mistake is before it.
+            hint = (f"`{previous}` was read as a name: is something missing before it, "
+                    f"on line {previous.line}?")
     elif isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
         message = f"unexpected character `{ch}`"
         if ch == "'":
             hint = "texts are written in double quotes: \"…\""
+        elif ch == "-":
+            hint = "a range of paragraphs is written with `to`: `4.1 to 4.42`"
         elif ch.isdigit():
             hint = "dates are written as YYYY-MM-DD and durations as `6 months`"
     else:  # pragma: no cover - lark raises only the kinds above
