@@ -51,3 +51,10 @@ def test_python_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     for code in blocks(doc, "python"):
         exec(compile(code, doc, "exec"), {})  # our own documentation, not policy text
+
+
+def test_the_reference_lists_exactly_the_reserved_words() -> None:
+    from policyrules.parse import _keyword_table
+
+    text = (DOCS / "language.md").read_text().split("Reserved words:")[1].split("\n\n")[0]
+    assert set(re.findall(r"[a-z-]+", text)) == set(_keyword_table().values())
