@@ -75,18 +75,19 @@ def _decide(policy: Policy, items: Iterable[tuple[int, Raw]], as_of: datetime.da
             progress: Progress | None = None) -> None:
     """Validate and evaluate each record, `add` what it becomes, and count it."""
     evaluate = policy.evaluate_checked
+    decision, error = rows.decision, rows.error  # bound once, not once per record
     for n, (line, raw) in enumerate(items, 1):
-        _, _, w = validate(policy, line, raw)
+        w = validate(policy, line, raw)[2]
         if isinstance(w, WorkerError):
             counts.rejected += 1
-            add(rows.error(line, w))
+            add(error(line, w))
         else:
             d = evaluate(w, as_of)
             if d.compliant:
                 counts.compliant += 1
             else:
                 counts.not_compliant += 1
-            add(rows.decision(line, w, d))
+            add(decision(line, w, d))
         if progress is not None and not n & 1023:
             progress(n)
 

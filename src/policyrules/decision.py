@@ -93,7 +93,11 @@ class Decision:
 
     @property
     def compliant(self) -> bool:
-        return all(f.status != "overdue" for f in self.findings)
+        # A loop rather than all(generator): read once per decision in a batch run.
+        for f in self.findings:  # noqa: SIM110
+            if f.status == "overdue":
+                return False
+        return True
 
     def finding(self, requirement: str) -> Finding | None:
         """The finding for one requirement, or None when it does not apply."""

@@ -28,7 +28,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from .diagnostics import closest
@@ -226,6 +226,20 @@ class WorkerInput:
 
 def block_lines(first: int, block: bytes, name: str) -> Iterator[tuple[int, str]]:
     """The non-blank lines of a JSON Lines block, decoded: (line number, text)."""
+    # The whole block decoded at once is faster, and the same lines (a newline byte is never
+    # inside a UTF-8 sequence). A block that is not UTF-8 is done line by line below, so
+    # the lines before the bad one still come out and the error names its line.
+    try:
+        lines = block.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if first == 1 and lines[0].startswith(_BOM):
+            lines[0] = lines[0][1:]
+        for n, text in enumerate(lines, first):
+            if text and not text.isspace():
+                yield n, text
+        return
     for n, data in enumerate(block.split(b"\n"), first):
         try:
             text = data.decode("utf-8")
@@ -593,17 +607,37 @@ def json_error(text: str, exc: ValueError) -> WorkerError:
                        value=shown, allowed="one JSON object per line")
 
 
+# `json.loads` without its Python layers (BOM and whitespace checks around the C scanner):
+# a line that is one object and nothing else is scanned directly, about 1 µs sooner.
+# Anything else, every error included, goes through `json.loads`, so its result and its
+# messages are exactly those of `json.loads`.
+_scan_once: Callable[[str, int], tuple[Any, int]] = (
+    json.JSONDecoder().scan_once)  # type: ignore[attr-defined]  # set in __init__, untyped
+
+
+def _loads(text: str) -> Any:
+    if text[:1] == "{":
+        try:
+            obj, end = _scan_once(text, 0)
+        except (StopIteration, ValueError):
+            pass
+        else:
+            if end == len(text):
+                return obj
+    return json.loads(text)
+
+
 def validate(policy: Policy, line: int, raw: Raw) -> Item:
     """One raw record → (line, worker id or None, Worker or WorkerError)."""
-    if isinstance(raw, WorkerError):
-        return line, raw.worker, raw
     data: Any = raw
-    if isinstance(raw, str):
+    if type(raw) is str or isinstance(raw, str):  # JSON Lines text, the common case first
         try:
-            data = json.loads(raw)
+            data = _loads(raw)
         except ValueError as exc:
             err = json_error(raw, exc)
             return line, err.worker, err
+    elif isinstance(raw, WorkerError):
+        return line, raw.worker, raw
     lines = None
     if (type(data) is dict or isinstance(data, Mapping)) and _LINES_KEY in data:
         lines = data[_LINES_KEY]

@@ -8,6 +8,7 @@ Machine formats are plain `str` (the CLI encodes them as UTF-8); text for people
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,9 @@ def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
 
 # JSON -------------------------------------------------------------------------------------
 
+_CACHE_LIMIT = 1 << 14
+
+
 def _list(items: Iterable[str]) -> str:
     return "[" + ", ".join(map(_js, items)) + "]"
 
@@ -52,6 +56,12 @@ class DecisionJson:
 
     def __init__(self) -> None:
         self._parts: dict[int, tuple[m.Requirement, str, str, str]] = {}
+        # The text between the worker id and `compliant`, for the last (policy, as_of):
+        # the same for every decision of a run.
+        self._middle: tuple[str, datetime.date, str] = ("", datetime.date.min, "")
+        # Lists of names (groups, unrecognised training), each encoded once: a run repeats
+        # a few of them. Cleared when full.
+        self._lists: dict[tuple[str, ...], str] = {}
 
     def _rule(self, rule: m.Requirement) -> tuple[str, str, str]:
         cached = self._parts.get(id(rule))
@@ -65,10 +75,33 @@ class DecisionJson:
             self._parts[id(rule)] = cached
         return cached[1], cached[2], cached[3]
 
+    def _names(self, items: tuple[str, ...]) -> str:
+        text = self._lists.get(items)
+        if text is None:
+            if len(self._lists) >= _CACHE_LIMIT:
+                self._lists.clear()
+            text = self._lists[items] = _list(items)
+        return text
+
     def __call__(self, d: Decision) -> str:
-        findings = []
-        compliant = "true"
+        return self.text(d, "")
+
+    def text(self, d: Decision, end: str) -> str:
+        """The decision's JSON text followed by `end` (JSON Lines: a newline).
+
+        The pieces go into one list joined once: a decision's text is then copied once,
+        not once per level of nesting (finding, findings, decision, line).
+        """
+        middle = self._middle
+        if middle[0] != d.policy or middle[1] != d.as_of:
+            middle = self._middle = (d.policy, d.as_of,
+                                     f', "policy": {_js(d.policy)}, '
+                                     f'"as_of": "{iso(d.as_of)}", "compliant": ')
+        groups = d.groups
+        out = ['{"worker": ', _js(d.worker), middle[2], "true", ', "groups": ',
+               self._names(groups) if groups else "[]", ', "findings": [']
         parts = self._parts
+        sep = ""
         for f in d.findings:
             rule = f.rule
             cached = parts.get(id(rule))
@@ -77,27 +110,29 @@ class DecisionJson:
                 cached = parts[id(rule)]
             status = f.status
             if status == "overdue":
-                ok = "false"
-                compliant = "false"
+                ok = '", "compliant": false, "due": '
+                out[3] = "false"
             else:
-                ok = "true"
+                ok = '", "compliant": true, "due": '
             due = f'"{iso(f.due)}"' if f.due is not None else "null"
             evidence = f.evidence
             if not evidence:
                 shown = ""
+            elif len(evidence) == 1:  # the usual case, without a generator
+                r = evidence[0]
+                shown = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+                         f'"delivery": {_js(r.delivery)}}}')
             else:
                 shown = ", ".join(
                     f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
                     f'"delivery": {_js(r.delivery)}}}' for r in evidence)
-            findings.append(f'{cached[1]}{status}", "compliant": {ok}, "due": {due}{cached[2]}'
-                            f"{shown}{cached[3]}{_js(f.explanation)}}}")
-        groups = d.groups
+            out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
+                    _js(f.explanation), "}")
+            sep = ", "
         unknown = d.unrecognised_training
-        return (f'{{"worker": {_js(d.worker)}, "policy": {_js(d.policy)}, '
-                f'"as_of": "{iso(d.as_of)}", "compliant": {compliant}, '
-                f'"groups": {_list(groups) if groups else "[]"}, '
-                f'"findings": [{", ".join(findings)}], '
-                f'"unrecognised_training": {_list(unknown) if unknown else "[]"}}}')
+        out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",
+                end)
+        return "".join(out)
 
 
 class OutputFormat:
@@ -130,7 +165,7 @@ class JsonLines(OutputFormat):
         self._encode = DecisionJson()
 
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
-        return self._encode(d) + "\n"
+        return self._encode.text(d, "\n")
 
     def error(self, line: int, exc: WorkerError) -> str:
         return json.dumps(error_record(line, exc), ensure_ascii=False) + "\n"
