@@ -153,3 +153,16 @@ def test_evidence_order_ignores_input_order_even_for_missing_details(
     other = Worker("W1", D(2026, 1, 1), "regular", training=(c, b, a))
     assert features.evaluate(one, as_of=D(2026, 2, 1)) == \
         features.evaluate(other, as_of=D(2026, 2, 1))
+
+
+def test_an_expired_renewal_names_the_same_record_whatever_the_order(
+        features: policyrules.Policy) -> None:
+    # Two records on the latest day, neither current: the explanation names one of them,
+    # and which one must not depend on the order they were given in.
+    records = [{"training": "refresher-course", "completed": "2015-01-01"},
+               {"training": "induction-course", "completed": "2015-01-01"}]
+    texts = {features.evaluate(worker(started="2015-01-01", training=order),
+                               as_of=D(2018, 1, 2)).finding("refresher").explanation
+             for order in (records, records[::-1])}  # type: ignore[union-attr]
+    assert len(texts) == 1
+    assert "completed induction-course on 2015-01-01" in texts.pop()

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import policyrules
@@ -67,6 +67,58 @@ def test_jsonl_bad_line_is_an_error_record_and_reading_goes_on(tmp_path: Path, p
     err = got[1][2]
     assert isinstance(err, policyrules.WorkerError)
     assert err.field == "(record)" and "not valid JSON" in err.message
+
+
+def test_jsonl_line_nested_too_deeply_is_an_error_record(tmp_path: Path, policy) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = write(tmp_path, "w.jsonl", deep + "\n" + json.dumps(W1) + "\n")
+    got = items(path, policy)
+    assert [wid for _, wid, _ in got] == [None, "W1"]
+    assert isinstance(got[0][2], policyrules.WorkerError)
+    assert "nested too deeply" in got[0][2].message
+
+
+def test_json_file_nested_too_deeply_is_a_file_error(tmp_path: Path, policy) -> None:
+    path = write(tmp_path, "w.json", "[" + "[" * 100_000 + "]" * 100_000 + "]")
+    with pytest.raises(WorkerFileError, match=r"w\.json:1:2: not valid JSON: nested too deeply"):
+        items(path, policy)
+
+
+# Any JSON value, as text; numbers that msgspec and json treat differently included.
+_JSON_SCALARS = (st.none() | st.booleans() | st.floats() | st.text()
+                 | st.integers(-(10**30), 10**30) | st.sampled_from([1e400, -1e400]))
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS, lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=4), max_leaves=12)
+
+
+def _as_parsed(text: str) -> str:
+    """What `json.loads` makes of a line (repr keeps int and float apart), or its error."""
+    try:
+        return repr(json.loads(text))
+    except (ValueError, RecursionError) as exc:
+        return repr(records.json_error(text, exc).to_dict())
+
+
+def _parsed(text: str) -> str:
+    got = records.parse_line(text)
+    return repr(got.to_dict() if isinstance(got, policyrules.WorkerError) else got)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    _JSON_VALUES.map(json.dumps),
+    _JSON_VALUES.map(lambda v: json.dumps(v, ensure_ascii=False)),
+    st.tuples(_JSON_VALUES.map(json.dumps), st.integers(0, 40), st.text(max_size=3)).map(
+        lambda t: t[0][:t[1]] + t[2] + t[0][t[1]:]),  # text inserted: mostly not JSON
+    st.text(max_size=30)))
+@example('{"a": "\\ud800", "b": NaN, "c": 123456789012345678901234567890, "c": 1e400}')
+@example('\ufeff{"id": "W1"}')
+@example('{"id": "W1"} {"id": "W2"}')
+def test_a_line_parses_exactly_as_json_loads_would(text: str) -> None:
+    # msgspec does the common case; values, types, and every error message must be
+    # exactly those of the standard library.
+    assert _parsed(text) == _as_parsed(text)
 
 
 def test_json_object_and_array(tmp_path: Path, policy) -> None:

@@ -21,13 +21,13 @@ import policyrules
 from policyrules import Decision, Eligibility, Finding, Policy, TrainingRecord, Worker, interpret
 from policyrules.check.assemble import assemble
 from policyrules.dates import add
-from policyrules.decision import canonical_evidence
 from policyrules.lower import lower
 from policyrules.model import Requirement
 from policyrules.nodes import Duration
 from policyrules.parse import parse
 from policyrules.policy import _resolve, build
 from policyrules.verify import PROPERTIES, Counterexample, Profile, Report, profiles, verify
+from policyrules.workers import canonical_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "fixtures" / "broken"

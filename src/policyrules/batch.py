@@ -14,6 +14,8 @@ import contextlib
 import datetime
 import gc
 import multiprocessing
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -105,15 +107,72 @@ def batch_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+class _Sink:
+    """A binary stream written from a background thread.
+
+    Writing a whole workforce's decisions is mostly the kernel copying bytes (a gigabyte
+    and more for a million workers, seconds of system time on a slow disk). `write`
+    releases the GIL, so with the system calls in a thread of their own they overlap with
+    the evaluation instead of stopping it; still one process, and what the thread runs in
+    Python is a few lines per chunk. At most `depth` chunks wait, so memory stays flat and
+    a slow reader of stdout slows the run down rather than filling memory. An error in the
+    thread (a closed pipe, a full disk) is raised in the caller at its next write or close.
+    """
+
+    def __init__(self, stream: IO[bytes], depth: int = 4) -> None:
+        self.stream = stream
+        self._queue: queue.Queue[bytes | None] = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="policyrules-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:  # after an error, the rest is dropped, not written
+                try:
+                    self.stream.write(data)
+                except BaseException as exc:  # raised again in the caller
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def write(self, data: bytes) -> None:
+        self._raise()
+        self._queue.put(data)
+
+    def close(self) -> None:
+        """Wait for every chunk to be written, then flush the stream."""
+        self._stop()
+        self._raise()
+        self.stream.flush()
+
+    def abandon(self) -> None:
+        """After a failure elsewhere: what is queued is written, and errors are dropped."""
+        self._stop()
+        self._error = None
+        with contextlib.suppress(Exception):
+            self.stream.flush()
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+
 class Writer:
-    """Record texts joined by the format's separator, written to stdout in batches."""
+    """Record texts joined by the format's separator, written to a stream in batches (by
+    a background thread: `_Sink`)."""
 
     def __init__(self, fmt: r.OutputFormat, stream: IO[bytes]) -> None:
         self.fmt = fmt
-        self.stream = stream
+        self.stream = _Sink(stream)
         self.pieces: list[str] = []
         self.wrote = False
-        stream.write(fmt.header.encode())
+        self.stream.write(fmt.header.encode())
 
     def add(self, text: str) -> None:
         self.pieces.append(text)
@@ -142,7 +201,13 @@ class Writer:
     def close(self) -> None:
         self.flush()
         self.stream.write((self.fmt.footer if self.wrote else self.fmt.empty_footer).encode())
-        self.stream.flush()
+        self.stream.close()
+
+    def abandon(self) -> None:
+        """The run failed: write the records decided so far (no footer), then stop."""
+        with contextlib.suppress(Exception):
+            self.flush()
+        self.stream.abandon()
 
 
 def run(policy: Policy, policy_path: str, source: WorkerInput, as_of: datetime.date,
@@ -155,11 +220,15 @@ def run(policy: Policy, policy_path: str, source: WorkerInput, as_of: datetime.d
         if fmt == "table":
             return run_table(policy, source, as_of, console, progress)
         writer = Writer(r.MACHINE_FORMATS[fmt](), stdout)
-        if jobs > 1:
-            counts = run_parallel(policy_path, jobs, source, as_of, writer, progress,
-                                  chunk=chunk, block=block, block_task=block_task)
-        else:
-            counts = run_serial(policy, source, as_of, writer, progress)
+        try:
+            if jobs > 1:
+                counts = run_parallel(policy_path, jobs, source, as_of, writer, progress,
+                                      chunk=chunk, block=block, block_task=block_task)
+            else:
+                counts = run_serial(policy, source, as_of, writer, progress)
+        except BaseException:
+            writer.abandon()
+            raise
         writer.close()
         return counts
 

@@ -18,10 +18,10 @@ from typing import Any
 
 from . import model as m
 from .dates import add
-from .decision import Decision, Finding, canonical_evidence
+from .decision import Decision, Finding
 from .interpret import anchor
 from .nodes import Duration
-from .workers import Worker
+from .workers import Worker, canonical_evidence
 
 Evaluator = Callable[[Worker, datetime.date], Decision]
 

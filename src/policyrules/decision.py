@@ -12,19 +12,6 @@ from .model import Requirement
 from .workers import TrainingRecord, Worker
 
 
-def canonical_evidence(records: list[TrainingRecord]) -> tuple[TrainingRecord, ...]:
-    """Records completed on the same latest day, in an order that ignores input order."""
-    if len(records) == 1:
-        return (records[0],)
-    return tuple(sorted(records, key=_evidence_key))
-
-
-def _evidence_key(r: TrainingRecord) -> tuple[object, ...]:
-    # Missing values sort apart from "" and 0.0, so no two distinct records tie.
-    return (r.training, r.delivery, r.provider is not None, r.provider or "",
-            r.level is not None, r.level or "", r.hours is not None, r.hours or 0.0)
-
-
 @attrs.frozen(slots=True)
 class Finding:
     """One requirement that applies to a worker, and where the worker stands with it.

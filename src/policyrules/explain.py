@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .dates import iso
+from .workers import canonical_evidence
 
 if TYPE_CHECKING:
     from .decision import Finding
@@ -48,8 +49,14 @@ def finding(f: Finding) -> str:
         [r for r in w.training if r.training in rule.satisfied_by and r.completed <= f.as_of]
         if rule.renew is not None and f.status == "overdue" else ())
     if done_records:
-        # Evidence records share one (the latest) date; an expired renewal's records do not.
-        last = done_records[0] if f.evidence else max(done_records, key=lambda r: r.completed)
+        # Evidence records share one (the latest) date; an expired renewal's records do not,
+        # and of those on its latest date the one named is the canonical first, so that the
+        # text does not depend on the order of the records.
+        if f.evidence:
+            last = done_records[0]
+        else:
+            latest = max(r.completed for r in done_records)
+            last = canonical_evidence([r for r in done_records if r.completed == latest])[0]
         done = f"{w.id} completed {last.training} on {iso(last.completed)}"
         if f.due is None:
             return f"{head}; {done}."

@@ -10,9 +10,9 @@ import datetime
 
 from . import model as m
 from .dates import add
-from .decision import Decision, Eligibility, Finding, canonical_evidence
+from .decision import Decision, Eligibility, Finding
 from .nodes import Duration
-from .workers import Worker
+from .workers import Worker, canonical_evidence
 
 
 def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
