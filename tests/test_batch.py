@@ -62,7 +62,12 @@ def evaluate(path: str, stream: io.RawIOBase, fmt: str = "jsonl") -> batch.Count
 def test_chunks_are_written_in_order_once_the_stream_takes_them() -> None:
     gate = Gate()
     sink = batch._Sink(gate, depth=2)  # type: ignore[arg-type]
-    producer = threading.Thread(target=lambda: [sink.write(b"%d," % i) for i in range(10)])
+
+    def produce() -> None:
+        for i in range(10):
+            sink.write(b"%d," % i)
+
+    producer = threading.Thread(target=produce)
     producer.start()
     producer.join(0.5)
     # Memory stays flat: with the stream stuck, the writer takes one chunk and at most
@@ -115,3 +120,31 @@ def test_output_through_the_thread_is_every_record_in_input_order(tmp_path: Path
     else:
         ids = list(dict.fromkeys(row.split(",")[0] for row in text.splitlines()[1:]))
     assert ids == [f"W{i}" for i in range(count)]
+
+
+def test_an_interrupt_does_not_wait_for_a_reader_that_has_stopped(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.jsonl", "".join(json.dumps(worker(i)) + "\n"
+                                              for i in range(3 * batch.BATCH)))
+    gate = Gate()  # stdout whose reader takes nothing: the writer thread waits on it
+
+    def interrupt(n: int) -> None:
+        raise KeyboardInterrupt
+
+    raised: list[BaseException] = []
+
+    def evaluate_until_interrupted() -> None:
+        with WorkerInput(path) as source:
+            try:
+                batch.run(policyrules.load(SMALL), SMALL, source, AS_OF, "jsonl", jobs=1,
+                          stdout=gate,  # type: ignore[arg-type]
+                          console=Console(file=io.StringIO()), progress=interrupt)
+            except KeyboardInterrupt as exc:
+                raised.append(exc)
+
+    run = threading.Thread(target=evaluate_until_interrupted)
+    run.start()
+    run.join(10)
+    stuck = run.is_alive()
+    gate.open.set()  # let the writer thread go, whatever happened
+    run.join()
+    assert not stuck and len(raised) == 1

@@ -226,6 +226,8 @@ def run(policy: Policy, policy_path: str, source: WorkerInput, as_of: datetime.d
                                       chunk=chunk, block=block, block_task=block_task)
             else:
                 counts = run_serial(policy, source, as_of, writer, progress)
+        except KeyboardInterrupt:
+            raise  # at once: the writer thread may be held up by a reader that has stopped
         except BaseException:
             writer.abandon()
             raise
