@@ -3,8 +3,11 @@
 import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from policyrules import WorkerError
+from policyrules import WorkerError, workers
+from policyrules.vocabulary import ROLES
 from policyrules.workers import parse_worker
 
 BASE = {"id": "W7", "started": "2026-01-10", "contact": "regular"}
@@ -109,3 +112,47 @@ def test_records_with_all_known_fields_take_the_same_checks() -> None:
                        ({"hours": True}, "hours"), ({"level": 2}, "level"),
                        ({"completed": "2026-02-30"}, "completed")):
         assert error(training=[good | bad]).field == f"training[0].{field}"
+
+
+# The quick paths for the usual shapes must agree with the full checks on every input.
+
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 3), st.floats(allow_nan=True),
+                    st.sampled_from(["", "x", "2026-01-02", "2026-02-30", "2026-01-02T09:00",
+                                     "single-agency", "inter-agency", "trainer", "LSCB"]),
+                    st.just([]), st.just({}))
+_RECORD_KEYS = st.sampled_from(["training", "completed", "delivery", "provider", "hours",
+                                "level", "note"])
+
+
+def _outcome(fn: object, *args: object) -> object:
+    try:
+        got = fn(*args)  # type: ignore[operator]
+    except WorkerError as e:
+        return ("error", e.to_dict())
+    return ("ok", got, dict(getattr(got, "extra", {})))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_RECORD_KEYS, _VALUES, max_size=7),
+       st.fixed_dictionaries({"training": st.sampled_from(["x", "course-a"]),
+                              "completed": st.sampled_from(["2026-01-02", "2024-02-29"])}))
+def test_a_training_record_is_read_the_same_by_the_quick_path(fields: dict, base: dict) -> None:
+    for record in (fields, base | fields, fields | base):
+        assert _outcome(workers._record, record, 0, "W1") == \
+            _outcome(workers._full_record, record, 0, "W1")
+
+
+@given(_VALUES | st.fixed_dictionaries({"role": _VALUES}))
+def test_a_role_is_read_the_same_by_the_quick_path(item: object) -> None:
+    assert _outcome(workers._role, item, 0, "W1", ROLES) == \
+        _outcome(workers._full_role, item, 0, "W1", ROLES)
+
+
+@given(_VALUES)
+def test_a_start_date_is_read_the_same_by_the_quick_path(value: object) -> None:
+    expected = _outcome(workers._date, BASE | {"started": value}, "started", "W7", True)
+    got = _outcome(parse_worker, BASE | {"started": value})
+    if expected[0] == "error":
+        assert got == expected
+    else:
+        assert got[0] == "ok" and got[1].started == expected[1]  # type: ignore[index, union-attr]

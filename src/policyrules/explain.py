@@ -12,6 +12,7 @@ from .workers import canonical_evidence
 if TYPE_CHECKING:
     from .decision import Finding
     from .model import Requirement
+    from .workers import TrainingRecord
 
 
 @attrs.frozen
@@ -42,27 +43,22 @@ def _words(rule: Requirement) -> _Words:
 
 def finding(f: Finding) -> str:
     rule, w = f.rule, f.worker
-    words = _words(rule)
+    # `_words(rule)`, looked up here: this runs for every finding of a batch run.
+    cached = _WORDS.get(id(rule))
+    words = cached[1] if cached is not None and cached[0] is rule else _words(rule)
     head = words.head
-    # Evidence is the latest record; only an expired renewal has records but no evidence.
-    done_records = f.evidence or (
-        [r for r in w.training if r.training in rule.satisfied_by and r.completed <= f.as_of]
-        if rule.renew is not None and f.status == "overdue" else ())
-    if done_records:
-        # Evidence records share one (the latest) date; an expired renewal's records do not,
-        # and of those on its latest date the one named is the canonical first, so that the
-        # text does not depend on the order of the records.
-        if f.evidence:
-            last = done_records[0]
-        else:
-            latest = max(r.completed for r in done_records)
-            last = canonical_evidence([r for r in done_records if r.completed == latest])[0]
-        done = f"{w.id} completed {last.training} on {iso(last.completed)}"
+    # The evidence is the latest record. An expired renewal has records but no evidence:
+    # of those on its latest day, the one named is the canonical first, so that the text
+    # does not depend on the order of the records.
+    last = f.evidence[0] if f.evidence else _expired(f)
+    if last is not None:
         if f.due is None:
-            return f"{head}; {done}."
+            return f"{head}; {w.id} completed {last.training} on {iso(last.completed)}."
         if f.status == "met":
-            return f"{head}; {done} and must renew it by {iso(f.due)}."
-        return f"{head}; {done}, and its renewal was due by {iso(f.due)}."
+            return (f"{head}; {w.id} completed {last.training} on {iso(last.completed)} "
+                    f"and must renew it by {iso(f.due)}.")
+        return (f"{head}; {w.id} completed {last.training} on {iso(last.completed)}, and its "
+                f"renewal was due by {iso(f.due)}.")
     if f.due is None:
         return (f"{head}; {w.id} has no {words.title} on record, and the document sets no "
                 f"deadline, so it is needed now: {words.options} would meet it.")
@@ -73,3 +69,16 @@ def finding(f: Finding) -> str:
     when = "is due by" if f.status == "due" else "was due by"
     return (f"{head}; {w.id} {start} and has no {words.title} on record; it {when} "
             f"{iso(f.due)} ({words.options} would meet it).")
+
+
+def _expired(f: Finding) -> TrainingRecord | None:
+    """The record to name for an expired renewal (None if the finding is not one)."""
+    rule = f.rule
+    if rule.renew is None or f.status != "overdue":
+        return None
+    done = [r for r in f.worker.training
+            if r.training in rule.satisfied_by and r.completed <= f.as_of]
+    if not done:
+        return None
+    latest = max(r.completed for r in done)
+    return canonical_evidence([r for r in done if r.completed == latest])[0]

@@ -22,6 +22,7 @@ from .coverage import ParagraphCoverage
 from .dates import iso
 from .decision import Decision, Eligibility, Finding
 from .errors import WorkerError
+from .explain import finding as finding_text
 from .policy import Policy
 from .vocabulary import CONTACT_LEVELS
 from .workers import Worker
@@ -127,7 +128,7 @@ class DecisionJson:
                     f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
                     f'"delivery": {_js(r.delivery)}}}' for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
-                    _js(f.explanation), "}")
+                    _js(finding_text(f)), "}")
             sep = ", "
         unknown = d.unrecognised_training
         out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",

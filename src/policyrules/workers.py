@@ -112,8 +112,14 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
                           field="id", value=raw_id, allowed="a non-empty string")
     wid = raw_id
 
-    started = _date(data, "started", wid, required=True)
-    assert started is not None
+    raw_started = get("started")
+    try:  # the usual case without a call; anything else gets `_date`'s messages
+        started = parse_iso_date(raw_started) if type(raw_started) is str else None
+    except ValueError:
+        started = None
+    if started is None:
+        started = _date(data, "started", wid, required=True)
+        assert started is not None
     contact = get("contact")
     if contact is None:
         _fail(wid, "contact", "is missing", allowed=", ".join(CONTACT_LEVELS))
@@ -179,7 +185,21 @@ def _unknown_role(role: object, field: str, wid: str, roles: Collection[str]) ->
                       value=role, allowed=", ".join(sorted(roles)))
 
 
+# A role held since the start, by name: one shared object each, since most workers' roles
+# are plain names. Only names of some policy's vocabulary get in, so it stays small.
+_HELD: dict[str, RoleAssignment] = {}
+
+
 def _role(item: object, i: int, wid: str, roles: Collection[str]) -> RoleAssignment:
+    if type(item) is str and item in roles:
+        held = _HELD.get(item)
+        if held is None:
+            held = _HELD[item] = RoleAssignment(item, None)
+        return held
+    return _full_role(item, i, wid, roles)
+
+
+def _full_role(item: object, i: int, wid: str, roles: Collection[str]) -> RoleAssignment:
     field = f"roles[{i}]"
     since: datetime.date | None = None
     if isinstance(item, str):
@@ -204,11 +224,16 @@ def _role(item: object, i: int, wid: str, roles: Collection[str]) -> RoleAssignm
 def _record(item: object, i: int, wid: str) -> TrainingRecord:
     # The common case in one step: a dict of known fields, each of the right type. Every
     # unusual case, and every error message, is left to the full path below.
-    if type(item) is dict and item.keys() <= _RECORD_FIELDS:
+    if type(item) is dict:
         get = item.get
         training, completed, delivery = get("training"), get("completed"), get("delivery")
         provider, level, hours = get("provider"), get("level"), get("hours")
-        if (type(training) is str and training and type(completed) is str
+        # No unknown field: the dict holds only the known fields that have values (quicker
+        # than comparing its keys, which is left for a record with a null in it).
+        known = (2 + (delivery is not None) + (provider is not None) + (level is not None)
+                 + (hours is not None))
+        if ((len(item) == known or item.keys() <= _RECORD_FIELDS)
+                and type(training) is str and training and type(completed) is str
                 and (delivery is None or delivery in DELIVERIES)
                 and (provider is None or type(provider) is str)
                 and (level is None or type(level) is str)
