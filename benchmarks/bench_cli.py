@@ -10,7 +10,8 @@ benchmarks/out/ (git-ignored), then runs, for each --jobs value,
         --as-of 2026-11-22 --format jsonl --jobs N --quiet > OUTPUT
 
 and reports wall time, workers per second, the speed-up over one process, the CPU time
-of all the processes (how much --jobs costs in coordination, whatever else runs), the peak
+of all the processes (how much --jobs costs in coordination, whatever else runs; one
+process writes its output from a second thread, so its CPU % passes 100), the peak
 resident memory of the largest process (/usr/bin/time's "Maximum resident set size") and
 of the whole process tree (the parent plus its --jobs workers, sampled from /proc every
 20 ms). `--sizes` also runs a tenth of the input, to show that peak memory does not grow
