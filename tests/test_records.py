@@ -195,6 +195,61 @@ def test_not_utf8_is_a_file_error(tmp_path: Path, policy, name: str) -> None:
         items(write(tmp_path, name, bad), policy)
 
 
+def _read_until_error(path: str, policy, **kw: object) -> tuple[list[str | None], str]:
+    """The ids read before a file error, and the error."""
+    ids: list[str | None] = []
+    with pytest.raises(WorkerFileError) as info:
+        for _, wid, _ in read_workers(path, policy, **kw):  # type: ignore[arg-type]
+            ids.append(wid)
+    return ids, str(info.value)
+
+
+@pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
+def test_not_utf8_names_its_line_and_byte_after_reading_what_came_before(
+        tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(records, "_CHUNK", chunk)
+    rows = "".join(f"W{i},2024-01-10,regular\n" for i in range(3))
+    csv_file = write(tmp_path, "w.csv", b"id,started,contact\n" + rows.encode()
+                     + "Zoë,2024-01-10,regular\nCaf\xe9".encode() + b"\xe9,2024,none\n")
+    ids, error = _read_until_error(csv_file, policy)
+    assert ids == ["W0", "W1", "W2", "Zoë"]
+    assert error.endswith("w.csv:6: not UTF-8 text (byte 6 of the line is 0xe9); save the "
+                          "file as UTF-8")  # "Café" is 5 bytes in UTF-8: the bad one is 6th
+
+    people = [dict(W1, id=f"W{i}") for i in range(3)]
+    lines = json.dumps(people, indent=1).encode().replace(b'"W2"', b'"W\xe92"')
+    line = lines[:lines.index(b"\xe9")].count(b"\n") + 1
+    byte = lines.index(b"\xe9") - lines.rfind(b"\n", 0, lines.index(b"\xe9"))
+    ids, error = _read_until_error(write(tmp_path, "w.json", lines), policy)
+    assert ids == ["W0", "W1"]
+    assert f"w.json:{line}: not UTF-8 text (byte {byte} of the line is 0xe9)" in error
+
+    one_line = json.dumps(people).encode().replace(b'"W2"', b'"W\xe92"')
+    ids, error = _read_until_error(write(tmp_path, "w1.json", one_line), policy)
+    assert ids == ["W0", "W1"]
+    at = one_line.index(b"\xe9") + 1
+    assert f"w1.json:1: not UTF-8 text (byte {at} of" in error
+
+    training = write(tmp_path, "t.csv", b"worker,training,completed\nW0,x,2024-01-01\n"
+                     b"W\xe91,x,2024-01-01\n")
+    _, error = _read_until_error(csv_file, policy, training=training)
+    assert "t.csv:3: not UTF-8 text (byte 2 of the line is 0xe9)" in error
+
+
+@pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
+def test_malformed_json_is_placed_as_json_load_places_it(
+        tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(records, "_CHUNK", chunk)
+    for text in ('[\n{"id": "A"},\n{"id": "B"},\n{"id": "C" "x": 1}\n]\n',
+                 '[{"id": "A"}, {"id": "B"}, {"id": "C" "x": 1}]',
+                 '[{"id": "A"},\n {"id": "B",'):
+        with pytest.raises(json.JSONDecodeError) as expected:
+            json.loads(text)
+        _, error = _read_until_error(write(tmp_path, "w.json", text), policy)
+        place = f"{expected.value.lineno}:{expected.value.colno}"
+        assert f"w.json:{place}: not valid JSON: {expected.value.msg}" in error
+
+
 def test_missing_file_and_directory(tmp_path: Path, policy) -> None:
     with pytest.raises(WorkerFileError, match="no such worker file"):
         items(str(tmp_path / "nope.jsonl"), policy)

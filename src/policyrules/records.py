@@ -90,10 +90,36 @@ def _open(path: str, what: str) -> IO[bytes]:
         raise WorkerFileError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _not_utf8(path: str, line: int | None, exc: UnicodeDecodeError) -> WorkerFileError:
-    where = f"{path}:{line}" if line else path
-    return WorkerFileError(f"{where}: not UTF-8 text (byte {exc.start} of the line is "
-                           f"{exc.object[exc.start]:#04x}); save the file as UTF-8")
+def _not_utf8(path: str, line: int, byte: int, value: int) -> WorkerFileError:
+    """`byte` counts from 1 within the line."""
+    return WorkerFileError(f"{path}:{line}: not UTF-8 text (byte {byte} of the line is "
+                           f"{value:#04x}); save the file as UTF-8")
+
+
+# Text decoded with errors="surrogateescape" keeps each byte that is not UTF-8 as one
+# character in this range, so a reader can go on up to it and then say where it is.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _escaped_error(path: str, line: int, before: str, bad: str,
+                   prefix: int = 0) -> WorkerFileError:
+    """A byte that is not UTF-8, kept as `bad`, after `prefix` bytes and then the text
+    `before` on its line."""
+    return _not_utf8(path, line, prefix + len(before.encode("utf-8", "surrogateescape")) + 1,
+                     ord(bad) - 0xDC00)
+
+
+def _utf8_lines(raw: IO[bytes], path: str) -> Iterator[str]:
+    """The lines of a UTF-8 text file, line ends kept (as `csv` wants them).
+
+    A line that is not UTF-8 raises WorkerFileError naming the line and the byte, when
+    it is reached: every line before it has been read first.
+    """
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    for n, line in enumerate(text, 1):
+        if not line.isascii() and (m := _ESCAPED.search(line)):
+            raise _escaped_error(path, n, line[:m.start()], m.group())
+        yield line
 
 
 class WorkerInput:
@@ -195,14 +221,11 @@ class WorkerInput:
     def _csv(self) -> Iterator[tuple[int, Raw]]:
         name = self.name
         counter = _Counting(self._file, self)
-        text = io.TextIOWrapper(io.BufferedReader(counter), encoding="utf-8-sig", newline="")
-        rows = csv.reader(text)
+        rows = csv.reader(_utf8_lines(io.BufferedReader(counter), name))
         try:
             header = next(rows, None)
             while header is not None and not any(cell.strip() for cell in header):
                 header = next(rows, None)  # blank lines before the header
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(name, rows.line_num + 1, exc) from None
         except csv.Error as exc:
             raise WorkerFileError(f"{name}:{rows.line_num}: not a CSV header: {exc}") from None
         if header is None:
@@ -215,8 +238,6 @@ class WorkerInput:
                 row = next(rows)
             except StopIteration:
                 return
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(name, previous_end + 1, exc) from None
             except csv.Error as exc:
                 raise WorkerFileError(f"{name}:{previous_end + 1}: not valid CSV: {exc}") from None
             line = previous_end + 1
@@ -246,7 +267,7 @@ def block_lines(first: int, block: bytes, name: str) -> Iterator[tuple[int, str]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _not_utf8(name, n, exc) from None
+            raise _not_utf8(name, n, exc.start + 1, data[exc.start]) from None
         if n == 1 and text.startswith(_BOM):
             text = text[1:]
         if text and not text.isspace():
@@ -394,8 +415,7 @@ class _TrainingIndex:
     def read(cls, path: str) -> _TrainingIndex:
         index = cls(path)
         with _open(path, "training") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            rows = csv.reader(text)
+            rows = csv.reader(_utf8_lines(raw, path))
             line = 1
             try:
                 header = next(rows, None)
@@ -408,8 +428,6 @@ class _TrainingIndex:
                     line = previous_end + 1
                     previous_end = rows.line_num
                     index._add(line, row, columns)
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(path, rows.line_num + 1, exc) from None
             except csv.Error as exc:
                 raise WorkerFileError(f"{path}:{line}: not valid CSV: {exc}") from None
         return index
@@ -481,46 +499,77 @@ _TRAINING_FIELD = re.compile(r"training\[(\d+)\]")
 # JSON arrays, streamed ------------------------------------------------------------------------
 
 class _JsonArrayReader:
-    """A `.json` file holding one object or an array of them, decoded element by element."""
+    """A `.json` file holding one object or an array of them, decoded element by element.
+
+    The text is held from the element being read onwards; `head` and `head_bytes` are the
+    characters and bytes of the line of `buf[0]` that came before it, so that positions
+    in errors are on the file's lines whatever has been let go of.
+    """
 
     def __init__(self, source: WorkerInput) -> None:
         self.source = source
-        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="surrogateescape")
         self.json = json.JSONDecoder()
         self.buf = ""
         self.pos = 0
         self.eof = False
         self.line = 1  # line number at self.counted
         self.counted = 0
+        self.head = self.head_bytes = 0
+        self.bad: WorkerFileError | None = None  # a byte that is not UTF-8 ends the text
 
     def fill(self) -> bool:
-        """Read another chunk; False at the end of the file."""
+        """Read another chunk; False at the end of the file (or of its UTF-8 text)."""
         if self.eof:
             return False
         self._line_at(self.pos)
+        dropped = self.buf[:self.pos]
+        nl = dropped.rfind("\n")
+        tail = dropped[nl + 1:]
+        if nl >= 0:
+            self.head, self.head_bytes = 0, 0
+        self.head += len(tail)
+        self.head_bytes += len(tail.encode())
         self.buf = self.buf[self.pos:]
         self.counted -= self.pos
         self.pos = 0
         chunk = self.source._file.read(_CHUNK)
         self.source.position += len(chunk)
-        try:
-            if chunk:
-                self.buf += self.decoder.decode(chunk)
-            else:
-                self.eof = True
-                self.buf += self.decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(self.source.name, self._line_at(len(self.buf)), exc) from None
-        return not self.eof or bool(chunk)
+        text = self.decoder.decode(chunk, final=not chunk)
+        self.eof = not chunk
+        if not text.isascii() and (m := _ESCAPED.search(text)):
+            # The elements before the bad byte are still read; reading past it raises.
+            self.buf += text[:m.start()]
+            self.eof = True
+            at = len(self.buf)
+            nl = self.buf.rfind("\n")
+            self.bad = _escaped_error(self.source.name, self._line_of(at), self.buf[nl + 1:],
+                                      m.group(), 0 if nl >= 0 else self.head_bytes)
+            return True
+        self.buf += text
+        return bool(chunk)
 
     def _line_at(self, pos: int) -> int:
+        """The line of `pos`, for positions read in order (it counts as it goes)."""
         if pos > self.counted:
             self.line += self.buf.count("\n", self.counted, pos)
             self.counted = pos
         return self.line
 
+    def _line_of(self, pos: int) -> int:
+        """The line of any position in the text held."""
+        if pos >= self.counted:
+            return self.line + self.buf.count("\n", self.counted, pos)
+        return self.line - self.buf.count("\n", pos, self.counted)
+
     def _column_at(self, pos: int) -> int:
-        return pos - self.buf.rfind("\n", 0, pos)
+        nl = self.buf.rfind("\n", 0, pos)
+        return pos - nl if nl >= 0 else self.head + pos + 1
+
+    def _end(self) -> None:
+        """At the end of the text: if a byte that is not UTF-8 ended it, say so."""
+        if self.bad is not None:
+            raise self.bad
 
     def skip_ws(self) -> str:
         """The next non-blank character ('' at the end of the file)."""
@@ -531,27 +580,33 @@ class _JsonArrayReader:
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
             if not self.fill():
+                self._end()
                 return ""
 
     def fail(self, message: str, pos: int | None = None) -> WorkerFileError:
         pos = self.pos if pos is None else pos
-        line = self._line_at(pos)
-        return WorkerFileError(f"{self.source.name}:{line}:{self._column_at(pos)}: "
-                               f"not valid JSON: {message}")
+        return WorkerFileError(f"{self.source.name}:{self._line_of(pos)}:"
+                               f"{self._column_at(pos)}: not valid JSON: {message}")
 
     def value(self) -> Any:
         while True:
             try:
                 obj, end = self.json.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as exc:
-                if len(self.buf) - self.pos < _MAX_ELEMENT and self.fill():
-                    continue
+                if len(self.buf) - self.pos < _MAX_ELEMENT and not self.eof:
+                    self.fill()
+                    continue  # again with more text, or at the end for the error's place
+                self._end()
                 raise self.fail(exc.msg, exc.pos) from None
             except RecursionError:
                 raise self.fail("nested too deeply to read (lists or objects inside one "
                                 "another)") from None
-            if end == len(self.buf) and not self.eof and self.fill():
-                continue  # a number or word may go on in the next chunk
+            if end == len(self.buf):
+                if not self.eof:
+                    self.fill()  # a number or word may go on in the next chunk (and
+                    continue  # `fill` moves the text, so it is decoded again)
+                if self.buf[end - 1] not in '}]"':
+                    self._end()  # a number or word cut short by a byte that is not UTF-8
             self.pos = end
             return obj
 
