@@ -166,3 +166,20 @@ def test_header_needs_title_and_source() -> None:
 def test_bad_paragraph_range() -> None:
     found = errors(REQ, header=HEADER.replace("1.1 to 1.3", "1.3 to 1.1"))
     assert any("`1.3 to 1.1` is not a range of paragraphs" in e for e in found)
+
+
+@pytest.mark.parametrize(("line", "word", "cells_before"), [
+    ("\tmembers contact at least reglar", "reglar", 4 + 25),  # a tab: 4 columns
+    ('  title "正規 contact" bogus', "bogus", 2 + 7 + 4 + 10),  # wide characters: 2 each
+    ('\t"Zoë"\tbogus', "bogus", 12),  # a tab after text: on to the next multiple of 4
+])
+def test_the_caret_sits_under_the_span_as_displayed(line: str, word: str,
+                                                    cells_before: int) -> None:
+    from policyrules.diagnostics import Diagnostic, Span
+
+    column = line.index(word) + 1
+    shown = Diagnostic("error", "x", "m", Span("t.policy", 3, column, 3, column + len(word)),
+                       line).render().splitlines()
+    source, caret = shown[1].split("| ", 1)[1], shown[2].split("| ", 1)[1]
+    assert "\t" not in source
+    assert caret == " " * cells_before + "^" * len(word)

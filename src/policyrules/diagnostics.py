@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable
 
 import attrs
+from rich.cells import cell_len
 
 
 @attrs.frozen
@@ -42,17 +43,23 @@ class Diagnostic:
         lines = [f"{self.span}: {sev}: {self.message}"]
         if self.source_line:
             gutter = f"{self.span.line:>5} | "
-            lines.append(gutter + self.source_line)
-            width = (
-                self.span.end_column - self.span.column
-                if self.span.end_line == self.span.line
-                else len(self.source_line) - self.span.column + 1
-            )
-            caret = "^" * max(1, width)
-            lines.append(" " * (len(gutter) - 2) + "| " + " " * (self.span.column - 1) + caret)
+            lines.append(gutter + _shown(self.source_line))
+            start, end = self.span.column - 1, (
+                self.span.end_column - 1 if self.span.end_line == self.span.line
+                else len(self.source_line))
+            # The caret goes under the span as displayed: tabs expanded, wide characters
+            # (CJK, most emoji) two cells each.
+            before = cell_len(_shown(self.source_line[:start]))
+            width = cell_len(_shown(self.source_line[:end])) - before
+            lines.append(" " * (len(gutter) - 2) + "| " + " " * before + "^" * max(1, width))
         if self.hint:
             lines.append(f"      = hint: {self.hint}")
         return "\n".join(lines)
+
+
+def _shown(text: str) -> str:
+    """A source line as printed: tabs expanded to the next multiple of 4 columns."""
+    return text.expandtabs(4)
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
