@@ -94,6 +94,45 @@ def test_duplicate_clause_is_a_syntax_level_error() -> None:
     assert "this requirement already has a `due within` clause" in e
 
 
+def test_a_clause_written_twice_does_not_hide_the_other_errors() -> None:
+    found = errors(REQ.replace("  no deadline\n", "  no deadline\n  no deadline\n")
+                   .replace("everyone", "contact at least occasionl")
+                   .replace("cites 1.2", "cites 1.9"))
+    messages = [e.splitlines()[0].split(": error: ")[1] for e in found]
+    assert messages == ["unknown contact level `occasionl`",
+                        "this requirement already has a `no deadline` clause",
+                        "paragraph 1.9 is not in the source (Guide)"]
+
+
+def test_every_declaration_that_does_not_parse_is_reported() -> None:
+    body = (REQ.replace("cites 1.2", "cites 1.2 1.3")  # lines 9-14, error on 13
+            + REQ.replace("requirement r", "requirement s")  # lines 15-20: parses
+            + REQ.replace("requirement r", "requirement t")
+            .replace("  no deadline\n", "  due within 6 months of\n")  # 21-26, error on 25
+            + REQ.replace("requirement r", "requirement u")
+            .replace("no deadline", "renew evry 3 years"))  # 27-32, error on 30
+    found = errors(body)
+    assert [e.splitlines()[0].split(": error: ")[0] for e in found] == [
+        "t.policy:13:13", "t.policy:25:3", "t.policy:30:9"]
+    assert "unexpected `1.3` here" in found[0]
+    assert "unexpected `cites` here; expected `role` or `start`" in found[1]
+    assert "unexpected `evry` here" in found[2] and "did you mean `every`?" in found[2]
+
+
+def test_an_error_at_the_start_of_a_declaration_blames_the_one_before() -> None:
+    # `due within 6 months of` runs into the next declaration: one error, and the next
+    # declaration (which is fine) is not reported.
+    body = REQ.replace("  no deadline\n  cites 1.2\n  explain \"E\"\n",
+                       "  due within 6 months of\n") + REQ.replace("requirement r", "requirement s")
+    (e,) = errors(body)
+    assert e.startswith("t.policy:13:1: error: unexpected `requirement` here")
+
+
+def test_an_error_in_the_header_stops_there() -> None:
+    (e,) = errors(REQ + "requirement x \"X\" cites 1.2 1.3\n", header="policy t titel \"T\"\n")
+    assert e.startswith("t.policy:1:10: error: unexpected `titel` here")
+
+
 def test_missing_clauses_are_each_reported() -> None:
     found = errors('requirement r "R"\n  cites 1.2\n')
     messages = [e.splitlines()[0].split("error: ")[1] for e in found]

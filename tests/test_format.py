@@ -3,9 +3,11 @@
 import datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 
 import policyrules
+from policyrules.errors import PolicySyntaxError
 from policyrules.format import format_text
 from policyrules.policy import build
 from strategies import DAYS, worker_dicts
@@ -93,3 +95,9 @@ def test_long_clauses_break_after_commas() -> None:
         '      "topic number 2 of the programme",\n'
         '      "topic number 3 of the programme"\n'
         "  cites 1.1\n")
+
+
+def test_a_clause_written_twice_is_not_formatted() -> None:
+    text = 'policy p\ntraining a "A"\n  delivery single-agency\n  delivery inter-agency\n'
+    with pytest.raises(PolicySyntaxError, match="already has a `delivery` clause"):
+        format_text(text, "p.policy")

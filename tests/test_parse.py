@@ -45,7 +45,7 @@ def test_comments_are_kept_but_not_inside_text() -> None:
 
 def test_misspelt_keyword() -> None:
     assert syntax_error('policy p\nrequirment r "R"\n') == (
-        "s.policy:2:1: error: unexpected `requirment` here; expected a clause keyword such as "
+        "s.policy:2:1: error: unexpected `requirment` here; expected a keyword such as "
         "`amend`, `background`, `definition`, `duty`, `example`, `extends`, `group`, `local`, …\n"
         "    2 | requirment r \"R\"\n"
         "      | ^^^^^^^^^^\n"

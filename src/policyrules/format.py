@@ -16,6 +16,7 @@ import attrs
 
 from . import nodes as n
 from .diagnostics import Span
+from .errors import PolicySyntaxError
 from .parse import parse
 
 _WIDTH = 100
@@ -36,6 +37,8 @@ class _Unit:
 def format_text(text: str, path: str = "<policy>") -> str:
     """The canonical layout of `text`; raises PolicySyntaxError if it does not parse."""
     policy = parse(text, path)
+    if policy.problems:
+        raise PolicySyntaxError(list(policy.problems))
     lines = text.splitlines()
     comments = {(c.line, c.column): c for c in policy.comments}
     units = _units(policy, lines, comments)

@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 
-from .diagnostics import Span
+from .diagnostics import Diagnostic, Span
 
 ValueKind = Literal["date", "duration", "number", "text"]
 
@@ -315,6 +315,8 @@ class PolicyFile:
     header: Header
     declarations: tuple[Declaration, ...]
     comments: tuple[Comment, ...]
+    # Errors found in building the AST that leave it whole (a clause written twice).
+    problems: tuple[Diagnostic, ...] = ()
 
     def line(self, n: int) -> str:
         lines = self.text.splitlines()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
@@ -74,18 +75,73 @@ def _parser() -> lark.Lark:
 
 
 def parse(text: str, path: str = "<policy>") -> n.PolicyFile:
-    """Parse policy text into the AST; raise PolicySyntaxError with every problem found."""
-    lines = text.splitlines()
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as exc:
-        raise PolicySyntaxError([_syntax_diagnostic(exc, text, path)]) from None
-    builder = _Builder(path, lines)
+    """Parse policy text into the AST.
+
+    Syntax errors raise PolicySyntaxError, with one error for each declaration that does
+    not parse (not only the first). A problem found while building the AST that leaves it
+    whole (a clause written twice: the first is kept) is returned in `problems`, so that
+    checking goes on and reports the rest of the file's errors with it.
+    """
+    tree = _tree(text, path)
+    builder = _Builder(path, text.splitlines())
     policy: n.PolicyFile = builder.transform(tree)
-    comments = _comments(text)
-    if builder.diagnostics:
-        raise PolicySyntaxError(builder.diagnostics)
-    return n.PolicyFile(path, text, policy.header, policy.declarations, tuple(comments))
+    return n.PolicyFile(path, text, policy.header, policy.declarations,
+                        tuple(_comments(text)), tuple(builder.diagnostics))
+
+
+_MAX_SYNTAX_ERRORS = 50
+
+# A line that begins a declaration, for carrying on after a syntax error. Layout is free,
+# so this is a reader's guess, not the grammar: a keyword, a name and a title (`role x`
+# in a deadline has no title), `amend requirement`, or `example "…"`.
+_DECLARATION_START = re.compile(
+    r'\s*(?:(?:role|group|training|requirement|duty|definition|background)\s+'
+    r'[A-Za-z_][\w-]*\s+"|amend\s+requirement\b|example\s+")')
+
+
+def _tree(text: str, path: str) -> lark.Tree[Token]:
+    """The parse tree of `text`, or PolicySyntaxError with an error per broken declaration.
+
+    After an error, the declaration it is in is blanked out (its lines kept, empty, so
+    that line numbers stay) and the text parsed again, until it parses or an error is
+    in the header.
+    """
+    errors: list[Diagnostic] = []
+    attempt = text
+    while True:
+        try:
+            tree = _parser().parse(attempt)
+        except UnexpectedInput as exc:
+            errors.append(_syntax_diagnostic(exc, attempt, path))
+            following = _without_broken_declaration(attempt, exc)
+            if following is None or len(errors) >= _MAX_SYNTAX_ERRORS:
+                raise PolicySyntaxError(errors) from None
+            attempt = following
+            continue
+        if errors:
+            raise PolicySyntaxError(errors)
+        return tree
+
+
+def _without_broken_declaration(text: str, exc: UnexpectedInput) -> str | None:
+    """`text` with the declaration that `exc` is in blanked out; None if that cannot be
+    told (the error is in the header) or nothing would change."""
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines, 1) if _DECLARATION_START.match(line)]
+    at_end = isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+    line = len(lines) if at_end else max(1, getattr(exc, "line", 1) or 1)
+    column = max(1, getattr(exc, "column", 1) or 1)
+    if not at_end and line in starts and not lines[line - 1][:column - 1].strip():
+        line -= 1  # unexpected at the start of a declaration: the one before is unfinished
+    first = max((s for s in starts if s <= line), default=None)
+    if first is None:
+        return None
+    end = min((s for s in starts if s > line), default=len(lines) + 1)
+    if not any(lines[i].strip() for i in range(first - 1, end - 1)):
+        return None
+    lines[first - 1:end - 1] = [""] * (end - first)
+    return "\n".join(lines)
 
 
 def _comments(text: str) -> list[n.Comment]:
@@ -193,9 +249,11 @@ def _expected(expected: Iterable[object]) -> str:
     if not words:
         return "nothing more was expected"
     if len(words) > 8:
-        keywords = [w for w in words if w.startswith("`")]
+        keywords = [w for w in words if w.startswith("`") and w[1:-1].isalpha()]
+        marks = [w for w in words if w.startswith("`") and not w[1:-1].isalpha()]
         if keywords:
-            return "expected a clause keyword such as " + ", ".join(keywords[:8]) + ", …"
+            also = f"{' or '.join(marks)}, or " if marks else ""
+            return (f"expected {also}a keyword such as " + ", ".join(keywords[:8]) + ", …")
     if len(words) == 1:
         return "expected " + words[0]
     return "expected " + ", ".join(words[:-1]) + " or " + words[-1]

@@ -163,11 +163,13 @@ def _resolve(from_path: str, rel: str) -> str:
 
 def _check_text(text: str, path: str) -> tuple[PolicyModel | None, list[Diagnostic]]:
     top = parse(text, path)
-    program, diagnostics = _assemble(top)
+    problems = list(top.problems)  # clauses written twice, here and in files extended
+    program, diagnostics = _assemble(top, problems)
     if any(d.is_error for d in diagnostics):
-        return None, sorted(diagnostics, key=_position)
+        return None, sorted(problems + diagnostics, key=_position)
     model, found = check(program)
-    return model, sorted(diagnostics + found, key=_position)
+    everything = sorted(problems + diagnostics + found, key=_position)
+    return (None if problems else model), everything
 
 
 def _position(d: Diagnostic) -> tuple[str, int, int]:
@@ -194,9 +196,11 @@ def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:
     return diagnostics
 
 
-def _assemble(top: PolicyFile) -> tuple[Program, list[Diagnostic]]:
+def _assemble(top: PolicyFile, problems: list[Diagnostic]) -> tuple[Program, list[Diagnostic]]:
     def parse_file(p: str, span: Span | None) -> PolicyFile:
-        return parse(_read(p, span), p)
+        parsed = parse(_read(p, span), p)
+        problems.extend(parsed.problems)
+        return parsed
 
     return assemble(top, parse_file, _resolve)
 
