@@ -572,6 +572,12 @@ def test_describe_json_follows_the_contract() -> None:
         "induction-course": "single-agency", "inter-agency-course": "inter-agency",
         "supervision-course": "single-agency"}
     assert data == json.loads(json.dumps(policyrules.load(SMALL).describe()))
+    # Who is in each group, and whom each requirement applies to, as the policy says it.
+    assert [g["members"] for g in data["groups"]] == ["contact in regular, predominant"]
+    assert [r["applies_to"] for r in data["requirements"]] == [
+        "contact in occasional, regular, predominant",  # `contact at least occasional`
+        "contact in regular, predominant",  # `group regular-contact`, resolved
+        "role supervisor"]
 
 
 def test_describe_text() -> None:
@@ -633,6 +639,13 @@ def test_test_command_filter_and_verbose() -> None:
     assert result.exit_code == 1
     assert "a new starter is due within six months FAILED" in result.stdout
     assert result.stdout.splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_test_command_filter_that_selects_nothing_does_not_pass() -> None:
+    result = run("test", str(ROOT / "policies" / "durham.policy"), "-k", "no such example")
+    assert result.exit_code == 1
+    assert "warning: no example's name contains 'no such example'" in result.stderr
+    assert result.stdout.strip().endswith("0 passed, 0 failed")
 
 
 def test_test_command_with_a_policy_that_does_not_check() -> None:

@@ -562,7 +562,8 @@ def test_command(policies: tuple[str, ...], keyword: str | None, verbose: bool,
 
     One line per file with a dot per passing example and F per failing one; then each
     failure with FILE:LINE of the example, the failing `expect` line, and expected/actual;
-    last, "N passed, N failed". Exit 1 on any failure, 2 if a policy does not check.
+    last, "N passed, N failed". Exit 1 on any failure (or when -k selects no example), 2 if
+    a policy does not check.
 
     \b
     Examples:
@@ -613,9 +614,13 @@ def test_command(policies: tuple[str, ...], keyword: str | None, verbose: bool,
             out.print(_failure(res))
     if broken:
         out.print(Text("some policies did not check", style="bold red"))
+    # A filter that selects nothing has tested nothing: say so, and do not pass.
+    unmatched = bool(keyword) and passed + failed == 0 and not broken
+    if unmatched:
+        out.warning(f"no example's name contains {keyword!r}")
     out.print(Text(f"{passed} passed, {failed} failed",
-                   style="bold red" if failed or broken else "bold green"))
-    sys.exit(2 if broken else 1 if failed else 0)
+                   style="bold red" if failed or broken or unmatched else "bold green"))
+    sys.exit(2 if broken else 1 if failed or unmatched else 0)
 
 
 def _failure(res: Any) -> Text:

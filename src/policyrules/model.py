@@ -13,7 +13,7 @@ import attrs
 
 from .diagnostics import Span
 from .nodes import Duration
-from .vocabulary import ROLES
+from .vocabulary import CONTACT_LEVELS, ROLES
 
 if TYPE_CHECKING:
     from .workers import Worker
@@ -115,6 +115,34 @@ class Requirement:
             if sinces:
                 return min(sinces)
         return worker.started
+
+
+def condition_text(c: Condition) -> str:
+    """A decision-form condition in the policy language's own words."""
+    if isinstance(c, Always):
+        return "everyone"
+    if isinstance(c, ContactIn):
+        levels = [lv for lv in CONTACT_LEVELS if lv in c.levels]
+        return f"contact {levels[0]}" if len(levels) == 1 else f"contact in {', '.join(levels)}"
+    if isinstance(c, RoleHeld):
+        return f"role {c.role}"
+    if isinstance(c, SectorIn):
+        sectors = sorted(c.sectors)
+        return f"sector {sectors[0]}" if len(sectors) == 1 else f"sector in {', '.join(sectors)}"
+    if isinstance(c, IsVolunteer):
+        return "volunteer"
+    if isinstance(c, Negation):
+        inner = condition_text(c.operand)
+        return f"not ({inner})" if isinstance(c.operand, (Conjunction, Disjunction)) \
+            else f"not {inner}"
+    joiner = " and " if isinstance(c, Conjunction) else " or "
+    parts = []
+    for o in c.operands:
+        s = condition_text(o)
+        if isinstance(c, Conjunction) and isinstance(o, Disjunction):
+            s = f"({s})"
+        parts.append(s)
+    return joiner.join(parts)
 
 
 NoteKind = Literal["duty", "definition", "background"]

@@ -19,7 +19,7 @@ from .dates import is_plain_date
 from .decision import Decision, Eligibility
 from .diagnostics import Diagnostic, Span, did_you_mean
 from .errors import PolicyCheckError, PolicyFileError, UnknownTrainingError, UsageError
-from .model import PolicyModel, Training
+from .model import PolicyModel, Training, condition_text
 from .nodes import PolicyFile
 from .parse import parse
 from .workers import Worker, check_roles, parse_worker
@@ -97,7 +97,8 @@ class Policy:
             "id": m.id,
             "title": m.title,
             "source": m.source_name,
-            "groups": [{"id": g.id, "title": g.title, "cites": list(g.cites)} for g in m.groups],
+            "groups": [{"id": g.id, "title": g.title, "members": condition_text(g.condition),
+                        "cites": list(g.cites)} for g in m.groups],
             "training": [
                 {"id": t.id, "title": t.title, "delivery": t.delivery, "topics": list(t.topics),
                  "requires": [list(alt) for alt in t.requires], "cites": list(t.cites)}
@@ -105,6 +106,7 @@ class Policy:
             ],
             "requirements": [
                 {"id": r.id, "title": r.title, "cites": list(r.cites),
+                 "applies_to": condition_text(r.condition),
                  "satisfied_by": list(r.satisfied_by),
                  "deadline": str(r.within) if r.within else None,
                  "from": f"role {r.anchor_role}" if r.anchor_role else "start",

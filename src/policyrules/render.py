@@ -24,7 +24,6 @@ from .decision import Decision, Eligibility, Finding
 from .errors import WorkerError
 from .explain import finding as finding_text
 from .policy import Policy
-from .vocabulary import CONTACT_LEVELS
 from .workers import Worker
 
 STATUS_STYLE = {"met": "green", "due": "yellow", "overdue": "bold red"}
@@ -411,32 +410,6 @@ def eligibility(policy: Policy, worker: Worker, result: Eligibility) -> Text:
 
 # Describing a policy --------------------------------------------------------------------------
 
-def condition(c: m.Condition) -> str:
-    """A decision-form condition in the policy language's own words."""
-    if isinstance(c, m.Always):
-        return "everyone"
-    if isinstance(c, m.ContactIn):
-        levels = [lv for lv in CONTACT_LEVELS if lv in c.levels]
-        return f"contact {levels[0]}" if len(levels) == 1 else f"contact in {', '.join(levels)}"
-    if isinstance(c, m.RoleHeld):
-        return f"role {c.role}"
-    if isinstance(c, m.SectorIn):
-        sectors = sorted(c.sectors)
-        return f"sector {sectors[0]}" if len(sectors) == 1 else f"sector in {', '.join(sectors)}"
-    if isinstance(c, m.IsVolunteer):
-        return "volunteer"
-    if isinstance(c, m.Negation):
-        inner = condition(c.operand)
-        return f"not ({inner})" if isinstance(c.operand, (m.Conjunction, m.Disjunction)) \
-            else f"not {inner}"
-    joiner = " and " if isinstance(c, m.Conjunction) else " or "
-    parts = []
-    for o in c.operands:
-        s = condition(o)
-        if isinstance(c, m.Conjunction) and isinstance(o, m.Disjunction):
-            s = f"({s})"
-        parts.append(s)
-    return joiner.join(parts)
 
 
 def describe(policy: Policy) -> Text:
@@ -453,7 +426,7 @@ def describe(policy: Policy) -> Text:
     text.append(f"\nGroups ({len(md.groups)})\n", style="bold")
     for g in md.groups:
         text.append(f"  {g.id}", style="cyan")
-        text.append(f"  {g.title}\n    members: {condition(g.condition)}; "
+        text.append(f"  {g.title}\n    members: {m.condition_text(g.condition)}; "
                     f"cites {', '.join(g.cites)}\n")
 
     text.append(f"\nTraining ({len(md.trainings)})\n", style="bold")
@@ -470,7 +443,7 @@ def describe(policy: Policy) -> Text:
     for r in md.requirements:
         text.append(f"  {r.id}", style="cyan")
         text.append(f"  {r.title}\n")
-        text.append(f"    applies to: {condition(r.condition)}\n")
+        text.append(f"    applies to: {m.condition_text(r.condition)}\n")
         text.append(f"    satisfied by: {' or '.join(r.satisfied_by)}\n")
         if r.within is None:
             when = "no deadline"
