@@ -813,3 +813,18 @@ def test_a_worker_process_that_dies_ends_the_run(tmp_path: Path,
     result = run("evaluate", SMALL, workers, "--as-of", AS_OF, "-j", "2")
     assert result.exit_code == 2
     assert "a worker process stopped unexpectedly" in result.stderr
+
+
+def test_explain_does_not_depend_on_the_order_of_the_records(tmp_path: Path) -> None:
+    features = str(Path(__file__).parent / "fixtures" / "features.policy")
+    records = [{"training": "refresher-course", "completed": "2015-01-01"},
+               {"training": "induction-course", "completed": "2015-01-01"}]
+    shown = set()
+    for i, order in enumerate((records, records[::-1])):
+        worker = {"id": "W1", "started": "2015-01-01", "contact": "regular", "training": order}
+        path = write(tmp_path, f"w{i}.jsonl", jsonl(worker))
+        result = run("explain", features, path, "--worker", "W1", "--as-of", "2018-01-02")
+        assert result.exit_code == 0
+        shown.add(result.stdout)
+    assert len(shown) == 1
+    assert "last completed induction-course on 2015-01-01" in shown.pop()

@@ -24,7 +24,7 @@ from .decision import Decision, Eligibility, Finding
 from .errors import WorkerError
 from .explain import finding as finding_text
 from .policy import Policy
-from .workers import Worker
+from .workers import Worker, canonical_evidence
 
 STATUS_STYLE = {"met": "green", "due": "yellow", "overdue": "bold red"}
 
@@ -364,7 +364,8 @@ def _dates(worker: Worker, f: Finding) -> str:
             if r.training in rule.satisfied_by and r.completed <= f.as_of]
     grace = f" plus {rule.grace} grace" if rule.grace else ""
     if done:
-        last = max(done, key=lambda r: r.completed)
+        latest = max(r.completed for r in done)  # of a tie, the canonical first
+        last = canonical_evidence([r for r in done if r.completed == latest])[0]
         parts.append(f"last completed {last.training} on {last.completed.isoformat()}")
         if rule.renew is not None and f.due is not None:
             verb = "renew by" if f.status == "met" else "renewal was due by"
