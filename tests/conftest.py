@@ -2,11 +2,18 @@ import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import policyrules
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# No time limit per example: speed is measured in benchmarks/, and a busy machine (CI has
+# two cores) must not turn a slow example into a failure. The rest is hypothesis's own
+# defaults, or its "ci" profile when it finds itself on CI.
+settings.register_profile("policyrules", parent=settings.default, deadline=None)
+settings.load_profile("policyrules")
 
 # Fixture policies are loaded by the tests that need them (several are broken on purpose),
 # not collected as example files.
