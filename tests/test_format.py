@@ -101,3 +101,11 @@ def test_a_clause_written_twice_is_not_formatted() -> None:
     text = 'policy p\ntraining a "A"\n  delivery single-agency\n  delivery inter-agency\n'
     with pytest.raises(PolicySyntaxError, match="already has a `delivery` clause"):
         format_text(text, "p.policy")
+
+
+def test_a_comment_line_inside_a_clause_stays_a_line_of_its_own() -> None:
+    text = ('policy p\ntraining a "A"\n  topics "x",\n    # why y is here\n    "y"  # and z\n'
+            '  cites 1.1\n')
+    assert format_text(text, "p.policy") == (
+        'policy p\n\ntraining a "A"\n  # why y is here\n  topics "x", "y"  # and z\n'
+        '  cites 1.1\n')

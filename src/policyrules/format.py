@@ -42,7 +42,7 @@ def format_text(text: str, path: str = "<policy>") -> str:
     lines = text.splitlines()
     comments = {(c.line, c.column): c for c in policy.comments}
     units = _units(policy, lines, comments)
-    return _layout(units, policy.comments)
+    return _layout(units, policy.comments, lines)
 
 
 def _units(policy: n.PolicyFile, lines: list[str], comments: dict[tuple[int, int], n.Comment]
@@ -83,14 +83,17 @@ def _normal(lines: list[str], start: tuple[int, int], end: tuple[int, int],
     return out
 
 
-def _layout(units: list[_Unit], comments: tuple[n.Comment, ...]) -> str:
+def _layout(units: list[_Unit], comments: tuple[n.Comment, ...], lines: list[str]) -> str:
     trailing: dict[int, list[str]] = {}
     before: dict[int, list[n.Comment]] = {}
     after_all: list[n.Comment] = []
     for c in comments:
         owner = _trailing_owner(units, c)
         if owner is not None:
-            trailing.setdefault(owner, []).append(c.text)
+            if lines[c.line - 1][:c.column - 1].strip():
+                trailing.setdefault(owner, []).append(c.text)
+            else:  # a comment line inside a clause that spans lines: it goes above it
+                before.setdefault(owner, []).append(c)
             continue
         nxt = next((i for i, u in enumerate(units) if u.start > (c.line, c.column)), None)
         if nxt is None:
