@@ -142,10 +142,11 @@ def test_shrinks_to_a_small_readable_worker(features: Policy) -> None:
         return not features.evaluate(w, as_of=REFERENCE_DATE).compliant
 
     w = find(workers(features), overdue, settings=FIND)
-    # one simple reason: a role such as foster-carer, volunteering in the community, or
-    # contact with children and a start more than six months ago
+    # one simple reason: a role such as foster-carer (held from the start or from a date:
+    # which of the two the shrinker ends on varies from run to run), volunteering in the
+    # community, or contact with children and a start more than six months ago
     assert (w.id, w.training) == ("W0001", ())
-    assert len(w.roles) <= 1 and all(r.since is None for r in w.roles)
+    assert len(w.roles) <= 1
     findings = features.evaluate(w, as_of=REFERENCE_DATE).findings
     assert [f.status for f in findings] == ["overdue"]  # one reason, nothing else
 
