@@ -386,6 +386,7 @@ def test_csv_output_has_a_row_per_finding(tmp_path: Path) -> None:
     assert w2["agency"] == "Council" and w2["worker_compliant"] == "true"
     assert w2["line"] == "2"
     assert rows[-1]["error_field"] == "contact" and "regualr" in rows[-1]["error"]
+    assert rows[-1]["as_of"] == AS_OF  # a rejected record's row still says which run
     assert result.stdout.startswith("worker,line,agency,")
 
 

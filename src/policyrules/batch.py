@@ -219,7 +219,7 @@ def run(policy: Policy, policy_path: str, source: WorkerInput, as_of: datetime.d
     with batch_gc():
         if fmt == "table":
             return run_table(policy, source, as_of, console, progress)
-        writer = Writer(r.MACHINE_FORMATS[fmt](), stdout)
+        writer = Writer(r.MACHINE_FORMATS[fmt](as_of), stdout)
         try:
             if jobs > 1:
                 counts = run_parallel(policy_path, jobs, source, as_of, writer, progress,
@@ -270,7 +270,7 @@ _JOB: dict[str, Any] = {}
 def job_init(policy_path: str, as_of: datetime.date, fmt_name: str) -> None:
     _JOB["policy"] = load(policy_path)
     _JOB["as_of"] = as_of
-    _JOB["fmt"] = r.MACHINE_FORMATS[fmt_name]()
+    _JOB["fmt"] = r.MACHINE_FORMATS[fmt_name](as_of)
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 

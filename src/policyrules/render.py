@@ -149,6 +149,9 @@ class OutputFormat:
     footer = ""
     empty_footer = ""
 
+    def __init__(self, as_of: datetime.date) -> None:
+        self.as_of = as_of  # of the run: what a rejected record's row shows, where it has one
+
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
         raise NotImplementedError
 
@@ -161,7 +164,8 @@ class JsonLines(OutputFormat):
 
     name = "jsonl"
 
-    def __init__(self) -> None:
+    def __init__(self, as_of: datetime.date) -> None:
+        super().__init__(as_of)
         self._encode = DecisionJson()
 
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
@@ -207,7 +211,8 @@ class CsvRows(OutputFormat):
 
     name = "csv"
 
-    def __init__(self) -> None:
+    def __init__(self, as_of: datetime.date) -> None:
+        super().__init__(as_of)
         self.header = self._rows([list(CSV_COLUMNS)])
 
     @staticmethod
@@ -232,7 +237,8 @@ class CsvRows(OutputFormat):
         return self._rows(rows)
 
     def error(self, line: int, exc: WorkerError) -> str:
-        return self._rows([[exc.worker or "", line, *[""] * 12, exc.field, str(exc)]])
+        return self._rows([[exc.worker or "", line, "", iso(self.as_of), *[""] * 10,
+                            exc.field, str(exc)]])
 
 
 MACHINE_FORMATS: dict[str, type[OutputFormat]] = {
