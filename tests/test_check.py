@@ -222,3 +222,12 @@ def test_the_caret_sits_under_the_span_as_displayed(line: str, word: str,
     source, caret = shown[1].split("| ", 1)[1], shown[2].split("| ", 1)[1]
     assert "\t" not in source
     assert caret == " " * cells_before + "^" * len(word)
+
+
+def test_did_you_mean_prefers_the_candidate_that_starts_alike() -> None:
+    from policyrules.diagnostics import closest
+
+    assert closest("CP0008", ["CP01008", "CP00008"]) == "CP00008"
+    assert closest("CP0008", ["CP00008", "CP01008"]) == "CP00008"
+    assert closest("regualr", ["none", "occasional", "regular", "predominant"]) == "regular"
+    assert closest("zzz", ["none", "regular"]) is None

@@ -63,9 +63,36 @@ def _shown(text: str) -> str:
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate closest to a misspelt word, or None when none is close."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The candidate closest to a misspelt word, or None when none is close.
+
+    Closeness is difflib's ratio (at least 0.6). Of candidates equally close, the one that
+    shares the longest start with the word (`CP0008`: `CP00008` rather than `CP01008`),
+    then the first in alphabetical order.
+    """
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    scored = []
+    for candidate in candidates:
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+            ratio = matcher.ratio()
+            if ratio >= 0.6:
+                scored.append((ratio, candidate))
+    if not scored:
+        return None
+    best = max(ratio for ratio, _ in scored)
+    return min((c for ratio, c in scored if ratio == best),
+               key=lambda c: (-_shared_start(word, c), c))
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many characters `a` and `b` have in common at the start."""
+    same = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        same += 1
+    return same
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
