@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .dates import iso
-from .workers import canonical_evidence
+from .workers import latest_record
 
 if TYPE_CHECKING:
     from .decision import Finding
@@ -43,22 +43,19 @@ def _words(rule: Requirement) -> _Words:
 
 def finding(f: Finding) -> str:
     rule, w = f.rule, f.worker
-    # `_words(rule)`, looked up here: this runs for every finding of a batch run.
-    cached = _WORDS.get(id(rule))
-    words = cached[1] if cached is not None and cached[0] is rule else _words(rule)
+    words = _words(rule)
     head = words.head
     # The evidence is the latest record. An expired renewal has records but no evidence:
     # of those on its latest day, the one named is the canonical first, so that the text
     # does not depend on the order of the records.
     last = f.evidence[0] if f.evidence else _expired(f)
     if last is not None:
+        done = f"{w.id} completed {last.training} on {iso(last.completed)}"
         if f.due is None:
-            return f"{head}; {w.id} completed {last.training} on {iso(last.completed)}."
+            return f"{head}; {done}."
         if f.status == "met":
-            return (f"{head}; {w.id} completed {last.training} on {iso(last.completed)} "
-                    f"and must renew it by {iso(f.due)}.")
-        return (f"{head}; {w.id} completed {last.training} on {iso(last.completed)}, and its "
-                f"renewal was due by {iso(f.due)}.")
+            return f"{head}; {done} and must renew it by {iso(f.due)}."
+        return f"{head}; {done}, and its renewal was due by {iso(f.due)}."
     if f.due is None:
         return (f"{head}; {w.id} has no {words.title} on record, and the document sets no "
                 f"deadline, so it is needed now: {words.options} would meet it.")
@@ -76,9 +73,5 @@ def _expired(f: Finding) -> TrainingRecord | None:
     rule = f.rule
     if rule.renew is None or f.status != "overdue":
         return None
-    done = [r for r in f.worker.training
-            if r.training in rule.satisfied_by and r.completed <= f.as_of]
-    if not done:
-        return None
-    latest = max(r.completed for r in done)
-    return canonical_evidence([r for r in done if r.completed == latest])[0]
+    return latest_record([r for r in f.worker.training
+                          if r.training in rule.satisfied_by and r.completed <= f.as_of])

@@ -123,13 +123,18 @@ def _tree(text: str, path: str) -> lark.Tree[Token]:
         return tree
 
 
+def _at_end(exc: UnexpectedInput) -> bool:
+    """The text ended where more was expected."""
+    return isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+
+
 def _without_broken_declaration(text: str, exc: UnexpectedInput) -> str | None:
     """`text` with the declaration that `exc` is in blanked out; None if that cannot be
     told (the error is in the header) or nothing would change."""
     lines = text.split("\n")
     starts = [i for i, line in enumerate(lines, 1) if _DECLARATION_START.match(line)]
-    at_end = isinstance(exc, UnexpectedEOF) or (
-        isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+    at_end = _at_end(exc)
     line = len(lines) if at_end else max(1, getattr(exc, "line", 1) or 1)
     column = max(1, getattr(exc, "column", 1) or 1)
     if not at_end and line in starts and not lines[line - 1][:column - 1].strip():
@@ -172,9 +177,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
     source_line = lines[line - 1] if line - 1 < len(lines) else ""
     width = 1
     hint: str | None = None
-    ended = isinstance(exc, UnexpectedEOF) or (
-        isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
-    if ended:
+    if _at_end(exc):
         # Point just after the last word of the file, on the last line that has one.
         line = max((i for i, text in enumerate(lines, 1) if text.strip()), default=1)
         source_line = lines[line - 1] if lines else ""

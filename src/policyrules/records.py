@@ -58,6 +58,7 @@ _FALSE = frozenset({"false", "no", "0", ""})
 _CHUNK = 1 << 20
 _MAX_ELEMENT = 16 << 20  # a JSON array element bigger than this is taken as broken JSON
 _WS = re.compile(r"[ \t\n\r]*")
+_TOO_DEEP = "nested too deeply to read (lists or objects inside one another)"
 _ID_IN_TEXT = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.){1,200})"')
 _BOM = "\ufeff"
 
@@ -529,7 +530,7 @@ class _JsonArrayReader:
         if nl >= 0:
             self.head, self.head_bytes = 0, 0
         self.head += len(tail)
-        self.head_bytes += len(tail.encode())
+        self.head_bytes += len(tail) if tail.isascii() else len(tail.encode())
         self.buf = self.buf[self.pos:]
         self.counted -= self.pos
         self.pos = 0
@@ -599,8 +600,7 @@ class _JsonArrayReader:
                 self._end()
                 raise self.fail(exc.msg, exc.pos) from None
             except RecursionError:
-                raise self.fail("nested too deeply to read (lists or objects inside one "
-                                "another)") from None
+                raise self.fail(_TOO_DEEP) from None
             if end == len(self.buf):
                 if not self.eof:
                     self.fill()  # a number or word may go on in the next chunk (and
@@ -658,7 +658,7 @@ def json_error(text: str, exc: ValueError | RecursionError) -> WorkerError:
         except ValueError:
             wid = None
     if isinstance(exc, RecursionError):
-        message = "nested too deeply to read (lists or objects inside one another)"
+        message = _TOO_DEEP
     else:
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
     column = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""

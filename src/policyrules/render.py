@@ -24,7 +24,7 @@ from .decision import Decision, Eligibility, Finding
 from .errors import WorkerError
 from .explain import finding as finding_text
 from .policy import Policy
-from .workers import Worker, canonical_evidence
+from .workers import Worker, latest_record
 
 STATUS_STYLE = {"met": "green", "due": "yellow", "overdue": "bold red"}
 
@@ -369,9 +369,8 @@ def _dates(worker: Worker, f: Finding) -> str:
     done = [r for r in worker.training
             if r.training in rule.satisfied_by and r.completed <= f.as_of]
     grace = f" plus {rule.grace} grace" if rule.grace else ""
-    if done:
-        latest = max(r.completed for r in done)  # of a tie, the canonical first
-        last = canonical_evidence([r for r in done if r.completed == latest])[0]
+    last = latest_record(done)
+    if last is not None:
         parts.append(f"last completed {last.training} on {last.completed.isoformat()}")
         if rule.renew is not None and f.due is not None:
             verb = "renew by" if f.status == "met" else "renewal was due by"
@@ -416,8 +415,6 @@ def eligibility(policy: Policy, worker: Worker, result: Eligibility) -> Text:
 
 
 # Describing a policy --------------------------------------------------------------------------
-
-
 
 def describe(policy: Policy) -> Text:
     md = policy.model

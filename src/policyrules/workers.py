@@ -91,6 +91,14 @@ def canonical_evidence(records: list[TrainingRecord]) -> tuple[TrainingRecord, .
     return tuple(sorted(records, key=_evidence_key))
 
 
+def latest_record(records: list[TrainingRecord]) -> TrainingRecord | None:
+    """The record completed last (of several on that day, the canonical first), or None."""
+    if not records:
+        return None
+    latest = max(r.completed for r in records)
+    return canonical_evidence([r for r in records if r.completed == latest])[0]
+
+
 def _evidence_key(r: TrainingRecord) -> tuple[object, ...]:
     # Missing values sort apart from "" and 0.0, so no two distinct records tie.
     return (r.training, r.delivery, r.provider is not None, r.provider or "",
@@ -112,14 +120,8 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
                           field="id", value=raw_id, allowed="a non-empty string")
     wid = raw_id
 
-    raw_started = get("started")
-    try:  # the usual case without a call; anything else gets `_date`'s messages
-        started = parse_iso_date(raw_started) if type(raw_started) is str else None
-    except ValueError:
-        started = None
-    if started is None:
-        started = _date(data, "started", wid, required=True)
-        assert started is not None
+    started = _date(data, "started", wid, required=True)
+    assert started is not None
     contact = get("contact")
     if contact is None:
         _fail(wid, "contact", "is missing", allowed=", ".join(CONTACT_LEVELS))
