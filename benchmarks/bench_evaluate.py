@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from policyrules import Decision, Finding, RoleAssignment, TrainingRecord, Worker  # noqa: E402
-from policyrules.dates import add  # noqa: E402
-from policyrules.nodes import Duration  # noqa: E402
+from policyrules.contract.workers import canonical_evidence  # noqa: E402
+from policyrules.language.nodes import Duration  # noqa: E402
 from policyrules.policy import Policy, build  # noqa: E402
-from policyrules.workers import canonical_evidence  # noqa: E402
+from policyrules.semantics.dates import add  # noqa: E402
 
 POLICY_FILE = ROOT / "tests" / "fixtures" / "features.policy"
 AS_OF = datetime.date(2026, 11, 22)

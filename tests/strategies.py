@@ -7,7 +7,7 @@ import datetime
 
 from hypothesis import strategies as st
 
-from policyrules.vocabulary import CONTACT_LEVELS, SECTORS
+from policyrules.contract.vocabulary import CONTACT_LEVELS, SECTORS
 
 DAYS = st.dates(datetime.date(2015, 1, 1), datetime.date(2030, 12, 31))
 

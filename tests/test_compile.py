@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policyrules
-from policyrules import model as m
-from policyrules.compile import compile_policy
+from policyrules.engines.compiled import compile_policy
+from policyrules.semantics import model as m
 from strategies import DAYS, worker_dicts
 
 FIXTURES = Path(__file__).parent / "fixtures"

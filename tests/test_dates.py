@@ -7,8 +7,8 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policyrules.dates import add, parse_iso_date
-from policyrules.nodes import Duration
+from policyrules.language.nodes import Duration
+from policyrules.semantics.dates import add, parse_iso_date
 
 D = datetime.date
 

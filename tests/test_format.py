@@ -8,7 +8,7 @@ from hypothesis import given, settings
 
 import policyrules
 from policyrules.errors import PolicySyntaxError
-from policyrules.format import format_text
+from policyrules.language.format import format_text
 from policyrules.policy import build
 from strategies import DAYS, worker_dicts
 

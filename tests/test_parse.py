@@ -2,9 +2,9 @@
 
 import pytest
 
-from policyrules import nodes as n
 from policyrules.errors import PolicySyntaxError
-from policyrules.parse import parse
+from policyrules.language import nodes as n
+from policyrules.language.parser import parse
 
 
 def syntax_error(text: str) -> str:

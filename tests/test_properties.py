@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 import policyrules
 from conftest import FIXTURES
-from policyrules.dates import add
-from policyrules.nodes import Duration
+from policyrules.language.nodes import Duration
+from policyrules.semantics.dates import add
 from strategies import DAYS, worker_dicts
 
 POLICY = policyrules.load(FIXTURES / "features.policy")

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import policyrules
 from policyrules import Policy, RoleAssignment, TrainingRecord, UsageError, Worker
+from policyrules.contract.vocabulary import CONTACT_LEVELS, DELIVERIES, SECTORS
 from policyrules.testing import (
     REFERENCE_DATE,
     as_of_dates,
@@ -21,7 +22,6 @@ from policyrules.testing import (
     training_records,
     workers,
 )
-from policyrules.vocabulary import CONTACT_LEVELS, DELIVERIES, SECTORS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -18,16 +18,18 @@ from pathlib import Path
 import pytest
 
 import policyrules
-from policyrules import Decision, Eligibility, Finding, Policy, TrainingRecord, Worker, interpret
-from policyrules.check.assemble import assemble
-from policyrules.dates import add
-from policyrules.lower import lower
-from policyrules.model import Requirement
-from policyrules.nodes import Duration
-from policyrules.parse import parse
-from policyrules.policy import _resolve, build
+from policyrules import Decision, Eligibility, Finding, Policy, TrainingRecord, Worker
+from policyrules.contract.workers import canonical_evidence
+from policyrules.engines import interpret
+from policyrules.language.assemble import assemble
+from policyrules.language.nodes import Duration
+from policyrules.language.parser import parse
+from policyrules.pipeline import resolve as _resolve
+from policyrules.policy import build
+from policyrules.semantics.dates import add
+from policyrules.semantics.lower import lower
+from policyrules.semantics.model import Requirement
 from policyrules.verify import PROPERTIES, Counterexample, Profile, Report, profiles, verify
-from policyrules.workers import canonical_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "fixtures" / "broken"

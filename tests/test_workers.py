@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyrules import WorkerError, workers
-from policyrules.vocabulary import ROLES
-from policyrules.workers import parse_worker
+from policyrules import WorkerError
+from policyrules.contract import workers
+from policyrules.contract.vocabulary import ROLES
+from policyrules.contract.workers import parse_worker
 
 BASE = {"id": "W7", "started": "2026-01-10", "contact": "regular"}
 

@@ -1,8 +1,11 @@
 """policyrules: safeguarding training procedures as executable, checkable policy."""
 
-from .decision import Decision as Decision
-from .decision import Eligibility as Eligibility
-from .decision import Finding as Finding
+from .contract.decision import Decision as Decision
+from .contract.decision import Eligibility as Eligibility
+from .contract.decision import Finding as Finding
+from .contract.workers import RoleAssignment as RoleAssignment
+from .contract.workers import TrainingRecord as TrainingRecord
+from .contract.workers import Worker as Worker
 from .diagnostics import Diagnostic as Diagnostic
 from .errors import PolicyCheckError as PolicyCheckError
 from .errors import PolicyError as PolicyError
@@ -13,9 +16,6 @@ from .errors import UsageError as UsageError
 from .errors import WorkerError as WorkerError
 from .policy import Policy as Policy
 from .policy import load as load
-from .workers import RoleAssignment as RoleAssignment
-from .workers import TrainingRecord as TrainingRecord
-from .workers import Worker as Worker
 
 __version__ = "0.1.0"
 

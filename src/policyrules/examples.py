@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import attrs
 
-from .decision import Decision
+from .contract.decision import Decision
 from .errors import PolicyError
-from .model import Example, Expect
 from .policy import Policy
+from .semantics.model import Example, Expect
 
 
 @attrs.frozen

@@ -10,19 +10,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import interpret
-from .check import Program, check
-from .check.assemble import assemble
-from .compile import compile_policy
-from .coverage import ParagraphCoverage, coverage
-from .dates import is_plain_date
-from .decision import Decision, Eligibility
-from .diagnostics import Diagnostic, Span, did_you_mean
-from .errors import PolicyCheckError, PolicyFileError, UnknownTrainingError, UsageError
-from .model import PolicyModel, Training, condition_text
-from .nodes import PolicyFile
-from .parse import parse
-from .workers import Worker, check_roles, parse_worker
+from . import pipeline
+from .contract.decision import Decision, Eligibility
+from .contract.workers import Worker, check_roles, parse_worker
+from .diagnostics import Diagnostic, did_you_mean
+from .engines import interpret
+from .engines.compiled import compile_policy
+from .errors import UnknownTrainingError, UsageError
+from .semantics.coverage import ParagraphCoverage, coverage
+from .semantics.dates import is_plain_date
+from .semantics.model import PolicyModel, Training, condition_text
 
 WorkerLike = Worker | Mapping[str, Any]
 
@@ -133,21 +130,6 @@ _cache: dict[str, tuple[tuple[tuple[str, str], ...], Policy]] = {}
 _lock = threading.Lock()
 
 
-def _read(path: str, cited_from: Span | None = None) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        where = f" (extended at {cited_from})" if cited_from else ""
-        raise PolicyFileError(f"{path}: no such policy file{where}") from None
-    except OSError as exc:
-        raise PolicyFileError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the policy "
-                              "as UTF-8") from None
-
-
 def _fingerprint(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     out = []
     for p in paths:
@@ -159,52 +141,11 @@ def _fingerprint(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _resolve(from_path: str, rel: str) -> str:
-    return os.path.normpath(os.path.join(os.path.dirname(from_path), rel))
-
-
-def _check_text(text: str, path: str) -> tuple[PolicyModel | None, list[Diagnostic]]:
-    top = parse(text, path)
-    problems = list(top.problems)  # clauses written twice, here and in files extended
-    program, diagnostics = _assemble(top, problems)
-    if any(d.is_error for d in diagnostics):
-        return None, sorted(problems + diagnostics, key=_position)
-    model, found = check(program)
-    everything = sorted(problems + diagnostics + found, key=_position)
-    return (None if problems else model), everything
-
-
-def _position(d: Diagnostic) -> tuple[str, int, int]:
-    return (d.span.file, d.span.line, d.span.column)
-
-
 def build(text: str, path: str = "<policy>") -> tuple[Policy, tuple[Diagnostic, ...]]:
     """Parse, check and compile policy text; raise PolicyCheckError with every error."""
-    model, diagnostics = _check_text(text, path)
-    errors = [d for d in diagnostics if d.is_error]
-    if errors or model is None:
-        raise PolicyCheckError(errors)
-    warnings = tuple(d for d in diagnostics if not d.is_error)
-    return Policy(model, warnings), warnings
-
-
-def check_file(path: str | os.PathLike[str]) -> list[Diagnostic]:
-    """Every diagnostic (errors and warnings) for a policy file; raises only PolicyFileError."""
-    key = os.path.normpath(os.fspath(path))
-    try:
-        _, diagnostics = _check_text(_read(key), key)
-    except PolicyCheckError as exc:  # a syntax error stops parsing: one diagnostic
-        return list(exc.diagnostics)
-    return diagnostics
-
-
-def _assemble(top: PolicyFile, problems: list[Diagnostic]) -> tuple[Program, list[Diagnostic]]:
-    def parse_file(p: str, span: Span | None) -> PolicyFile:
-        parsed = parse(_read(p, span), p)
-        problems.extend(parsed.problems)
-        return parsed
-
-    return assemble(top, parse_file, _resolve)
+    result = pipeline.run(text, path)
+    policy = Policy(result.checked_model(), result.warnings)
+    return policy, policy.warnings
 
 
 def load(path: str | os.PathLike[str]) -> Policy:
@@ -220,7 +161,7 @@ def load(path: str | os.PathLike[str]) -> Policy:
         fingerprint, policy = cached
         if _fingerprint(tuple(p for p, _ in fingerprint)) == fingerprint:
             return policy
-    policy, _ = build(_read(key), key)
+    policy, _ = build(pipeline.read_policy(key), key)
     fingerprint = _fingerprint(policy.model.files)
     with _lock:
         _cache[key] = (fingerprint, policy)

@@ -15,8 +15,8 @@ import pytest
 
 if TYPE_CHECKING:
     from .examples import ExampleResult
-    from .model import Example
     from .policy import Policy
+    from .semantics.model import Example
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -25,10 +25,10 @@ from typing import Any, TypeVar
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
+from .contract.vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
+from .contract.workers import RoleAssignment, TrainingRecord, Worker
 from .errors import UsageError
 from .policy import Policy
-from .vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
-from .workers import RoleAssignment, TrainingRecord, Worker
 
 __all__ = [
     "REFERENCE_DATE",

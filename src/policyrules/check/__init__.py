@@ -1,14 +1,18 @@
-"""Check passes, run in the order of one tuple; each reports every problem it finds."""
+"""Check passes, run in the order of one tuple; each reports every problem it finds.
+
+Checking only finds problems: lowering to the decision form is the pipeline's next stage
+(`pipeline.py`), and the model passes below run on what it made.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ..diagnostics import Diagnostic
-from ..lower import lower
-from ..model import PolicyModel
+from ..language.program import Program
+from ..semantics.model import PolicyModel
 from .citations import check_citations
-from .context import Context, Program
+from .context import Context
 from .coverage import check_applicability, check_coverage
 from .names import check_names
 from .prerequisites import check_prerequisites
@@ -28,17 +32,21 @@ MODEL_PASSES: tuple[Callable[[Context, PolicyModel], None], ...] = (
 )
 
 
-def check(program: Program) -> tuple[PolicyModel | None, list[Diagnostic]]:
+def check_program(program: Program) -> list[Diagnostic]:
     ctx = Context(program)
     for stage in AST_PASSES:
         for run in stage:
             run(ctx)
         if ctx.failed:
-            return None, ctx.diagnostics
-    model = lower(program)
-    for run_model in MODEL_PASSES:
-        run_model(ctx, model)
-    return model, ctx.diagnostics
+            break
+    return ctx.diagnostics
 
 
-__all__ = ["Program", "check"]
+def check_model(program: Program, model: PolicyModel) -> list[Diagnostic]:
+    ctx = Context(program)
+    for run in MODEL_PASSES:
+        run(ctx, model)
+    return ctx.diagnostics
+
+
+__all__ = ["check_model", "check_program"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import nodes as n
 from ..diagnostics import did_you_mean
+from ..language import nodes as n
 from .context import Context
 
 

@@ -4,26 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from .. import nodes as n
 from ..diagnostics import Diagnostic, Span
-
-
-@attrs.define
-class Program:
-    """A policy file with what it extends folded in: the unit the checks run over."""
-
-    top: n.PolicyFile
-    files: dict[str, str]  # path -> text, for source lines in diagnostics
-    paragraphs: tuple[str, ...]  # the source's paragraph ids, in document order
-    source_name: str
-    local_ids: dict[str, n.LocalId]
-    roles: list[n.RoleDecl]
-    groups: list[n.GroupDecl]
-    trainings: list[n.TrainingDecl]
-    requirements: list[n.RequirementDecl]
-    notes: list[n.NoteDecl]
-    examples: list[n.ExampleDecl]
-    amendments: list[n.RequirementDecl]
+from ..language.program import Program
 
 
 @attrs.define

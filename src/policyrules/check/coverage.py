@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from .. import model as m
-from ..coverage import coverage
+from ..contract.workers import RoleAssignment, Worker
 from ..diagnostics import Span
-from ..interpret import holds
-from ..profiles import Profile, space
-from ..workers import RoleAssignment, Worker
+from ..engines.interpret import holds
+from ..semantics import model as m
+from ..semantics.coverage import coverage
+from ..semantics.profiles import Profile, space
 from .context import Context
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from .. import nodes as n
+from ..contract.vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
 from ..diagnostics import did_you_mean
-from ..vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
+from ..language import nodes as n
 from .context import Context
 
 

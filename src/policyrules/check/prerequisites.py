@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .. import nodes as n
 from ..diagnostics import Span
+from ..language import nodes as n
 from .context import Context
 from .names import walk
 

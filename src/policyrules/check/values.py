@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import nodes as n
+from ..language import nodes as n
 from .context import Context
 
 _KIND_WORDS = {

@@ -31,7 +31,7 @@ The package, in the order a run goes:
     report.py      the results and the report as text
 """
 
-from ..profiles import Profile as Profile
+from ..semantics.profiles import Profile as Profile
 from .context import DAY as DAY
 from .context import EligibleFn as EligibleFn
 from .context import Evaluator as Evaluator

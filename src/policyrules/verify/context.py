@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from .. import model as m
-from ..decision import Decision, Eligibility
+from ..contract.decision import Decision, Eligibility
+from ..contract.workers import Worker
 from ..policy import Policy
-from ..workers import Worker
+from ..semantics import model as m
 from .report import PROPERTIES, Counterexample, PropertyResult
 
 Evaluator = Callable[[Worker, datetime.date], Decision]

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 import attrs
 
-from .. import model as m
-from ..decision import Decision
+from ..contract.decision import Decision
+from ..contract.vocabulary import ROLES
+from ..contract.workers import RoleAssignment, Worker
 from ..policy import Policy
-from ..profiles import Profile, atoms, space
-from ..vocabulary import ROLES
-from ..workers import RoleAssignment, Worker
+from ..semantics import model as m
+from ..semantics.profiles import Profile, atoms, space
 from .context import _Found, _Run
 from .oracles import _dishonest, _make_compliant, _probes
 

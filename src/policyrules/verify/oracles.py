@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 import attrs
 
-from .. import model as m
-from ..decision import Decision, Finding
+from ..contract.decision import Decision, Finding
+from ..contract.vocabulary import STATUSES
+from ..contract.workers import TrainingRecord, Worker
+from ..semantics import model as m
 from ..testing import _years
-from ..vocabulary import STATUSES
-from ..workers import TrainingRecord, Worker
 from .context import DAY, _Found, _Run
 from .views import _finding_view, _show_finding, _show_record
 

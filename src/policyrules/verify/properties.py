@@ -10,10 +10,10 @@ import time
 import attrs
 from hypothesis import strategies as st
 
-from .. import model as m
-from ..interpret import held_roles
+from ..contract.workers import TrainingRecord, Worker
+from ..engines.interpret import held_roles
+from ..semantics import model as m
 from ..testing import REFERENCE_DATE, _day, _years
-from ..workers import TrainingRecord, Worker
 from .context import DAY, _Found, _result, _Run
 from .exhaustive import _Exhaustive
 from .oracles import _dishonest, _make_compliant, _probes

@@ -8,8 +8,8 @@ import json
 
 import attrs
 
-from ..profiles import Profile
-from ..workers import Worker
+from ..contract.workers import Worker
+from ..semantics.profiles import Profile
 
 #: number, short name, what it says
 PROPERTIES: tuple[tuple[int, str, str], ...] = (

@@ -11,12 +11,12 @@ from collections.abc import Callable, Collection
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis import strategies as st
 
-from ..decision import Eligibility
+from ..contract.decision import Eligibility
+from ..contract.vocabulary import ROLES
+from ..contract.workers import Worker
 from ..errors import UsageError
 from ..policy import Policy, load
 from ..testing import REFERENCE_DATE, _day, _years, workers
-from ..vocabulary import ROLES
-from ..workers import Worker
 from .context import EligibleFn, Evaluator, _Run
 from .exhaustive import _exhaustive, mentioned_roles, profiles
 from .oracles import _attainable

@@ -9,8 +9,8 @@ from typing import Any
 
 import attrs
 
-from ..decision import Decision, Finding
-from ..workers import TrainingRecord, Worker
+from ..contract.decision import Decision, Finding
+from ..contract.workers import TrainingRecord, Worker
 
 FindingView = tuple[str, str, datetime.date | None, tuple[tuple[Any, ...], ...], tuple[str, ...]]
 DecisionView = tuple[bool, tuple[str, ...], tuple[FindingView, ...], tuple[str, ...]]

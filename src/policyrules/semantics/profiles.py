@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
+from ..contract.vocabulary import CONTACT_LEVELS, SECTORS
 from . import model as m
-from .vocabulary import CONTACT_LEVELS, SECTORS
 
 
 @attrs.frozen(order=True)

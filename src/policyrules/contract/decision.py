@@ -7,8 +7,8 @@ from typing import Any
 
 import attrs
 
+from ..semantics.model import Requirement
 from . import explain
-from .model import Requirement
 from .workers import TrainingRecord, Worker
 
 

@@ -14,10 +14,10 @@ import re
 
 import attrs
 
+from ..diagnostics import Span
+from ..errors import PolicySyntaxError
 from . import nodes as n
-from .diagnostics import Span
-from .errors import PolicySyntaxError
-from .parse import parse
+from .parser import parse
 
 _WIDTH = 100
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[,()]|[^\s,()"]+')

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime
 
-from . import model as m
-from .dates import add
-from .decision import Decision, Eligibility, Finding
-from .nodes import Duration
-from .workers import Worker, canonical_evidence
+from ..contract.decision import Decision, Eligibility, Finding
+from ..contract.workers import Worker, canonical_evidence
+from ..language.nodes import Duration
+from ..semantics import model as m
+from ..semantics.dates import add
 
 
 def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:

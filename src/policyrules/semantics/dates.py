@@ -8,7 +8,7 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
-from .nodes import Duration
+from ..language.nodes import Duration
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

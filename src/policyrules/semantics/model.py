@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from .diagnostics import Span
-from .nodes import Duration
-from .vocabulary import CONTACT_LEVELS, ROLES
+from ..contract.vocabulary import CONTACT_LEVELS, ROLES
+from ..diagnostics import Span
+from ..language.nodes import Duration
 
 if TYPE_CHECKING:
-    from .workers import Worker
+    from ..contract.workers import Worker
 
 # Conditions over a worker, after groups are inlined --------------------------
 

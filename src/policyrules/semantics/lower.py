@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from ..contract.vocabulary import CONTACT_LEVELS, CONTACT_RANK
+from ..diagnostics import Span
+from ..language import nodes as n
+from ..language.program import Program
 from . import model as m
-from . import nodes as n
-from .check.context import Program
-from .diagnostics import Span
-from .vocabulary import CONTACT_LEVELS, CONTACT_RANK
 
 
 def lower(program: Program) -> m.PolicyModel:

@@ -33,12 +33,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
 
-from .diagnostics import closest
-from .errors import PolicyError, WorkerError
+from ..diagnostics import closest
+from ..errors import PolicyError, WorkerError
 
 if TYPE_CHECKING:
-    from .policy import Policy
-    from .workers import Worker
+    from ..contract.workers import Worker
+    from ..policy import Policy
 
 Raw = str | Mapping[str, Any] | WorkerError
 """A record as read: JSON Lines text, a §1 mapping, or an error found while reading."""

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .dates import iso
+from ..semantics.dates import iso
 from .workers import latest_record
 
 if TYPE_CHECKING:
+    from ..semantics.model import Requirement
     from .decision import Finding
-    from .model import Requirement
     from .workers import TrainingRecord
 
 

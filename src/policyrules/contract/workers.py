@@ -9,9 +9,9 @@ from typing import Any, NoReturn
 
 import attrs
 
-from .dates import is_plain_date, parse_iso_date
-from .diagnostics import closest
-from .errors import WorkerError
+from ..diagnostics import closest
+from ..errors import WorkerError
+from ..semantics.dates import is_plain_date, parse_iso_date
 from .vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
 
 _WORKER_FIELD_ORDER = ("id", "started", "contact", "roles", "training", "agency", "sector",

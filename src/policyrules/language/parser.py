@@ -13,9 +13,9 @@ import lark
 from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ..diagnostics import Diagnostic, Span, closest
+from ..errors import PolicySyntaxError
 from . import nodes as n
-from .diagnostics import Diagnostic, Span, closest
-from .errors import PolicySyntaxError
 
 _NUMBER_WORDS = {
     w: i

@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 
-from .diagnostics import Diagnostic, Span
+from ..diagnostics import Diagnostic, Span
 
 ValueKind = Literal["date", "duration", "number", "text"]
 

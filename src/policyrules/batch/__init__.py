@@ -25,12 +25,12 @@ from typing import IO, Any, Protocol, TypeVar
 from rich.console import Console
 from rich.text import Text
 
-from . import render as r
-from .decision import Decision
-from .errors import PolicyError, WorkerError
-from .policy import Policy, load
-from .records import Raw, WorkerInput, block_lines, validate
-from .workers import Worker
+from .. import render as r
+from ..contract.decision import Decision
+from ..contract.workers import Worker
+from ..errors import PolicyError, WorkerError
+from ..policy import Policy, load
+from ..records import Raw, WorkerInput, block_lines, validate
 
 BATCH = 512  # records per write
 CHUNK = 1000  # records per task with --jobs

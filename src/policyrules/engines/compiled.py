@@ -16,12 +16,12 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from . import model as m
-from .dates import add
-from .decision import Decision, Finding
+from ..contract.decision import Decision, Finding
+from ..contract.workers import Worker, canonical_evidence
+from ..language.nodes import Duration
+from ..semantics import model as m
+from ..semantics.dates import add
 from .interpret import anchor
-from .nodes import Duration
-from .workers import Worker, canonical_evidence
 
 Evaluator = Callable[[Worker, datetime.date], Decision]
 

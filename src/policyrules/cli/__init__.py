@@ -24,26 +24,27 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__, batch
-from . import render as r
-from .batch import BLOCK as _BLOCK
-from .batch import CHUNK as _CHUNK
-from .batch import job_block as _job_block
-from .dates import parse_iso_date
-from .diagnostics import closest
-from .errors import (
+from .. import __version__, batch
+from .. import render as r
+from ..batch import BLOCK as _BLOCK
+from ..batch import CHUNK as _CHUNK
+from ..batch import job_block as _job_block
+from ..diagnostics import closest
+from ..errors import (
     PolicyCheckError,
     PolicyError,
     PolicyFileError,
     UnknownTrainingError,
     WorkerError,
 )
-from .policy import Policy, check_file, load
-from .policy import _read as _read_policy
-from .records import WorkerFileError, WorkerInput, validate
+from ..pipeline import diagnostics_of as check_file
+from ..pipeline import read_policy as _read_policy
+from ..policy import Policy, load
+from ..records import WorkerFileError, WorkerInput, validate
+from ..semantics.dates import parse_iso_date
 
 if TYPE_CHECKING:
-    from .workers import Worker
+    from ..contract.workers import Worker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -426,7 +427,7 @@ def _find_worker(policy: Policy, path: str, training: str | None, wid: str,
 
 
 def _guess_id(text: str) -> str:
-    from .records import _ID_IN_TEXT
+    from ..records import _ID_IN_TEXT
 
     m = _ID_IN_TEXT.search(text)
     return m.group(1) if m else ""
@@ -570,7 +571,7 @@ def test_command(policies: tuple[str, ...], keyword: str | None, verbose: bool,
       policyrules test policies/durham.policy
       policyrules test policies/ -k deadline -v
     """
-    from .examples import run_examples
+    from ..examples import run_examples
 
     out = Out(color)
     passed = failed = 0
@@ -669,7 +670,7 @@ def fmt(policies: tuple[str, ...], check_only: bool, diff: bool, color: str) -> 
       policyrules fmt --check policies/durham.policy
       policyrules fmt --diff policies/local/pan_lancashire_3yr.policy
     """
-    from .format import format_text
+    from ..language.format import format_text
 
     out = Out(color)
     if policies == ("-",):
@@ -753,7 +754,7 @@ def verify(policy: str, max_examples: int | None, seed: int | None, color: str) 
       policyrules verify policies/durham.policy
       policyrules verify policies/pan_lancashire.policy --max-examples 2000 --seed 1
     """
-    from .verify import verify as run_verify
+    from ..verify import verify as run_verify
 
     out = Out(color)
     loaded = _load(policy, out)

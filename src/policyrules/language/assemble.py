@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import attrs
 
-from .. import nodes as n
 from ..diagnostics import Diagnostic, Span
-from .context import Program
+from . import nodes as n
+from .program import Program
 
 ParseFile = Callable[[str, Span | None], n.PolicyFile]
 

@@ -17,14 +17,14 @@ from typing import Any
 
 from rich.text import Text
 
-from . import model as m
-from .coverage import ParagraphCoverage
-from .dates import iso
-from .decision import Decision, Eligibility, Finding
-from .errors import WorkerError
-from .explain import finding as finding_text
-from .policy import Policy
-from .workers import Worker, latest_record
+from ..contract.decision import Decision, Eligibility, Finding
+from ..contract.explain import finding as finding_text
+from ..contract.workers import Worker, latest_record
+from ..errors import WorkerError
+from ..policy import Policy
+from ..semantics import model as m
+from ..semantics.coverage import ParagraphCoverage
+from ..semantics.dates import iso
 
 STATUS_STYLE = {"met": "green", "due": "yellow", "overdue": "bold red"}
 
