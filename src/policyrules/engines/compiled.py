@@ -21,7 +21,7 @@ from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
 from ..semantics.dates import add
-from .interpret import anchor
+from .interpret import anchor, finding
 
 Evaluator = Callable[[Worker, datetime.date], Decision]
 
@@ -42,7 +42,7 @@ class _Writer:
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {
             "Decision": Decision, "Finding": Finding, "_canon": canonical_evidence,
-            "_anchor": anchor, "_EMPTY": frozenset(),
+            "_anchor": anchor, "_EMPTY": frozenset(), "_finding": finding,
         }
         self.constants: dict[int, str] = {}
 
@@ -81,6 +81,8 @@ class _Writer:
             return f"sector in {self.const(c.sectors, 'S')}"
         if isinstance(c, m.IsVolunteer):
             return "volunteer"
+        if isinstance(c, m.Completed):
+            return f"not {self.const(c.trainings, 'T')}.isdisjoint(done)"
         if isinstance(c, m.Negation):
             return f"not ({self.cond(c.operand)})"
         joiner = " and " if isinstance(c, m.Conjunction) else " or "
@@ -149,6 +151,9 @@ def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
                 elif c == p:
                     ev[j].append(rec)
         """)
+    conditions = [r.condition for r in model.requirements] + [g.condition for g in model.groups]
+    if any(_mentions(c, m.Completed) for c in conditions):
+        w.emit(1, "done = {r.training for r in worker.training if r.completed <= as_of}")
     w.emit(1, "groups = []")
     for g in model.groups:
         w.emit(1, f"if {w.cond(g.condition)}:", w.where(g.span))
@@ -171,6 +176,12 @@ def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
 def _requirement(w: _Writer, rule: m.Requirement, js: list[int]) -> None:
     at = w.where(rule.span)
     r = w.const(rule, "R")
+    if _v2(rule):
+        # TODO(v2 codegen): generated code for hours, levels and event-anchored deadlines;
+        # until then these rules run the reference semantics.
+        w.emit(1, f"if {r}.in_force(as_of) and {w.cond(rule.condition)}:", at)
+        w.emit(2, f"findings.append(_finding({r}, worker, as_of))", at)
+        return
     w.emit(1, f"if {w.cond(rule.condition)}:", at)
     if len(js) == 1:
         w.emit(2, f"c = last[{js[0]}]", at)
@@ -207,6 +218,13 @@ def _requirement(w: _Writer, rule: m.Requirement, js: list[int]) -> None:
     w.emit(3, f"due = {shift}_t.get(a) or {shift}(a)", at)
     w.emit(3, f"findings.append(Finding({r}, 'due' if as_of <= due else 'overdue', due, (), "
               "worker, as_of))", at)
+
+
+def _v2(rule: m.Requirement) -> bool:
+    return (rule.hours is not None or rule.before_first is not None
+            or not isinstance(rule.deadline_from, (m.FromStart, m.FromRole))
+            or rule.delivery is not None or rule.provider is not None
+            or rule.in_force_from is not None or rule.in_force_until is not None)
 
 
 def _mentions(c: m.Condition, kind: type) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
+import attrs
 import lark
 from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -313,9 +314,8 @@ class _Builder(Transformer[Token, Any]):
                 fields.setdefault("expect", []).append(value)
             elif keyword in ("completed",):
                 fields.setdefault("completed", []).append(value)
-            elif keyword in fields or (
-                keyword in ("due", "no deadline")
-                and ("due" in fields or "no deadline" in fields)
+            elif keyword in fields or any(
+                keyword in pair and any(k in fields for k in pair) for pair in _EXCLUSIVE
             ):
                 self.diagnostics.append(
                     Diagnostic(
@@ -353,6 +353,17 @@ class _Builder(Transformer[Token, Any]):
         span = Span(self.path, c[0].line or 1, c[0].column or 1, c[1].end_line or 1,
                     c[1].end_column or 1)
         return n.Value("duration", f"{c[0]} {c[1]}", span, duration=n.Duration(amount, unit))
+
+    def number(self, meta: Any, c: list[Token]) -> n.Number:
+        text = str(c[0])
+        span = self.sp(c[0])
+        if text.count(".") > 1:
+            self.diagnostics.append(Diagnostic(
+                "error", "bad-number", f"`{text}` is not a number", span,
+                self.lines[span.line - 1] if span.line <= len(self.lines) else "",
+                "write hours as a whole number or a decimal, like 8 or 1.5"))
+            text = text.split(".")[0]
+        return n.Number(float(text), text, span)
 
     def int_value(self, meta: Any, c: list[Token]) -> n.Value:
         return n.Value("number", str(c[0]), self.sp(c[0]), number=int(c[0]))
@@ -427,7 +438,14 @@ class _Builder(Transformer[Token, Any]):
         return n.TrainingDecl(
             self.ident(c[0]), _unquote(c[1]), f.get("delivery"), f.get("topics", ()),
             tuple(f.get("requires", ())), tuple(f.get("cites", ())), f["clauses"], self.sp(meta),
+            hours=f.get("hours"), counts_as=f.get("counts as", ()),
         )
+
+    def default_hours(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("hours", c[0], self.sp(meta))
+
+    def counts_as(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("counts as", c[0], self.sp(meta))
 
     def delivery(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
         return ("delivery", self.ident(c[0]), self.sp(meta))
@@ -453,6 +471,10 @@ class _Builder(Transformer[Token, Any]):
             name, title, f.get("applies"), f.get("satisfied by"), deadline, f.get("renew"),
             f.get("grace"), tuple(f.get("cites", ())), f.get("explain"), f["clauses"],
             self.sp(meta), amend,
+            before_first=f.get("due before"), hours=f.get("at least"),
+            delivered=f.get("delivered"), provider=f.get("provided by"),
+            in_force_from=f.get("in force from"), in_force_until=f.get("in force until"),
+            regularly=f.get("renew regularly"),
         )
 
     def applies(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -462,7 +484,36 @@ class _Builder(Transformer[Token, Any]):
         return ("satisfied by", c[0], self.sp(meta))
 
     def due_within(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("due", n.Deadline(c[0], c[1], self.sp(meta)), self.sp(meta))
+        if isinstance(c[1], _Completing):
+            deadline = n.Deadline(c[0], None, self.sp(meta), completing=c[1].training)
+        else:
+            deadline = n.Deadline(c[0], c[1], self.sp(meta))
+        return ("due", deadline, self.sp(meta))
+
+    def due_before_first(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("due before", self.ident(c[0]), self.sp(meta))
+
+    def hours_target(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        window = c[1] if len(c) > 1 else None
+        return ("at least", n.HoursTarget(c[0], window, self.sp(meta)), self.sp(meta))
+
+    def delivered(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("delivered", self.ident(c[0]), self.sp(meta))
+
+    def provided_by(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("provided by", _unquote(c[0]), self.sp(meta))
+
+    def in_force_from(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("in force from", c[0], self.sp(meta))
+
+    def in_force_until(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("in force until", c[0], self.sp(meta))
+
+    def renew_regularly(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("renew regularly", n.Clause("renew regularly", self.sp(meta)), self.sp(meta))
+
+    def anchor_completing(self, meta: Any, c: list[Token]) -> _Completing:
+        return _Completing(self.ident(c[0]))
 
     def no_deadline(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("no deadline", n.Deadline(None, None, self.sp(meta)), self.sp(meta))
@@ -536,6 +587,9 @@ class _Builder(Transformer[Token, Any]):
     def is_volunteer(self, meta: Any, c: list[Any]) -> n.Cond:
         return n.Volunteer(self.sp(meta))
 
+    def completed_training(self, meta: Any, c: list[Token]) -> n.Cond:
+        return n.Completed(self.ident(c[0]), self.sp(meta))
+
     # examples
     def example_decl(self, meta: Any, c: list[Any]) -> n.ExampleDecl:
         f = self._clauses("example", c[1:])
@@ -570,9 +624,20 @@ class _Builder(Transformer[Token, Any]):
         return ("volunteer", True, self.sp(meta))
 
     def ex_completed(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        delivery = self.ident(c[2]) if len(c) > 2 else None
-        return ("completed", n.Completion(self.ident(c[0]), c[1], delivery, self.sp(meta)),
-                self.sp(meta))
+        details = dict(c[2:])
+        completion = n.Completion(self.ident(c[0]), c[1], details.get("delivered"),
+                                  self.sp(meta), hours=details.get("hours"),
+                                  provider=details.get("provider"))
+        return ("completed", completion, self.sp(meta))
+
+    def rec_delivered(self, meta: Any, c: list[Token]) -> tuple[str, Any]:
+        return ("delivered", self.ident(c[0]))
+
+    def rec_hours(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return ("hours", c[0])
+
+    def rec_provider(self, meta: Any, c: list[Token]) -> tuple[str, Any]:
+        return ("provider", _unquote(c[0]))
 
     def ex_as_of(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("as of", c[0], self.sp(meta))
@@ -628,5 +693,17 @@ class _Builder(Transformer[Token, Any]):
                                 self.sp(meta))
 
 
+@attrs.frozen
+class _Completing:
+    """`of completing TRAINING` in a deadline, told apart from `of role ROLE`."""
+
+    training: n.Ident
+
+
+# Clauses that say the same thing two ways: a requirement has at most one of each pair.
+_EXCLUSIVE = (("due", "no deadline"), ("renew", "renew regularly"))
+
+
 def _clause_word(keyword: str) -> str:
-    return {"due": "due within", "applies": "applies to"}.get(keyword, keyword)
+    return {"due": "due within", "applies": "applies to", "at least": "at least … hours",
+            "due before": "due before first"}.get(keyword, keyword)

@@ -7,7 +7,7 @@ Spans survive, so findings and tracebacks can point back at the policy line.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, assert_never
 
 import attrs
 
@@ -16,7 +16,7 @@ from ..diagnostics import Span
 from ..language.nodes import Duration
 
 if TYPE_CHECKING:
-    from ..contract.workers import Worker
+    from ..contract.workers import TrainingRecord, Worker
 
 # Conditions over a worker, after groups are inlined --------------------------
 
@@ -61,9 +61,60 @@ class Disjunction:
     operands: tuple[Condition, ...]
 
 
+@attrs.frozen
+class Completed:
+    """A record of `name`, or of a course that counts as it (all in `trainings`), by as_of."""
+
+    name: str
+    trainings: frozenset[str]
+
+
 Condition = (
     Always | ContactIn | RoleHeld | SectorIn | IsVolunteer | Negation | Conjunction | Disjunction
+    | Completed
 )
+
+
+# Where a deadline counts from ------------------------------------------------
+
+
+@attrs.frozen
+class FromStart:
+    pass
+
+
+@attrs.frozen
+class FromRole:
+    role: str
+
+
+@attrs.frozen
+class FromCompletion:
+    """The first completion of `name` (or of a course counting as it) on or before as_of."""
+
+    name: str
+    trainings: frozenset[str]
+
+
+Anchor = FromStart | FromRole | FromCompletion
+
+
+@attrs.frozen
+class Hours:
+    """`at least N hours [within PERIOD]`. Without a window every record counts."""
+
+    target: float
+    window: Duration | None
+    # The hours a record counts when it gives none: its course's declared hours, else 0.
+    defaults: tuple[tuple[str, float], ...] = ()
+
+    def of(self, training: str, given: float | None) -> float:
+        if given is not None:
+            return given
+        for course, hours in self.defaults:
+            if course == training:
+                return hours
+        return 0.0
 
 
 @attrs.frozen
@@ -91,6 +142,8 @@ class Training:
     requires: tuple[tuple[str, ...], ...]  # all clauses; any one name within a clause
     cites: tuple[str, ...]
     span: Span
+    hours: float | None = None  # what a record of it counts when it gives no hours
+    counts_as: tuple[str, ...] = ()  # as written; lowering expands `satisfied by` with it
 
 
 @attrs.frozen
@@ -99,22 +152,60 @@ class Requirement:
     title: str
     condition: Condition
     satisfied_by: tuple[str, ...]
-    within: Duration | None  # None: no deadline
-    anchor_role: str | None  # None: from the start of employment
+    within: Duration | None  # None: no deadline (or only `due before first`)
     renew: Duration | None
     grace: Duration | None
     cites: tuple[str, ...]
     explain: str
     span: Span
+    # Language v2. `satisfied_by` above already holds every course that counts as one
+    # written in the policy (`counts as`, transitively); `declared` keeps what was written.
+    declared: tuple[str, ...] = ()
+    deadline_from: Anchor = FromStart()
+    before_first: FromCompletion | None = None  # `due before first TRAINING`
+    hours: Hours | None = None
+    delivery: str | None = None  # only records delivered this way count
+    provider: str | None = None  # only records from this provider count
+    in_force_from: datetime.date | None = None
+    in_force_until: datetime.date | None = None
+    regular_updates: bool = False  # `renew regularly`: the document asks, without a period
 
-    def anchor(self, worker: Worker) -> datetime.date:
-        """The day the deadline counts from: taking the role (`of role R`), else the start."""
-        if self.anchor_role is not None:
-            sinces = [r.since or worker.started for r in worker.roles
-                      if r.role == self.anchor_role]
-            if sinces:
-                return min(sinces)
-        return worker.started
+    @property
+    def anchor_role(self) -> str | None:
+        """The role whose taking starts the deadline (`of role R`), else None."""
+        return self.deadline_from.role if isinstance(self.deadline_from, FromRole) else None
+
+    def in_force(self, as_of: datetime.date) -> bool:
+        return ((self.in_force_from is None or self.in_force_from <= as_of)
+                and (self.in_force_until is None or as_of <= self.in_force_until))
+
+    def anchor(self, worker: Worker, as_of: datetime.date | None = None) -> datetime.date:
+        """The day the deadline counts from: taking the role (`of role R`), completing a
+        course (`of completing T`, on or before as_of), else the start."""
+        match self.deadline_from:
+            case FromStart():
+                return worker.started
+            case FromRole(role):
+                sinces = [r.since or worker.started for r in worker.roles if r.role == role]
+                return min(sinces) if sinces else worker.started
+            case FromCompletion():
+                done = first_completion(self.deadline_from, worker, as_of)
+                # The check makes such a requirement apply only once the course is done.
+                return done if done is not None else worker.started
+        assert_never(self.deadline_from)
+
+    def counts(self, record: TrainingRecord, as_of: datetime.date) -> bool:
+        """Whether a record counts towards this requirement on as_of."""
+        return (record.training in self.satisfied_by and record.completed <= as_of
+                and (self.delivery is None or record.delivery == self.delivery)
+                and (self.provider is None or record.provider == self.provider))
+
+
+def first_completion(anchor: FromCompletion, worker: Worker,
+                     as_of: datetime.date | None) -> datetime.date | None:
+    days = [r.completed for r in worker.training
+            if r.training in anchor.trainings and (as_of is None or r.completed <= as_of)]
+    return min(days) if days else None
 
 
 def condition_text(c: Condition) -> str:
@@ -131,6 +222,8 @@ def condition_text(c: Condition) -> str:
         return f"sector {sectors[0]}" if len(sectors) == 1 else f"sector in {', '.join(sectors)}"
     if isinstance(c, IsVolunteer):
         return "volunteer"
+    if isinstance(c, Completed):
+        return f"completed {c.name}"
     if isinstance(c, Negation):
         inner = condition_text(c.operand)
         return f"not ({inner})" if isinstance(c.operand, (Conjunction, Disjunction)) \
