@@ -105,9 +105,8 @@ def _hours_finding(rule: m.Requirement, hours: m.Hours, worker: Worker, as_of: d
     (inclusive); met while the newest records reach N, `due` the day the oldest of them
     leaves the window."""
     window = hours.window
-    if window is not None:
-        records = [r for r in records if as_of <= add(r.completed, window)]
-    newest_first = sorted(records, key=lambda r: (-r.completed.toordinal(), evidence_key(r)))
+    live = records if window is None else [r for r in records if as_of <= add(r.completed, window)]
+    newest_first = sorted(live, key=lambda r: (-r.completed.toordinal(), evidence_key(r)))
     total, used = 0.0, []
     for r in newest_first:
         total += hours.of(r.training, r.hours)
@@ -116,7 +115,29 @@ def _hours_finding(rule: m.Requirement, hours: m.Hours, worker: Worker, as_of: d
             return Finding(rule, "met", add(r.completed, window), tuple(used), worker, as_of)
     if total >= hours.target:
         return Finding(rule, "met", None, tuple(used), worker, as_of)
-    return _not_met(rule, worker, as_of)
+    found = _not_met(rule, worker, as_of)
+    lapsed = _lapsed(hours, records)
+    if found.status == "overdue" and lapsed is not None and (
+            found.due is None or lapsed > found.due):
+        # It was met and has lapsed: the day it lapsed is the deadline that was missed.
+        return Finding(rule, "overdue", lapsed, (), worker, as_of)
+    return found
+
+
+def _lapsed(hours: m.Hours, records: list[TrainingRecord]) -> datetime.date | None:
+    """The last day before as_of on which the records reached the target, if any (the
+    total only falls on a day after some record's last day, so those are the candidates)."""
+    window = hours.window
+    if window is None:
+        return None
+    best = None
+    for r in records:
+        day = add(r.completed, window)
+        total = sum(hours.of(x.training, x.hours) for x in records
+                    if x.completed <= day <= add(x.completed, window))
+        if total >= hours.target and (best is None or day > best):
+            best = day
+    return best
 
 
 def evaluate(policy: m.PolicyModel, worker: Worker, as_of: datetime.date) -> Decision:

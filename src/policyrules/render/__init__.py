@@ -19,7 +19,7 @@ from rich.text import Text
 
 from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.explain import finding as finding_text
-from ..contract.workers import Worker, latest_record
+from ..contract.workers import TrainingRecord, Worker, latest_record
 from ..errors import WorkerError
 from ..policy import Policy
 from ..semantics import model as m
@@ -119,13 +119,9 @@ class DecisionJson:
             if not evidence:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
-                r = evidence[0]
-                shown = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                         f'"delivery": {_js(r.delivery)}}}')
+                shown = _record_js(f, evidence[0])
             else:
-                shown = ", ".join(
-                    f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                    f'"delivery": {_js(r.delivery)}}}' for r in evidence)
+                shown = ", ".join(_record_js(f, r) for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
                     _js(finding_text(f)), "}")
             sep = ", "
@@ -189,6 +185,15 @@ class JsonArray(OutputFormat):
 
     def error(self, line: int, exc: WorkerError) -> str:
         return _indent(json.dumps(error_record(line, exc), ensure_ascii=False, indent=2))
+
+
+
+def _record_js(f: Finding, r: TrainingRecord) -> str:
+    if r.hours is None and r.provider is None and r.level is None and f.rule.hours is None:
+        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+                f'"delivery": {_js(r.delivery)}}}')
+    # Hours, provider or level (CONTRACT §5): rare enough to take the general path.
+    return json.dumps(f.evidence_dict(r), ensure_ascii=False)
 
 
 def _indent(text: str) -> str:

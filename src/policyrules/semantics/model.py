@@ -238,6 +238,15 @@ def condition_text(c: Condition) -> str:
     return joiner.join(parts)
 
 
+def condition_atoms(c: Condition) -> list[Condition]:
+    """The leaves of a condition, left to right."""
+    if isinstance(c, Negation):
+        return condition_atoms(c.operand)
+    if isinstance(c, (Conjunction, Disjunction)):
+        return [a for o in c.operands for a in condition_atoms(o)]
+    return [c]
+
+
 NoteKind = Literal["duty", "definition", "background"]
 
 
@@ -291,6 +300,21 @@ class PolicyModel:
     examples: tuple[Example, ...]
     path: str
     files: tuple[str, ...]  # this file and those it extends
+
+    @property
+    def event_trainings(self) -> frozenset[str]:
+        """Trainings whose records change what applies (`completed`) or when a requirement
+        is due (`due before first`, `of completing`), besides meeting requirements."""
+        out: set[str] = set()
+        for c in [r.condition for r in self.requirements] + [g.condition for g in self.groups]:
+            out.update(t for a in condition_atoms(c) if isinstance(a, Completed)
+                       for t in a.trainings)
+        for r in self.requirements:
+            if r.before_first is not None:
+                out |= r.before_first.trainings
+            if isinstance(r.deadline_from, FromCompletion):
+                out |= r.deadline_from.trainings
+        return frozenset(out)
 
     @property
     def role_names(self) -> frozenset[str]:

@@ -24,6 +24,7 @@ class Profile:
     roles: tuple[str, ...]
     sector: str | None
     volunteer: bool
+    done: tuple[str, ...] = ()  # the courses named by `completed` conditions that are done
 
     def describe(self) -> str:
         parts = [f"contact {self.contact}"]
@@ -32,6 +33,8 @@ class Profile:
             parts.append(f"sector {self.sector}")
         if self.volunteer:
             parts.append("volunteer")
+        if self.done:
+            parts.append("completed " + ", ".join(self.done))
         return "; ".join(parts)
 
 
@@ -59,13 +62,18 @@ def space(conditions: Sequence[m.Condition], roles: Iterable[str] | None = None
     sectors: tuple[str | None, ...] = (
         (None, *SECTORS) if any(isinstance(a, m.SectorIn) for a in leaves) else (None,))
     volunteers = (False, True) if any(isinstance(a, m.IsVolunteer) for a in leaves) else (False,)
+    courses = sorted({a.name for a in leaves if isinstance(a, m.Completed)})
     out = tuple(
-        Profile(contact, held, sector, volunteer)
+        Profile(contact, held, sector, volunteer, done)
         for contact, sector, volunteer in itertools.product(CONTACT_LEVELS, sectors, volunteers)
         for k in range(len(roles) + 1)
         for held in itertools.combinations(roles, k)
+        for j in range(len(courses) + 1)
+        for done in itertools.combinations(courses, j)
     )
     dims = [f"contact {len(CONTACT_LEVELS)}", f"roles 2^{len(roles)}"]
+    if courses:
+        dims.append(f"courses done 2^{len(courses)}")
     if len(sectors) > 1:
         dims.append(f"sector {len(sectors)} (none or one of {len(SECTORS)})")
     if len(volunteers) > 1:
