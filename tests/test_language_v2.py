@@ -265,3 +265,42 @@ requirement r "R" applies to everyone satisfied by a no deadline renew every 3 y
     stale = [w for w in policy.warnings if w.code != "uncovered"]
     assert [w.code for w in stale] == ["stale-explanation"]
     assert "three years" in stale[0].message
+
+
+# Messages a newcomer met -------------------------------------------------------------------
+
+
+def _error(text: str) -> str:
+    with pytest.raises(policyrules.PolicyCheckError) as info:
+        build(POLICY_HEAD + text, "new.policy")
+    return info.value.diagnostics[0].render()
+
+
+def test_satisfied_by_with_and_says_only_or_and_how_to_require_both() -> None:
+    shown = _error("""
+training a "A" delivery single-agency cites 1
+training b "B" delivery single-agency cites 1
+requirement r "R" applies to everyone satisfied by a and b no deadline cites 1 explain "x"
+""")
+    assert "unexpected `and`" in shown
+    assert "only `or` joins trainings" in shown and "write two requirements" in shown
+
+
+def test_unknown_role_says_how_to_declare_one() -> None:
+    shown = _error("""
+training a "A" delivery single-agency cites 1
+requirement r "R" applies to role nurse satisfied by a no deadline cites 1 explain "x"
+""")
+    assert "unknown role `nurse`" in shown
+    assert '`role nurse "Title"`' in shown
+
+
+def test_a_syntax_error_in_a_requirement_lists_no_keyword_of_examples_or_training() -> None:
+    shown = _error("""
+training a "A" delivery single-agency cites 1
+requirement r "R" applies to everyone satisfied by a 7 no deadline cites 1 explain "x"
+""")
+    first = shown.splitlines()[0]
+    assert "unexpected `7`" in first
+    for foreign in ("`expect`", "`worker`", "`counts`", "`topics`", "`members`"):
+        assert foreign not in first

@@ -39,6 +39,9 @@ def check_names(ctx: Context) -> None:
         known = set(known)
         if ident.name not in known:
             hint = did_you_mean(ident.name, known) or _listing(what, known)
+            if what == "role":
+                hint += (f"; a role the contract does not name is declared in the policy: "
+                         f'`role {ident.name} "Title"` with `cites` its paragraph')
             ctx.error("unknown-name", f"unknown {what} `{ident.name}`", ident.span, hint)
 
     for g in p.groups:

@@ -56,6 +56,17 @@ _EXAMPLES: dict[str, list[str]] = {
         "training",
         "group",
     ],
+    "only `or` joins trainings here (any one of them will do); to require two trainings, "
+    "write two requirements, one `satisfied by` each (or, in a training, two `requires` "
+    "clauses)": [
+        "policy p requirement x \"t\" satisfied by a and",
+        "policy p requirement x \"t\" satisfied by a or b and",
+        "policy p requirement x \"t\" applies to everyone satisfied by a and",
+        "policy p role r \"r\" requirement x \"t\" satisfied by a and",
+        "policy p role r \"r\" requirement x \"t\" applies to everyone satisfied by a and",
+        "policy p training x \"t\" requires a and",
+        "policy p role r \"r\" training x \"t\" delivery d requires a and",
+    ],
     "`due within` takes a duration and `of start` or `of role ROLE`, "
     "for example `due within 6 months of start`": [
         "policy p requirement x \"t\" due within 6 months cites",
@@ -188,7 +199,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
     elif isinstance(exc, UnexpectedToken):
         tok = exc.token
         width = max(1, len(str(tok)))
-        message = f"unexpected {_describe(tok)} here; " + _expected(exc.expected)
+        expected_here = _in_context(exc.expected, text, exc)
+        message = f"unexpected {_describe(tok)} here; " + _expected(expected_here)
         keywords = [k for k in (_keyword(t) for t in exc.expected) if k]
         guess = closest(str(tok), keywords) if tok.type == "NAME" else None
         previous = (exc.token_history or [None])[-1]
@@ -216,6 +228,41 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
         hint = explained if hint is None else hint + "; " + explained
     span = Span(path, line, column, line, column + width)
     return Diagnostic("error", "syntax", message, span, source_line, hint)
+
+
+# The clauses of each kind of declaration. LALR merges parser states that look alike
+# (a name list after `satisfied by` and after `requires`), so lark's expected set can
+# include clauses of other kinds: a syntax error lists only those of the declaration the
+# error is in, and what may start the next declaration.
+_CLAUSES = {
+    "policy": {"title", "source", "extends", "local"},
+    "role": {"cites"},
+    "group": {"members", "cites"},
+    "training": {"delivery", "topics", "requires", "hours", "counts", "cites"},
+    "requirement": {"applies", "satisfied", "due", "no", "renew", "grace", "explain", "cites",
+                    "at", "delivered", "provided", "in"},
+    "note": {"of", "cites"},
+    "example": {"worker", "started", "contact", "roles", "sector", "volunteer", "completed",
+                "as", "expect"},
+}
+# Words that also appear inside a clause of that kind (conditions, `due within … of`).
+_CONDITION = {"contact", "role", "group", "sector", "volunteer", "completed", "everyone",
+              "not", "at", "in"}
+_INNER = {"requirement": _CONDITION | {"of"}, "group": _CONDITION, "training": {"as"}}
+_HEADS = {"amend": "requirement", "duty": "note", "definition": "note", "background": "note"}
+_HEAD = re.compile(r"^(policy|role|group|training|requirement|amend|duty|definition|"
+                   r"background|example)\b", re.MULTILINE)
+
+
+def _in_context(expected: Iterable[str], text: str, exc: UnexpectedInput) -> set[str]:
+    pos = getattr(exc, "pos_in_stream", None)
+    heads = list(_HEAD.finditer(text, 0, pos if isinstance(pos, int) else len(text)))
+    if not heads:
+        return set(expected)
+    kind = _HEADS.get(heads[-1].group(1), heads[-1].group(1))
+    foreign = set().union(*(words for k, words in _CLAUSES.items() if k != kind))
+    foreign -= _CLAUSES[kind] | _INNER.get(kind, set())
+    return {t for t in expected if _keyword(t) not in foreign}
 
 
 def _match_example(exc: UnexpectedInput) -> str | None:
