@@ -304,3 +304,17 @@ requirement r "R" applies to everyone satisfied by a 7 no deadline cites 1 expla
     assert "unexpected `7`" in first
     for foreign in ("`expect`", "`worker`", "`counts`", "`topics`", "`members`"):
         assert foreign not in first
+
+
+def test_describe_shows_the_new_clauses() -> None:
+    info = FRAMEWORK.describe()
+    training = {t["id"]: t for t in info["training"]}
+    assert training["level-3"]["hours"] == 4 and training["level-3"]["counts_as"] == ["level-2"]
+    rules = {r["id"]: r for r in info["requirements"]}
+    assert rules["level-3-rolling"]["hours"] == {"at_least": 12, "within": "3 years"}
+    assert rules["induction"]["due_before_first"] == "joint-course"
+    assert rules["refresher"]["from"] == "completing induction"
+    assert rules["joint-training"]["delivered"] == "inter-agency"
+    assert rules["supervision-old"]["in_force_until"] == "2026-03-31"
+    assert rules["supervision-new"]["renew_regularly"] is True
+    assert rules["level-1-all"]["satisfied_by"] == ["level-1", "level-2", "level-3"]

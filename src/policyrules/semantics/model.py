@@ -238,6 +238,51 @@ def condition_text(c: Condition) -> str:
     return joiner.join(parts)
 
 
+def anchor_text(a: Anchor) -> str:
+    match a:
+        case FromStart():
+            return "start"
+        case FromRole(role):
+            return f"role {role}"
+        case FromCompletion(name):
+            return f"completing {name}"
+    assert_never(a)
+
+
+def deadline_text(r: Requirement) -> str:
+    """When a requirement is due, in the policy language's own words."""
+    parts = []
+    if r.within is not None:
+        parts.append(f"due within {r.within} of {anchor_text(r.deadline_from)}")
+    if r.before_first is not None:
+        parts.append(f"due before first {r.before_first.name}")
+    return "; ".join(parts) or "no deadline"
+
+
+def rule_terms(r: Requirement) -> list[str]:
+    """The other clauses that shape a finding (hours, records that count, renewal, dates)."""
+    out = []
+    if r.hours is not None:
+        hours = f"{r.hours.target:g}"
+        out.append(f"at least {hours} hours" + (f" within {r.hours.window}" if r.hours.window
+                                                else ""))
+    if r.delivery is not None:
+        out.append(f"delivered {r.delivery}")
+    if r.provider is not None:
+        out.append(f"provided by {r.provider}")
+    if r.renew is not None:
+        out.append(f"renew every {r.renew}")
+    elif r.regular_updates:
+        out.append("renew regularly (no period given)")
+    if r.grace is not None:
+        out.append(f"grace {r.grace}")
+    if r.in_force_from is not None:
+        out.append(f"in force from {r.in_force_from.isoformat()}")
+    if r.in_force_until is not None:
+        out.append(f"in force until {r.in_force_until.isoformat()}")
+    return out
+
+
 def condition_atoms(c: Condition) -> list[Condition]:
     """The leaves of a condition, left to right."""
     if isinstance(c, Negation):
