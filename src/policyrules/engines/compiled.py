@@ -14,13 +14,14 @@ import linecache
 import re
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from ..contract.decision import Decision, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
 from ..semantics.dates import add
+from ..semantics.profiles import atoms
 from .interpret import anchor
 
 Evaluator = Callable[[Worker, datetime.date], Decision]
@@ -69,22 +70,27 @@ class _Writer:
         return f"{span.file}:{span.line}"
 
     def cond(self, c: m.Condition) -> str:
-        if isinstance(c, m.Always):
-            return "True"
-        if isinstance(c, m.ContactIn):
-            if len(c.levels) == 1:
-                return f"contact == {_name(next(iter(c.levels)))}"
-            return f"contact in {self.const(c.levels, 'L')}"
-        if isinstance(c, m.RoleHeld):
-            return f"{_name(c.role)} in held"
-        if isinstance(c, m.SectorIn):
-            return f"sector in {self.const(c.sectors, 'S')}"
-        if isinstance(c, m.IsVolunteer):
-            return "volunteer"
-        if isinstance(c, m.Negation):
-            return f"not ({self.cond(c.operand)})"
-        joiner = " and " if isinstance(c, m.Conjunction) else " or "
-        return "(" + joiner.join(self.cond(o) for o in c.operands) + ")"
+        match c:
+            case m.Always():
+                return "True"
+            case m.ContactIn(levels=levels):
+                if len(levels) == 1:
+                    return f"contact == {_name(next(iter(levels)))}"
+                return f"contact in {self.const(levels, 'L')}"
+            case m.RoleHeld(role=role):
+                return f"{_name(role)} in held"
+            case m.SectorIn(sectors=sectors):
+                return f"sector in {self.const(sectors, 'S')}"
+            case m.IsVolunteer():
+                return "volunteer"
+            case m.Negation(operand=operand):
+                return f"not ({self.cond(operand)})"
+            case m.Conjunction(operands=operands):
+                return "(" + " and ".join(self.cond(o) for o in operands) + ")"
+            case m.Disjunction(operands=operands):
+                return "(" + " or ".join(self.cond(o) for o in operands) + ")"
+            case _:
+                assert_never(c)
 
     def memo(self, durations: tuple[Duration | None, ...]) -> str:
         """A memoised `day -> day + durations` for one requirement (few distinct days)."""
@@ -111,8 +117,8 @@ def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
     used = list(dict.fromkeys(t for r in model.requirements for t in r.satisfied_by))
     slot = {t.id: -1 for t in model.trainings} | {t: i for i, t in enumerate(used)}
     slots = w.const(slot, "SLOT")
-    needs_roles = any(_mentions(r.condition, m.RoleHeld) for r in model.requirements) or any(
-        _mentions(g.condition, m.RoleHeld) for g in model.groups)
+    needs_roles = (any(_reads_roles(r.condition) for r in model.requirements)
+                   or any(_reads_roles(g.condition) for g in model.groups))
     policy_id = w.const(model.id, "POLICY")
 
     w.emit(0, "def evaluate(worker, as_of):", f"{model.path}:1")
@@ -209,11 +215,5 @@ def _requirement(w: _Writer, rule: m.Requirement, js: list[int]) -> None:
               "worker, as_of))", at)
 
 
-def _mentions(c: m.Condition, kind: type) -> bool:
-    if isinstance(c, kind):
-        return True
-    if isinstance(c, m.Negation):
-        return _mentions(c.operand, kind)
-    if isinstance(c, (m.Conjunction, m.Disjunction)):
-        return any(_mentions(o, kind) for o in c.operands)
-    return False
+def _reads_roles(c: m.Condition) -> bool:
+    return any(isinstance(a, m.RoleHeld) for a in atoms(c))

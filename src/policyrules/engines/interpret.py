@@ -7,6 +7,7 @@ every worker and date; a hypothesis test checks that they do.
 from __future__ import annotations
 
 import datetime
+from typing import assert_never
 
 from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.workers import Worker, canonical_evidence
@@ -21,21 +22,25 @@ def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
 
 
 def holds(cond: m.Condition, worker: Worker, roles: frozenset[str]) -> bool:
-    if isinstance(cond, m.Always):
-        return True
-    if isinstance(cond, m.ContactIn):
-        return worker.contact in cond.levels
-    if isinstance(cond, m.RoleHeld):
-        return cond.role in roles
-    if isinstance(cond, m.SectorIn):
-        return worker.sector in cond.sectors
-    if isinstance(cond, m.IsVolunteer):
-        return worker.volunteer
-    if isinstance(cond, m.Negation):
-        return not holds(cond.operand, worker, roles)
-    if isinstance(cond, m.Conjunction):
-        return all(holds(c, worker, roles) for c in cond.operands)
-    return any(holds(c, worker, roles) for c in cond.operands)
+    match cond:
+        case m.Always():
+            return True
+        case m.ContactIn(levels=levels):
+            return worker.contact in levels
+        case m.RoleHeld(role=role):
+            return role in roles
+        case m.SectorIn(sectors=sectors):
+            return worker.sector in sectors
+        case m.IsVolunteer():
+            return worker.volunteer
+        case m.Negation(operand=operand):
+            return not holds(operand, worker, roles)
+        case m.Conjunction(operands=operands):
+            return all(holds(c, worker, roles) for c in operands)
+        case m.Disjunction(operands=operands):
+            return any(holds(c, worker, roles) for c in operands)
+        case _:
+            assert_never(cond)
 
 
 def _plus(day: datetime.date, *durations: Duration | None) -> datetime.date:
