@@ -1,0 +1,217 @@
+"""Generated Python, written safely: one door for every line, a map back to the policy.
+
+Every line of generated source goes through `Source.line`, which accepts printable ASCII
+only; policy names are inlined by `name_literal` (checked against the grammar's NAME, then
+`repr`), numbers by `int_literal`, and every other value reaches the code through the
+namespace under a generated identifier. Paths never reach the source: the generated-line →
+policy-span map (`debug_info`, as Jinja keeps one) is held beside the code, and an exception
+raised inside generated code gets a note naming the policy file and line from it. Before
+compiling, `ast` checks that the source holds only the constructs the compiler writes.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import itertools
+import linecache
+import re
+import textwrap
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ..diagnostics import Span
+from ..errors import GeneratedCodeError
+
+_PRINTABLE_ASCII = re.compile(r"[ -~]*\Z")
+_POLICY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*\Z")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# What generated code may call by name beyond its namespace; nothing else of builtins is
+# reachable from it at run time either.
+_BUILTINS = ("Exception", "len", "set", "sorted", "tuple")
+
+# The constructs the compiler writes; `_check_structure` refuses anything else.
+_NODES: frozenset[type[ast.AST]] = frozenset({
+    ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Try, ast.ExceptHandler,
+    ast.Raise, ast.Return, ast.Assign, ast.AugAssign, ast.Expr, ast.If, ast.For,
+    ast.Continue, ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.List,
+    ast.Tuple, ast.SetComp, ast.comprehension, ast.IfExp, ast.BoolOp, ast.UnaryOp,
+    ast.BinOp, ast.Compare, ast.Load, ast.Store, ast.And, ast.Or, ast.Not, ast.Add,
+    ast.Mult, ast.Eq, ast.Gt, ast.LtE, ast.Is, ast.IsNot, ast.In, ast.GtE,
+})
+
+_SERIAL = itertools.count(1)
+
+
+def name_literal(value: str) -> str:
+    """A policy name as a Python literal, after checking it is only a name."""
+    if type(value) is not str or not _POLICY_NAME.match(value):
+        raise GeneratedCodeError(f"refusing to inline {value!r} into generated code: "
+                                 "only a policy name (letters, digits, _ and -) may be")
+    return repr(value)
+
+
+def int_literal(value: int) -> str:
+    """A whole number as a Python literal (bool and other int-likes refused)."""
+    if type(value) is not int:
+        raise GeneratedCodeError(f"refusing to inline {value!r} into generated code: "
+                                 "not an int")
+    return repr(value)
+
+
+@attrs.frozen
+class Origin:
+    """Where a generated line comes from: a policy span and what is declared there."""
+
+    span: Span
+    what: str  # e.g. "requirement supervision"
+
+
+@attrs.frozen
+class Generated:
+    """Compiled generated code: the function, its source, linecache key and line map."""
+
+    function: Callable[..., Any]
+    source: str
+    filename: str  # the unique linecache key the code is compiled under
+    debug_info: tuple[tuple[int, Origin], ...]  # (generated line, where it comes from)
+
+    def origin(self, lineno: int) -> Origin | None:
+        """The policy span of a generated line (1-based), or None for fixed code."""
+        for line, origin in self.debug_info:
+            if line == lineno:
+                return origin
+        return None
+
+
+class Source:
+    """Generated source being written: lines, their origins, and the values it refers to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.origins: list[Origin | None] = []
+        self.namespace: dict[str, Any] = {}
+        self._constants: dict[int, str] = {}
+
+    def line(self, indent: int, code: str, origin: Origin | None = None) -> None:
+        """The one door into the source: printable ASCII only, or GeneratedCodeError."""
+        text = "    " * indent + code
+        if not _PRINTABLE_ASCII.match(text):
+            raise GeneratedCodeError(f"refusing to write {text!r} into generated code: "
+                                     "only printable ASCII may be")
+        self.lines.append(text)
+        self.origins.append(origin)
+
+    def block(self, indent: int, code: str, origin: Origin | None = None) -> None:
+        """Several lines of fixed code (dedented), at one indentation."""
+        for text in textwrap.dedent(code).strip("\n").splitlines():
+            self.line(indent, text, origin)
+
+    def const(self, value: object, prefix: str) -> str:
+        """A generated identifier bound to `value` in the namespace (one per object)."""
+        key = id(value)
+        if key not in self._constants:
+            name = f"_{prefix}{len(self._constants)}"
+            self.bind(name, value)
+            self._constants[key] = name
+        return self._constants[key]
+
+    def bind(self, name: str, value: object) -> None:
+        if not _IDENTIFIER.match(name):
+            raise GeneratedCodeError(f"refusing {name!r} as a generated identifier")
+        self.namespace[name] = value
+
+    def compile(self, entry: str, label: str) -> Generated:
+        """Check the source's structure, compile it under a unique name, return `entry`.
+
+        `label` (a policy name, checked) only makes the linecache key readable; a serial
+        number makes it unique, so reloading never overwrites another policy's entry.
+        """
+        source = "\n".join(self.lines) + "\n"
+        _check_structure(source, entry, self.namespace)
+        label = label if _POLICY_NAME.match(label) else "policy"
+        filename = f"<policyrules compiled {label} #{next(_SERIAL)}>"
+        try:
+            code = compile(source, filename, "exec")
+        except (SyntaxError, RecursionError, MemoryError) as exc:
+            raise GeneratedCodeError(f"the generated code does not compile ({exc}); the "
+                                     "policy may nest conditions too deeply") from None
+        debug_info = tuple((i, o) for i, o in enumerate(self.origins, 1) if o is not None)
+        namespace = dict(self.namespace)
+        namespace["__builtins__"] = {name: getattr(builtins, name) for name in _BUILTINS}
+        namespace["_note"] = _annotator(filename, dict(debug_info))
+        exec(code, namespace)  # checked above: built from the model, never from its text
+        function = namespace[entry]
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        # The entry lives as long as the function that can raise through it.
+        weakref.finalize(function, linecache.cache.pop, filename, None)
+        return Generated(function, source, filename, debug_info)
+
+
+def _annotator(filename: str, origins: dict[int, Origin]) -> Callable[[BaseException], None]:
+    def note(exc: BaseException) -> None:
+        """Name the policy line of each generated frame the exception passed through."""
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == filename:
+                origin = origins.get(tb.tb_lineno)
+                if origin is not None:
+                    exc.add_note(_where(origin))
+            tb = tb.tb_next
+    return note
+
+
+def _where(origin: Origin) -> str:
+    span = origin.span
+    text = linecache.getline(span.file, span.line).strip()
+    where = (f'in the policy: File "{_printable(span.file)}", line {span.line}, '
+             f"{origin.what}")
+    return f"{where}\n    {_printable(text)}" if text else where
+
+
+def _printable(text: str) -> str:
+    """Text for a traceback note with control characters shown as escapes."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
+def _check_structure(source: str, entry: str, namespace: dict[str, Any]) -> None:
+    """Refuse generated source that is anything but the one function the compiler writes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, RecursionError, MemoryError) as exc:
+        raise GeneratedCodeError(f"the generated code does not parse ({exc}); the policy "
+                                 "may nest conditions too deeply") from None
+    body = tree.body
+    if (len(body) != 1 or not isinstance(body[0], ast.FunctionDef) or body[0].name != entry
+            or body[0].decorator_list or body[0].returns is not None):
+        raise GeneratedCodeError(f"generated code must be one plain function {entry}()")
+    known = set(namespace) | set(_BUILTINS) | {"_note"}
+    known |= {a.arg for a in body[0].args.args}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            known.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            known.add(node.name)
+    for node in ast.walk(tree):
+        problem = _refused(node, known)
+        if problem:
+            raise GeneratedCodeError(f"refusing generated code: {problem} at line "
+                                     f"{getattr(node, 'lineno', '?')}")
+
+
+def _refused(node: ast.AST, known: set[str]) -> str | None:
+    if type(node) not in _NODES:
+        return f"{type(node).__name__} is not a construct the compiler writes"
+    if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+        return f"attribute {node.attr!r}"
+    if isinstance(node, ast.Name) and node.id not in known:
+        return f"unknown name {node.id!r}"
+    if isinstance(node, ast.Constant) and not (
+            node.value is None or type(node.value) in (bool, int, str)):
+        return f"constant {node.value!r}"
+    return None
