@@ -14,6 +14,7 @@ from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
 from ..semantics.dates import add
+from ..semantics.facts import facts as finding_facts
 
 
 def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
@@ -56,21 +57,21 @@ def anchor(rule: m.Requirement, worker: Worker) -> datetime.date:
 
 
 def finding(rule: m.Requirement, worker: Worker, as_of: datetime.date) -> Finding:
-    records = [r for r in worker.training
-               if r.training in rule.satisfied_by and r.completed <= as_of]
-    if records:
-        last = max(r.completed for r in records)
-        evidence = canonical_evidence([r for r in records if r.completed == last])
+    facts = finding_facts(rule, worker, as_of)
+    latest = facts.latest
+    if latest is not None:
+        last = latest.completed
+        evidence = canonical_evidence([r for r in facts.counted if r.completed == last])
         if rule.renew is None:
-            return Finding(rule, "met", None, evidence, worker, as_of)
+            return Finding(rule, "met", None, evidence, worker, as_of, facts)
         due = _plus(last, rule.renew, rule.grace)
         if as_of <= due:
-            return Finding(rule, "met", due, evidence, worker, as_of)
-        return Finding(rule, "overdue", due, (), worker, as_of)
+            return Finding(rule, "met", due, evidence, worker, as_of, facts)
+        return Finding(rule, "overdue", due, (), worker, as_of, facts)
     if rule.within is None:
-        return Finding(rule, "overdue", None, (), worker, as_of)
-    due = _plus(anchor(rule, worker), rule.within, rule.grace)
-    return Finding(rule, "due" if as_of <= due else "overdue", due, (), worker, as_of)
+        return Finding(rule, "overdue", None, (), worker, as_of, facts)
+    due = _plus(facts.anchor, rule.within, rule.grace)
+    return Finding(rule, "due" if as_of <= due else "overdue", due, (), worker, as_of, facts)
 
 
 def evaluate(policy: m.PolicyModel, worker: Worker, as_of: datetime.date) -> Decision:

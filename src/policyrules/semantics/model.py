@@ -109,14 +109,17 @@ class Requirement:
     explain: str
     span: Span
 
+    def role_since(self, worker: Worker) -> datetime.date | None:
+        """The day the worker took the role the deadline counts from (`of role R`), or None
+        when it counts from the start or the worker has never held the role."""
+        if self.anchor_role is None:
+            return None
+        sinces = [r.since or worker.started for r in worker.roles if r.role == self.anchor_role]
+        return min(sinces) if sinces else None
+
     def anchor(self, worker: Worker) -> datetime.date:
         """The day the deadline counts from: taking the role (`of role R`), else the start."""
-        if self.anchor_role is not None:
-            sinces = [r.since or worker.started for r in worker.roles
-                      if r.role == self.anchor_role]
-            if sinces:
-                return min(sinces)
-        return worker.started
+        return self.role_since(worker) or worker.started
 
 
 def condition_text(c: Condition) -> str:
