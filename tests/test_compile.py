@@ -149,14 +149,16 @@ def test_only_printable_ascii_passes_the_one_door(text: str) -> None:
 
 
 @pytest.mark.parametrize("body, problem", [
-    ("import os", "Import is not a construct"),
-    ("return worker.__class__", "attribute '__class__'"),
+    ("import os", "uses IMPORT_NAME"),
+    ("return worker.__class__", "unknown name '__class__'"),
     ("return open('/etc/passwd')", "unknown name 'open'"),
+    ("worker.id = 'x'", "uses STORE_ATTR"),
     ("return b'bytes'", "constant b'bytes'"),
-    ("return lambda: 1", "Lambda is not a construct"),
+    ("return lambda: 1", "nested code '<lambda>'"),
+    ("return [r for r in worker.roles]", "nested code '<listcomp>'"),
 ])
-def test_the_structure_check_refuses_code_the_compiler_never_writes(body: str, problem: str
-                                                                     ) -> None:
+def test_the_code_check_refuses_code_the_compiler_never_writes(body: str, problem: str
+                                                                ) -> None:
     source = Source()
     source.line(0, "def evaluate(worker, as_of):")
     source.line(1, body)
@@ -164,13 +166,19 @@ def test_the_structure_check_refuses_code_the_compiler_never_writes(body: str, p
         source.compile("evaluate", "p")
 
 
-def test_the_structure_check_wants_one_plain_function() -> None:
+def test_the_code_check_wants_one_plain_function() -> None:
     source = Source()
     source.line(0, "def evaluate(worker, as_of):")
     source.line(1, "return None")
     source.line(0, "x = 1")
     with pytest.raises(GeneratedCodeError, match="one plain function evaluate"):
         source.compile("evaluate", "p")
+
+
+def test_generated_code_cannot_reach_other_builtins(features: policyrules.Policy) -> None:
+    function = generate(features.model).function
+    allowed = {"Exception", "len", "set", "sorted", "tuple"}
+    assert set(function.__globals__["__builtins__"]) == allowed
 
 
 def test_literals_are_type_checked() -> None:
