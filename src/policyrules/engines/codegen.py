@@ -90,13 +90,6 @@ class Generated:
     filename: str  # the unique linecache key the code is compiled under
     debug_info: tuple[tuple[int, Origin], ...]  # (generated line, where it comes from)
 
-    def origin(self, lineno: int) -> Origin | None:
-        """The policy span of a generated line (1-based), or None for fixed code."""
-        for line, origin in self.debug_info:
-            if line == lineno:
-                return origin
-        return None
-
 
 class Source:
     """Generated source being written: lines, their origins, and the values it refers to."""
