@@ -136,6 +136,24 @@ def test_a_policy_file_name_never_runs_code(tmp_path: Path) -> None:
     assert not hasattr(builtins, "PWNED_BY_FILE_NAME")
 
 
+FILE_NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"),
+                     min_size=1, max_size=60).filter(lambda s: len(s.encode()) <= 240)
+
+
+@settings(max_examples=25)
+@given(FILE_NAMES)
+def test_the_generated_source_does_not_depend_on_the_file_name(name: str) -> None:
+    import tempfile
+
+    text = (FIXTURES / "features.policy").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (name + ".policy")
+        path.write_text(text, encoding="utf-8")
+        loaded = policyrules.load(path)
+    assert loaded.generated_source == policyrules.load(FIXTURES / "features.policy"
+                                                       ).generated_source
+
+
 @given(st.text(max_size=40))
 def test_only_printable_ascii_passes_the_one_door(text: str) -> None:
     source = Source()
