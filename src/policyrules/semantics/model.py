@@ -7,7 +7,8 @@ Spans survive, so findings and tracebacks can point back at the policy line.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Literal, assert_never
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Literal, TypeAlias, assert_never
 
 import attrs
 
@@ -69,7 +70,9 @@ class Completed:
     trainings: frozenset[str]
 
 
-Condition = (
+# A closed union: every evaluator dispatches over it with `match` and `assert_never`, so
+# mypy names each place a new kind of condition must reach.
+Condition: TypeAlias = (
     Always | ContactIn | RoleHeld | SectorIn | IsVolunteer | Negation | Conjunction | Disjunction
     | Completed
 )
@@ -175,6 +178,15 @@ class Requirement:
         """The role whose taking starts the deadline (`of role R`), else None."""
         return self.deadline_from.role if isinstance(self.deadline_from, FromRole) else None
 
+    def role_since(self, worker: Worker) -> datetime.date | None:
+        """The day the worker took the role the deadline counts from (`of role R`), or None
+        when it counts from elsewhere or the worker has never held the role."""
+        role = self.anchor_role
+        if role is None:
+            return None
+        sinces = [r.since or worker.started for r in worker.roles if r.role == role]
+        return min(sinces) if sinces else None
+
     def in_force(self, as_of: datetime.date) -> bool:
         return ((self.in_force_from is None or self.in_force_from <= as_of)
                 and (self.in_force_until is None or as_of <= self.in_force_until))
@@ -185,9 +197,8 @@ class Requirement:
         match self.deadline_from:
             case FromStart():
                 return worker.started
-            case FromRole(role):
-                sinces = [r.since or worker.started for r in worker.roles if r.role == role]
-                return min(sinces) if sinces else worker.started
+            case FromRole():
+                return self.role_since(worker) or worker.started
             case FromCompletion():
                 done = first_completion(self.deadline_from, worker, as_of)
                 # The check makes such a requirement apply only once the course is done.
@@ -210,32 +221,35 @@ def first_completion(anchor: FromCompletion, worker: Worker,
 
 def condition_text(c: Condition) -> str:
     """A decision-form condition in the policy language's own words."""
-    if isinstance(c, Always):
-        return "everyone"
-    if isinstance(c, ContactIn):
-        levels = [lv for lv in CONTACT_LEVELS if lv in c.levels]
-        return f"contact {levels[0]}" if len(levels) == 1 else f"contact in {', '.join(levels)}"
-    if isinstance(c, RoleHeld):
-        return f"role {c.role}"
-    if isinstance(c, SectorIn):
-        sectors = sorted(c.sectors)
-        return f"sector {sectors[0]}" if len(sectors) == 1 else f"sector in {', '.join(sectors)}"
-    if isinstance(c, IsVolunteer):
-        return "volunteer"
-    if isinstance(c, Completed):
-        return f"completed {c.name}"
-    if isinstance(c, Negation):
-        inner = condition_text(c.operand)
-        return f"not ({inner})" if isinstance(c.operand, (Conjunction, Disjunction)) \
-            else f"not {inner}"
-    joiner = " and " if isinstance(c, Conjunction) else " or "
-    parts = []
-    for o in c.operands:
-        s = condition_text(o)
-        if isinstance(c, Conjunction) and isinstance(o, Disjunction):
-            s = f"({s})"
-        parts.append(s)
-    return joiner.join(parts)
+    match c:
+        case Always():
+            return "everyone"
+        case ContactIn(levels=given):
+            levels = [lv for lv in CONTACT_LEVELS if lv in given]
+            return (f"contact {levels[0]}" if len(levels) == 1
+                    else f"contact in {', '.join(levels)}")
+        case RoleHeld(role=role):
+            return f"role {role}"
+        case SectorIn(sectors=given):
+            sectors = sorted(given)
+            return (f"sector {sectors[0]}" if len(sectors) == 1
+                    else f"sector in {', '.join(sectors)}")
+        case IsVolunteer():
+            return "volunteer"
+        case Completed(name=name):
+            return f"completed {name}"
+        case Negation(operand=operand):
+            inner = condition_text(operand)
+            return (f"not ({inner})" if isinstance(operand, (Conjunction, Disjunction))
+                    else f"not {inner}")
+        case Conjunction(operands=operands):
+            # `or` binds looser than `and`: a disjunction inside needs its brackets back.
+            return " and ".join(f"({condition_text(o)})" if isinstance(o, Disjunction)
+                                else condition_text(o) for o in operands)
+        case Disjunction(operands=operands):
+            return " or ".join(condition_text(o) for o in operands)
+        case _:
+            assert_never(c)
 
 
 def anchor_text(a: Anchor) -> str:
@@ -283,13 +297,19 @@ def rule_terms(r: Requirement) -> list[str]:
     return out
 
 
-def condition_atoms(c: Condition) -> list[Condition]:
-    """The leaves of a condition, left to right."""
-    if isinstance(c, Negation):
-        return condition_atoms(c.operand)
-    if isinstance(c, (Conjunction, Disjunction)):
-        return [a for o in c.operands for a in condition_atoms(o)]
-    return [c]
+def condition_atoms(c: Condition) -> Iterator[Condition]:
+    """The leaves of a condition, left to right (contact, role, sector, volunteer,
+    completed, always)."""
+    match c:
+        case Negation(operand=operand):
+            yield from condition_atoms(operand)
+        case Conjunction(operands=operands) | Disjunction(operands=operands):
+            for o in operands:
+                yield from condition_atoms(o)
+        case Always() | ContactIn() | RoleHeld() | SectorIn() | IsVolunteer() | Completed():
+            yield c
+        case _:
+            assert_never(c)
 
 
 NoteKind = Literal["duty", "definition", "background"]

@@ -8,7 +8,7 @@ enumerates it to prove properties for every profile.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -38,15 +38,7 @@ class Profile:
         return "; ".join(parts)
 
 
-def atoms(c: m.Condition) -> Iterator[m.Condition]:
-    """The leaves of a condition (contact, role, sector, volunteer, always)."""
-    if isinstance(c, m.Negation):
-        yield from atoms(c.operand)
-    elif isinstance(c, (m.Conjunction, m.Disjunction)):
-        for o in c.operands:
-            yield from atoms(o)
-    else:
-        yield c
+atoms = m.condition_atoms  # the leaves of a condition: what the profile space is made of
 
 
 def space(conditions: Sequence[m.Condition], roles: Iterable[str] | None = None

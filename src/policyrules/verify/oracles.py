@@ -49,19 +49,21 @@ def _dishonest_finding(run: _Run, w: Worker, day: datetime.date, f: Finding) -> 
         if cite not in run.citable:
             return (f"`{f.requirement}` cites {cite}, which is neither a paragraph of "
                     f"{run.model.source_name or 'the source'} nor a declared local id")
-    counted = [r for r in w.training if rule.counts(r, day)]
+    facts = f.facts
+    counted = facts.counted
     for e in f.evidence:
         if e not in counted:
             return (f"{where()}, but its evidence {_show_record(e)} is not one of the "
                     f"worker's records of {' or '.join(rule.satisfied_by)} completed by "
                     f"{day.isoformat()}")
-    # An hours target can be unmet with records (too few hours): its deadline is the first one.
-    by_records = counted and (rule.hours is None or status == "met")
-    start = max(r.completed for r in counted) if by_records else rule.anchor(w, day)
+    latest = facts.latest
+    # An hours target can be unmet with records (too few hours): its deadline is the first.
+    by_records = latest is not None and (rule.hours is None or status == "met")
+    start = latest.completed if by_records and latest is not None else facts.anchor
     if due is not None and due < start and rule.before_first is None:
         if by_records:
             what = f"the latest record that counts ({start.isoformat()})"
-        elif rule.anchor_role is not None and start != w.started:
+        elif facts.role_since is not None and start != w.started:
             what = f"the day {w.id} took the role {rule.anchor_role} ({start.isoformat()})"
         else:
             what = f"the start of employment ({start.isoformat()})"
@@ -74,9 +76,9 @@ def _dishonest_finding(run: _Run, w: Worker, day: datetime.date, f: Finding) -> 
         return None
     if f.evidence:
         return f"{where()}, yet lists evidence"
-    if counted and rule.renew is None and rule.hours is None:
-        return (f"{where()}, though {w.id} completed {counted[-1].training} on "
-                f"{counted[-1].completed.isoformat()} and it has no renewal period")
+    if latest is not None and rule.renew is None and rule.hours is None:
+        return (f"{where()}, though {w.id} completed {latest.training} on "
+                f"{latest.completed.isoformat()} and it has no renewal period")
     pending = rule.before_first is not None and rule.within is None
     if status == "due" and ((due is None and not pending) or (due is not None and day > due)):
         return (f"{where()} on {day.isoformat()}: "
