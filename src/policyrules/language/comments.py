@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import nodes as n
+from .source import lines
 
 
 def find_comments(text: str) -> list[n.Comment]:
@@ -11,7 +12,7 @@ def find_comments(text: str) -> list[n.Comment]:
     Texts cannot span lines, so a `#` outside double quotes on a line starts a comment.
     """
     out = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines(text), start=1):
         in_text = escaped = False
         for col, ch in enumerate(line, start=1):
             if escaped:

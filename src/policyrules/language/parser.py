@@ -18,6 +18,7 @@ from . import nodes as n
 from .build_ast import Builder
 from .comments import find_comments
 from .grammar import lark_parser
+from .source import lines, normalise, refused_characters
 from .syntax_errors import at_end, syntax_diagnostic
 
 
@@ -28,9 +29,15 @@ def parse(text: str, path: str = "<policy>") -> n.PolicyFile:
     not parse (not only the first). A problem found while building the AST that leaves it
     whole (a clause written twice: the first is kept) is returned in `problems`, so that
     checking goes on and reports the rest of the file's errors with it.
+
+    Line breaks are normalised first (source.py); the AST's `text` is the normalised text.
     """
+    text = normalise(text)
+    refused = refused_characters(text, path)
+    if refused:
+        raise PolicySyntaxError(refused)
     tree = _tree(text, path)
-    builder = Builder(path, text.splitlines())
+    builder = Builder(path, lines(text))
     policy: n.PolicyFile = builder.transform(tree)
     return n.PolicyFile(path, text, policy.header, policy.declarations,
                         tuple(find_comments(text)), tuple(builder.diagnostics))

@@ -10,6 +10,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..diagnostics import Diagnostic, Span, closest
 from .grammar import lark_parser
+from .source import describe
+from .source import lines as source_lines
 
 # What a non-programmer calls each kind of token (lark's names are not for them).
 _TERMINAL_WORDS = {
@@ -57,7 +59,7 @@ def at_end(exc: UnexpectedInput) -> bool:
 
 
 def syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
-    lines = text.splitlines()
+    lines = source_lines(text)
     line = max(1, getattr(exc, "line", 1) or 1)
     column = max(1, getattr(exc, "column", 1) or 1)
     source_line = lines[line - 1] if line - 1 < len(lines) else ""
@@ -87,7 +89,8 @@ def syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
     elif isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
-        message = f"unexpected character `{ch}`"
+        shown = f"`{ch}`" if ch.isprintable() else describe(ch)
+        message = f"unexpected character {shown}"
         if ch == "'":
             hint = "texts are written in double quotes: \"…\""
         elif ch == "-":
