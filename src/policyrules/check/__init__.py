@@ -15,6 +15,7 @@ from .citations import check_citations
 from .context import Context
 from .coverage import check_applicability, check_coverage
 from .names import check_names
+from .nesting import check_nesting
 from .prerequisites import check_prerequisites
 from .reachability import check_reachability
 from .values import check_required_clauses, check_values
@@ -23,7 +24,7 @@ from .values import check_required_clauses, check_values
 # result from the first group.
 AST_PASSES: tuple[tuple[Callable[[Context], None], ...], ...] = (
     (check_names, check_citations, check_values, check_required_clauses),
-    (check_prerequisites, check_reachability),
+    (check_prerequisites, check_reachability, check_nesting),
 )
 # Passes over the decision form: warnings about what the policy says, not errors.
 MODEL_PASSES: tuple[Callable[[Context, PolicyModel], None], ...] = (

@@ -18,6 +18,7 @@ from . import nodes as n
 from .build_ast import Builder
 from .comments import find_comments
 from .grammar import lark_parser
+from .nesting import too_deep
 from .source import lines, normalise, refused_characters
 from .syntax_errors import at_end, syntax_diagnostic
 
@@ -37,6 +38,9 @@ def parse(text: str, path: str = "<policy>") -> n.PolicyFile:
     if refused:
         raise PolicySyntaxError(refused)
     tree = _tree(text, path)
+    deep = too_deep(tree, text, path)
+    if deep:
+        raise PolicySyntaxError(deep)
     builder = Builder(path, lines(text))
     policy: n.PolicyFile = builder.transform(tree)
     return n.PolicyFile(path, text, policy.header, policy.declarations,
