@@ -4,8 +4,10 @@ import textwrap
 
 import pytest
 
+from policyrules.check import context as check_context
 from policyrules.errors import PolicyCheckError
 from policyrules.policy import build
+from policyrules.semantics import lower as lower_module
 
 HEADER = """\
 policy t
@@ -231,3 +233,44 @@ def test_did_you_mean_prefers_the_candidate_that_starts_alike() -> None:
     assert closest("CP0008", ["CP00008", "CP01008"]) == "CP00008"
     assert closest("regualr", ["none", "occasional", "regular", "predominant"]) == "regular"
     assert closest("zzz", ["none", "regular"]) is None
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: object) -> list[int]:
+    """Count the calls of `module.lines` (splitting a file into lines)."""
+    calls: list[int] = []
+    real = module.lines  # type: ignore[attr-defined]
+
+    def counted(text: str) -> list[str]:
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(module, "lines", counted)
+    return calls
+
+
+def test_a_file_is_split_into_lines_once_however_many_errors_it_has(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch, check_context)
+    body = "".join(f'training t{i} "T" delivery nowhere cites 1.9\n' for i in range(300))
+    found = errors(body)
+    assert len(found) == 600  # an unknown delivery and an unknown cite each
+    assert len(calls) == 1
+
+
+def test_examples_split_the_file_into_lines_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch, lower_module)
+    examples = "".join(
+        f'example "e{i}" started 2020-01-01 contact regular as of 2026-01-01 expect r met\n'
+        for i in range(200))
+    policy, _ = build(HEADER + REQ + examples, "t.policy")
+    assert len(policy.model.examples) == 200
+    assert policy.model.examples[199].expectations[0].text == "expect r met"
+    assert len(calls) == 1
+
+
+def test_prerequisites_declared_last_first_are_all_attainable() -> None:
+    chain = "".join(f'training c{i} "C" delivery single-agency requires c{i - 1} cites 1.1\n'
+                    for i in range(400, 0, -1))
+    policy, _ = build(HEADER + 'training c0 "C" delivery single-agency cites 1.1\n' + chain
+                      + REQ.replace("satisfied by a", "satisfied by c400"), "t.policy")
+    assert policy.training("c400").requires == (("c399",),)

@@ -42,6 +42,7 @@ def assemble(top: n.PolicyFile, parse_file: ParseFile, resolve: Callable[[str, s
         source_name = base.header.source.name
         paragraphs = _expand(base.header.source, base, diagnostics)
     program = Program(top, files, tuple(paragraphs), source_name, {}, [], [], [], [], [], [], [])
+    positions: dict[str, list[int]] = {}
     for f in chain:
         if f is not base and f.header.source is not None:
             diagnostics.append(_diag(f, "source-in-extension",
@@ -54,11 +55,14 @@ def assemble(top: n.PolicyFile, parse_file: ParseFile, resolve: Callable[[str, s
                                          local.cite.span, None))
             program.local_ids[local.cite.id] = local
         for decl in f.declarations:
-            _add(program, decl, f is top)
+            _add(program, decl, f is top, positions)
     return program, diagnostics
 
 
-def _add(program: Program, decl: n.Declaration, is_top: bool) -> None:
+def _add(program: Program, decl: n.Declaration, is_top: bool,
+         positions: dict[str, list[int]]) -> None:
+    """Add one declaration; `positions` indexes program.requirements by name, so that an
+    amendment finds what it amends without a search through every requirement."""
     if isinstance(decl, n.RoleDecl):
         program.roles.append(decl)
     elif isinstance(decl, n.GroupDecl):
@@ -67,10 +71,10 @@ def _add(program: Program, decl: n.Declaration, is_top: bool) -> None:
         program.trainings.append(decl)
     elif isinstance(decl, n.RequirementDecl) and decl.amend:
         program.amendments.append(decl)
-        for i, req in enumerate(program.requirements):
-            if req.name.name == decl.name.name:
-                program.requirements[i] = amend(req, decl)
+        for i in positions.get(decl.name.name, ()):
+            program.requirements[i] = amend(program.requirements[i], decl)
     elif isinstance(decl, n.RequirementDecl):
+        positions.setdefault(decl.name.name, []).append(len(program.requirements))
         program.requirements.append(decl)
     elif isinstance(decl, n.NoteDecl):
         program.notes.append(decl)
