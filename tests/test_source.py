@@ -74,3 +74,8 @@ def test_an_invisible_character_in_code_is_named() -> None:
         parse("policy p\u200b\n", "p.policy")
     (error,) = info.value.diagnostics
     assert error.message == "unexpected character U+200B (ZERO WIDTH SPACE)"
+
+
+def test_policy_text_that_is_not_str_is_a_usage_error() -> None:
+    with pytest.raises(policyrules.UsageError, match="policy text is a str, not bytes"):
+        run(b"policy p\n", "p.policy")  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from lark import Token
 from lark.exceptions import UnexpectedInput
 
 from ..diagnostics import Diagnostic
-from ..errors import PolicySyntaxError
+from ..errors import PolicySyntaxError, UsageError
 from . import nodes as n
 from .build_ast import Builder
 from .comments import find_comments
@@ -33,6 +33,9 @@ def parse(text: str, path: str = "<policy>") -> n.PolicyFile:
 
     Line breaks are normalised first (source.py); the AST's `text` is the normalised text.
     """
+    if not isinstance(text, str):
+        raise UsageError(f"policy text is a str, not {type(text).__name__}: decode it "
+                         "(UTF-8) first")
     text = normalise(text)
     refused = refused_characters(text, path)
     if refused:
