@@ -104,3 +104,13 @@ def test_a_long_chain_of_groups_or_prerequisites_is_no_recursion_error() -> None
     cycle = text.replace("requires t0 ", "requires t1499 ")
     with pytest.raises(PolicyCheckError, match="prerequisites go round in a circle"):
         build(cycle, "p.policy")
+
+
+def test_every_condition_that_nests_too_deep_is_reported() -> None:
+    groups = "".join(f'group g{i} "G"\n  members {brackets(MAX_NESTING + 1 + i)}\n  cites 1.1\n'
+                     for i in range(3))
+    with pytest.raises(PolicySyntaxError) as info:
+        build(HEAD + groups, "p.policy")
+    columns = [len("  members ") + MAX_NESTING + 1 for _ in range(3)]
+    assert [(e.span.line, e.span.column) for e in info.value.diagnostics] == list(
+        zip([6, 9, 12], columns, strict=True))

@@ -191,7 +191,7 @@ def run_file(path: str | os.PathLike[str]) -> PipelineResult:
 
 def diagnostics_of(path: str | os.PathLike[str]) -> list[Diagnostic]:
     """Every diagnostic for a policy file, a syntax error included; raises only
-    PolicyFileError (the file cannot be read)."""
+    PolicyFileError (the file cannot be read) or UsageError (`path` is not a path)."""
     try:
         return list(run_file(path).diagnostics)
     except PolicyCheckError as exc:  # a syntax error stops parsing: one diagnostic

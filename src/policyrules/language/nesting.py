@@ -25,7 +25,7 @@ _HINT = ("write it more simply: `not not X` is `X`, and a chain of `and` (or of 
 
 def too_deep(tree: lark.Tree[lark.Token], text: str, path: str) -> list[Diagnostic]:
     """An error for each condition in `tree` that nests deeper than MAX_NESTING."""
-    found: list[Diagnostic] = []
+    found: list[lark.Tree[lark.Token]] = []
     # (node, its level, the rule it sits in)
     stack: list[tuple[lark.Tree[lark.Token], int, str]] = [(tree, 0, "")]
     while stack:
@@ -35,29 +35,30 @@ def too_deep(tree: lark.Tree[lark.Token], text: str, path: str) -> list[Diagnost
         elif node.data == "any_of" and parent in ("all_of", "negation"):
             level += 1  # only a bracketed condition puts an `or` list there
         if level > MAX_NESTING:
-            found.append(_error(node, text, path))
+            found.append(node)
             continue
         stack.extend((child, level, str(node.data)) for child in reversed(node.children)
                      if isinstance(child, lark.Tree))
-    return found
-
-
-def _error(node: lark.Tree[lark.Token], text: str, path: str) -> Diagnostic:
-    meta = node.meta
-    line, column = meta.line, meta.column
+    if not found:
+        return []
     text_lines = lines(text)
-    if node.data == "any_of":
-        line, column = _bracket_before(text, text_lines, line, column)
-    return Diagnostic("error", "too-deep", _MESSAGE, Span(path, line, column, line, column + 1),
-                      line_at(text_lines, line), _HINT)
+    comment_at = {c.line: c.column for c in find_comments(text)}
+    errors = []
+    for node in found:
+        line, column = node.meta.line, node.meta.column
+        if node.data == "any_of":
+            line, column = _bracket_before(text_lines, comment_at, line, column)
+        errors.append(Diagnostic("error", "too-deep", _MESSAGE,
+                                 Span(path, line, column, line, column + 1),
+                                 line_at(text_lines, line), _HINT))
+    return errors
 
 
-def _bracket_before(text: str, text_lines: list[str], line: int, column: int
-                    ) -> tuple[int, int]:
+def _bracket_before(text_lines: list[str], comment_at: dict[int, int], line: int,
+                    column: int) -> tuple[int, int]:
     """The `(` that opens a bracketed condition starting at (line, column): the parse
     tree keeps the condition's position, not the bracket's, and white space and comments
-    may stand between them."""
-    comment_at = {c.line: c.column for c in find_comments(text)}
+    (`comment_at`: line → the column a comment starts) may stand between them."""
     at_line, at_column = line, column
     while True:
         at_column -= 1
