@@ -5,6 +5,7 @@ import textwrap
 import pytest
 
 from policyrules.check import context as check_context
+from policyrules.check.coverage import MAX_ROLES_TRIED
 from policyrules.errors import PolicyCheckError
 from policyrules.policy import build
 from policyrules.semantics import lower as lower_module
@@ -274,3 +275,21 @@ def test_prerequisites_declared_last_first_are_all_attainable() -> None:
     policy, _ = build(HEADER + 'training c0 "C" delivery single-agency cites 1.1\n' + chain
                       + REQ.replace("satisfied by a", "satisfied by c400"), "t.policy")
     assert policy.training("c400").requires == (("c399",),)
+
+
+def _roles_condition(count: int, joiner: str, extra: str = "") -> str:
+    roles = "".join(f'role r{i} "R{i}"\n  cites 1.1\n' for i in range(count))
+    condition = f" {joiner} ".join(f"role r{i}" for i in range(count)) + extra
+    return roles + REQ.replace("applies to everyone", f"applies to {condition}")
+
+
+def test_a_condition_naming_many_roles_is_checked_up_to_the_limit_then_skipped() -> None:
+    never = _roles_condition(MAX_ROLES_TRIED, "and", " and not role r0")
+    _, warnings = build(HEADER + never, "t.policy")
+    assert [w.code for w in warnings if w.code != "uncovered"] == ["unreachable"]
+    # 40 roles would be 2^40 profiles to try: a warning says the check is skipped.
+    _, warnings = build(HEADER + _roles_condition(40, "or"), "t.policy")
+    (skipped,) = [w for w in warnings if w.code != "uncovered"]
+    assert skipped.code == "unchecked"
+    assert skipped.message == ("requirement `r` names more than 10 roles in its condition, "
+                               "too many to check that it applies to anyone")
