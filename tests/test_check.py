@@ -293,3 +293,35 @@ def test_a_condition_naming_many_roles_is_checked_up_to_the_limit_then_skipped()
     assert skipped.code == "unchecked"
     assert skipped.message == ("requirement `r` names more than 10 roles in its condition, "
                                "too many to check that it applies to anyone")
+
+
+@pytest.mark.parametrize("paragraphs", ["1.1 to 1.100000000", "1.1 to 1." + "9" * 5000,
+                                        "1.1 to 1.9000, 2.1 to 2.1001"])
+def test_a_source_lists_at_most_ten_thousand_paragraphs(paragraphs: str) -> None:
+    header = HEADER.replace("1.1 to 1.3", paragraphs)
+    with pytest.raises(PolicyCheckError, match="the source lists more than 10,000 paragraphs"):
+        build(header + REQ, "t.policy")
+
+
+def test_a_long_paragraph_number_on_its_own_is_a_paragraph() -> None:
+    long_id = "1." + "7" * 40
+    policy, _ = build(HEADER.replace("1.1 to 1.3", f"1.1 to 1.3, {long_id}")
+                      + REQ.replace("cites 1.2", f"cites 1.2, {long_id}"), "t.policy")
+    assert policy.model.paragraphs[-1] == long_id
+
+
+@pytest.mark.parametrize("duration, ok", [
+    ("100 years", True), ("101 years", False), ("1200 months", True), ("1201 months", False),
+    ("5218 weeks", True), ("5219 weeks", False), ("36525 days", True), ("36526 days", False),
+    ("9" * 5000 + " days", False)])
+def test_a_duration_is_at_most_a_century(duration: str, ok: bool) -> None:
+    text = HEADER + REQ.replace("no deadline", f"due within 1 month of start\n  renew every "
+                                f"{duration}")
+    if ok:
+        build(text, "t.policy")
+        return
+    with pytest.raises(PolicyCheckError) as info:
+        build(text, "t.policy")
+    (error,) = info.value.diagnostics
+    assert error.message.endswith("is longer than 100 years")
+    assert error.hint == "the longest is `100 years` (1200 months, 5218 weeks, 36525 days)"

@@ -97,21 +97,41 @@ def amend(req: n.RequirementDecl, change: n.RequirementDecl) -> n.RequirementDec
     )
 
 
+# The most paragraphs a source may list (Durham's section 4 has 42): a range like
+# `1.1 to 1.999999999` would otherwise fill memory.
+MAX_PARAGRAPHS = 10_000
+
+
 def _expand(source: n.Source, f: n.PolicyFile, diagnostics: list[Diagnostic]) -> list[str]:
     out: list[str] = []
     for rng in source.ranges:
+        last = rng.last or rng.first
+        *head_a, a = rng.first.id.split(".")
+        *head_b, b = last.id.split(".")
+        # Digits counted before they are converted: Python refuses a number of more than
+        # 4,300 digits, and a range with a bound of more than 9 is past the limit anyway.
+        if rng.last is None:
+            count = 1
+        elif len(a) > 9 or len(b) > 9:
+            count = MAX_PARAGRAPHS + 1
+        else:
+            count = int(b) - int(a) + 1
+        if head_a != head_b or count < 1:
+            diagnostics.append(_diag(
+                f, "bad-range", f"`{rng.first.id} to {last.id}` is not a range of paragraphs",
+                last.span, "a range varies the last number only, upwards: `4.1 to 4.42`"))
+            continue
+        if len(out) + count > MAX_PARAGRAPHS:
+            diagnostics.append(_diag(
+                f, "too-many-paragraphs", f"the source lists more than {MAX_PARAGRAPHS:,} "
+                "paragraphs", last.span, "list the paragraphs of the part of the document the "
+                "policy encodes"))
+            break
         if rng.last is None:
             out.append(rng.first.id)
-            continue
-        *head_a, a = rng.first.id.split(".")
-        *head_b, b = rng.last.id.split(".")
-        if head_a != head_b or int(a) > int(b):
-            diagnostics.append(_diag(
-                f, "bad-range", f"`{rng.first.id} to {rng.last.id}` is not a range of paragraphs",
-                rng.last.span, "a range varies the last number only, upwards: `4.1 to 4.42`"))
-            continue
-        prefix = ".".join(head_a)
-        out.extend(f"{prefix}.{i}" for i in range(int(a), int(b) + 1))
+        else:
+            prefix = ".".join(head_a)
+            out.extend(f"{prefix}.{i}" for i in range(int(a), int(b) + 1))
     return out
 
 

@@ -19,6 +19,16 @@ _NUMBER_WORDS = {
     )
 }
 
+# Bigger than any number a policy may use (durations stop at 100 years), so a larger one
+# is reported where it is used, as too large; Python also refuses to convert a string of
+# more than 4,300 digits.
+_LARGEST = 10**9
+
+
+def _whole(digits: str) -> int:
+    return int(digits) if len(digits) <= 9 else _LARGEST
+
+
 def _span(path: str, item: Any) -> Span:
     if isinstance(item, Token):
         return Span(path, item.line or 1, item.column or 1, item.end_line or 1,
@@ -92,7 +102,7 @@ class Builder(Transformer[Token, Any]):
         return n.Value("date", text, self.sp(c[0]), date=day)
 
     def duration_value(self, meta: Any, c: list[Token]) -> n.Value:
-        return self._duration(int(c[0]), c)
+        return self._duration(_whole(str(c[0])), c)
 
     def duration_word_value(self, meta: Any, c: list[Token]) -> n.Value:
         return self._duration(_NUMBER_WORDS[str(c[0])], c)
@@ -105,7 +115,7 @@ class Builder(Transformer[Token, Any]):
         return n.Value("duration", f"{c[0]} {c[1]}", span, duration=n.Duration(amount, unit))
 
     def int_value(self, meta: Any, c: list[Token]) -> n.Value:
-        return n.Value("number", str(c[0]), self.sp(c[0]), number=int(c[0]))
+        return n.Value("number", str(c[0]), self.sp(c[0]), number=_whole(str(c[0])))
 
     def string_value(self, meta: Any, c: list[Token]) -> n.Value:
         return n.Value("text", str(c[0]), self.sp(c[0]))
