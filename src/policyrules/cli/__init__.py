@@ -434,7 +434,11 @@ def explain(policy: str, workers: str, worker_id: str, training_file: str | None
     out = Out(color)
     loaded = _load(policy, out)
     worker = _find_worker(loaded, workers, training_file, worker_id, out)
-    decision = loaded.evaluate_checked(worker, as_of or _today())
+    try:
+        decision = loaded.evaluate_checked(worker, as_of or _today())
+    except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
+        out.error(f"{workers}: {exc}")
+        sys.exit(1)
     out.print(r.explain(loaded, worker, decision))
 
 

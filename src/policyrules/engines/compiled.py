@@ -20,7 +20,7 @@ from ..contract.decision import Decision, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
-from ..semantics.dates import add
+from ..semantics.dates import shift
 from .interpret import anchor
 
 Evaluator = Callable[[Worker, datetime.date], Decision]
@@ -91,16 +91,14 @@ class _Writer:
         steps = tuple(d for d in durations if d is not None)
         table: dict[datetime.date, datetime.date] = {}
 
-        def shift(day: datetime.date) -> datetime.date:
-            result = day
-            for d in steps:
-                result = add(result, d)
+        def memoised(day: datetime.date) -> datetime.date:
+            result = shift(day, steps)
             if len(table) > _MEMO_LIMIT:
                 table.clear()
             table[day] = result
             return result
 
-        name = self.const(shift, "shift")
+        name = self.const(memoised, "shift")
         self.namespace[name + "_t"] = table
         return name
 

@@ -12,7 +12,7 @@ from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
-from ..semantics.dates import add
+from ..semantics.dates import shift
 
 
 def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
@@ -39,10 +39,7 @@ def holds(cond: m.Condition, worker: Worker, roles: frozenset[str]) -> bool:
 
 
 def _plus(day: datetime.date, *durations: Duration | None) -> datetime.date:
-    for d in durations:
-        if d is not None:
-            day = add(day, d)
-    return day
+    return shift(day, tuple(d for d in durations if d is not None))
 
 
 def anchor(rule: m.Requirement, worker: Worker) -> datetime.date:

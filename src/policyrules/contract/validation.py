@@ -1,0 +1,428 @@
+"""Validating worker records (CONTRACT §1, §1.5): §1 mappings into typed `Worker`s, and
+typed `Worker`s built by hand, with the same checks.
+
+Every problem of a record is collected and reported at once (a missing id, a bad contact
+and a bad date give one `WorkerError` listing all three). Each check takes the list of
+problems found so far and appends to it; a `Worker` is built only when the list is empty.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from ..diagnostics import closest
+from ..errors import DateRangeError, Problem, WorkerError, encodable
+from ..semantics.dates import OutsideCalendar, is_plain_date, parse_iso_date
+from .vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
+from .workers import RoleAssignment, TrainingRecord, Worker
+
+_WORKER_FIELD_ORDER = ("id", "started", "contact", "roles", "training", "agency", "sector",
+                       "volunteer")
+_WORKER_FIELDS = frozenset(_WORKER_FIELD_ORDER)
+_RECORD_FIELDS = frozenset(("training", "completed", "delivery", "provider", "hours", "level"))
+_ROLES_ALLOWED = 'a list of role names or {"role": NAME, "since": DATE}, or no field'
+_TRAINING_ALLOWED = 'a list of {"training": ID, "completed": DATE}, or no field'
+_DATE_ALLOWED = "a date YYYY-MM-DD, such as 2026-03-01"
+_TEXT_ALLOWED = "text that UTF-8 can hold (no lone surrogate such as \\ud800)"
+
+Problems = list[Problem]
+
+
+def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Worker:
+    """Validate a CONTRACT §1 mapping; errors name worker, field, value and what is allowed."""
+    if type(data) is not dict and not isinstance(data, Mapping):
+        raise WorkerError(f"a worker record must be an object, not {_kind(data)}",
+                          worker=None, field="(record)", value=data,
+                          allowed="an object with id, started, contact")
+    problems: Problems = []
+    get = data.get
+    raw_id = get("id")
+    wid = _worker_id(raw_id, problems)
+    started = _date(get("started"), "started", problems, required=True)
+    contact = _contact(get("contact"), problems)
+    sector = _sector(get("sector"), problems)
+    agency = _text(get("agency"), "agency", problems)
+    volunteer = get("volunteer", False)
+    if volunteer is None:
+        volunteer = False
+    _volunteer(volunteer, problems)
+
+    raw_roles = get("roles")
+    parsed_roles: tuple[RoleAssignment, ...] = ()
+    if raw_roles is not None:
+        if type(raw_roles) is not list and not isinstance(raw_roles, list):
+            problems.append(Problem("roles", f"must be a list, not {_kind(raw_roles)}",
+                                    raw_roles, _ROLES_ALLOWED))
+        elif raw_roles:
+            parsed_roles = tuple([r for i, item in enumerate(raw_roles)
+                                  if (r := _role(item, i, roles, problems)) is not None])
+
+    raw_training = get("training")
+    records: tuple[TrainingRecord, ...] = ()
+    if raw_training is not None:
+        if type(raw_training) is not list and not isinstance(raw_training, list):
+            problems.append(Problem("training", f"must be a list, not {_kind(raw_training)}",
+                                    raw_training, _TRAINING_ALLOWED))
+        elif raw_training:
+            records = tuple([t for i, item in enumerate(raw_training)
+                             if (t := _record(item, i, problems)) is not None])
+    if type(data) is dict:
+        # A copy without the known fields keeps the unknown ones in order, and is quicker
+        # than testing every key (the same result as the comprehension below).
+        extra = data.copy()
+        pop = extra.pop
+        for key in _WORKER_FIELD_ORDER:
+            pop(key, None)
+    else:
+        extra = ({} if data.keys() <= _WORKER_FIELDS
+                 else {k: v for k, v in data.items() if k not in _WORKER_FIELDS})
+    if extra:
+        _extra(extra, "", problems)
+    if problems:
+        raise WorkerError.of(wid, problems)
+    assert wid is not None and started is not None and contact is not None
+    return Worker(wid, started, contact, parsed_roles, records, agency, sector, volunteer,
+                  extra)
+
+
+def check_worker(worker: Worker, roles: Collection[str]) -> None:
+    """A typed worker's fields checked as strictly as a mapping's (and its roles against a
+    policy's vocabulary): a `Worker` built by hand may hold anything."""
+    problems: Problems = []
+    wid = _worker_id(worker.id, problems)
+    _date(worker.started, "started", problems, required=True, text=False)
+    _contact(worker.contact, problems)
+    _sector(worker.sector, problems)
+    _text(worker.agency, "agency", problems)
+    _volunteer(worker.volunteer, problems)
+    if not isinstance(worker.roles, (tuple, list)):
+        problems.append(Problem("roles", f"must be a tuple, not {_kind(worker.roles)}",
+                                worker.roles, "a tuple of RoleAssignment"))
+    else:
+        for i, role in enumerate(worker.roles):
+            field = f"roles[{i}]"
+            if not isinstance(role, RoleAssignment):
+                problems.append(Problem(field, f"must be a RoleAssignment, not {_kind(role)}",
+                                        role, "RoleAssignment(NAME, since=None)"))
+                continue
+            _role_name(role.role, field, roles, problems)
+            _date(role.since, field + ".since", problems, required=False, text=False)
+    if not isinstance(worker.training, (tuple, list)):
+        problems.append(Problem("training", f"must be a tuple, not {_kind(worker.training)}",
+                                worker.training, "a tuple of TrainingRecord"))
+    else:
+        for i, record in enumerate(worker.training):
+            field = f"training[{i}]"
+            if not isinstance(record, TrainingRecord):
+                problems.append(Problem(field, f"must be a TrainingRecord, not "
+                                        f"{_kind(record)}", record,
+                                        "TrainingRecord(ID, COMPLETED, ...)"))
+                continue
+            _training_id(record.training, field, problems)
+            _date(record.completed, field + ".completed", problems, required=True, text=False)
+            if record.delivery not in DELIVERIES:
+                _delivery_problem(record.delivery, field, problems)
+            _record_details(record, field, problems)
+    if not isinstance(worker.extra, Mapping):
+        problems.append(Problem("extra", f"must be a mapping, not {_kind(worker.extra)}",
+                                worker.extra, "a mapping of unknown fields"))
+    elif worker.extra:
+        _extra(worker.extra, "", problems)
+    if problems:
+        raise WorkerError.of(wid, problems)
+
+
+def _record_details(record: TrainingRecord, field: str, problems: Problems) -> None:
+    _hours(record.hours, field, problems)
+    _text(record.provider, field + ".provider", problems)
+    _text(record.level, field + ".level", problems)
+    if not isinstance(record.extra, Mapping):
+        problems.append(Problem(field + ".extra", f"must be a mapping, not "
+                                f"{_kind(record.extra)}", record.extra,
+                                "a mapping of unknown fields"))
+    elif record.extra:
+        _extra(record.extra, field + ".", problems)
+
+
+def date_range_error(worker: Worker, error: OutsideCalendar) -> DateRangeError:
+    """Evaluation went past the calendar's end from `error.day`: an error naming every
+    field of the worker that holds that day."""
+    day = error.day
+    fields: list[tuple[str, datetime.date | None]] = [("started", worker.started)]
+    fields += [(f"roles[{i}].since", r.since) for i, r in enumerate(worker.roles)]
+    fields += [(f"training[{i}].completed", r.completed) for i, r in enumerate(worker.training)]
+    added = " + ".join(str(d) for d in error.durations)
+    message = (f"{day.isoformat()} + {added} is after 9999-12-31, the last date there is")
+    allowed = f"a date to which {added} can be added"
+    problems = [Problem(field, message, day.isoformat(), allowed)
+                for field, value in fields if value == day]
+    if not problems:
+        problems = [Problem("(dates)", message, day.isoformat(), allowed)]
+    first = problems[0]
+    return DateRangeError(first.message, worker=worker.id, field=first.field,
+                          value=first.value, allowed=first.allowed, more=problems[1:])
+
+
+# Fields --------------------------------------------------------------------------------------
+
+def _worker_id(value: object, problems: Problems) -> str | None:
+    """The id to name the worker by (None when there is none), with its problems."""
+    if value is None or value == "":
+        problems.append(Problem("id", "is missing", None, "a non-empty string"))
+        return None
+    if not isinstance(value, str):
+        problems.append(Problem("id", f"must be a string, not {_kind(value)}", value,
+                                "a non-empty string"))
+        return str(value)
+    if not value.isascii() and not _encodable(value):
+        problems.append(Problem("id", _UNENCODABLE, value, _TEXT_ALLOWED))
+    return value
+
+
+_UNENCODABLE = "cannot be written as UTF-8 (it holds a lone surrogate)"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(value: object, field: str, problems: Problems) -> str | None:
+    """Optional free text (agency, provider, level)."""
+    if value is None or (type(value) is str and value.isascii()):
+        return value
+    if not isinstance(value, str):
+        problems.append(Problem(field, f"must be a string, not {_kind(value)}", value,
+                                "free text"))
+        return None
+    if not _encodable(value):
+        problems.append(Problem(field, _UNENCODABLE, value, _TEXT_ALLOWED))
+    return value
+
+
+def _extra(extra: Mapping[Any, Any], prefix: str, problems: Problems) -> None:
+    """Unknown fields are kept and may be written out again: their text must be UTF-8."""
+    if _all_encodable(extra):
+        return
+    for key, value in extra.items():  # one is not: say which
+        if not _all_encodable(key, value):
+            problems.append(Problem(prefix + encodable(str(key)), _UNENCODABLE, value,
+                                    _TEXT_ALLOWED))
+
+
+def _all_encodable(*values: object) -> bool:
+    stack = list(values)
+    while stack:  # not recursive: a field may nest deeper than the stack allows
+        value = stack.pop()
+        if type(value) is str or isinstance(value, str):
+            if not value.isascii() and not _encodable(value):
+                return False
+        elif isinstance(value, Mapping):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+    return True
+
+
+def _date(value: object, field: str, problems: Problems, required: bool,
+          text: bool = True) -> datetime.date | None:
+    """A date: a `datetime.date`, or (`text`, in mappings) an ISO `YYYY-MM-DD` string."""
+    if type(value) is str and text:
+        try:
+            return parse_iso_date(value)
+        except ValueError:
+            pass  # the full path below says what is wrong
+    if value is None or value == "":
+        if required:
+            problems.append(Problem(field, "is missing", None, "a date YYYY-MM-DD"))
+        return None
+    if is_plain_date(value):
+        return value  # type: ignore[return-value]
+    if isinstance(value, datetime.datetime):
+        problems.append(Problem(field, f"is a date-time ({value.isoformat()}), not a date",
+                                value.isoformat(), "a date YYYY-MM-DD"))
+        return None
+    if not text:
+        problems.append(Problem(field, f"must be a datetime.date, not {_kind(value)}", value,
+                                "a datetime.date"))
+        return None
+    if not isinstance(value, str):
+        problems.append(Problem(field, f"must be a date string, not {_kind(value)}", value,
+                                "a date YYYY-MM-DD"))
+        return None
+    try:
+        return parse_iso_date(value)
+    except ValueError:
+        why = ("is a date-time, not a date" if "T" in value or ":" in value
+               else f"{value!r} is not a calendar date")
+        problems.append(Problem(field, why, value, _DATE_ALLOWED))
+        return None
+
+
+def _contact(value: object, problems: Problems) -> str | None:
+    if value is None:
+        problems.append(Problem("contact", "is missing", None, ", ".join(CONTACT_LEVELS)))
+        return None
+    if value not in CONTACT_LEVELS:
+        problems.append(Problem("contact", f"unknown contact level {value!r}"
+                                f"{_mean(value, CONTACT_LEVELS)}", value,
+                                ", ".join(CONTACT_LEVELS)))
+        return None
+    return str(value)
+
+
+def _sector(value: object, problems: Problems) -> str | None:
+    if value is not None and value not in SECTORS:
+        problems.append(Problem("sector", f"unknown sector {value!r}{_mean(value, SECTORS)}",
+                                value, ", ".join(SECTORS)))
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _volunteer(value: object, problems: Problems) -> None:
+    if not isinstance(value, bool):
+        problems.append(Problem("volunteer", f"must be true or false, not {value!r}", value,
+                                "true, false"))
+
+
+def _role_name(name: object, field: str, roles: Collection[str], problems: Problems) -> bool:
+    if isinstance(name, str) and name in roles:
+        return True
+    problems.append(Problem(field, f"unknown role {name!r}{_mean(name, roles)}", name,
+                            ", ".join(sorted(roles))))
+    return False
+
+
+# A role held since the start, by name: one shared object each, since most workers' roles
+# are plain names. Only names of some policy's vocabulary get in, so it stays small.
+_HELD: dict[str, RoleAssignment] = {}
+
+
+def _role(item: object, i: int, roles: Collection[str],
+          problems: Problems) -> RoleAssignment | None:
+    if type(item) is str and item in roles:
+        held = _HELD.get(item)
+        if held is None:
+            held = _HELD[item] = RoleAssignment(item, None)
+        return held
+    return _full_role(item, i, roles, problems)
+
+
+def _full_role(item: object, i: int, roles: Collection[str],
+               problems: Problems) -> RoleAssignment | None:
+    field = f"roles[{i}]"
+    since: datetime.date | None = None
+    if isinstance(item, str):
+        name = item
+    elif isinstance(item, Mapping):
+        raw = item.get("role")
+        if not isinstance(raw, str):
+            problems.append(Problem(field + ".role", "has no role name", raw, "a role name"))
+            _date(item.get("since"), field + ".since", problems, required=False)
+            return None
+        name = raw
+        since = _date(item.get("since"), field + ".since", problems, required=False)
+    else:
+        problems.append(Problem(field, f"must be a role name or an object, not {_kind(item)}",
+                                item, 'NAME or {"role": NAME, "since": DATE}'))
+        return None
+    if not _role_name(name, field, roles, problems):
+        return None
+    return RoleAssignment(name, since)
+
+
+def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
+    # The common case in one step: a dict of known fields, each of the right type. Every
+    # unusual case, and every error message, is left to the full path below.
+    if type(item) is dict:
+        get = item.get
+        training, completed, delivery = get("training"), get("completed"), get("delivery")
+        provider, level, hours = get("provider"), get("level"), get("hours")
+        # No unknown field: the dict holds only the known fields that have values (quicker
+        # than comparing its keys, which is left for a record with a null in it).
+        known = (2 + (delivery is not None) + (provider is not None) + (level is not None)
+                 + (hours is not None))
+        if ((len(item) == known or item.keys() <= _RECORD_FIELDS)
+                and type(training) is str and training and training.isascii()
+                and type(completed) is str
+                and (delivery is None or delivery in DELIVERIES)
+                and (provider is None or (type(provider) is str and provider.isascii()))
+                and (level is None or (type(level) is str and level.isascii()))
+                and (hours is None or (type(hours) in (int, float) and 0 <= hours < math.inf))):
+            try:
+                day = parse_iso_date(completed)
+            except ValueError:
+                pass
+            else:
+                # `{}` given, not left to the factory: one call fewer per record.
+                return TrainingRecord(training, day, delivery or "single-agency", provider,
+                                      hours, level, {})
+    return _full_record(item, i, problems)
+
+
+def _full_record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
+    field = f"training[{i}]"
+    if not isinstance(item, Mapping):
+        problems.append(Problem(field, f"must be an object, not {_kind(item)}", item,
+                                '{"training": ID, "completed": DATE}'))
+        return None
+    before = len(problems)
+    training = item.get("training")
+    _training_id(training, field, problems)
+    completed = _date(item.get("completed"), field + ".completed", problems, required=True)
+    delivery = item.get("delivery")
+    if delivery is None or delivery == "":
+        delivery = "single-agency"
+    if delivery not in DELIVERIES:
+        _delivery_problem(delivery, field, problems)
+    hours, provider, level = item.get("hours"), item.get("provider"), item.get("level")
+    _hours(hours, field, problems)
+    _text(provider, field + ".provider", problems)
+    _text(level, field + ".level", problems)
+    extra = {k: v for k, v in item.items() if k not in _RECORD_FIELDS}
+    if extra:
+        _extra(extra, field + ".", problems)
+    if len(problems) > before:
+        return None
+    assert isinstance(training, str) and completed is not None
+    return TrainingRecord(training, completed, delivery, provider, hours, level, extra)
+
+
+def _training_id(value: object, field: str, problems: Problems) -> None:
+    if not isinstance(value, str) or not value:
+        problems.append(Problem(field + ".training", "is missing" if value is None or
+                                value == "" else f"must be a string, not {_kind(value)}",
+                                value, "a training id from the policy's catalogue"))
+    elif not value.isascii() and not _encodable(value):
+        problems.append(Problem(field + ".training", _UNENCODABLE, value, _TEXT_ALLOWED))
+
+
+def _delivery_problem(value: object, field: str, problems: Problems) -> None:
+    problems.append(Problem(field + ".delivery", f"unknown delivery {value!r}"
+                            f"{_mean(value, DELIVERIES)}", value, ", ".join(DELIVERIES)))
+
+
+def _hours(value: object, field: str, problems: Problems) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or (isinstance(value, float) and not math.isfinite(value))
+                              or value < 0):
+        problems.append(Problem(field + ".hours", f"must be a non-negative number, not "
+                                f"{value!r}", value, "a number of hours"))
+
+
+def _mean(value: object, choices: Collection[str]) -> str:
+    guess = closest(value, choices) if isinstance(value, str) else None
+    return f" (did you mean {guess!r}?)" if guess else ""
+
+
+def _kind(value: object) -> str:
+    kinds = {bool: "true/false", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "an object", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
