@@ -78,9 +78,32 @@ def test_jsonl_line_nested_too_deeply_is_an_error_record(tmp_path: Path, policy)
     assert "nested too deeply" in got[0][2].message
 
 
-def test_json_file_nested_too_deeply_is_a_file_error(tmp_path: Path, policy) -> None:
-    path = write(tmp_path, "w.json", "[" + "[" * 100_000 + "]" * 100_000 + "]")
-    with pytest.raises(WorkerFileError, match=r"w\.json:1:2: not valid JSON: nested too deeply"):
+@pytest.mark.parametrize("chunk", [7, 1000, 1 << 20])
+def test_a_json_element_that_cannot_be_read_is_one_error_record(
+        tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(records.json_array, "_CHUNK", chunk)
+    monkeypatch.setattr(records.json_array, "_MAX_ELEMENT", 6000)
+    deep = '{"id": "D", "x": ' + "[" * 100_000 + '"]}{\\\\"' + "]" * 100_000 + "}"
+    big = json.dumps(dict(W2, id="B", note="x]}\"" * 2000))
+    digits = '{"id": "N", "hours": ' + "9" * 5000 + "}"
+    text = "[\n" + ",\n".join([json.dumps(W1), deep, big, digits, json.dumps(W2)]) + "\n]"
+    got = items(write(tmp_path, "w.json", text), policy)
+    assert [(n, wid) for n, wid, _ in got] == [(2, "W1"), (3, "D"), (4, "B"), (5, "N"),
+                                               (6, "W2")]
+    errors = [w for _, _, w in got[1:4]]
+    assert all(isinstance(e, policyrules.WorkerError) and e.field == "(record)"
+               for e in errors)
+    assert "nested too deeply" in errors[0].message  # type: ignore[union-attr]
+    assert "bigger than 6,000 characters" in errors[1].message  # type: ignore[union-attr]
+    assert "4300 digits" in errors[2].message  # type: ignore[union-attr]
+    assert isinstance(got[4][2], policyrules.Worker)
+
+
+def test_an_element_bigger_than_the_limit_never_closed_is_a_file_error(
+        tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records.json_array, "_MAX_ELEMENT", 100)
+    path = write(tmp_path, "w.json", '[{"id": "A", "x": "' + "y" * 500)
+    with pytest.raises(WorkerFileError, match="not closed before the end of the file"):
         items(path, policy)
 
 

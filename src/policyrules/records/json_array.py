@@ -8,12 +8,65 @@ import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from ..errors import WorkerError
+from .jsonl import id_in_text
 from .raw import Raw
 from .text import ESCAPED, TOO_DEEP, WorkerFileError, escaped_error
 
 _CHUNK = 1 << 20
-_MAX_ELEMENT = 16 << 20  # a JSON array element bigger than this is taken as broken JSON
+_MAX_ELEMENT = 16 << 20  # an element bigger than this is an error record, not decoded
+_SHOWN = 1 << 16  # the start of an element that cannot be read, searched for its id
 _WS = re.compile(r"[ \t\n\r]*")
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_IN_STRING = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[\s,\]}]")
+
+
+class _Scan:
+    """Finds where a JSON value ends without decoding it (and without recursion), in text
+    that comes in pieces: strings, escapes and brackets are all it follows."""
+
+    __slots__ = ("depth", "in_string", "scalar")
+
+    def __init__(self, first: str) -> None:
+        self.depth = 0
+        self.in_string = False
+        self.scalar = first not in '[{"'
+
+    def run(self, buf: str, i: int) -> tuple[int, bool]:
+        """From `buf[i]`: (the position after the value, True), or (where to go on from
+        when more text has come, False)."""
+        n = len(buf)
+        while True:
+            if self.in_string:
+                m = _IN_STRING.search(buf, i)
+                if m is None:
+                    return n, False
+                if m.group() == "\\":
+                    if m.end() >= n:
+                        return m.start(), False  # the escaped character comes next
+                    i = m.end() + 1
+                    continue
+                self.in_string = False
+                i = m.end()
+                if self.depth == 0:
+                    return i, True
+            elif self.scalar:
+                m = _SCALAR_END.search(buf, i)
+                return (m.start(), True) if m else (n, False)
+            else:
+                m = _STRUCTURE.search(buf, i)
+                if m is None:
+                    return n, False
+                c, i = m.group(), m.end()
+                if c == '"':
+                    self.in_string = True
+                elif c in "[{":
+                    self.depth += 1
+                else:
+                    self.depth -= 1
+                    if self.depth <= 0:
+                        return i, True
 
 
 class JsonArrayReader:
@@ -108,26 +161,52 @@ class JsonArrayReader:
         return WorkerFileError(f"{self.name}:{self._line_of(pos)}:"
                                f"{self._column_at(pos)}: not valid JSON: {message}")
 
-    def value(self) -> Any:
+    def element(self) -> Any:
+        """The value of the element at `pos`, or a WorkerError for an element that cannot
+        be read (bigger than the limit, nested too deeply, a number too long): that one
+        element is passed over and reading goes on with the next."""
         while True:
             try:
                 obj, end = self.json.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as exc:
-                if len(self.buf) - self.pos < _MAX_ELEMENT and not self.eof:
-                    self.fill()
-                    continue  # again with more text, or at the end for the error's place
+                if not self.eof and not _Scan(self.buf[self.pos]).run(self.buf, self.pos)[1]:
+                    # Not all of the element is here yet: read on, up to the limit.
+                    if len(self.buf) - self.pos < _MAX_ELEMENT:
+                        self.fill()
+                        continue
+                    return self.pass_over(_too_big())
                 self._end()
                 raise self.fail(exc.msg, exc.pos) from None
             except RecursionError:
-                raise self.fail(TOO_DEEP) from None
+                return self.pass_over(TOO_DEEP)
+            except ValueError as exc:  # an integer of more digits than Python converts
+                return self.pass_over(f"is not valid JSON: {exc}")
             if end == len(self.buf):
                 if not self.eof:
                     self.fill()  # a number or word may go on in the next chunk (and
                     continue  # `fill` moves the text, so it is decoded again)
                 if self.buf[end - 1] not in '}]"':
                     self._end()  # a number or word cut short by a byte that is not UTF-8
+            if end - self.pos > _MAX_ELEMENT:  # the same limit however the text came in
+                return self.pass_over(_too_big())
             self.pos = end
             return obj
+
+    def pass_over(self, message: str) -> WorkerError:
+        """The element at `pos` as an error record; `pos` moves past its end."""
+        start = self.buf[self.pos:self.pos + _SHOWN]
+        shown = start.strip()
+        shown = shown if len(shown) <= 120 else shown[:117] + "..."
+        error = WorkerError(message, worker=id_in_text(start), field="(record)", value=shown,
+                            allowed=f"a worker object of at most {_limit()}")
+        scan = _Scan(self.buf[self.pos])
+        while True:
+            self.pos, done = scan.run(self.buf, self.pos)
+            if done:
+                return error
+            if not self.fill():
+                self._end()
+                raise self.fail("an element is not closed before the end of the file")
 
     def items(self) -> Iterator[tuple[int, Raw]]:
         first = self.skip_ws()
@@ -135,7 +214,7 @@ class JsonArrayReader:
             return
         if first == "{":
             line = self._line_at(self.pos)
-            obj = self.value()
+            obj = self.element()
             if self.skip_ws() != "":
                 raise self.fail("unexpected text after the worker object")
             yield line, obj
@@ -151,7 +230,7 @@ class JsonArrayReader:
                 line = self._line_at(self.pos)
                 if self.buf[self.pos:self.pos + 1] in ("", "]", ","):
                     raise self.fail("expected a worker object")
-                yield line, self.value()
+                yield line, self.element()
                 c = self.skip_ws()
                 self.pos += 1
                 if c == "]":
@@ -163,3 +242,12 @@ class JsonArrayReader:
                 self.skip_ws()
         if self.skip_ws() != "":
             raise self.fail("unexpected text after the array")
+
+
+def _too_big() -> str:
+    return f"is bigger than {_limit()}, the most one record may hold"
+
+
+def _limit() -> str:
+    mb, rest = divmod(_MAX_ELEMENT, 1 << 20)
+    return f"{mb} MB" if mb and not rest else f"{_MAX_ELEMENT:,} characters"
