@@ -4,6 +4,7 @@ line is strict JSON that UTF-8 can hold."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 import policyrules
@@ -82,3 +85,62 @@ def test_explain_a_worker_whose_deadline_is_after_9999(tmp_path: Path) -> None:
                                       "9999-12-31"])
     assert result.exit_code == 1
     assert "field 'started'" in result.output and "after 9999-12-31" in result.output
+
+
+# Fuzzing: any JSON value as a worker record -------------------------------------------------------
+
+_HOSTILE_TEXT = st.sampled_from(["W1", "\ud800", "W\udfff", "", " ", "=1+1", "\x1b[31m", "é",
+                                 "regular", "trainer", "induction-course"]) | st.text(max_size=6)
+_DATES = (st.sampled_from(["2024-01-10", "9999-12-31", "9999-06-30", "0001-01-01",
+                           "2024-02-30", "2024-01-10T09:00", "", "10/01/2024"])
+          | st.dates().map(datetime.date.isoformat))
+_SCALARS = (st.none() | st.booleans() | st.integers(-3, 10**30) | st.floats() | _HOSTILE_TEXT
+            | st.sampled_from([1e308 * 10, -1e308 * 10, float("nan")]))
+_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(_HOSTILE_TEXT, inner, max_size=3), max_leaves=8)
+_TRAINING = st.fixed_dictionaries({}, optional={
+    "training": st.sampled_from(["induction-course", "inter-agency-course", "other"]) | _JSON,
+    "completed": _DATES | _JSON,
+    "delivery": st.sampled_from(["single-agency", "inter-agency", "online"]) | _JSON,
+    "hours": st.floats() | st.integers(-2, 10) | _JSON,
+    "provider": _HOSTILE_TEXT | _JSON,
+})
+_ROLE = (st.sampled_from(["supervisor", "trainer", "supervisr"])
+         | st.fixed_dictionaries({"role": st.sampled_from(["supervisor"]) | _JSON,
+                                  "since": _DATES | _JSON}))
+_RECORD = st.fixed_dictionaries({}, optional={
+    "id": _HOSTILE_TEXT | _JSON,
+    "started": _DATES | _JSON,
+    "contact": st.sampled_from(["none", "occasional", "regular", "predominant"]) | _JSON,
+    "roles": st.lists(_ROLE, max_size=3) | _JSON,
+    "training": st.lists(_TRAINING, max_size=3) | _JSON,
+    "volunteer": st.booleans() | _JSON,
+    "sector": st.sampled_from(["statutory", "private"]) | _JSON,
+    "agency": _HOSTILE_TEXT | _JSON,
+    "team": _JSON,
+})
+_AS_OF = st.sampled_from([AS_OF, datetime.date(9999, 12, 31), datetime.date(1, 1, 1)])
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(_RECORD | _JSON, min_size=1, max_size=6), _AS_OF)
+def test_any_records_give_one_strict_json_line_each(tmp_path: Path, values: list[object],
+                                                    as_of: datetime.date) -> None:
+    policy = policyrules.load(SMALL)
+    texts = [json.dumps(v) for v in values]  # NaN as a bare token, surrogates as \\ud800
+    for value in values:
+        with contextlib.suppress(policyrules.WorkerError):  # and nothing else
+            policy.evaluate(value, as_of=as_of)  # type: ignore[arg-type]
+    for name, text, first in (("w.jsonl", "\n".join(texts) + "\n", 1),
+                              ("w.json", "[\n" + ",\n".join(texts) + "\n]", 2)):
+        out = io.BytesIO()
+        with WorkerInput(write(tmp_path, name, text)) as source:
+            counts = batch.run(policy, SMALL, source, as_of, "jsonl", jobs=1, stdout=out,
+                               console=Console(file=io.StringIO()), progress=lambda n: None)
+        lines = out.getvalue().decode("utf-8").splitlines()
+        assert len(lines) == len(values) == counts.total
+        records = [strict(line) for line in lines]
+        assert [r.get("line") for r in records if "error" in r] == [
+            n for n, r in enumerate(records, first) if "error" in r]
+        assert counts.rejected == sum("error" in r for r in records)
