@@ -26,6 +26,8 @@ _RECORD_FIELDS = frozenset(("training", "completed", "delivery", "provider", "ho
 _ROLES_ALLOWED = 'a list of role names or {"role": NAME, "since": DATE}, or no field'
 _TRAINING_ALLOWED = 'a list of {"training": ID, "completed": DATE}, or no field'
 _DATE_ALLOWED = "a date YYYY-MM-DD, such as 2026-03-01"
+_CONTACTS = frozenset(CONTACT_LEVELS)
+_SECTORS = frozenset(SECTORS)
 _TEXT_ALLOWED = "text that UTF-8 can hold (no lone surrogate such as \\ud800)"
 
 Problems = list[Problem]
@@ -39,16 +41,26 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
                           allowed="an object with id, started, contact")
     problems: Problems = []
     get = data.get
-    raw_id = get("id")
-    wid = _worker_id(raw_id, problems)
+    # Each field: the usual value tested in line, anything else (and every message) left
+    # to the field's check.
+    wid = get("id")
+    if type(wid) is not str or not wid or not wid.isascii():
+        wid = _worker_id(wid, problems)
     started = _date(get("started"), "started", problems, required=True)
-    contact = _contact(get("contact"), problems)
-    sector = _sector(get("sector"), problems)
-    agency = _text(get("agency"), "agency", problems)
+    contact = get("contact")
+    if type(contact) is not str or contact not in _CONTACTS:
+        contact = _contact(contact, problems)
+    sector = get("sector")
+    if sector is not None and (type(sector) is not str or sector not in _SECTORS):
+        sector = _sector(sector, problems)
+    agency = get("agency")
+    if agency is not None and (type(agency) is not str or not agency.isascii()):
+        agency = _text(agency, "agency", problems)
     volunteer = get("volunteer", False)
     if volunteer is None:
         volunteer = False
-    _volunteer(volunteer, problems)
+    elif type(volunteer) is not bool:
+        _volunteer(volunteer, problems)
 
     raw_roles = get("roles")
     parsed_roles: tuple[RoleAssignment, ...] = ()
@@ -206,11 +218,16 @@ def _text(value: object, field: str, problems: Problems) -> str | None:
     return value
 
 
+_PLAIN = frozenset((int, float, bool, type(None)))
+
+
 def _extra(extra: Mapping[Any, Any], prefix: str, problems: Problems) -> None:
     """Unknown fields are kept and may be written out again: their text must be UTF-8."""
-    if _all_encodable(extra):
-        return
-    for key, value in extra.items():  # one is not: say which
+    for key, value in extra.items():
+        # The usual field first: an ASCII name and an ASCII text or a number.
+        if (type(key) is str and key.isascii()
+                and ((type(value) is str and value.isascii()) or type(value) in _PLAIN)):
+            continue
         if not _all_encodable(key, value):
             problems.append(Problem(prefix + encodable(str(key)), _UNENCODABLE, value,
                                     _TEXT_ALLOWED))
