@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import policyrules
 from policyrules import DateRangeError, RoleAssignment, TrainingRecord, Worker, WorkerError
-from policyrules.contract import validation
+from policyrules.contract import fields, validation
 from policyrules.contract.validation import parse_worker
 from policyrules.contract.vocabulary import ROLES
 
@@ -160,7 +160,7 @@ def test_a_role_is_read_the_same_by_the_quick_path(item: object) -> None:
 @given(_VALUES)
 def test_a_start_date_is_read_the_same_by_the_quick_path(value: object) -> None:
     problems: list[object] = []
-    day = validation._date(value, "started", problems, True)
+    day = fields.date_value(value, "started", problems, True)
     try:
         got = parse_worker(BASE | {"started": value})
     except WorkerError as e:

@@ -13,10 +13,11 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from ..diagnostics import closest
-from ..errors import DateRangeError, Problem, WorkerError, encodable
-from ..semantics.dates import OutsideCalendar, is_plain_date, parse_iso_date
-from .vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
+from ..errors import DateRangeError, Problem, WorkerError
+from ..semantics.dates import OutsideCalendar, parse_iso_date
+from . import fields as f
+from .fields import Problems
+from .vocabulary import DELIVERIES, ROLES
 from .workers import RoleAssignment, TrainingRecord, Worker
 
 _WORKER_FIELD_ORDER = ("id", "started", "contact", "roles", "training", "agency", "sector",
@@ -25,18 +26,12 @@ _WORKER_FIELDS = frozenset(_WORKER_FIELD_ORDER)
 _RECORD_FIELDS = frozenset(("training", "completed", "delivery", "provider", "hours", "level"))
 _ROLES_ALLOWED = 'a list of role names or {"role": NAME, "since": DATE}, or no field'
 _TRAINING_ALLOWED = 'a list of {"training": ID, "completed": DATE}, or no field'
-_DATE_ALLOWED = "a date YYYY-MM-DD, such as 2026-03-01"
-_CONTACTS = frozenset(CONTACT_LEVELS)
-_SECTORS = frozenset(SECTORS)
-_TEXT_ALLOWED = "text that UTF-8 can hold (no lone surrogate such as \\ud800)"
-
-Problems = list[Problem]
 
 
 def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Worker:
     """Validate a CONTRACT §1 mapping; errors name worker, field, value and what is allowed."""
     if type(data) is not dict and not isinstance(data, Mapping):
-        raise WorkerError(f"a worker record must be an object, not {_kind(data)}",
+        raise WorkerError(f"a worker record must be an object, not {f.kind(data)}",
                           worker=None, field="(record)", value=data,
                           allowed="an object with id, started, contact")
     problems: Problems = []
@@ -45,28 +40,28 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
     # to the field's check.
     wid = get("id")
     if type(wid) is not str or not wid or not wid.isascii():
-        wid = _worker_id(wid, problems)
-    started = _date(get("started"), "started", problems, required=True)
+        wid = f.worker_id(wid, problems)
+    started = f.date_value(get("started"), "started", problems, required=True)
     contact = get("contact")
-    if type(contact) is not str or contact not in _CONTACTS:
-        contact = _contact(contact, problems)
+    if type(contact) is not str or contact not in f.CONTACTS:
+        contact = f.contact(contact, problems)
     sector = get("sector")
-    if sector is not None and (type(sector) is not str or sector not in _SECTORS):
-        sector = _sector(sector, problems)
+    if sector is not None and (type(sector) is not str or sector not in f.SECTORS_SET):
+        sector = f.sector(sector, problems)
     agency = get("agency")
     if agency is not None and (type(agency) is not str or not agency.isascii()):
-        agency = _text(agency, "agency", problems)
+        agency = f.free_text(agency, "agency", problems)
     volunteer = get("volunteer", False)
     if volunteer is None:
         volunteer = False
     elif type(volunteer) is not bool:
-        _volunteer(volunteer, problems)
+        f.volunteer(volunteer, problems)
 
     raw_roles = get("roles")
     parsed_roles: tuple[RoleAssignment, ...] = ()
     if raw_roles is not None:
         if type(raw_roles) is not list and not isinstance(raw_roles, list):
-            problems.append(Problem("roles", f"must be a list, not {_kind(raw_roles)}",
+            problems.append(Problem("roles", f"must be a list, not {f.kind(raw_roles)}",
                                     raw_roles, _ROLES_ALLOWED))
         elif raw_roles:
             parsed_roles = tuple([r for i, item in enumerate(raw_roles)
@@ -76,7 +71,7 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
     records: tuple[TrainingRecord, ...] = ()
     if raw_training is not None:
         if type(raw_training) is not list and not isinstance(raw_training, list):
-            problems.append(Problem("training", f"must be a list, not {_kind(raw_training)}",
+            problems.append(Problem("training", f"must be a list, not {f.kind(raw_training)}",
                                     raw_training, _TRAINING_ALLOWED))
         elif raw_training:
             records = tuple([t for i, item in enumerate(raw_training)
@@ -92,7 +87,7 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
         extra = ({} if data.keys() <= _WORKER_FIELDS
                  else {k: v for k, v in data.items() if k not in _WORKER_FIELDS})
     if extra:
-        _extra(extra, "", problems)
+        f.unknown_fields(extra, "", problems)
     if problems:
         raise WorkerError.of(wid, problems)
     assert wid is not None and started is not None and contact is not None
@@ -104,59 +99,60 @@ def check_worker(worker: Worker, roles: Collection[str]) -> None:
     """A typed worker's fields checked as strictly as a mapping's (and its roles against a
     policy's vocabulary): a `Worker` built by hand may hold anything."""
     problems: Problems = []
-    wid = _worker_id(worker.id, problems)
-    _date(worker.started, "started", problems, required=True, text=False)
-    _contact(worker.contact, problems)
-    _sector(worker.sector, problems)
-    _text(worker.agency, "agency", problems)
-    _volunteer(worker.volunteer, problems)
+    wid = f.worker_id(worker.id, problems)
+    f.date_value(worker.started, "started", problems, required=True, text=False)
+    f.contact(worker.contact, problems)
+    f.sector(worker.sector, problems)
+    f.free_text(worker.agency, "agency", problems)
+    f.volunteer(worker.volunteer, problems)
     if not isinstance(worker.roles, (tuple, list)):
-        problems.append(Problem("roles", f"must be a tuple, not {_kind(worker.roles)}",
+        problems.append(Problem("roles", f"must be a tuple, not {f.kind(worker.roles)}",
                                 worker.roles, "a tuple of RoleAssignment"))
     else:
         for i, role in enumerate(worker.roles):
             field = f"roles[{i}]"
             if not isinstance(role, RoleAssignment):
-                problems.append(Problem(field, f"must be a RoleAssignment, not {_kind(role)}",
+                problems.append(Problem(field, f"must be a RoleAssignment, not {f.kind(role)}",
                                         role, "RoleAssignment(NAME, since=None)"))
                 continue
-            _role_name(role.role, field, roles, problems)
-            _date(role.since, field + ".since", problems, required=False, text=False)
+            f.role_name(role.role, field, roles, problems)
+            f.date_value(role.since, field + ".since", problems, required=False, text=False)
     if not isinstance(worker.training, (tuple, list)):
-        problems.append(Problem("training", f"must be a tuple, not {_kind(worker.training)}",
+        problems.append(Problem("training", f"must be a tuple, not {f.kind(worker.training)}",
                                 worker.training, "a tuple of TrainingRecord"))
     else:
         for i, record in enumerate(worker.training):
             field = f"training[{i}]"
             if not isinstance(record, TrainingRecord):
                 problems.append(Problem(field, f"must be a TrainingRecord, not "
-                                        f"{_kind(record)}", record,
+                                        f"{f.kind(record)}", record,
                                         "TrainingRecord(ID, COMPLETED, ...)"))
                 continue
-            _training_id(record.training, field, problems)
-            _date(record.completed, field + ".completed", problems, required=True, text=False)
+            f.training_id(record.training, field, problems)
+            f.date_value(record.completed, field + ".completed", problems, required=True,
+                         text=False)
             if record.delivery not in DELIVERIES:
-                _delivery_problem(record.delivery, field, problems)
+                f.delivery_problem(record.delivery, field, problems)
             _record_details(record, field, problems)
     if not isinstance(worker.extra, Mapping):
-        problems.append(Problem("extra", f"must be a mapping, not {_kind(worker.extra)}",
+        problems.append(Problem("extra", f"must be a mapping, not {f.kind(worker.extra)}",
                                 worker.extra, "a mapping of unknown fields"))
     elif worker.extra:
-        _extra(worker.extra, "", problems)
+        f.unknown_fields(worker.extra, "", problems)
     if problems:
         raise WorkerError.of(wid, problems)
 
 
 def _record_details(record: TrainingRecord, field: str, problems: Problems) -> None:
-    _hours(record.hours, field, problems)
-    _text(record.provider, field + ".provider", problems)
-    _text(record.level, field + ".level", problems)
+    f.hours(record.hours, field, problems)
+    f.free_text(record.provider, field + ".provider", problems)
+    f.free_text(record.level, field + ".level", problems)
     if not isinstance(record.extra, Mapping):
         problems.append(Problem(field + ".extra", f"must be a mapping, not "
-                                f"{_kind(record.extra)}", record.extra,
+                                f"{f.kind(record.extra)}", record.extra,
                                 "a mapping of unknown fields"))
     elif record.extra:
-        _extra(record.extra, field + ".", problems)
+        f.unknown_fields(record.extra, field + ".", problems)
 
 
 def date_range_error(worker: Worker, error: OutsideCalendar) -> DateRangeError:
@@ -176,145 +172,6 @@ def date_range_error(worker: Worker, error: OutsideCalendar) -> DateRangeError:
     first = problems[0]
     return DateRangeError(first.message, worker=worker.id, field=first.field,
                           value=first.value, allowed=first.allowed, more=problems[1:])
-
-
-# Fields --------------------------------------------------------------------------------------
-
-def _worker_id(value: object, problems: Problems) -> str | None:
-    """The id to name the worker by (None when there is none), with its problems."""
-    if value is None or value == "":
-        problems.append(Problem("id", "is missing", None, "a non-empty string"))
-        return None
-    if not isinstance(value, str):
-        problems.append(Problem("id", f"must be a string, not {_kind(value)}", value,
-                                "a non-empty string"))
-        return str(value)
-    if not value.isascii() and not _encodable(value):
-        problems.append(Problem("id", _UNENCODABLE, value, _TEXT_ALLOWED))
-    return value
-
-
-_UNENCODABLE = "cannot be written as UTF-8 (it holds a lone surrogate)"
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _text(value: object, field: str, problems: Problems) -> str | None:
-    """Optional free text (agency, provider, level)."""
-    if value is None or (type(value) is str and value.isascii()):
-        return value
-    if not isinstance(value, str):
-        problems.append(Problem(field, f"must be a string, not {_kind(value)}", value,
-                                "free text"))
-        return None
-    if not _encodable(value):
-        problems.append(Problem(field, _UNENCODABLE, value, _TEXT_ALLOWED))
-    return value
-
-
-_PLAIN = frozenset((int, float, bool, type(None)))
-
-
-def _extra(extra: Mapping[Any, Any], prefix: str, problems: Problems) -> None:
-    """Unknown fields are kept and may be written out again: their text must be UTF-8."""
-    for key, value in extra.items():
-        # The usual field first: an ASCII name and an ASCII text or a number.
-        if (type(key) is str and key.isascii()
-                and ((type(value) is str and value.isascii()) or type(value) in _PLAIN)):
-            continue
-        if not _all_encodable(key, value):
-            problems.append(Problem(prefix + encodable(str(key)), _UNENCODABLE, value,
-                                    _TEXT_ALLOWED))
-
-
-def _all_encodable(*values: object) -> bool:
-    stack = list(values)
-    while stack:  # not recursive: a field may nest deeper than the stack allows
-        value = stack.pop()
-        if type(value) is str or isinstance(value, str):
-            if not value.isascii() and not _encodable(value):
-                return False
-        elif isinstance(value, Mapping):
-            stack.extend(value.keys())
-            stack.extend(value.values())
-        elif isinstance(value, (list, tuple)):
-            stack.extend(value)
-    return True
-
-
-def _date(value: object, field: str, problems: Problems, required: bool,
-          text: bool = True) -> datetime.date | None:
-    """A date: a `datetime.date`, or (`text`, in mappings) an ISO `YYYY-MM-DD` string."""
-    if type(value) is str and text:
-        try:
-            return parse_iso_date(value)
-        except ValueError:
-            pass  # the full path below says what is wrong
-    if value is None or value == "":
-        if required:
-            problems.append(Problem(field, "is missing", None, "a date YYYY-MM-DD"))
-        return None
-    if is_plain_date(value):
-        return value  # type: ignore[return-value]
-    if isinstance(value, datetime.datetime):
-        problems.append(Problem(field, f"is a date-time ({value.isoformat()}), not a date",
-                                value.isoformat(), "a date YYYY-MM-DD"))
-        return None
-    if not text:
-        problems.append(Problem(field, f"must be a datetime.date, not {_kind(value)}", value,
-                                "a datetime.date"))
-        return None
-    if not isinstance(value, str):
-        problems.append(Problem(field, f"must be a date string, not {_kind(value)}", value,
-                                "a date YYYY-MM-DD"))
-        return None
-    try:
-        return parse_iso_date(value)
-    except ValueError:
-        why = ("is a date-time, not a date" if "T" in value or ":" in value
-               else f"{value!r} is not a calendar date")
-        problems.append(Problem(field, why, value, _DATE_ALLOWED))
-        return None
-
-
-def _contact(value: object, problems: Problems) -> str | None:
-    if value is None:
-        problems.append(Problem("contact", "is missing", None, ", ".join(CONTACT_LEVELS)))
-        return None
-    if value not in CONTACT_LEVELS:
-        problems.append(Problem("contact", f"unknown contact level {value!r}"
-                                f"{_mean(value, CONTACT_LEVELS)}", value,
-                                ", ".join(CONTACT_LEVELS)))
-        return None
-    return str(value)
-
-
-def _sector(value: object, problems: Problems) -> str | None:
-    if value is not None and value not in SECTORS:
-        problems.append(Problem("sector", f"unknown sector {value!r}{_mean(value, SECTORS)}",
-                                value, ", ".join(SECTORS)))
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _volunteer(value: object, problems: Problems) -> None:
-    if not isinstance(value, bool):
-        problems.append(Problem("volunteer", f"must be true or false, not {value!r}", value,
-                                "true, false"))
-
-
-def _role_name(name: object, field: str, roles: Collection[str], problems: Problems) -> bool:
-    if isinstance(name, str) and name in roles:
-        return True
-    problems.append(Problem(field, f"unknown role {name!r}{_mean(name, roles)}", name,
-                            ", ".join(sorted(roles))))
-    return False
 
 
 # A role held since the start, by name: one shared object each, since most workers' roles
@@ -342,15 +199,15 @@ def _full_role(item: object, i: int, roles: Collection[str],
         raw = item.get("role")
         if not isinstance(raw, str):
             problems.append(Problem(field + ".role", "has no role name", raw, "a role name"))
-            _date(item.get("since"), field + ".since", problems, required=False)
+            f.date_value(item.get("since"), field + ".since", problems, required=False)
             return None
         name = raw
-        since = _date(item.get("since"), field + ".since", problems, required=False)
+        since = f.date_value(item.get("since"), field + ".since", problems, required=False)
     else:
-        problems.append(Problem(field, f"must be a role name or an object, not {_kind(item)}",
+        problems.append(Problem(field, f"must be a role name or an object, not {f.kind(item)}",
                                 item, 'NAME or {"role": NAME, "since": DATE}'))
         return None
-    if not _role_name(name, field, roles, problems):
+    if not f.role_name(name, field, roles, problems):
         return None
     return RoleAssignment(name, since)
 
@@ -387,59 +244,28 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
 def _full_record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
     field = f"training[{i}]"
     if not isinstance(item, Mapping):
-        problems.append(Problem(field, f"must be an object, not {_kind(item)}", item,
+        problems.append(Problem(field, f"must be an object, not {f.kind(item)}", item,
                                 '{"training": ID, "completed": DATE}'))
         return None
     before = len(problems)
     training = item.get("training")
-    _training_id(training, field, problems)
-    completed = _date(item.get("completed"), field + ".completed", problems, required=True)
+    f.training_id(training, field, problems)
+    completed = f.date_value(item.get("completed"), field + ".completed", problems, required=True)
     delivery = item.get("delivery")
     if delivery is None or delivery == "":
         delivery = "single-agency"
     if delivery not in DELIVERIES:
-        _delivery_problem(delivery, field, problems)
+        f.delivery_problem(delivery, field, problems)
     hours, provider, level = item.get("hours"), item.get("provider"), item.get("level")
-    _hours(hours, field, problems)
-    _text(provider, field + ".provider", problems)
-    _text(level, field + ".level", problems)
+    f.hours(hours, field, problems)
+    f.free_text(provider, field + ".provider", problems)
+    f.free_text(level, field + ".level", problems)
     extra = {k: v for k, v in item.items() if k not in _RECORD_FIELDS}
     if extra:
-        _extra(extra, field + ".", problems)
+        f.unknown_fields(extra, field + ".", problems)
     if len(problems) > before:
         return None
     assert isinstance(training, str) and completed is not None
     return TrainingRecord(training, completed, delivery, provider, hours, level, extra)
 
 
-def _training_id(value: object, field: str, problems: Problems) -> None:
-    if not isinstance(value, str) or not value:
-        problems.append(Problem(field + ".training", "is missing" if value is None or
-                                value == "" else f"must be a string, not {_kind(value)}",
-                                value, "a training id from the policy's catalogue"))
-    elif not value.isascii() and not _encodable(value):
-        problems.append(Problem(field + ".training", _UNENCODABLE, value, _TEXT_ALLOWED))
-
-
-def _delivery_problem(value: object, field: str, problems: Problems) -> None:
-    problems.append(Problem(field + ".delivery", f"unknown delivery {value!r}"
-                            f"{_mean(value, DELIVERIES)}", value, ", ".join(DELIVERIES)))
-
-
-def _hours(value: object, field: str, problems: Problems) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                              or (isinstance(value, float) and not math.isfinite(value))
-                              or value < 0):
-        problems.append(Problem(field + ".hours", f"must be a non-negative number, not "
-                                f"{value!r}", value, "a number of hours"))
-
-
-def _mean(value: object, choices: Collection[str]) -> str:
-    guess = closest(value, choices) if isinstance(value, str) else None
-    return f" (did you mean {guess!r}?)" if guess else ""
-
-
-def _kind(value: object) -> str:
-    kinds = {bool: "true/false", int: "a number", float: "a number", str: "a string",
-             list: "a list", dict: "an object", type(None): "null"}
-    return kinds.get(type(value), type(value).__name__)
