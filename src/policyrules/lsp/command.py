@@ -1,0 +1,24 @@
+"""`policyrules lsp`: the CLI command. pygls is an optional extra, imported only here, when
+the command runs, so that every other command works without it."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+def lsp() -> None:
+    """Run the language server over stdio, for editors (VS Code, Neovim, Helix).
+
+    It reports every error and warning of `check` as you type, and gives hover (a name's
+    declaration; a cited paragraph's quoting comment), go to definition (also into the
+    file a policy extends), completion, the outline and formatting with `fmt`. See
+    docs/editors.md. Needs the extra: pip install 'policyrules[lsp]'.
+    """
+    try:
+        from .server import main
+    except ImportError as exc:
+        raise click.UsageError(
+            f"the language server needs pygls, which is not installed ({exc.msg}); "
+            "install it with: python3 -m pip install 'policyrules[lsp]'") from None
+    main()
