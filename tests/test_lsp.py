@@ -203,6 +203,21 @@ def test_changes_update_the_diagnostics(editor: Editor, tmp_path: Path) -> None:
     assert editor.edit(uri, line, column, column + len("satisfid"), "satisfied") == []
 
 
+def test_a_burst_of_changes_ends_checked_at_its_last_version(editor: Editor,
+                                                             tmp_path: Path) -> None:
+    uri, _ = editor.open(tmp_path / "burst.policy", UNICODE)
+    fixed = UNICODE.replace("role chefs", "role chef")
+    for text in (fixed, UNICODE, fixed.replace("cites 1.2", "cites 1.7"), fixed):
+        editor.versions[uri] += 1
+        editor.client.text_document_did_change(t.DidChangeTextDocumentParams(
+            t.VersionedTextDocumentIdentifier(uri=uri, version=editor.versions[uri]),
+            [t.TextDocumentContentChangeWholeDocument(text=text)]))
+    # Asked at once, before any check: hover answers for the text as it is now.
+    line, column = position(fixed, "role chef\n")
+    assert "Chef" in hover_text(editor.hover(uri, line, column + len("role ")))
+    assert editor.run(editor._diagnostics(uri, editor.versions[uri])) == []
+
+
 def test_the_shipped_policies_open_clean(editor: Editor) -> None:
     for path in (DURHAM, PAN, LOCAL):
         assert editor.open(path)[1] == []

@@ -53,7 +53,8 @@ def analyse(text: str, path: str) -> Analysis:
     try:
         result = pipeline.run(text, path)
     except PolicyCheckError as exc:  # a syntax error, here or in a file extended
-        syntax = _parsed(text, path)
+        here = any(d.span.file == path for d in exc.diagnostics)
+        syntax = None if here else _parsed(text, path)  # this text parses: show its `extends`
         return Analysis(path, text, exc.diagnostics, syntax, None)
     except PolicyFileError as exc:  # a file extended cannot be read
         syntax = _parsed(text, path)

@@ -9,6 +9,7 @@ otherwise) with pygls's position codec; the policy's own spans count characters.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from lsprotocol import types as t
@@ -82,6 +83,12 @@ class PolicyServer(LanguageServer):
         self.text_document_publish_diagnostics(
             t.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=diagnostics))
 
+    def refresh_if_current(self, uri: str, version: int) -> None:
+        doc = self.workspace.text_documents.get(uri)
+        done = uri in self.analyses and doc is not None and self.analyses[uri].text == doc.source
+        if doc is not None and doc.version == version and not done:
+            self.refresh(uri)
+
     def forget(self, uri: str) -> None:
         self.analyses.pop(uri, None)
         self.parsed.pop(uri, None)
@@ -95,9 +102,19 @@ class PolicyServer(LanguageServer):
         return self.workspace.position_codec.range_to_client_units(
             lines, ServerTextRange(start, end))
 
+    def current(self, uri: str) -> a.Analysis | None:
+        """The analysis of the document as it is now: a request that comes before the check
+        of the latest change (it waits for the changes ahead of it) runs that check first."""
+        doc = self.workspace.text_documents.get(uri)
+        if doc is None:
+            return None
+        if uri not in self.analyses or self.analyses[uri].text != doc.source:
+            self.refresh(uri)
+        return self.analyses[uri]
+
     def cursor(self, uri: str, position: t.Position) -> tuple[a.Analysis, int, int] | None:
         """The document's analysis and the cursor in characters (0-based)."""
-        result = self.analyses.get(uri)
+        result = self.current(uri)
         if result is None:
             return None
         lines = self.workspace.get_text_document(uri).lines
@@ -135,7 +152,10 @@ def did_open(ls: PolicyServer, params: t.DidOpenTextDocumentParams) -> None:
 
 @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: PolicyServer, params: t.DidChangeTextDocumentParams) -> None:
-    ls.refresh(params.text_document.uri)
+    # Checked after the changes already received are applied: of a burst of keystrokes,
+    # only the last version is checked, so the author never waits for stale ones.
+    uri, version = params.text_document.uri, params.text_document.version
+    asyncio.get_running_loop().call_soon(ls.refresh_if_current, uri, version)
 
 
 @server.feature(t.TEXT_DOCUMENT_DID_SAVE)
@@ -184,7 +204,7 @@ def completion(ls: PolicyServer, params: t.CompletionParams) -> t.CompletionList
 def document_symbol(ls: PolicyServer, params: t.DocumentSymbolParams
                     ) -> list[t.DocumentSymbol] | None:
     uri = params.text_document.uri
-    result = ls.analyses.get(uri)
+    result = ls.current(uri)
     if result is None or result.syntax is None:
         return None
     lines = ls.workspace.get_text_document(uri).lines
