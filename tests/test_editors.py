@@ -197,3 +197,48 @@ def test_the_vscode_extension_starts_policyrules_lsp(tmp_path: Path) -> None:
     assert made["server"] == {"command": "policyrules", "args": ["lsp"]}
     assert {"scheme": "file", "language": "policyrules"} in made["client"]["documentSelector"]
     assert (seen["started"], seen["stopped"], seen["subscribed"]) == (1, 1, 1)
+
+
+# docs/editors.md ------------------------------------------------------------------------
+
+EDITORS_DOC = ROOT / "docs" / "editors.md"
+
+
+def _blocks(lang: str) -> list[str]:
+    return [body for kind, body in re.findall(r"```(\w*)\n(.*?)```", EDITORS_DOC.read_text(),
+                                              re.S) if kind == lang]
+
+
+def test_the_editors_doc_shows_the_real_diagnostic_and_hover() -> None:
+    from policyrules.lsp.analysis import analyse, hover, message
+
+    durham = ROOT / "policies" / "durham.policy"
+    text = durham.read_text()
+    (excerpt,) = _blocks("policy")
+    assert excerpt in text
+    typed = text.replace(excerpt, excerpt.replace("by safeguarding-induction",
+                                                  "by safeguarding-inducton"))
+    shown = [b for b in _blocks("text") if b.startswith("unknown training")]
+    (d,) = analyse(typed, str(durham)).diagnostics
+    assert [message(analyse(typed, str(durham)), d) + "\n"] == shown
+    line = text[:text.index(excerpt) + excerpt.index("cites 4.7")].count("\n")
+    found = hover(analyse(text, str(durham)), line, len("  cites "))
+    assert found is not None
+    plain = [re.sub(r"^> |\*\*|  $", "", x) for x in found.markdown.splitlines()]
+    assert [b for b in _blocks("text") if b.startswith("4.7,")] == ["\n".join(plain) + "\n"]
+
+
+def test_the_editors_doc_settings_are_well_formed() -> None:
+    (helix,) = _blocks("toml")
+    config = tomllib.loads(helix)
+    assert config["language-server"]["policyrules"] == {"command": "policyrules",
+                                                       "args": ["lsp"]}
+    assert config["language"][0]["file-types"] == ["policy"]
+    (vscode,) = _blocks("json")
+    setting = json.loads(vscode)["policyrules.server.command"]
+    manifest = json.loads((EDITORS / "vscode" / "package.json").read_text())
+    assert "policyrules.server.command" in manifest["contributes"]["configuration"][
+        "properties"]
+    assert setting[-3:] == ["-m", "policyrules", "lsp"]
+    (lua,) = _blocks("lua")
+    assert 'cmd = { "policyrules", "lsp" }' in lua

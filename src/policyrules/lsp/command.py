@@ -12,8 +12,13 @@ def lsp() -> None:
 
     It reports every error and warning of `check` as you type, and gives hover (a name's
     declaration; a cited paragraph's quoting comment), go to definition (also into the
-    file a policy extends), completion, the outline and formatting with `fmt`. See
-    docs/editors.md. Needs the extra: pip install 'policyrules[lsp]'.
+    file a policy extends), completion, the outline and formatting with `fmt`. Needs the
+    extra: python3 -m pip install 'policyrules[lsp]' (exit 2 without it).
+
+    \b
+    Examples (an editor starts it; docs/editors.md shows how to set one up):
+      policyrules lsp
+      python3 -m policyrules lsp
     """
     try:
         from .server import main
