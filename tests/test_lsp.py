@@ -71,6 +71,10 @@ class Editor:
     def open(self, path: Path | str, text: str | None = None) -> tuple[str, list[t.Diagnostic]]:
         uri = from_fs_path(str(path)) or ""
         text = Path(path).read_text(encoding="utf-8") if text is None else text
+        if uri in self.versions:  # opened by an earlier test: close it, as an editor would
+            self.client.text_document_did_close(t.DidCloseTextDocumentParams(
+                t.TextDocumentIdentifier(uri)))
+            self.published.pop(uri, None)
         self.versions[uri] = 1
         self.client.text_document_did_open(t.DidOpenTextDocumentParams(
             t.TextDocumentItem(uri=uri, language_id="policyrules", version=1, text=text)))
@@ -342,6 +346,42 @@ def test_hover_counts_utf16_units(editor: Editor, tmp_path: Path) -> None:
     # On the 😀 itself there is no name.
     line, column = position(text, "😀\" applies")
     assert editor.hover(uri, line, column) is None
+
+
+def test_hover_and_definition_while_the_text_does_not_parse(editor: Editor) -> None:
+    text = LOCAL.read_text()
+    uri, _ = editor.open(LOCAL)  # it parses: the server keeps its names
+    # Mid-typing: a line added at the top moves everything down; the end is unfinished.
+    broken = "# a new first line\n" + text + '\nrequirement half "Half"\n  applies to\n'
+    (syntax,) = editor.change(uri, broken)
+    assert syntax.code == "syntax"
+    line, column = position(broken, "amend requirement inter-agency-training")
+    column += len("amend requirement ")
+    shown = hover_text(editor.hover(uri, line, column))
+    assert 'requirement inter-agency-training "Training and development' in shown
+    found = editor.definition(uri, line, column)
+    assert found.uri == from_fs_path(str(PAN))
+    line, column = position(broken, "cites local:refresher-3yr")
+    shown = hover_text(editor.hover(uri, line, column + len("cites ")))
+    assert shown.startswith("**local:refresher-3yr**: Local decision, not in the")
+    found = editor.definition(uri, line, column + len("cites "))
+    assert (found.uri, found.range.start) == (
+        uri, t.Position(position(broken, "  local local:")[0], len("  local ")))
+
+    durham = DURHAM.read_text()
+    uri, _ = editor.open(DURHAM)
+    broken = "# a new first line\n" + durham + "\ntraining half\n"
+    assert [d.code for d in editor.change(uri, broken)] == ["syntax"]
+    line, _ = position(broken, "cites 4.10")
+    shown = hover_text(editor.hover(uri, line, len("  cites ")))
+    assert "> Roles and responsibilities: partner agencies (4.5 to 4.12)" in shown
+    line, column = position(broken, "requires safeguarding-induction")
+    found = editor.definition(uri, line, column + len("requires "))
+    declared = position(broken, "\ntraining safeguarding-induction ")[0] + 1
+    assert (found.uri, found.range.start) == (uri, t.Position(declared, len("training ")))
+    # Inside a text there is nothing to show.
+    line, column = position(broken, '"Safeguarding induction"')
+    assert editor.hover(uri, line, column + 3) is None
 
 
 # Definition -------------------------------------------------------------------------------

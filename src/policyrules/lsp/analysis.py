@@ -244,21 +244,85 @@ def _files(analysis: Analysis) -> dict[str, str]:
 # Definition -----------------------------------------------------------------------------
 
 
-def definition(analysis: Analysis, line: int, character: int) -> Span | None:
-    """Where the name under the cursor is declared (in this file or one it extends)."""
-    if analysis.syntax is None:
-        return None
-    ref = reference_at(analysis.syntax, line, character)
+def definition(analysis: Analysis, line: int, character: int,
+               known: Analysis | None = None) -> Span | None:
+    """Where the name under the cursor is declared (in this file or one it extends).
+
+    While the text does not parse, the name and its kind are read from the words around
+    the cursor, and found in the text as it is or, failing that, in `known` (the latest
+    analysis that parsed: the files it extends have not moved).
+    """
+    ref = _ref(analysis, line, character)
     if ref is None:
         return None
     if ref.kind == "extends":
         target = pipeline.resolve(analysis.path, ref.name)
         return Span(target, 1, 1, 1, 1) if os.path.isfile(target) else None
+    names = analysis if analysis.syntax is not None or known is None else known
+    if analysis.syntax is None:
+        here = _declared_here(analysis, ref.kind, ref.name)
+        if here is not None:
+            return here
     if ref.kind == "paragraph":
-        local = _local(analysis, ref.name)
-        return local.cite.span if local is not None else None
-    decl = declarations(analysis).get((ref.kind, ref.name))
-    return decl.name.span if decl is not None else None
+        local = _local(names, ref.name)
+        span = local.cite.span if local is not None else None
+    else:
+        decl = declarations(names).get((ref.kind, ref.name))
+        span = decl.name.span if decl is not None else None
+    if span is not None and analysis.syntax is None and span.file == analysis.path:
+        return None  # a place in an older text of this file: it may have moved
+    return span
+
+
+def _ref(analysis: Analysis, line: int, character: int) -> Ref | None:
+    if analysis.syntax is not None:
+        return reference_at(analysis.syntax, line, character)
+    return _word_ref(analysis, line, character)
+
+
+_WORD = re.compile(r"local:[a-z0-9]+(?:-[a-z0-9]+)*|\d+(?:\.\d+)+|"
+                   r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
+_CITE = re.compile(r"local:[a-z0-9]+(?:-[a-z0-9]+)*|\d+(?:\.\d+)+")
+
+
+def _word_ref(analysis: Analysis, line: int, character: int) -> Ref | None:
+    """The name under the cursor in a text that does not parse, its kind told by the words
+    before it as completion tells them."""
+    lines = analysis.text.split("\n")
+    current = lines[line] if line < len(lines) else ""
+    for token in _TOKEN.finditer(current):
+        if not token.start() <= character <= token.end():
+            continue
+        word = token.group()
+        if word == '"' or word[0] in "\"#" or not _WORD.fullmatch(word):
+            continue
+        if current[:token.start()].strip() == "" and token.start() == 0:
+            continue  # a declaration keyword at the margin
+        slot = _slot(lines, line, current[:token.start()])
+        if slot is None or slot.kind is None:
+            return None
+        if slot.kind == "paragraph" and not _CITE.fullmatch(word):
+            return None
+        span = Span(analysis.path, line + 1, token.start() + 1, line + 1, token.end() + 1)
+        return Ref(slot.kind, word, span)
+    return None
+
+
+def _declared_here(analysis: Analysis, kind: Kind, name: str) -> Span | None:
+    """A declaration's name found in the text as written, for a text that does not parse."""
+    if kind == "paragraph":
+        head = r"((?<![A-Za-z0-9_-])local\s+)"
+    elif kind in ("role", "group", "training", "requirement"):
+        head = rf"^({kind}\s+)"
+    else:
+        return None
+    pattern = re.compile(head + re.escape(name) + r"(?![A-Za-z0-9_-])", re.M)
+    m = pattern.search(analysis.text)
+    if m is None:
+        return None
+    line = analysis.text.count("\n", 0, m.end(1)) + 1
+    start = m.end(1) - (analysis.text.rfind("\n", 0, m.end(1)) + 1) + 1
+    return Span(analysis.path, line, start, line, start + len(name))
 
 
 def _local(analysis: Analysis, cite: str) -> n.LocalId | None:
@@ -278,21 +342,27 @@ class HoverText:
     span: Span
 
 
-def hover(analysis: Analysis, line: int, character: int) -> HoverText | None:
+def hover(analysis: Analysis, line: int, character: int,
+          known: Analysis | None = None) -> HoverText | None:
     """On a name: its declaration, title and cites; on a citation: the comment that quotes
-    the paragraph (the shipped policies quote their paragraphs in comments)."""
-    if analysis.syntax is None:
-        return None
-    ref = reference_at(analysis.syntax, line, character)
+    the paragraph (the shipped policies quote their paragraphs in comments).
+
+    While the text does not parse, names are looked up in `known` (the latest analysis
+    that parsed) and the comment is found in the text as it is.
+    """
+    ref = _ref(analysis, line, character)
     if ref is None:
         return None
+    names = analysis if analysis.syntax is not None or known is None else known
     text: str | None
     if ref.kind == "paragraph":
-        text = _paragraph_hover(analysis, ref)
+        declared = ref.owner.span.line if ref.owner is not None else _enclosing(
+            analysis.text.split("\n"), line)[1] + 1
+        text = _paragraph_hover(names, analysis.text, ref.name, declared)
     elif ref.kind == "extends":
         text = _extends_hover(analysis, ref)
     else:
-        text = _name_hover(analysis, ref)
+        text = _name_hover(names, ref)
     return HoverText(text, ref.span) if text else None
 
 
@@ -325,15 +395,13 @@ def _extends_hover(analysis: Analysis, ref: Ref) -> str | None:
     return f"extends `{target}`\n\n```policy\n{first}\n```"
 
 
-def _paragraph_hover(analysis: Analysis, ref: Ref) -> str:
-    local = _local(analysis, ref.name)
+def _paragraph_hover(names: Analysis, text: str, paragraph: str, declared: int) -> str:
+    local = _local(names, paragraph)
     if local is not None:
-        return f"**{ref.name}**: {local.text}"
-    source = analysis.program.source_name if analysis.program is not None else ""
-    title = f"**{ref.name}**" + (f", {source}" if source else "")
-    quoted = []
-    if analysis.syntax is not None and ref.owner is not None:
-        quoted = quoting_comment(analysis.syntax, ref.owner.span.line, ref.name)
+        return f"**{paragraph}**: {local.text}"
+    source = names.program.source_name if names.program is not None else ""
+    title = f"**{paragraph}**" + (f", {source}" if source else "")
+    quoted = quoting_comment(text, declared, paragraph)
     if not quoted:
         return f"{title}\n\n(no comment above this declaration quotes the paragraph)"
     return f"{title}\n\n" + "\n".join(f"> {q}  " for q in quoted)
@@ -350,22 +418,23 @@ _PARAGRAPH = re.compile(r"(?<![\w.])(\d+(?:\.\d+)+)(?:\s+to\s+(\d+(?:\.\d+)+))?(
 _RULE = re.compile(r"#[\s#=*-]*")  # a comment line drawn as a separator: no words in it
 
 
-def comment_blocks(policy: n.PolicyFile) -> list[tuple[int, list[str]]]:
-    """Runs of whole-line comments as (last line number, their text without `#` and
-    separator lines), in file order."""
-    lines = policy.text.splitlines()
+def comment_blocks(text: str) -> list[tuple[int, list[str]]]:
+    """Runs of comment lines as (last line number, their text without `#` and separator
+    lines), in file order. A comment after code on its line is not one of them: whole-line
+    comments are told by their first character, so no parse is needed."""
     blocks: list[tuple[int, list[str]]] = []
     last = -1
-    for c in policy.comments:
-        if lines[c.line - 1][:c.column - 1].strip():
-            continue  # a comment after code on its line belongs to that line
-        text = [] if _RULE.fullmatch(c.text) else [c.text[1:].strip()]
-        if blocks and last == c.line - 1:
-            blocks[-1] = (c.line, blocks[-1][1] + text)
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            continue
+        words = [] if _RULE.fullmatch(stripped) else [stripped[1:].strip()]
+        if blocks and last == number - 1:
+            blocks[-1] = (number, blocks[-1][1] + words)
         else:
-            blocks.append((c.line, text))
-        last = c.line
-    return [(end, text) for end, text in blocks if text]
+            blocks.append((number, words))
+        last = number
+    return [(end, words) for end, words in blocks if words]
 
 
 def mentions(text: str, paragraph: str) -> bool:
@@ -386,23 +455,24 @@ def _in_range(paragraph: str, first: str, last: str) -> bool:
     return head == head_a == head_b and int(a) <= int(number) <= int(b)
 
 
-def quoting_comment(policy: n.PolicyFile, declaration_line: int, paragraph: str) -> list[str]:
-    """The comment lines that quote `paragraph` for the declaration on that line.
+def quoting_comment(text: str, declaration_line: int, paragraph: str) -> list[str]:
+    """The comment lines of a policy text that quote `paragraph` for the declaration on
+    that line (1-based).
 
     The comment right above the declaration, if it names this paragraph or no paragraph at
     all (a bare quotation); else the nearest comment above that names the paragraph (a
     section heading such as `Roles and responsibilities (4.5 to 4.12)`); else the comment
     right above, whatever it names; else none.
     """
-    above = [(end, text) for end, text in comment_blocks(policy) if end < declaration_line]
+    above = [(end, words) for end, words in comment_blocks(text) if end < declaration_line]
     adjacent = above[-1][1] if above and above[-1][0] == declaration_line - 1 else None
     if adjacent is not None:
         joined = " ".join(adjacent)
         if mentions(joined, paragraph) or not _PARAGRAPH.search(joined):
             return adjacent
-    for _, text in reversed(above):
-        if mentions(" ".join(text), paragraph):
-            return text
+    for _, words in reversed(above):
+        if mentions(" ".join(words), paragraph):
+            return words
     return adjacent or []
 
 
@@ -478,43 +548,61 @@ def completions(text: str, line: int, character: int, known: Analysis | None) ->
     lines = text.split("\n")
     current = lines[line] if line < len(lines) else ""
     before = current[:character]
+    typing = re.search(r'[^\s,()"#]+$', before)  # the word being typed, if any
+    slot = _slot(lines, line, before[:typing.start()] if typing else before)
+    if slot is None or slot.declares:
+        return []
+    items = _keywords(slot.keywords)
+    if slot.kind is not None:
+        items += _names(known).get(slot.kind, [])
+    return items
+
+
+@attrs.frozen
+class _Slot:
+    """What may stand at a place: names of one kind, and keywords."""
+
+    kind: Kind | None = None
+    keywords: tuple[str, ...] = ()
+    declares: bool = False  # the name a declaration introduces: the author's to choose
+
+
+def _slot(lines: Sequence[str], line: int, before: str) -> _Slot | None:
+    """What may stand after `before` (line `line` up to a place); None in a text or a
+    comment."""
     tokens = _TOKEN.findall(before)
     if tokens and (tokens[-1].startswith("#") or _open_text(tokens[-1])):
-        return []  # in a comment or a text
-    if tokens and before and not before[-1].isspace() and tokens[-1] not in ",()":
-        tokens.pop()  # the word being typed
+        return None
+    margin = not before[:1].isspace()
     if not tokens:
-        if before[:1].isspace():
-            return _keywords(_CLAUSES.get(_enclosing(lines, line), ()))
-        return _keywords(_DECLARATION_KEYWORDS)
-    names = _names(known)
+        if margin:
+            return _Slot(keywords=_DECLARATION_KEYWORDS)
+        return _Slot(keywords=_CLAUSES.get(_enclosing(lines, line)[0], ()))
     previous = tokens[-1]
+    if margin and len(tokens) == 1 and previous in ("role", "group", "training",
+                                                    "requirement"):
+        return _Slot(previous, declares=True)
     if previous == "," or (previous == "or" and len(tokens) > 1):
         kind = _list_kind(tokens)
         if kind is not None:
-            return names.get(kind, [])
+            return _Slot(kind)
         # `a or` in a condition goes on with a condition; a list of texts needs no help.
-        return _keywords(_CONDITION_KEYWORDS) if previous == "or" else []
+        return _Slot(keywords=_CONDITION_KEYWORDS if previous == "or" else ())
     if previous == "contact":
-        if _enclosing(lines, line) == "example":
-            return names["contact"]
-        return _keywords(("at least", "in")) + names["contact"]
+        if _enclosing(lines, line)[0] == "example":
+            return _Slot("contact")
+        return _Slot("contact", ("at least", "in"))
     if previous == "in" and len(tokens) > 1 and tokens[-2] in ("contact", "sector"):
-        return names["contact" if tokens[-2] == "contact" else "sector"]
-    if previous in ("role", "group") and len(tokens) == 1 and not before[:1].isspace():
-        return []  # declaring a new one: its name is the author's to choose
+        return _Slot("contact" if tokens[-2] == "contact" else "sector")
     if previous == "requirement" and len(tokens) > 1 and tokens[-2] == "amend":
-        return names["requirement"]
+        return _Slot("requirement")
     if previous in ("to", "and", "not", "(", "members"):
-        return _keywords(_CONDITION_KEYWORDS)
+        return _Slot(keywords=_CONDITION_KEYWORDS)
     if previous == "expect":
-        return _keywords(_EXPECTATIONS) + names["requirement"]
+        return _Slot("requirement", _EXPECTATIONS)
     if len(tokens) >= 2 and tokens[-2] == "expect" and previous not in _EXPECTATIONS:
-        return _keywords(("met", "due", "overdue"))
-    kind = _NAME_AFTER.get(previous)
-    if kind is not None:
-        return names.get(kind, [])
-    return []
+        return _Slot(keywords=("met", "due", "overdue"))
+    return _Slot(_NAME_AFTER.get(previous))
 
 
 def _open_text(token: str) -> bool:
@@ -537,19 +625,20 @@ def _list_kind(tokens: Sequence[str]) -> Kind | None:
     return None if word in ("role", "group", "least", "sector") else kind
 
 
-def _enclosing(lines: Sequence[str], line: int) -> str:
-    """The kind of declaration that line `line` (0-based) is a clause of."""
+def _enclosing(lines: Sequence[str], line: int) -> tuple[str, int]:
+    """The kind of declaration that line `line` (0-based) is a clause of, and the line
+    (0-based) of its head; ("", -1) above the first."""
     for number in range(min(line, len(lines) - 1), -1, -1):
         text = lines[number]
         if text[:1].isspace() or not text.strip() or text.startswith("#"):
             continue
         word = text.split()[0]
         if word in ("duty", "definition", "background"):
-            return "note"
+            return "note", number
         if word == "amend":
-            return "requirement"
-        return word if word in _CLAUSES else ""
-    return ""
+            return "requirement", number
+        return (word if word in _CLAUSES else ""), number
+    return "", -1
 
 
 def _keywords(words: Sequence[str]) -> list[Item]:

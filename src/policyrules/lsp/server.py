@@ -112,14 +112,16 @@ class PolicyServer(LanguageServer):
             self.refresh(uri)
         return self.analyses[uri]
 
-    def cursor(self, uri: str, position: t.Position) -> tuple[a.Analysis, int, int] | None:
-        """The document's analysis and the cursor in characters (0-based)."""
+    def cursor(self, uri: str, position: t.Position
+               ) -> tuple[a.Analysis, int, int, a.Analysis | None] | None:
+        """The document's analysis, the cursor in characters (0-based) and the latest
+        analysis that parsed."""
         result = self.current(uri)
         if result is None:
             return None
         lines = self.workspace.get_text_document(uri).lines
         where = self.workspace.position_codec.position_from_client_units(lines, position)
-        return result, where.line, where.character
+        return result, where.line, where.character, self.parsed.get(uri)
 
 
 def _path(uri: str) -> str:
