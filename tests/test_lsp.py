@@ -35,7 +35,7 @@ PATIENCE = 60.0
 class Editor:
     """An editor's side of the connection: open, change, and ask about documents."""
 
-    def __init__(self) -> None:
+    def __init__(self, encodings: list[t.PositionEncodingKind] | None = None) -> None:
         self.runner = asyncio.Runner()
         self.client = LanguageClient("policyrules-tests", "1")
         self.published: dict[str, list[t.PublishDiagnosticsParams]] = {}
@@ -48,8 +48,9 @@ class Editor:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [SRC, *filter(None, [os.environ.get("PYTHONPATH")])]))
         self.run(self.client.start_io(sys.executable, "-m", "policyrules", "lsp", env=env))
+        general = t.GeneralClientCapabilities(position_encodings=encodings)
         self.run(self.client.initialize_async(t.InitializeParams(
-            capabilities=t.ClientCapabilities(), process_id=os.getpid())))
+            capabilities=t.ClientCapabilities(general=general), process_id=os.getpid())))
         self.client.initialized(t.InitializedParams())
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -167,6 +168,19 @@ def test_diagnostics_arrive_on_open_at_utf16_positions(editor: Editor, tmp_path:
     assert unknown.range == t.Range(t.Position(8, 42), t.Position(8, 47))
     assert unknown.severity == t.DiagnosticSeverity.Error
     assert unknown.source == "policyrules" and unknown.code == "unknown-name"
+
+
+def test_positions_in_utf8_when_the_client_asks_for_them(tmp_path: Path) -> None:
+    utf8 = Editor([t.PositionEncodingKind.Utf8])
+    try:
+        _, diagnostics = utf8.open(tmp_path / "unicode.policy", UNICODE)
+        (unknown,) = [d for d in diagnostics if d.code == "unknown-name"]
+        # é is two bytes and 😀 four: `chefs` starts at byte 45 (41 characters before it).
+        assert unknown.range == t.Range(t.Position(8, 45), t.Position(8, 50))
+        line = UNICODE.splitlines()[8]
+        assert len(line[:line.index("chefs")].encode("utf-8")) == 45
+    finally:
+        utf8.close()
 
 
 def test_diagnostics_are_checks_own_words(editor: Editor) -> None:
