@@ -242,7 +242,8 @@ def test_the_shipped_policies_open_clean(editor: Editor) -> None:
 
 
 def test_an_error_in_an_extended_file_shows_at_extends(editor: Editor, tmp_path: Path) -> None:
-    (tmp_path / "base.policy").write_text("policy base\n  title \"Base\"\nrole x\n")
+    (tmp_path / "base.policy").write_text('policy base\n  title "Base"\nrole x "😀 t" cites\n',
+                                          encoding="utf-8")
     text = 'policy local-one\n  extends "base.policy"\n'
     _, diagnostics = editor.open(tmp_path / "local.policy", text)
     (d,) = diagnostics
@@ -251,7 +252,9 @@ def test_an_error_in_an_extended_file_shows_at_extends(editor: Editor, tmp_path:
     assert d.related_information is not None
     (related,) = d.related_information
     assert related.location.uri == from_fs_path(str(tmp_path / "base.policy"))
-    assert related.location.range.start.line == 2
+    # Just after `cites`: 18 characters, the emoji two UTF-16 code units.
+    assert len('role x "😀 t" cites') == 18
+    assert related.location.range.start == t.Position(2, 19)
 
     _, missing = editor.open(tmp_path / "orphan.policy",
                              'policy orphan\n  extends "nowhere.policy"\n')

@@ -19,7 +19,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from .. import __version__
-from ..diagnostics import Span
+from ..diagnostics import Diagnostic, Span
 from ..errors import PolicyCheckError
 from ..language.format import format_text
 from . import analysis as a
@@ -75,7 +75,7 @@ class PolicyServer(LanguageServer):
                 related_information=None if d.span.file == result.path else [
                     t.DiagnosticRelatedInformation(
                         location=t.Location(_uri(d.span.file), self.range(
-                            _lines_of(result, d.span.file), d.span)),
+                            _lines_of(d.span.file, result) or _lines_around(d), d.span)),
                         message=d.message)],
             )
             for d in result.diagnostics
@@ -132,16 +132,22 @@ def _uri(path: str) -> str:
     return from_fs_path(path) or path
 
 
-def _lines_of(result: a.Analysis, path: str) -> list[str]:
-    files = result.program.files if result.program is not None else {}
-    text = result.text if path == result.path else files.get(path)
-    if text is None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except OSError:
-            text = ""
-    return text.splitlines(True)
+def _lines_of(path: str, *sources: a.Analysis | None) -> list[str]:
+    """The lines of a file a span points into, as the pipeline read it: the document, or a
+    file it extends. Nothing else is read (a span at the start needs no text)."""
+    for result in sources:
+        if result is None:
+            continue
+        if path == result.path:
+            return result.text.splitlines(True)
+        if result.program is not None and path in result.program.files:
+            return result.program.files[path].splitlines(True)
+    return []
+
+
+def _lines_around(d: Diagnostic) -> list[str]:
+    """Enough of a file to place a diagnostic in it: the line it carries."""
+    return [""] * (d.span.line - 1) + [d.source_line]
 
 
 server = PolicyServer()
@@ -187,7 +193,8 @@ def definition(ls: PolicyServer, params: t.DefinitionParams) -> t.Location | Non
     span = a.definition(*at) if at else None
     if at is None or span is None:
         return None
-    return t.Location(_uri(span.file), ls.range(_lines_of(at[0], span.file), span))
+    lines = _lines_of(span.file, at[0], at[3])
+    return t.Location(_uri(span.file), ls.range(lines, span))
 
 
 @server.feature(t.TEXT_DOCUMENT_COMPLETION,
