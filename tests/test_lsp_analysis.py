@@ -106,6 +106,8 @@ def labels(text: str, line: int, character: int) -> list[str]:
     ("  applies to role trainer or ", {"role", "group", "contact"}, {"trainer"}),
     ("  applies to sector in ", {"voluntary", "statutory"}, set()),
     ("  delivery ", {"inter-agency", "single-agency"}, set()),
+    ("  due within 6 months of ", {"start", "role"}, {"regular"}),
+    ("  due within 6 months of role ", {"trainer", "supervisor"}, {"start"}),
     ("  expect ", {"compliant", "not compliant", "no finding"}, set()),
     ('  explain "not here ', set(), {"role", "cites"}),
     ("  # a comment ", set(), {"role", "cites"}),

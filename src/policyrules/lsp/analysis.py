@@ -598,6 +598,8 @@ def _slot(lines: Sequence[str], line: int, before: str) -> _Slot | None:
         return _Slot("requirement")
     if previous in ("to", "and", "not", "(", "members"):
         return _Slot(keywords=_CONDITION_KEYWORDS)
+    if previous == "of" and "within" in tokens:
+        return _Slot(keywords=("start", "role"))
     if previous == "expect":
         return _Slot("requirement", _EXPECTATIONS)
     if len(tokens) >= 2 and tokens[-2] == "expect" and previous not in _EXPECTATIONS:
