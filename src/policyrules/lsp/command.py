@@ -22,7 +22,9 @@ def lsp() -> None:
     """
     try:
         from .server import main
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in ("pygls", "lsprotocol"):
+            raise  # a fault of ours, not a missing extra: let it show
         raise click.UsageError(
             f"the language server needs pygls, which is not installed ({exc.msg}); "
             "install it with: python3 -m pip install 'policyrules[lsp]'") from None
