@@ -210,7 +210,8 @@ def _blocks(lang: str) -> list[str]:
 
 
 def test_the_editors_doc_shows_the_real_diagnostic_and_hover() -> None:
-    from policyrules.lsp.analysis import analyse, hover, message
+    from policyrules.lsp.analysis import analyse, message
+    from policyrules.lsp.navigate import hover
 
     durham = ROOT / "policies" / "durham.policy"
     text = durham.read_text()

@@ -10,13 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT
-from policyrules.lsp.analysis import (
-    analyse,
-    completions,
-    mentions,
-    quoting_comment,
-    references,
-)
+from policyrules.lsp.analysis import analyse, references
+from policyrules.lsp.completion import completions
+from policyrules.lsp.quoting import mentions, quoting_comment
 
 POLICIES = [*sorted((ROOT / "policies").rglob("*.policy")), FIXTURES / "features.policy",
             FIXTURES / "features_local.policy"]

@@ -23,6 +23,8 @@ from ..diagnostics import Diagnostic, Span
 from ..errors import PolicyCheckError
 from ..language.format import format_text
 from . import analysis as a
+from . import navigate
+from .completion import completions
 
 _SYMBOL_KINDS = {
     "role": t.SymbolKind.Property,
@@ -177,9 +179,9 @@ def did_close(ls: PolicyServer, params: t.DidCloseTextDocumentParams) -> None:
 
 
 @server.feature(t.TEXT_DOCUMENT_HOVER)
-def hover(ls: PolicyServer, params: t.HoverParams) -> t.Hover | None:
+def on_hover(ls: PolicyServer, params: t.HoverParams) -> t.Hover | None:
     at = ls.cursor(params.text_document.uri, params.position)
-    found = a.hover(*at) if at else None
+    found = navigate.hover(*at) if at else None
     if at is None or found is None:
         return None
     lines = ls.workspace.get_text_document(params.text_document.uri).lines
@@ -188,9 +190,9 @@ def hover(ls: PolicyServer, params: t.HoverParams) -> t.Hover | None:
 
 
 @server.feature(t.TEXT_DOCUMENT_DEFINITION)
-def definition(ls: PolicyServer, params: t.DefinitionParams) -> t.Location | None:
+def on_definition(ls: PolicyServer, params: t.DefinitionParams) -> t.Location | None:
     at = ls.cursor(params.text_document.uri, params.position)
-    span = a.definition(*at) if at else None
+    span = navigate.definition(*at) if at else None
     if at is None or span is None:
         return None
     lines = _lines_of(span.file, at[0], at[3])
@@ -199,11 +201,11 @@ def definition(ls: PolicyServer, params: t.DefinitionParams) -> t.Location | Non
 
 @server.feature(t.TEXT_DOCUMENT_COMPLETION,
                 t.CompletionOptions(trigger_characters=[" ", ","]))
-def completion(ls: PolicyServer, params: t.CompletionParams) -> t.CompletionList:
+def complete(ls: PolicyServer, params: t.CompletionParams) -> t.CompletionList:
     uri = params.text_document.uri
     doc = ls.workspace.get_text_document(uri)
     where = ls.workspace.position_codec.position_from_client_units(doc.lines, params.position)
-    items = a.completions(doc.source, where.line, where.character, ls.parsed.get(uri))
+    items = completions(doc.source, where.line, where.character, ls.parsed.get(uri))
     return t.CompletionList(is_incomplete=False, items=[
         t.CompletionItem(label=i.label, kind=_ITEM_KINDS[i.kind], detail=i.detail or None)
         for i in items])
@@ -220,7 +222,7 @@ def document_symbol(ls: PolicyServer, params: t.DocumentSymbolParams
     return [t.DocumentSymbol(name=s.name, detail=s.detail or None, kind=_SYMBOL_KINDS[s.kind],
                              range=ls.range(lines, s.span),
                              selection_range=ls.range(lines, s.name_span))
-            for s in a.symbols(result.syntax)]
+            for s in navigate.symbols(result.syntax)]
 
 
 @server.feature(t.TEXT_DOCUMENT_FORMATTING)
