@@ -1,8 +1,9 @@
 """The language server: the protocol side of `analysis`, over stdio (pygls).
 
-Every change re-runs the whole pipeline on the document (the Durham policy takes about
-60 ms on the project's machine, inside the 100 ms an author notices; see
-benchmarks/bench_lsp.py), so there is no incremental checker to keep in step with `check`.
+Every change re-runs the whole pipeline on the document, so there is no incremental
+checker to keep in step with `check`: the Durham policy checks in about 60 ms on the
+project's 2-core machine when it is quiet, and the protocol adds a few (see
+benchmarks/bench_lsp.py); of a burst of keystrokes only the last is checked.
 Positions go through the client's negotiated code units (UTF-16 unless the client chose
 otherwise) with pygls's position codec; the policy's own spans count characters.
 """
