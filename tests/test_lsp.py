@@ -236,6 +236,15 @@ def test_a_burst_of_changes_ends_checked_at_its_last_version(editor: Editor,
     assert editor.run(editor._diagnostics(uri, editor.versions[uri])) == []
 
 
+def test_no_text_silences_the_server(editor: Editor, tmp_path: Path) -> None:
+    deep = ('policy deep\n  source "d" paragraphs 1.1 to 1.1\ngroup g "G"\n  members '
+            + "(" * 3000 + "everyone" + ")" * 3000 + "\n  cites 1.1\n")
+    uri, diagnostics = editor.open(tmp_path / "deep.policy", deep)
+    assert diagnostics and all(d.severity == t.DiagnosticSeverity.Error for d in diagnostics)
+    # The server still answers, and the next change is checked as usual.
+    assert editor.change(uri, UNICODE.replace("role chefs", "role chef")) == []
+
+
 def test_the_shipped_policies_open_clean(editor: Editor) -> None:
     for path in (DURHAM, PAN, LOCAL):
         assert editor.open(path)[1] == []

@@ -62,7 +62,15 @@ class PolicyServer(LanguageServer):
 
     def refresh(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
-        result = a.analyse(doc.source, _path(uri))
+        path = _path(uri)
+        try:
+            result = a.analyse(doc.source, path)
+        except Exception as exc:  # a fault of ours: say so where the author looks, go on
+            problem = Diagnostic(
+                "error", "internal", f"policyrules could not check this text "
+                f"({type(exc).__name__}: {exc}); please report it", Span(path, 1, 1, 1, 1),
+                hint="the other features go on working on the text that last checked")
+            result = a.Analysis(path, doc.source, (problem,), None, None)
         self.analyses[uri] = result
         if result.syntax is not None:
             self.parsed[uri] = result
