@@ -352,6 +352,9 @@ def test_hover_quotes_the_right_comment(editor: Editor) -> None:
     line, _ = position(pan, "cites 6.3.8\n\ntraining")
     shown = hover_text(editor.hover(uri, line, len("  cites ")))
     assert "> 6.3.7, 6.3.8 Training and development for inter-agency work" in shown
+    # and what else cites the paragraph, kind by kind
+    assert shown.endswith("\n\ncited by group `operational-manager`, group `senior-manager`, "
+                          "requirement `inter-agency-training`")
 
 
 def test_hover_on_a_local_citation_gives_its_text(editor: Editor) -> None:
@@ -360,6 +363,7 @@ def test_hover_on_a_local_citation_gives_its_text(editor: Editor) -> None:
     line, column = position(text, "cites local:refresher-3yr")
     shown = hover_text(editor.hover(uri, line, column + len("cites ") + 2))
     assert shown.startswith("**local:refresher-3yr**: Local decision, not in the")
+    assert shown.endswith("\n\ncited by requirement `inter-agency-training`")
 
 
 def test_hover_counts_utf16_units(editor: Editor, tmp_path: Path) -> None:

@@ -172,15 +172,18 @@ def _extends_hover(analysis: Analysis, ref: Ref) -> str | None:
 
 
 def _paragraph_hover(names: Analysis, text: str, paragraph: str, declared: int) -> str:
+    citing = [f"{kind_of(d)} `{d.name.name}`" for d in declarations(names).values()
+              if any(c.id == paragraph for c in d.cites)]
+    cited = "\n\ncited by " + ", ".join(citing) if citing else ""
     local = local_id(names, paragraph)
     if local is not None:
-        return f"**{paragraph}**: {local.text}"
+        return f"**{paragraph}**: {local.text}{cited}"
     source = names.program.source_name if names.program is not None else ""
     title = f"**{paragraph}**" + (f", {source}" if source else "")
     quoted = quoting_comment(text, declared, paragraph)
-    if not quoted:
-        return f"{title}\n\n(no comment above this declaration quotes the paragraph)"
-    return f"{title}\n\n" + "\n".join(f"> {q}  " for q in quoted)
+    shown = "\n".join(f"> {q}  " for q in quoted) if quoted else (
+        "(no comment above this declaration quotes the paragraph)")
+    return f"{title}\n\n{shown}{cited}"
 
 
 def _line(text: str, number: int) -> str:
