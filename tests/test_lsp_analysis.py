@@ -106,6 +106,8 @@ def labels(text: str, line: int, character: int) -> list[str]:
     ("  due within 6 months of role ", {"trainer", "supervisor"}, {"start"}),
     ("  expect ", {"compliant", "not compliant", "no finding"}, set()),
     ('  explain "not here ', set(), {"role", "cites"}),
+    ('  explain "not \\" here ', set(), {"1.1"}),
+    ('  explain "a closed \\\\" cites ', {"1.1", "1.6"}, {"role"}),
     ("  # a comment ", set(), {"role", "cites"}),
     ("role ", set(), {"trainer"}),
     ("  topics \"a\", ", set(), {"role"}),

@@ -111,9 +111,12 @@ def what_follows(lines: Sequence[str], line: int, before: str) -> Slot | None:
     return Slot(_NAME_AFTER.get(previous))
 
 
+_CLOSED_TEXT = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
 def _open_text(token: str) -> bool:
-    return token.startswith('"') and (len(token) == 1 or not token.endswith('"')
-                                      or token.endswith('\\"'))
+    """A text begun and not yet closed (the cursor is inside it)."""
+    return token.startswith('"') and not _CLOSED_TEXT.fullmatch(token)
 
 
 def _list_kind(tokens: Sequence[str]) -> Kind | None:
