@@ -9,7 +9,7 @@ pipeline's, word for word.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Literal, assert_never
 
 import attrs
 
@@ -137,8 +137,8 @@ def _declaration_refs(d: n.Declaration) -> Iterator[Ref]:
             yield Ref("note", d.name.name, d.name.span, True, d)
         case n.ExampleDecl():
             yield from _example_refs(d)
-        case _:  # pragma: no cover - every declaration is matched above
-            raise AssertionError(d)
+        case _:
+            assert_never(d)
     if not isinstance(d, n.ExampleDecl):
         yield from (Ref("paragraph", c.id, c.span, owner=d) for c in d.cites)
 
@@ -162,6 +162,8 @@ def _cond_refs(cond: n.Cond, owner: n.Declaration) -> Iterator[Ref]:
                 yield from _cond_refs(operand, owner)
         case n.Everyone() | n.Volunteer():
             pass
+        case _:
+            assert_never(cond)
 
 
 def _example_refs(d: n.ExampleDecl) -> Iterator[Ref]:
@@ -186,6 +188,8 @@ def _example_refs(d: n.ExampleDecl) -> Iterator[Ref]:
                 yield Ref("training", e.training.name, e.training.span, owner=d)
             case n.ExpectCompliant():
                 pass
+            case _:
+                assert_never(e)
 
 
 def reference_at(policy: n.PolicyFile, line: int, character: int) -> Ref | None:
