@@ -743,3 +743,8 @@ def verify(policy: str, max_examples: int | None, seed: int | None, color: str) 
     report = run_verify(loaded, max_examples=max_examples, seed=seed)
     click.echo(report.render())
     sys.exit(0 if report.ok else 1)
+
+
+from ..lsp.command import lsp as _lsp  # noqa: E402  (the command imports pygls lazily)
+
+cli.add_command(_lsp)
