@@ -1,5 +1,6 @@
 """policyrules: safeguarding training procedures as executable, checkable policy."""
 
+from ._version import __version__ as __version__
 from .contract.decision import Decision as Decision
 from .contract.decision import Eligibility as Eligibility
 from .contract.decision import Finding as Finding
@@ -16,8 +17,7 @@ from .errors import UsageError as UsageError
 from .errors import WorkerError as WorkerError
 from .policy import Policy as Policy
 from .policy import load as load
-
-__version__ = "0.1.0"
+from .policy import loads as loads
 
 __all__ = [
     "Decision",
@@ -37,4 +37,5 @@ __all__ = [
     "WorkerError",
     "__version__",
     "load",
+    "loads",
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from ..semantics.model import Requirement
+from ..semantics.model import PolicyModel, Requirement
 from . import explain
 from .workers import TrainingRecord, Worker
 
@@ -77,6 +77,15 @@ class Decision:
     groups: tuple[str, ...]
     findings: tuple[Finding, ...]
     unrecognised_training: tuple[str, ...]
+    # What made the decision and whom it is about, kept by reference (both engines pass
+    # them): the fingerprint and the explanation read them instead of recomputing facts.
+    model: PolicyModel | None = attrs.field(default=None, eq=False, repr=False)
+    subject: Worker | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The fingerprint of the policy that made the decision (`Policy.fingerprint`)."""
+        return self.model.fingerprint if self.model is not None else None
 
     @property
     def compliant(self) -> bool:
@@ -97,6 +106,7 @@ class Decision:
         return {
             "worker": self.worker,
             "policy": self.policy,
+            "fingerprint": self.fingerprint,
             "as_of": self.as_of.isoformat(),
             "compliant": self.compliant,
             "groups": list(self.groups),

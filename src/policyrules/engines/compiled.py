@@ -157,7 +157,7 @@ def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
     for rule in model.requirements:
         _requirement(w, rule, [slot[t] for t in rule.satisfied_by])
     w.emit(1, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), tuple(findings), "
-              "tuple(sorted(unknown)) if unknown else ())")
+              f"tuple(sorted(unknown)) if unknown else (), {w.const(model, 'M')}, worker)")
 
     source = "\n".join(w.lines) + "\n"
     filename = f"<policyrules compiled {model.path}>"

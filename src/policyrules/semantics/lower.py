@@ -10,6 +10,7 @@ from ..diagnostics import Span
 from ..language import nodes as n
 from ..language.program import Program
 from . import model as m
+from .fingerprint import fingerprint
 
 
 def lower(program: Program) -> m.PolicyModel:
@@ -54,6 +55,7 @@ def lower(program: Program) -> m.PolicyModel:
         examples=tuple(_example(ex, program.files) for ex in program.examples),
         path=top.path,
         files=tuple(program.files),
+        fingerprint=fingerprint(program.files.values()),
     )
 
 

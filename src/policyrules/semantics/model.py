@@ -198,6 +198,8 @@ class PolicyModel:
     examples: tuple[Example, ...]
     path: str
     files: tuple[str, ...]  # this file and those it extends
+    # sha256 of the library version and the texts of `files` (semantics/fingerprint.py)
+    fingerprint: str = ""
 
     @property
     def role_names(self) -> frozenset[str]:
