@@ -8,6 +8,7 @@ from .contract.workers import RoleAssignment as RoleAssignment
 from .contract.workers import TrainingRecord as TrainingRecord
 from .contract.workers import Worker as Worker
 from .diagnostics import Diagnostic as Diagnostic
+from .diff import diff as diff
 from .errors import PolicyCheckError as PolicyCheckError
 from .errors import PolicyError as PolicyError
 from .errors import PolicyFileError as PolicyFileError
@@ -36,6 +37,7 @@ __all__ = [
     "Worker",
     "WorkerError",
     "__version__",
+    "diff",
     "load",
     "loads",
 ]

@@ -761,3 +761,8 @@ def verify(policy: str, max_examples: int | None, seed: int | None, color: str) 
     report = run_verify(loaded, max_examples=max_examples, seed=seed)
     click.echo(report.render())
     sys.exit(0 if report.ok else 1)
+
+
+from .diff import diff_command  # noqa: E402  (a command of its own module, registered here)
+
+cli.add_command(diff_command)
