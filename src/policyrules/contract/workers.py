@@ -12,6 +12,7 @@ import attrs
 from ..diagnostics import closest
 from ..errors import WorkerError
 from ..semantics.dates import is_plain_date, parse_iso_date
+from .plain import plain_record
 from .vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
 
 _WORKER_FIELD_ORDER = ("id", "started", "contact", "roles", "training", "agency", "sector",
@@ -107,6 +108,7 @@ def _evidence_key(r: TrainingRecord) -> tuple[object, ...]:
 
 def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Worker:
     """Validate a CONTRACT §1 mapping; errors name worker, field, value and what is allowed."""
+    data = plain_record(data)  # pandas/numpy values (contract/plain.py)
     if type(data) is not dict and not isinstance(data, Mapping):
         raise WorkerError(f"a worker record must be an object, not {_kind(data)}",
                           worker=None, field="(record)", value=data,
@@ -253,6 +255,7 @@ def _record(item: object, i: int, wid: str) -> TrainingRecord:
 
 def _full_record(item: object, i: int, wid: str) -> TrainingRecord:
     field = f"training[{i}]"
+    item = plain_record(item)  # pandas/numpy values (contract/plain.py)
     if not isinstance(item, Mapping):
         raise WorkerError(f"must be an object, not {_kind(item)}", worker=wid, field=field,
                           value=item, allowed='{"training": ID, "completed": DATE}')
@@ -301,7 +304,8 @@ def _date(
     if is_plain_date(value):
         return value  # type: ignore[no-any-return]
     if isinstance(value, datetime.datetime):
-        raise WorkerError(f"is a date-time ({value.isoformat()}), not a date", worker=wid,
+        raise WorkerError(f"is a date-time ({value.isoformat()}), not a date; convert it with "
+                          ".date() (a pandas column: .dt.date)", worker=wid,
                           field=field, value=value.isoformat(), allowed="a date YYYY-MM-DD")
     if not isinstance(value, str):
         raise WorkerError(f"must be a date string, not {_kind(value)}", worker=wid, field=field,
