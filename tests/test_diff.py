@@ -177,3 +177,10 @@ def test_cli_diff_a_broken_policy_is_exit_2(tmp_path: Path) -> None:
     broken = write(tmp_path, "b.policy", "policy b\nrequirement r\n")
     code, _ = _run("diff", BASE, broken)
     assert code == 2
+
+
+def test_cli_diff_help_has_an_example() -> None:
+    code, out = _run("diff", "--help")
+    assert code == 0 and "Examples:" in out and "policyrules diff " in out
+    code, out = _run("--help")
+    assert "  diff " in out

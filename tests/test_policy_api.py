@@ -167,3 +167,15 @@ def test_one_policy_shared_between_threads_decides_as_alone(
         t.join()
     for per_thread in results:
         assert per_thread == [alone] * 5
+
+
+def test_describe_command_shows_the_fingerprint() -> None:
+    from click.testing import CliRunner
+
+    from policyrules.cli import cli
+
+    policy = policyrules.load(LOCAL)
+    text = CliRunner().invoke(cli, ["describe", str(LOCAL)])
+    assert text.exit_code == 0 and f"fingerprint: {policy.fingerprint}\n" in text.output
+    data = CliRunner().invoke(cli, ["describe", str(LOCAL), "--format", "json"])
+    assert json.loads(data.output)["fingerprint"] == policy.fingerprint

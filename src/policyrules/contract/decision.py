@@ -8,7 +8,8 @@ from typing import Any
 import attrs
 
 from ..semantics.model import PolicyModel, Requirement
-from . import explain
+from . import explain, explanation
+from .explanation import Explanation
 from .workers import TrainingRecord, Worker
 
 
@@ -95,6 +96,12 @@ class Decision:
                 return False
         return True
 
+    def explain(self) -> Explanation:
+        """The decision explained, as `policyrules explain` prints it: per finding its
+        paragraphs, policy line, dates and what would satisfy it (`str()` gives the text,
+        `to_dict()` the data)."""
+        return explanation.explain(self)
+
     def finding(self, requirement: str) -> Finding | None:
         """The finding for one requirement, or None when it does not apply."""
         for f in self.findings:
@@ -124,10 +131,12 @@ class Eligibility:
     on: datetime.date
     reasons: tuple[str, ...]
     cites: tuple[str, ...]
+    worker: str | None = None  # whom the answer is about
 
     def __bool__(self) -> bool:
         return self.ok
 
     def to_dict(self) -> dict[str, Any]:
-        return {"training": self.training, "on": self.on.isoformat(), "ok": self.ok,
+        return {"worker": self.worker, "training": self.training, "on": self.on.isoformat(),
+                "ok": self.ok,
                 "reasons": list(self.reasons), "cites": list(self.cites)}

@@ -105,4 +105,4 @@ def eligible(policy: m.PolicyModel, worker: Worker, training: m.Training,
                            f"completed it by {on.isoformat()}")
     if not training.requires:
         reasons.append(f"{training.id} has no prerequisites")
-    return Eligibility(ok, training.id, on, tuple(reasons), cites)
+    return Eligibility(ok, training.id, on, tuple(reasons), cites, worker.id)
