@@ -184,3 +184,15 @@ def test_cli_diff_help_has_an_example() -> None:
     assert code == 0 and "Examples:" in out and "policyrules diff " in out
     code, out = _run("--help")
     assert "  diff " in out
+
+
+def test_the_documented_diff_commands_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    block = text.split("## `diff OLD NEW [WORKERS]`")[1].split("```console\n")[1].split("```")[0]
+    commands = [shlex.split(line)[1:] for line in block.splitlines()]
+    assert len(commands) == 3
+    # equivalent: 0; not: 1; a workforce with rejected records (examples/README.md): 2
+    assert [_run(*words)[0] for words in commands] == [1, 0, 2]
