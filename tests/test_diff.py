@@ -10,12 +10,13 @@ import pytest
 from click.testing import CliRunner
 from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import policyrules
 from conftest import AS_OF, ROOT, write
 from policyrules.cli import cli
 from policyrules.diff import Comparison, Difference
-from strategies import DAYS
+from strategies import DAYS, worker_dicts
 
 BASE = str(ROOT / "policies" / "pan_lancashire.policy")
 LOCAL = str(ROOT / "policies" / "local" / "pan_lancashire_3yr.policy")
@@ -196,3 +197,44 @@ def test_the_documented_diff_commands_run(monkeypatch: pytest.MonkeyPatch) -> No
     assert len(commands) == 3
     # equivalent: 0; not: 1; a workforce with rejected records (examples/README.md): 2
     assert [_run(*words)[0] for words in commands] == [1, 0, 2]
+
+
+# Completeness: whatever a worker shows, the profile comparison found -----------------------
+
+_SMALL_ROLES = ["supervisor", "trainer"]
+_SMALL_TRAININGS = ["induction-course", "inter-agency-course", "supervision-course"]
+
+
+def _small(within: int, renew: int | None, regular: bool) -> policyrules.Policy:
+    text = SMALL.replace("due within 6 months of start", f"due within {within} months of start")
+    text = text.replace("renew every 3 years", f"renew every {renew} years" if renew
+                        else "")
+    if not regular:
+        text = text.replace("applies to group regular-contact", "applies to contact predominant")
+    # the file's examples pin the shipped values; a variant is compared, not tested
+    return policyrules.loads(text.split('\nexample "')[0], name="variant.policy")
+
+
+@settings(max_examples=25)
+@given(old=st.tuples(st.integers(1, 12), st.none() | st.integers(1, 4), st.booleans()),
+       new=st.tuples(st.integers(1, 12), st.none() | st.integers(1, 4), st.booleans()),
+       workers=st.lists(worker_dicts(_SMALL_ROLES, _SMALL_TRAININGS), min_size=1, max_size=8),
+       as_of=DAYS)
+def test_every_difference_a_worker_shows_is_found(
+        old: tuple[int, int | None, bool], new: tuple[int, int | None, bool],
+        workers: list[dict[str, object]], as_of: datetime.date) -> None:
+    a, b = _small(*old), _small(*new)
+    c = policyrules.diff(a, b, as_of=as_of)
+    found = {(d.requirement, d.old, d.new) for d in c.differences}
+    for d in c.differences:
+        _holds(c, d)
+    for w in workers:
+        worker = a.worker(w)
+        if worker.started > as_of:
+            continue  # not yet employed: no profile comparison speaks for them
+        for rid in ("induction", "inter-agency", "supervision"):
+            pair = (_status(a, worker, rid, as_of), _status(b, worker, rid, as_of))
+            if pair[0] != pair[1]:
+                assert (rid, *pair) in found, (w, rid, pair)
+    if old == new:
+        assert c.equivalent
