@@ -13,7 +13,7 @@ import attrs
 
 from ..semantics.dates import iso
 from .explain import finding as finding_text
-from .workers import Worker, latest_record
+from .workers import Worker
 
 if TYPE_CHECKING:
     from ..semantics.model import PolicyModel
@@ -120,19 +120,17 @@ def _facts(worker: Worker) -> str:
 
 
 def dates(f: Finding) -> str:
-    """The dates a finding rests on: start or role, last record, deadline or renewal."""
-    rule, worker = f.rule, f.worker
+    """The dates a finding rests on (its facts): start or role, last record, deadline or
+    renewal, and records dated after the day."""
+    rule, facts = f.rule, f.facts
     parts = []
     if rule.anchor_role is not None:
-        since = [r.since or worker.started for r in worker.roles if r.role == rule.anchor_role]
-        if since:
-            parts.append(f"took the role {rule.anchor_role} on {min(since).isoformat()}")
+        if facts.role_since is not None:
+            parts.append(f"took the role {rule.anchor_role} on {facts.role_since.isoformat()}")
     else:
-        parts.append(f"started {worker.started.isoformat()}")
-    done = [r for r in worker.training
-            if r.training in rule.satisfied_by and r.completed <= f.as_of]
+        parts.append(f"started {facts.anchor.isoformat()}")
     grace = f" plus {rule.grace} grace" if rule.grace else ""
-    last = latest_record(done)
+    last = facts.latest
     if last is not None:
         parts.append(f"last completed {last.training} on {last.completed.isoformat()}")
         if rule.renew is not None and f.due is not None:
@@ -146,11 +144,9 @@ def dates(f: Finding) -> str:
         parts.append(f"deadline {rule.within} from {start}{grace}: {verb} {f.due.isoformat()}")
     else:
         parts.append("the document sets no deadline: needed now")
-    ignored = [r for r in worker.training
-               if r.training in rule.satisfied_by and r.completed > f.as_of]
-    if ignored:
-        parts.append(f"{len(ignored)} record{'s' * (len(ignored) != 1)} dated after "
-                     f"{f.as_of.isoformat()} not counted")
+    if facts.later:
+        n = len(facts.later)
+        parts.append(f"{n} record{'s' * (n != 1)} dated after {f.as_of.isoformat()} not counted")
     return "; ".join(parts)
 
 
