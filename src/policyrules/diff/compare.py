@@ -191,11 +191,13 @@ def _periods(*models: m.PolicyModel) -> list[Period]:
     out: list[Period] = []
     for model in models:
         for r in model.requirements:
-            for first in (r.within, r.renew):
+            window = r.hours.window if r.hours is not None else None
+            for first in (r.within, r.renew, window):
                 if first is not None:
                     p = (first,) if r.grace is None else (first, r.grace)
-                    if p not in out:
-                        out.append(p)
+                    for q in (p, (first,)):
+                        if q not in out:
+                            out.append(q)
     return out
 
 
@@ -253,7 +255,8 @@ def _over_profiles(a: Policy, b: Policy, as_of: datetime.date) -> Comparison:
     periods = _periods(ma, mb)
     days = _candidates(as_of, periods)
     deliveries = {t.id: t.delivery for t in (*mb.trainings, *ma.trainings)}
-    trainings = sorted({t for r in ma.requirements + mb.requirements for t in r.satisfied_by})
+    trainings = _named_trainings(ma, mb)
+    variants = _record_variants(ma, mb)
     ids = _requirement_ids(a, b)
     found: dict[tuple[str, Status, Status], Difference] = {}
     whom: dict[tuple[str, Status, Status], list[Profile]] = {}
@@ -263,7 +266,7 @@ def _over_profiles(a: Policy, b: Policy, as_of: datetime.date) -> Comparison:
     for pattern, members in sorted(patterns.items(), key=lambda kv: _plainness(kv[1][0])):
         seen: set[tuple[str, Status, Status]] = set()
         for worker in _dated_workers(members[0], pattern, days, long_ago, trainings,
-                                     deliveries):
+                                     deliveries, variants):
             count += 1
             fa = _findings(a.evaluate_checked(worker, as_of))
             fb = _findings(b.evaluate_checked(worker, as_of))
@@ -297,13 +300,40 @@ def _worker(wid: str, profile: Profile, started: datetime.date,
             since: datetime.date | None, training: tuple[TrainingRecord, ...],
             anchors: tuple[str, ...] = ()) -> Worker:
     roles = tuple(RoleAssignment(r, since if r in anchors else None) for r in profile.roles)
-    return Worker(wid, started, profile.contact, roles, training, sector=profile.sector,
+    # the courses `completed` conditions ask about, done on the first day
+    done = tuple(TrainingRecord(t, started) for t in profile.done)
+    return Worker(wid, started, profile.contact, roles, done + training, sector=profile.sector,
                   volunteer=profile.volunteer)
+
+
+def _named_trainings(*models: m.PolicyModel) -> list[str]:
+    """Every course a requirement counts, or counts its deadline from."""
+    names: set[str] = set()
+    for model in models:
+        for r in model.requirements:
+            names.update(r.satisfied_by)
+            for anchor in (r.deadline_from, r.before_first):
+                if isinstance(anchor, m.FromCompletion):
+                    names.update(anchor.trainings)
+    return sorted(names)
+
+
+def _record_variants(*models: m.PolicyModel) -> list[tuple[str | None, str | None]]:
+    """(delivery, provider) pairs a record is tried with: as the course declares, and each
+    way a requirement filters records (`delivered …`, `provided by …`)."""
+    out: list[tuple[str | None, str | None]] = [(None, None)]
+    for model in models:
+        for r in model.requirements:
+            for v in ((r.delivery, None), (None, r.provider), (r.delivery, r.provider)):
+                if v not in out:
+                    out.append(v)
+    return out
 
 
 def _dated_workers(profile: Profile, pattern: _Pattern, days: list[datetime.date],
                    long_ago: datetime.date, trainings: list[str],
-                   deliveries: Mapping[str, str]) -> Iterator[Worker]:
+                   deliveries: Mapping[str, str],
+                   variants: list[tuple[str | None, str | None]]) -> Iterator[Worker]:
     """Workers of one profile whose deadlines and renewals fall around `as_of`."""
     n = 0
 
@@ -321,10 +351,12 @@ def _dated_workers(profile: Profile, pattern: _Pattern, days: list[datetime.date
         if pattern.anchors:
             yield make(long_ago, day, ())  # untrained, took the role that day
     for t in trainings:
-        for day in recent_first:
-            record = (TrainingRecord(t, day, deliveries.get(t, "single-agency")),)
-            yield make(long_ago, None, record)
-            yield make(day, None, record)
+        for delivery, provider in variants:
+            for day in recent_first:
+                record = (TrainingRecord(t, day, delivery or deliveries.get(t, "single-agency"),
+                                         provider),)
+                yield make(long_ago, None, record)
+                yield make(day, None, record)
 
 
 def _parted(a: Policy, b: Policy, worker: Worker, rid: str, as_of: datetime.date,
@@ -337,6 +369,11 @@ def _parted(a: Policy, b: Policy, worker: Worker, rid: str, as_of: datetime.date
     dates = {worker.started, *(r.since for r in worker.roles if r.since is not None),
              *(r.completed for r in worker.training)}
     days = set(dates)
+    for r in a.model.requirements + b.model.requirements:  # a rule comes into or out of force
+        if r.in_force_from is not None:
+            days.add(r.in_force_from)
+        if r.in_force_until is not None:
+            days.add(r.in_force_until + _DAY)
     for d in dates:
         for p in periods:
             end = _forward(d, p)

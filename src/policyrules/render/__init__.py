@@ -17,10 +17,10 @@ from typing import Any
 
 from rich.text import Text
 
-from ..contract.decision import Decision, Eligibility
+from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.explain import finding as finding_text
 from ..contract.explanation import explain as explanation
-from ..contract.workers import Worker
+from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
 from ..policy import Policy
 from ..semantics import model as m
@@ -123,13 +123,9 @@ class DecisionJson:
             if not evidence:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
-                r = evidence[0]
-                shown = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                         f'"delivery": {_js(r.delivery)}}}')
+                shown = _record_js(f, evidence[0])
             else:
-                shown = ", ".join(
-                    f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                    f'"delivery": {_js(r.delivery)}}}' for r in evidence)
+                shown = ", ".join(_record_js(f, r) for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
                     _js(finding_text(f)), "}")
             sep = ", "
@@ -193,6 +189,15 @@ class JsonArray(OutputFormat):
 
     def error(self, line: int, exc: WorkerError) -> str:
         return _indent(json.dumps(error_record(line, exc), ensure_ascii=False, indent=2))
+
+
+
+def _record_js(f: Finding, r: TrainingRecord) -> str:
+    if r.hours is None and r.provider is None and r.level is None and f.rule.hours is None:
+        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+                f'"delivery": {_js(r.delivery)}}}')
+    # Hours, provider or level (CONTRACT §5): rare enough to take the general path.
+    return json.dumps(f.evidence_dict(r), ensure_ascii=False)
 
 
 def _indent(text: str) -> str:
@@ -370,6 +375,10 @@ def describe(policy: Policy) -> Text:
         text.append(f"  {t.title}\n    {t.delivery}")
         for alt in t.requires:
             text.append(f"; requires {' or '.join(alt)}")
+        if t.hours is not None:
+            text.append(f"; {t.hours:g} hours")
+        if t.counts_as:
+            text.append(f"; counts as {', '.join(t.counts_as)}")
         if t.topics:
             text.append(f"; topics: {', '.join(t.topics)}")
         text.append(f"; cites {', '.join(t.cites)}\n")
@@ -380,15 +389,7 @@ def describe(policy: Policy) -> Text:
         text.append(f"  {r.title}\n")
         text.append(f"    applies to: {m.condition_text(r.condition)}\n")
         text.append(f"    satisfied by: {' or '.join(r.satisfied_by)}\n")
-        if r.within is None:
-            when = "no deadline"
-        else:
-            when = f"due within {r.within} of " + (f"role {r.anchor_role}" if r.anchor_role
-                                                  else "start")
-        if r.renew:
-            when += f"; renew every {r.renew}"
-        if r.grace:
-            when += f"; grace {r.grace}"
+        when = "; ".join([m.deadline_text(r), *m.rule_terms(r)])
         text.append(f"    {when}; cites {', '.join(r.cites)}\n")
     return text
 
