@@ -9,6 +9,7 @@ from .contract.workers import TrainingRecord as TrainingRecord
 from .contract.workers import Worker as Worker
 from .diagnostics import Diagnostic as Diagnostic
 from .diff import diff as diff
+from .errors import DateRangeError as DateRangeError
 from .errors import PolicyCheckError as PolicyCheckError
 from .errors import PolicyError as PolicyError
 from .errors import PolicyFileError as PolicyFileError
@@ -21,6 +22,7 @@ from .policy import load as load
 from .policy import loads as loads
 
 __all__ = [
+    "DateRangeError",
     "Decision",
     "Diagnostic",
     "Eligibility",

@@ -298,12 +298,8 @@ class Table:
     def error(self, line: int, exc: WorkerError) -> Text:
         text = Text(f"{exc.worker or '(no id)':<{self.worker_width}}  ")
         text.append(f"{'rejected':<{self.verdict_width}}", style="bold magenta")
-        text.append(f"  line {line}: {exc.field}: {_message(exc)}")
+        text.append(f"  line {line}: {exc.details()}")
         return text
-
-
-def _message(exc: WorkerError) -> str:
-    return exc.message + (f"; allowed: {exc.allowed}" if exc.allowed else "")
 
 
 # Plain English -----------------------------------------------------------------------------
