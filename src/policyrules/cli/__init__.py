@@ -748,3 +748,6 @@ def verify(policy: str, max_examples: int | None, seed: int | None, color: str) 
 from ..lsp.command import lsp as _lsp  # noqa: E402  (the command imports pygls lazily)
 
 cli.add_command(_lsp)
+from .diff import diff_command  # noqa: E402  (a command of its own module, registered here)
+
+cli.add_command(diff_command)
