@@ -761,3 +761,6 @@ def verify(policy: str, max_examples: int | None, seed: int | None, color: str) 
     report = run_verify(loaded, max_examples=max_examples, seed=seed)
     click.echo(report.render())
     sys.exit(0 if report.ok else 1)
+
+
+from ..reports import command as _report_command  # noqa: E402, F401  (registers `report`)

@@ -165,6 +165,7 @@ class Report:
     falls_due: tuple[Item, ...]
     demand: tuple[Demand, ...]
     months: tuple[str, ...]  # the twelve demand months, YYYY-MM
+    trainings: tuple[tuple[str, str], ...]  # the policy's catalogue: (id, title)
     findings: tuple[FindingRow, ...]
 
     @property
@@ -337,7 +338,9 @@ class ReportBuilder:
             overdue=tuple(sorted(self._overdue, key=_overdue_order)),
             falls_due=tuple(sorted(self._falls_due,
                                    key=lambda i: (i.due, i.worker, i.requirement))),
-            demand=demand, months=self._months, findings=tuple(self._findings))
+            demand=demand, months=self._months,
+            trainings=tuple((t.id, t.title) for t in model.trainings),
+            findings=tuple(self._findings))
 
     def _rows(self, prefix: tuple[str, ...], depth: int) -> tuple[Row, ...]:
         if depth >= len(self.by):
