@@ -90,6 +90,7 @@ def test_format_follows_the_file_name_unless_given(tmp_path: Path) -> None:
     (["-f", "xlsx"], "give a file to write it to with -o FILE"),
     (["--horizon", "-3"], "-3 is not in the range x>=0"),
     (["--as-of", "2026-02-30"], "is not a date YYYY-MM-DD"),
+    (["--target", "101"], "101.0 is not in the range 0<=x<=100"),
 ])
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     path = _jsonl(tmp_path, *GOOD)

@@ -160,7 +160,7 @@ def test_charts_draw_in_chromium_without_errors(tmp_path: Path) -> None:
     report = _example_report()
     result = _open_in_chromium(render_html(report), tmp_path)
     assert result["errors"] == []
-    assert set(result["charts"]) == {"compliance", "status", "demand"}
+    assert set(result["charts"]) == {"compliance", "status", "backlog", "demand"}
     for name, chart in result["charts"].items():
         assert chart["drawn"] == "yes", name
         assert chart["width"] > 300 and chart["height"] > 100, (name, chart)
@@ -168,7 +168,8 @@ def test_charts_draw_in_chromium_without_errors(tmp_path: Path) -> None:
     # Labels drawn are the report's own: agencies, requirement titles, months.
     assert "Wearfield Constabulary" in result["charts"]["compliance"]["text"]
     assert "Safeguarding induction" in result["charts"]["status"]["text"]
-    assert report.months[0] in result["charts"]["demand"]["text"]
+    assert "Safeguarding refresher training" in result["charts"]["backlog"]["text"]
+    assert "Dec 2026" in result["charts"]["demand"]["text"]
     # Sorting the requirements table by "Overdue", descending.
     overdue = [r.overdue for r in report.requirements]
     assert result["sorted"] == sorted(overdue, reverse=True)
@@ -181,3 +182,10 @@ def test_hostile_values_stay_text_in_chromium(features: policyrules.Policy,
     assert result["pwned"] is None
     assert all(c["drawn"] == "yes" for c in result["charts"].values())
     assert "window.__pwned = 1" in result["charts"]["compliance"]["text"]
+
+
+def test_target_rates_the_headline_red_amber_or_green() -> None:
+    report = _example_report()  # 1044 of 1992 compliant: 52.4%
+    assert 'class="card green" id="headline-rate"' in render_html(report, target=52.4)
+    assert 'class="card amber" id="headline-rate"' in render_html(report, target=62.4)
+    assert 'class="card red" id="headline-rate"' in render_html(report, target=62.5)

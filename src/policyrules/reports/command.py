@@ -49,6 +49,9 @@ FORMATS = ("html", "xlsx", "json")
               "team. Repeat to nest (--by agency --by team).")
 @click.option("--horizon", type=click.IntRange(min=0), default=90, show_default=True,
               metavar="DAYS", help="List what falls due within this many days.")
+@click.option("--target", type=click.FloatRange(0, 100), default=90.0, show_default=True,
+              metavar="PERCENT", help="The % compliant rated green in the HTML report (amber "
+              "up to 10 points below it, red further below).")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format.  [default: from the -o file's extension, else json]")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
@@ -57,8 +60,8 @@ FORMATS = ("html", "xlsx", "json")
               help="No summary line and no progress bar on stderr.")
 @_color_option
 def report(policy: str, workers: str, training_file: str | None, as_of: datetime.date | None,
-           by: tuple[str, ...], horizon: int, fmt: str | None, output: str | None, quiet: bool,
-           color: str) -> None:
+           by: tuple[str, ...], horizon: int, target: float, fmt: str | None,
+           output: str | None, quiet: bool, color: str) -> None:
     """Summarise a whole workforce for the partnership (Durham 4.16, 4.18, 4.37, 4.39).
 
     Compliance by any worker column, each requirement's met/due/overdue counts and how long
@@ -81,7 +84,9 @@ def report(policy: str, workers: str, training_file: str | None, as_of: datetime
     loaded = _load(policy, out)
     day = as_of or _today()
     try:
-        builder = ReportBuilder(loaded, day, by=by, horizon=horizon)
+        # Only the workbook lists every finding; the other formats need not hold them all.
+        builder = ReportBuilder(loaded, day, by=by, horizon=horizon,
+                                keep_findings=fmt == "xlsx")
         source = WorkerInput(workers, training=training_file,
                              stdin=click.get_binary_stream("stdin"))
     except (UsageError, WorkerFileError) as exc:
@@ -105,7 +110,7 @@ def report(policy: str, workers: str, training_file: str | None, as_of: datetime
         progress.stop()
     for warning in source.warnings:
         out.warning(warning)
-    _write(result, fmt, output)
+    _write(result, fmt, output, target)
     if not quiet:
         rejected = len(result.rejected)
         summary = Text(f"{count} record{'s' * (count != 1)}: {result.workers} "
@@ -128,11 +133,11 @@ def _format_of(output: str | None) -> str:
     return "json"
 
 
-def _render(result: Report, fmt: str) -> bytes:
+def _render(result: Report, fmt: str, target: float) -> bytes:
     if fmt == "html":
         from .html import render_html
 
-        return render_html(result).encode("utf-8")
+        return render_html(result, target=target).encode("utf-8")
     if fmt == "xlsx":
         from .workbook import render_xlsx
 
@@ -142,9 +147,9 @@ def _render(result: Report, fmt: str) -> bytes:
     return (dumps(result) + "\n").encode("utf-8")
 
 
-def _write(result: Report, fmt: str, output: str | None) -> None:
+def _write(result: Report, fmt: str, output: str | None, target: float) -> None:
     try:
-        data = _render(result, fmt)
+        data = _render(result, fmt, target)
     except UsageError as exc:
         raise Fail(str(exc)) from None
     if output is None:

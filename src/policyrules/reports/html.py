@@ -45,6 +45,7 @@ def render_html(report: Report, *, target: float = 90.0) -> str:
              "ageing": dict(r.ageing)}
             for r in report.requirements],
         "demand": _demand_table(report, trainings),
+        "month_labels": [_month_label(m) for m in report.months],
         "limit": LIST_LIMIT,
         "charts": _charts(report, target, trainings),
         "vega_js": _vega_bundle(),
@@ -111,17 +112,35 @@ def _charts(report: Report, target: float, trainings: dict[str, str]) -> dict[st
         "transform": [{"calculate": "indexof(['met', 'due', 'overdue'], datum.status)",
                        "as": "order"}],
     }
-    demand_values = [{"course": trainings.get(d.training, d.training), "month": d.month,
-                      "workers": d.workers} for d in report.demand]
-    demand = {
-        "title": "Places needed by month (renewals, new starters, and overdue now)",
+    # Overdue training is needed now, and far outweighs any month's renewals: it has a
+    # chart of its own, so that the months stay readable.
+    backlog_values = [{"course": trainings.get(d.training, d.training), "workers": d.overdue}
+                      for d in report.demand if d.overdue]
+    backlog = {
+        "title": "Places needed now, for training already overdue",
         "width": 560,
-        "height": 260,
+        "height": {"step": 22},
+        "data": {"values": backlog_values},
+        "mark": {"type": "bar", "color": STATUS_COLOURS["overdue"]},
+        "encoding": {
+            "y": {"field": "course", "type": "nominal", "sort": "-x", "title": None,
+                  "axis": {"labelLimit": 360}},
+            "x": {"field": "workers", "type": "quantitative", "title": "workers"},
+            "tooltip": [{"field": "course"}, {"field": "workers"}]},
+    }
+    labels = {m: _month_label(m) for m in report.months}
+    demand_values = [{"course": trainings.get(d.training, d.training),
+                      "month": labels[d.month], "workers": d.renewals + d.new}
+                     for d in report.demand if d.renewals + d.new]
+    demand = {
+        "title": "Places needed as training falls due: renewals and new starters, by month",
+        "width": 560,
+        "height": 240,
         "data": {"values": demand_values},
         "mark": "bar",
         "encoding": {
             "x": {"field": "month", "type": "ordinal", "title": None,
-                  "scale": {"domain": list(report.months)}},
+                  "scale": {"domain": list(labels.values())}, "axis": {"labelAngle": 0}},
             "y": {"field": "workers", "type": "quantitative", "stack": "zero",
                   "title": "workers needing a place"},
             "color": {"field": "course", "type": "nominal",
@@ -129,7 +148,7 @@ def _charts(report: Report, target: float, trainings: dict[str, str]) -> dict[st
                                  "title": None}},
             "tooltip": [{"field": "course"}, {"field": "month"}, {"field": "workers"}]},
     }
-    return {"compliance": compliance, "status": status, "demand": demand}
+    return {"compliance": compliance, "status": status, "backlog": backlog, "demand": demand}
 
 
 # Tables ---------------------------------------------------------------------------------------
@@ -148,12 +167,24 @@ def _flat_rows(columns: tuple[str, ...], rows: tuple[Row, ...],
 
 
 def _demand_table(report: Report, trainings: dict[str, str]) -> list[dict[str, Any]]:
+    """Per course: places needed now (overdue), then each month's renewals and new starters."""
     table: dict[str, dict[str, int]] = {}
+    now: dict[str, int] = {}
     for d in report.demand:
-        table.setdefault(d.training, {})[d.month] = d.workers
-    return [{"training": t, "title": trainings.get(t, t),
+        table.setdefault(d.training, {})[d.month] = d.renewals + d.new
+        now[d.training] = now.get(d.training, 0) + d.overdue
+    return [{"training": t, "title": trainings.get(t, t), "now": now[t],
              "months": [cells.get(m, 0) for m in report.months],
-             "total": sum(cells.values())} for t, cells in table.items()]
+             "total": now[t] + sum(cells.values())} for t, cells in table.items()]
+
+
+def _month_label(month: str) -> str:
+    """2026-11 → Nov 2026."""
+    year, number = month.split("-")
+    return f"{_MONTHS[int(number) - 1]} {year}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _percent(rate: float | None) -> float | None:
