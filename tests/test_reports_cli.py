@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,66 @@ def test_as_of_defaults_to_today(tmp_path: Path) -> None:
 
 def test_report_is_listed_in_help() -> None:
     assert "report" in run("--help").stdout
+
+
+# docs/reports.md: its commands run, and the figures it quotes are the real ones -----------------
+
+DOC = (ROOT / "docs" / "reports.md").read_text()
+
+
+def _doc_blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", DOC, re.S)
+
+
+def test_the_documented_commands_run_and_say_what_the_doc_says(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    commands = [b for b in _doc_blocks("sh") if b.startswith("policyrules report")]
+    assert len(commands) == 2
+    shown = DOC.split("(the report is still written, and lists them):\n\n```\n")[1]
+    shown = shown.split("```")[0]
+    for n, command in enumerate(commands):
+        args = shlex.split(command.replace("\\\n", " "))[1:]
+        out = tmp_path / args[-1]
+        result = run(*args[:-1], str(out))
+        assert result.exit_code == 1
+        assert out.stat().st_size > 0
+        if n == 0:
+            assert result.stderr == shown.replace("report.html", str(out))
+
+
+def test_the_documented_json_figures_are_the_real_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run("report", "policies/durham.policy", "examples/workers.csv", "--training",
+                 "examples/training.csv", "--as-of", "2026-11-22", "--by", "agency", "-q")
+    real = json.loads(result.stdout)
+    quoted = json.loads(_doc_blocks("json")[0])
+    for key in ("policy", "as_of", "workers", "rejected", "compliant"):
+        assert quoted[key] == real[key]
+    assert quoted["by"]["agency"][0] == {k: real["by"]["agency"][0][k]
+                                         for k in ("key", "workers", "compliant")}
+    induction = real["requirements"][0]
+    assert quoted["requirements"][0] == {k: induction[k]
+                                         for k in ("requirement", "met", "due", "overdue")}
+    assert quoted["demand"][0] in [{k: d[k] for k in ("training", "month", "workers")}
+                                   for d in real["demand"]]
+    refresher = real["requirements"][1]
+    prose = " ".join(DOC.split())
+    assert (f"1,618 met, {induction['due']} due" in prose and
+            f"{refresher['overdue']} overdue, {refresher['never_done']} of them never done"
+            in prose and f"{refresher['falls_due']} fall due within the next 90 days" in prose)
+    assert f"{refresher['overdue'] - refresher['never_done']} lapsed" in prose
+    agencies = {a["key"]: (a["workers"], a["compliant"]) for a in real["by"]["agency"]}
+    assert agencies["Wearfield Youth and Sports Clubs"] == (150, 120)
+    assert agencies["Wearfield Safeguarding Partnership"] == (20, 8)
+    assert "Wearfield Youth and Sports Clubs (120 of 150, 80%)" in prose
+    assert "Wearfield Safeguarding Partnership (8 of 20, 40%)" in prose
+    refresher_demand = {d["month"]: d for d in real["demand"]
+                        if d["training"] == "safeguarding-refresher"}
+    december = refresher_demand["2026-12"]
+    assert (refresher_demand["2026-11"]["overdue"], december["workers"], december["renewals"],
+            december["new"], refresher_demand["2027-01"]["workers"],
+            refresher_demand["2027-02"]["workers"]) == (240, 18, 13, 5, 31, 29)
+    assert "240 places on the safeguarding refresher" in prose
+    assert "then 18 in December 2026 (13 renewals, 5 new starters), 31 in January 2027, 29 in" \
+        " February" in prose

@@ -16,6 +16,8 @@ from .errors import UsageError as UsageError
 from .errors import WorkerError as WorkerError
 from .policy import Policy as Policy
 from .policy import load as load
+from .reports.model import Report as Report
+from .reports.model import build_report as build_report
 
 __version__ = "0.1.0"
 
@@ -29,6 +31,7 @@ __all__ = [
     "PolicyError",
     "PolicyFileError",
     "PolicySyntaxError",
+    "Report",
     "RoleAssignment",
     "TrainingRecord",
     "UnknownTrainingError",
@@ -36,5 +39,6 @@ __all__ = [
     "Worker",
     "WorkerError",
     "__version__",
+    "build_report",
     "load",
 ]
