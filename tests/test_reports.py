@@ -238,6 +238,14 @@ def test_group_counts_a_worker_in_each_of_its_groups(features: policyrules.Polic
         ("frontline", 1), ("leaders", 1), ("(no group)", 1)]
 
 
+def test_by_values_from_json_input_are_spelt_as_json(features: policyrules.Policy) -> None:
+    workers = [{"id": f"W{n}", "started": "2020-01-01", "contact": "none", "x": value}
+               for n, value in enumerate([True, 3, 2.5, ["a", "b"], {"k": 1}, "text"])]
+    report = build_report(features, workers, AS_OF, by=["x"])
+    assert sorted(r.key for r in report.rows) == sorted(
+        ["true", "3", "2.5", '["a", "b"]', '{"k": 1}', "text"])
+
+
 def test_nested_by_and_json_shape(features: policyrules.Policy) -> None:
     workers = [w | {"agency": "Council"} for w in _features_workers()]
     data = report_dict(build_report(features, workers, AS_OF, by=["agency", "team"]))

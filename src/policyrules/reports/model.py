@@ -32,6 +32,7 @@ Definitions that a reader of the report relies on (docs/reports.md says the same
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -311,9 +312,12 @@ class ReportBuilder:
             value = worker.extra.get(column)
         if value is None or value == "":
             return (NOT_GIVEN,)
+        if isinstance(value, str):
+            return (value,)
         if isinstance(value, datetime.date):
             return (value.isoformat(),)
-        return (str(value),)
+        # Other JSON values as JSON spells them (true, 3, ["a"]), not as Python does.
+        return (json.dumps(value, ensure_ascii=False, sort_keys=True, default=str),)
 
     def finish(self) -> Report:
         self._check_columns()
