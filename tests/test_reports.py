@@ -119,6 +119,7 @@ def _assert_agrees(report: Any, expected: dict[str, Any]) -> None:
         assert (r.met, r.due, r.overdue) == tuple(
             expected["statuses"][r.requirement, s] for s in ("met", "due", "overdue"))
         assert sum(n for _, n in r.ageing) == r.overdue
+        assert sum(n for _, n in r.falls_due_bands) == r.falls_due
     assert len(report.overdue) == expected["overdue"]
     assert len(report.falls_due) == expected["falls_due"]
     assert {(d.training, d.month): d.workers for d in report.demand} == expected["demand"]
@@ -187,6 +188,8 @@ def test_hand_worked_report(features: policyrules.Policy) -> None:
     refresher = next(r for r in report.requirements if r.requirement == "refresher")
     assert dict(refresher.ageing) == {"1-30 days": 1, "31-90 days": 0, "91-365 days": 0,
                                       "over 365 days": 1, "no deadline": 0}
+    assert dict(refresher.falls_due_bands) == {"0-30 days": 0, "31-60 days": 0,
+                                               "61-90 days": 1, "over 90 days": 0}
     foster = next(r for r in report.requirements if r.requirement == "foster-training")
     assert dict(foster.ageing)["no deadline"] == 1
     # Overdue list: no deadline first, then the longest overdue.
@@ -227,6 +230,18 @@ def test_horizon_edges(features: policyrules.Policy) -> None:
     assert len(build_report(features, [worker], AS_OF, horizon=79).falls_due) == 0
 
 
+def test_falls_due_band_edges(features: policyrules.Policy) -> None:
+    worker = _features_workers()[0]  # refresher renews on 2027-02-10
+    due = datetime.date(2027, 2, 10)
+    for before, band in [(0, "0-30 days"), (30, "0-30 days"), (31, "31-60 days"),
+                         (60, "31-60 days"), (61, "61-90 days"), (90, "61-90 days"),
+                         (91, "over 90 days")]:
+        report = build_report(features, [worker], due - datetime.timedelta(days=before),
+                              horizon=400)
+        refresher = report.requirements[1]
+        assert [label for label, n in refresher.falls_due_bands if n] == [band], before
+
+
 def test_group_counts_a_worker_in_each_of_its_groups(features: policyrules.Policy) -> None:
     workers = [
         {"id": "M", "started": "2020-01-01", "contact": "regular",
@@ -256,9 +271,9 @@ def test_nested_by_and_json_shape(features: policyrules.Policy) -> None:
             {"key": "North", "workers": 2, "compliant": 1},
             {"key": "South", "workers": 1, "compliant": 0},
             {"key": "(not given)", "workers": 1, "compliant": 1}]}}]}
-    assert data["requirements"][0] | {"ageing": None} == {
+    assert data["requirements"][0] | {"ageing": None, "falls_due_within": None} == {
         "requirement": "induction", "title": "Safeguarding induction", "met": 2, "due": 1,
-        "overdue": 1, "never_done": 1, "ageing": None, "falls_due": 0,
+        "overdue": 1, "never_done": 1, "ageing": None, "falls_due": 0, "falls_due_within": None,
         "course": "induction-course", "cites": ["1.4"]}
     assert data["demand"][0] == {"training": "induction-course", "month": "2026-11",
                                  "workers": 1, "renewals": 0, "new": 0, "overdue": 1}

@@ -84,6 +84,8 @@ def test_headline_figures_and_cited_paragraphs() -> None:
     assert "<td>Safeguarding induction</td><td>4.7</td>" in page
     assert "<td>Safeguarding training for healthcare staff</td><td>4.29</td>" in page
     assert f"Data quality: rejected records ({len(report.rejected)})" in page
+    # A 90-day horizon reaches three of the falls-due bands, not the fourth.
+    assert "Falls due in 61-90 days" in page and "Falls due in over 90 days" not in page
 
 
 # In Chromium -------------------------------------------------------------------------------------

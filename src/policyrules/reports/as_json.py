@@ -26,7 +26,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "requirements": [
             {"requirement": r.requirement, "title": r.title, "met": r.met, "due": r.due,
              "overdue": r.overdue, "never_done": r.never_done,
-             "ageing": dict(r.ageing), "falls_due": r.falls_due, "course": r.course,
+             "ageing": dict(r.ageing), "falls_due": r.falls_due,
+             "falls_due_within": dict(r.falls_due_bands), "course": r.course,
              "cites": list(r.cites)}
             for r in report.requirements
         ],

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from ..errors import UsageError
-from .model import AGEING_LABELS, Report, Row
+from .model import AGEING_LABELS, DUE_BANDS, Report, Row
 
 LIST_LIMIT = 500  # rows of each worker list shown on the page; the workbook has them all
 AMBER_BAND = 10.0  # percentage points below the target that are amber rather than red
@@ -40,9 +40,10 @@ def render_html(report: Report, *, target: float = 90.0) -> str:
         "first_by": report.by[0] if report.by else None,
         "rows": rows,
         "ageing_labels": AGEING_LABELS,
+        "due_labels": _bands_within(report.horizon),
         "requirements": [
             {"r": r, "rate": _percent(r.rate), "rag": _rag(r.rate, target),
-             "ageing": dict(r.ageing)}
+             "ageing": dict(r.ageing), "bands": dict(r.falls_due_bands)}
             for r in report.requirements],
         "demand": _demand_table(report, trainings),
         "month_labels": [_month_label(m) for m in report.months],
@@ -185,6 +186,17 @@ def _month_label(month: str) -> str:
 
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _bands_within(horizon: int) -> list[str]:
+    """The falls-due bands that a horizon of this many days reaches into."""
+    labels = []
+    first_day = 0
+    for limit, label in DUE_BANDS:
+        if first_day <= horizon:
+            labels.append(label)
+        first_day = (limit or 0) + 1
+    return labels
 
 
 def _percent(rate: float | None) -> float | None:

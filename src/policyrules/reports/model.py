@@ -54,6 +54,11 @@ NO_DEADLINE = "no deadline"
 AGEING: tuple[tuple[int | None, str], ...] = (
     (30, "1-30 days"), (90, "31-90 days"), (365, "91-365 days"), (None, "over 365 days"))
 AGEING_LABELS = (*(label for _, label in AGEING), NO_DEADLINE)
+# (upper bound in days from as_of, inclusive; label). When findings within the horizon fall
+# due: coordinators chase "expiring in 30/60/90 days" apart.
+DUE_BANDS: tuple[tuple[int | None, str], ...] = (
+    (30, "0-30 days"), (60, "31-60 days"), (90, "61-90 days"), (None, "over 90 days"))
+DUE_LABELS = tuple(label for _, label in DUE_BANDS)
 DEMAND_MONTHS = 12
 # Columns every worker has (CONTRACT §1), and the two that come from the decision.
 WORKER_COLUMNS = ("agency", "sector", "contact", "volunteer", "started")
@@ -103,6 +108,7 @@ class RequirementCounts:
     never_done: int  # of the overdue
     ageing: tuple[tuple[str, int], ...]  # AGEING_LABELS, counts of overdue findings
     falls_due: int  # met or due, date within the horizon
+    falls_due_bands: tuple[tuple[str, int], ...]  # DUE_LABELS, counts of those
 
     @property
     def applies(self) -> int:
@@ -184,6 +190,7 @@ class _Counts:
     never_done: int = 0
     falls_due: int = 0
     ageing: dict[str, int] = attrs.field(factory=lambda: dict.fromkeys(AGEING_LABELS, 0))
+    bands: dict[str, int] = attrs.field(factory=lambda: dict.fromkeys(DUE_LABELS, 0))
 
 
 class ReportBuilder:
@@ -273,7 +280,7 @@ class ReportBuilder:
             counts.overdue += 1
             counts.never_done += done is None
             days = (self.as_of - due).days if due is not None else None
-            counts.ageing[_age_label(days)] += 1
+            counts.ageing[NO_DEADLINE if days is None else _band(days, AGEING)] += 1
             self._overdue.append(Item(worker.id, keys, rule.id, status, due, days, done is None))
             month, kind = self._months[0], 3
         else:
@@ -283,9 +290,11 @@ class ReportBuilder:
                 counts.due += 1
             if due is not None:
                 if self.as_of <= due <= self._until:
+                    days = (due - self.as_of).days
                     counts.falls_due += 1
-                    self._falls_due.append(Item(worker.id, keys, rule.id, status, due,
-                                                (due - self.as_of).days, done is None))
+                    counts.bands[_band(days, DUE_BANDS)] += 1
+                    self._falls_due.append(Item(worker.id, keys, rule.id, status, due, days,
+                                                done is None))
                 month = due.strftime("%Y-%m")
                 kind = 1 if status == "met" or done is not None else 2
         if course is not None and month is not None and month in self._months:
@@ -325,7 +334,8 @@ class ReportBuilder:
         requirements = tuple(
             RequirementCounts(
                 r.id, r.title, r.cites, r.satisfied_by[0] if r.satisfied_by else None,
-                c.met, c.due, c.overdue, c.never_done, tuple(c.ageing.items()), c.falls_due)
+                c.met, c.due, c.overdue, c.never_done, tuple(c.ageing.items()), c.falls_due,
+                tuple(c.bands.items()))
             for r in model.requirements
             for c in (self._counts[r.id],))
         order = {t.id: n for n, t in enumerate(model.trainings)}
@@ -409,13 +419,11 @@ def _last_completed(worker: Worker, courses: tuple[str, ...],
     return latest
 
 
-def _age_label(days: int | None) -> str:
-    if days is None:
-        return NO_DEADLINE
-    for limit, label in AGEING:
+def _band(days: int, bands: tuple[tuple[int | None, str], ...]) -> str:
+    for limit, label in bands:
         if limit is None or days <= limit:
             return label
-    raise AssertionError("the last ageing bucket has no limit")
+    raise AssertionError("the last band has no limit")
 
 
 def _key_order(key: str) -> tuple[bool, str]:

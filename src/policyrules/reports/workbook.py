@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import UsageError
-from .model import AGEING_LABELS, Report, Row
+from .model import AGEING_LABELS, DUE_LABELS, Report, Row
 
 MAX_ROWS = 1_048_576  # one worksheet's rows, the header included
 DATE_FORMAT = "yyyy-mm-dd"
@@ -45,9 +45,11 @@ def render_xlsx(report: Report) -> bytes:
     _table(book.create_sheet("Requirements"),
            ["requirement", "title", "paragraphs", "met", "due", "overdue", "% compliant",
             "never done", *(f"overdue {label}" for label in AGEING_LABELS),
-            f"falls due in {report.horizon} days", "course"],
+            f"falls due in {report.horizon} days", *(f"falls due {label}" for label in DUE_LABELS),
+            "course"],
            ([r.requirement, r.title, ", ".join(r.cites), r.met, r.due, r.overdue, r.rate,
-             r.never_done, *(n for _, n in r.ageing), r.falls_due, r.course]
+             r.never_done, *(n for _, n in r.ageing), r.falls_due,
+             *(n for _, n in r.falls_due_bands), r.course]
             for r in report.requirements),
            percent={6})
     titles = dict(report.trainings)
