@@ -253,6 +253,16 @@ def test_group_counts_a_worker_in_each_of_its_groups(features: policyrules.Polic
         ("frontline", 1), ("leaders", 1), ("(no group)", 1)]
 
 
+def test_duplicate_ids_are_counted_and_flagged(features: policyrules.Policy) -> None:
+    a = {"id": "A", "started": "2020-01-01", "contact": "none"}
+    b = {"id": "B", "started": "2020-01-01", "contact": "none"}
+    report = build_report(features, [a, b, a, a, b, {**a, "id": "C"}], AS_OF)
+    assert report.workers == 6
+    assert report.duplicates == (("A", 3), ("B", 2))
+    assert report_dict(report)["duplicates"] == [{"worker": "A", "records": 3},
+                                                 {"worker": "B", "records": 2}]
+
+
 def test_by_values_from_json_input_are_spelt_as_json(features: policyrules.Policy) -> None:
     workers = [{"id": f"W{n}", "started": "2020-01-01", "contact": "none", "x": value}
                for n, value in enumerate([True, 3, 2.5, ["a", "b"], {"k": 1}, "text"])]

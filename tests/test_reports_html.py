@@ -186,6 +186,13 @@ def test_hostile_values_stay_text_in_chromium(features: policyrules.Policy,
     assert "window.__pwned = 1" in result["charts"]["compliance"]["text"]
 
 
+def test_duplicate_ids_are_shown_escaped(features: policyrules.Policy) -> None:
+    w = {"id": "<i>X</i>", "started": "2020-01-01", "contact": "none"}
+    page = render_html(build_report(features, [w, w], AS_OF))
+    assert "1 worker id given more than once" in page
+    assert "&lt;i&gt;X&lt;/i&gt; (2)" in page
+
+
 def test_target_rates_the_headline_red_amber_or_green() -> None:
     report = _example_report()  # 1044 of 1992 compliant: 52.4%
     assert 'class="card green" id="headline-rate"' in render_html(report, target=52.4)

@@ -74,6 +74,7 @@ def test_summary_and_breakdown_agree_with_evaluate(features: policyrules.Policy)
     assert summary["% compliant"] == pytest.approx(compliant / 4)
     assert book["Summary"]["B7"].number_format == wb.PERCENT_FORMAT
     assert summary["records rejected"] == 1
+    assert summary["worker ids given more than once"] == 0
     assert summary["as at"] == datetime.datetime(2026, 11, 22)
     by_agency = Counter(w.get("agency", "(not given)") for w in WORKERS[:4])
     outer = {r["agency"]: r["workers"] for r in _rows(book["By agency then team"])

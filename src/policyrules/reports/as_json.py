@@ -45,6 +45,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             for r in report.rejected
         ],
         "data_quality": dict(Counter(r.field for r in report.rejected).most_common()),
+        "duplicates": [{"worker": wid, "records": n} for wid, n in report.duplicates],
     }
 
 

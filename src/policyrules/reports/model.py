@@ -19,6 +19,8 @@ Definitions that a reader of the report relies on (docs/reports.md says the same
 * *Falls due* within the horizon: a finding that is met (needs renewing) or due (not yet
   done, deadline ahead) whose date lies in `[as_of, as_of + horizon days]`. Overdue
   findings are never in this list: they are in the overdue list.
+* Worker ids given more than once are listed as *duplicates*; each record is still counted,
+  as `evaluate` decides each one.
 * *Demand* counts, per course and calendar month (the month of `as_of` and the eleven
   after it), the workers who will need a place: a met finding falls due that month
   (renewal), a due finding's deadline falls that month (a new starter, or someone who has
@@ -166,6 +168,7 @@ class Report:
     workers: int
     compliant: int
     rejected: tuple[Rejection, ...]
+    duplicates: tuple[tuple[str, int], ...]  # (worker id, records with it), ids seen twice+
     rows: tuple[Row, ...]  # the first `by` column, nesting the others
     requirements: tuple[RequirementCounts, ...]
     overdue: tuple[Item, ...]
@@ -238,12 +241,19 @@ class ReportBuilder:
         self._demand: dict[tuple[str, str], list[int]] = {}
         self._findings: list[FindingRow] = []
         self._extra_seen: set[str] = set()
+        self._ids: set[str] = set()
+        self._duplicates: dict[str, int] = {}
 
     def reject(self, error: WorkerError, record: int) -> None:
         self._rejected.append(Rejection.of(record, error))
 
     def add(self, decision: Decision, worker: Worker) -> None:
         compliant = decision.compliant
+        if worker.id in self._ids:
+            # Still counted, as `evaluate` decides it; flagged for the data-quality summary.
+            self._duplicates[worker.id] = self._duplicates.get(worker.id, 1) + 1
+        else:
+            self._ids.add(worker.id)
         self._workers += 1
         self._compliant += compliant
         if worker.extra:
@@ -347,7 +357,8 @@ class ReportBuilder:
         return Report(
             policy=model.id, title=model.title, as_of=self.as_of, horizon=self.horizon,
             by=self.by, workers=self._workers, compliant=self._compliant,
-            rejected=tuple(self._rejected), rows=self._rows((), 0),
+            rejected=tuple(self._rejected), duplicates=tuple(sorted(self._duplicates.items())),
+            rows=self._rows((), 0),
             requirements=requirements,
             overdue=tuple(sorted(self._overdue, key=_overdue_order)),
             falls_due=tuple(sorted(self._falls_due,

@@ -96,6 +96,7 @@ def _summary(sheet: Worksheet, report: Report) -> None:
         ("workers with training overdue", report.workers - report.compliant),
         (f"findings falling due within {report.horizon} days", len(report.falls_due)),
         ("records rejected", len(report.rejected)),
+        ("worker ids given more than once", len(report.duplicates)),
         ("grouped by", ", then ".join(report.by) or "(none)"),
     ]
     _table(sheet, ["figure", "value"], ([k, v] for k, v in lines))
