@@ -282,7 +282,8 @@ class ReportBuilder:
         counts = self._counts[rule.id]
         status = f.status
         due = f.due
-        done = _last_completed(worker, rule.satisfied_by, self.as_of)
+        latest = f.facts.latest  # of the satisfying records on or before as_of
+        done = latest.completed if latest is not None else None
         course = rule.satisfied_by[0] if rule.satisfied_by else None
         month: str | None = None
         kind = 0
@@ -418,16 +419,6 @@ def _prefixes(values: list[tuple[str, ...]]) -> Iterable[tuple[str, ...]]:
     for options in values:
         level = [(*p, v) for p in level for v in options]
         yield from level
-
-
-def _last_completed(worker: Worker, courses: tuple[str, ...],
-                    as_of: datetime.date) -> datetime.date | None:
-    latest = None
-    for r in worker.training:
-        if r.training in courses and r.completed <= as_of and (
-                latest is None or r.completed > latest):
-            latest = r.completed
-    return latest
 
 
 def _band(days: int, bands: tuple[tuple[int | None, str], ...]) -> str:
