@@ -20,6 +20,8 @@ from .errors import WorkerError as WorkerError
 from .policy import Policy as Policy
 from .policy import load as load
 from .policy import loads as loads
+from .reports.model import Report as Report
+from .reports.model import build_report as build_report
 
 __all__ = [
     "DateRangeError",
@@ -32,6 +34,7 @@ __all__ = [
     "PolicyError",
     "PolicyFileError",
     "PolicySyntaxError",
+    "Report",
     "RoleAssignment",
     "TrainingRecord",
     "UnknownTrainingError",
@@ -39,6 +42,7 @@ __all__ = [
     "Worker",
     "WorkerError",
     "__version__",
+    "build_report",
     "diff",
     "load",
     "loads",

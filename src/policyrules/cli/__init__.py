@@ -751,3 +751,4 @@ cli.add_command(_lsp)
 from .diff import diff_command  # noqa: E402  (a command of its own module, registered here)
 
 cli.add_command(diff_command)
+from ..reports import command as _report_command  # noqa: E402, F401  (registers `report`)
