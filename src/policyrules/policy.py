@@ -50,6 +50,12 @@ class Policy:
     def __repr__(self) -> str:
         return f"<Policy {self.id!r} from {self.path!r}>"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as its checked model (plain frozen data); the compiled evaluator, a
+        # code object, is made again on the other side (`evaluate --jobs` with spawn,
+        # Dask, Spark), without reading or checking the policy file again.
+        return (Policy, (self.model, self.warnings))
+
     # the API ----------------------------------------------------------------------------
     def worker(self, data: WorkerLike) -> Worker:
         """Validate a worker record against CONTRACT §1 and this policy's roles."""
