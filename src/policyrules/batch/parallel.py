@@ -108,11 +108,7 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
     pending: deque[Future[Result]] = deque()
 
     def collect() -> None:
-        try:
-            data, c = pending.popleft().result()
-        except BrokenProcessPool:
-            raise WorkerProcessError("a worker process stopped unexpectedly; try again with "
-                                     "fewer --jobs") from None
+        data, c = pending.popleft().result()
         writer.add_chunk(data)
         counts.add(c)
         progress(counts.total)
@@ -126,6 +122,10 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
                 collect()
         while pending:
             collect()
+    except BrokenProcessPool:  # from a result, or from submit once the pool knows
+        _terminate(pool)
+        raise WorkerProcessError("a worker process stopped unexpectedly; try again with "
+                                 "fewer --jobs") from None
     except BaseException:
         _terminate(pool)
         raise

@@ -8,6 +8,7 @@ streams it writes to, and hands it to whatever prints.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -44,8 +45,15 @@ def is_terminal(stream: IO[Any] | None) -> bool:
         return False
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 here, which means "records rejected": let the command decide.
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def _console(stream: IO[str], color: bool) -> Console:
-    return Console(file=stream, force_terminal=color, no_color=not color,
+    return _Console(file=stream, force_terminal=color, no_color=not color,
                    color_system=("auto" if is_terminal(stream) else "standard") if color
                    else None, highlight=False, emoji=False, markup=False, soft_wrap=True)
 
@@ -147,7 +155,7 @@ class ProgressBar:
             TimeRemainingColumn,
         )
 
-        console = Console(file=self.out.stderr, force_terminal=True,
+        console = _Console(file=self.out.stderr, force_terminal=True,
                           no_color=not self.out.err_color,
                           color_system="auto" if self.out.err_color else None)
         columns: list[Any] = [TextColumn("evaluating {task.fields[records]} records")]
