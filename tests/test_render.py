@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import unicodedata
@@ -11,8 +12,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 import policyrules
 from conftest import write
@@ -160,3 +162,43 @@ def test_error_records_are_strict_json(tmp_path: Path, fmt: str) -> None:
     assert len(records) == 3
     assert all("error" in r for r in records)
     assert records[0]["error"]["value"] == "nan"
+
+
+# Any record, any format: every input record comes out once, in order, and safe ------------
+
+_TEXT = st.text(st.characters(blacklist_categories=()), max_size=12)  # surrogates included
+_VALUE = st.one_of(st.none(), st.booleans(), st.floats(), st.integers(), _TEXT,
+                   st.sampled_from(["2024-01-10", "regular", "none", "induction-course"]))
+_RECORD = st.fixed_dictionaries(
+    {"id": st.one_of(_TEXT, _VALUE), "started": st.one_of(st.just("2024-01-10"), _VALUE),
+     "contact": st.one_of(st.sampled_from(["none", "regular"]), _VALUE)},
+    optional={"agency": st.one_of(_TEXT, _VALUE),
+              "training": st.lists(st.fixed_dictionaries(
+                  {"training": st.one_of(st.just("induction-course"), _TEXT),
+                   "completed": st.one_of(st.just("2024-03-01"), _VALUE)},
+                  optional={"hours": _VALUE}), max_size=2)})
+
+
+@settings(max_examples=60)
+@given(st.lists(_RECORD, min_size=1, max_size=6))
+def test_any_records_give_strict_json_and_safe_csv(records: list[dict[str, Any]]) -> None:
+    from policyrules import batch
+    from policyrules.records import WorkerInput
+
+    policy = policyrules.load(SMALL)
+    text = "".join(json.dumps(r) + "\n" for r in records).encode()
+    outputs = {}
+    for fmt in ("jsonl", "csv"):
+        out = io.BytesIO()
+        source = WorkerInput("-", stdin=io.BytesIO(text))
+        counts = batch.run(policy, source, datetime.date(2026, 11, 22), fmt, jobs=1,
+                           stdout=out, console=Console(file=io.StringIO()),  # type: ignore[arg-type]
+                           progress=lambda n: None)
+        assert counts.total == len(records)
+        outputs[fmt] = out.getvalue().decode("utf-8")  # valid UTF-8, whatever came in
+    decoded = [strict_loads(line) for line in outputs["jsonl"].splitlines()]
+    assert [d.get("line", n) for n, d in enumerate(decoded, 1)] == list(
+        range(1, len(records) + 1))
+    for row in csv.reader(io.StringIO(outputs["csv"])):
+        for cell in row:
+            assert not cell.startswith(FORMULA), cell
