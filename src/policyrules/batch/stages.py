@@ -86,11 +86,11 @@ def decide(job: Job, chunk: Sequence[Validated]) -> list[Decided]:
     evaluate, as_of, counts = job.policy.evaluate_checked, job.as_of, job.counts
     out: list[Decided] = []
     for line, w in chunk:
-        if type(w) is WorkerError:
+        if isinstance(w, WorkerError):
             counts.rejected += 1
             out.append((line, w, None))
             continue
-        d = evaluate(w, as_of)  # type: ignore[arg-type]
+        d = evaluate(w, as_of)
         if d.compliant:
             counts.compliant += 1
         else:
