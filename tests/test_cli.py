@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import policyrules
 from conftest import write
 from policyrules.cli import cli, want_color
-from policyrules.cli.output import PROGRESS_AFTER
+from policyrules.cli.output import PROGRESS_AFTER, Out, ProgressBar
 from policyrules.render import DecisionJson
 from policyrules.testing import as_of_dates
 from policyrules.testing import workers as any_worker
@@ -806,3 +806,21 @@ def test_explain_does_not_depend_on_the_order_of_the_records(tmp_path: Path) -> 
         shown.add(result.stdout)
     assert len(shown) == 1
     assert "last completed induction-course on 2015-01-01" in shown.pop()
+
+
+def test_the_progress_bar_starts_after_enough_records_and_only_on_a_terminal() -> None:
+    err = Tty()
+    bar = ProgressBar(Out("never", stdout=Tty(), stderr=err), size=None, position=lambda: 0,
+                      enabled=True, after=10)
+    bar.update(5)
+    assert err.getvalue() == ""  # a small input shows no bar
+    bar.update(20)
+    bar.stop()
+    assert "evaluating 20 records" in err.getvalue() and "20/?" in err.getvalue()
+    off = io.StringIO()
+    for enabled, stream in ((True, off), (False, Tty())):
+        quiet = ProgressBar(Out("never", stderr=stream), size=100, position=lambda: 50,
+                            enabled=enabled, after=0)
+        quiet.update(50)
+        quiet.stop()
+        assert stream.getvalue() == ""
