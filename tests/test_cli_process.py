@@ -257,3 +257,32 @@ def test_colour_and_a_table_on_a_terminal(tmp_path: Path) -> None:
     assert status == 0
     assert b"\x1b[" in shown  # colour, on a terminal, with no NO_COLOR
     assert b"WORKER" in shown and b"REQUIREMENT" in shown  # the default format there
+
+
+_STUCK_IN_READ = r"""
+import os, signal, sys, threading, time
+from policyrules.cli.signals import Stopped, stop_on_signals
+
+r, w = os.pipe()
+try:
+    with stop_on_signals():
+        helper = threading.Thread(target=time.sleep, args=(30,), daemon=True)
+        helper.start()
+
+        def poke():
+            time.sleep(0.5)
+            # The signal lands on another thread while the main thread waits in read():
+            # noted by Python, but nothing wakes the main thread to act on it.
+            signal.pthread_kill(helper.ident, signal.SIGTERM)
+
+        threading.Thread(target=poke, daemon=True).start()
+        os.read(r, 1)  # a quiet stdin that stays open
+except Stopped as stop:
+    print("stopped by", stop)
+"""
+
+
+def test_a_signal_that_lands_on_another_thread_still_stops_the_command() -> None:
+    proc = subprocess.run([sys.executable, "-c", _STUCK_IN_READ], capture_output=True,
+                          text=True, env=environ(), timeout=30, check=False)
+    assert proc.stdout == "stopped by SIGTERM\n", proc.stderr

@@ -33,6 +33,7 @@ from ..records import Raw, WorkerInput
 from ..render import MACHINE_FORMATS, OutputFormat
 from .read import chunks, split_block, whole_blocks
 from .stages import Counts, Job, process
+from .threads import main_thread_signals, unblock
 from .write import Writer, utf8
 
 Result = tuple[bytes, tuple[int, int, int]]
@@ -53,6 +54,7 @@ def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, parent: in
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:  # the parent's handlers were inherited with fork
             signal.signal(sig, signal.SIG_DFL)
+    unblock()  # forked inside `main_thread_signals`
     _die_with_parent(parent)
     fmt = MACHINE_FORMATS[fmt_name](as_of)
     _JOB[:] = [(Job(policy, as_of, fmt), fmt)]
@@ -117,7 +119,8 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
                                initargs=(policy, as_of, writer.fmt.name, os.getpid()))
     try:
         for fn, args in tasks:
-            pending.append(pool.submit(fn, *args))
+            with main_thread_signals():  # submit starts the pool's threads and processes
+                pending.append(pool.submit(fn, *args))
             while len(pending) >= jobs * 3:
                 collect()
         while pending:

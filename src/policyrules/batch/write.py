@@ -24,6 +24,7 @@ from typing import IO
 
 from ..errors import PolicyError
 from ..render import OutputFormat
+from .threads import main_thread_signals
 
 
 class OutputError(PolicyError):
@@ -69,7 +70,8 @@ class Sink:
                 self._good = info.st_size if appending else os.lseek(self._fd, 0, os.SEEK_CUR)
         self._thread = threading.Thread(target=self._run, name="policyrules-writer",
                                         daemon=True)
-        self._thread.start()
+        with main_thread_signals():
+            self._thread.start()
 
     def _run(self) -> None:
         while (data := self._queue.get()) is not None:

@@ -18,6 +18,8 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from ..batch.threads import main_thread_signals
+
 PROGRESS_AFTER = 5000  # show a progress bar once this many records have come in
 
 
@@ -165,7 +167,8 @@ class ProgressBar:
         else:
             columns += [MofNCompleteColumn()]
         self.bar = Progress(*columns, console=console, transient=True)
-        self.bar.start()
+        with main_thread_signals():  # its refresh thread
+            self.bar.start()
         self.task = self.bar.add_task("evaluate", total=self.size or None, records=records)
 
     def stop(self) -> None:
