@@ -115,7 +115,7 @@ def test_every_declaration_that_does_not_parse_is_reported() -> None:
     assert [e.splitlines()[0].split(": error: ")[0] for e in found] == [
         "t.policy:13:13", "t.policy:25:3", "t.policy:30:9"]
     assert "unexpected `1.3` here" in found[0]
-    assert "unexpected `cites` here; expected `role` or `start`" in found[1]
+    assert "unexpected `cites` here; expected `completing`, `role` or `start`" in found[1]
     assert "unexpected `evry` here" in found[2] and "did you mean `every`?" in found[2]
 
 

@@ -226,7 +226,12 @@ def test_evaluate_csv_with_training_column_and_file(tmp_path: Path) -> None:
                      "W1,induction-course,2024-03-01,single-agency,in-house,3,\n")
     result = run("evaluate", SMALL, plain, "--training", training, "--as-of", AS_OF)
     assert result.exit_code == 0
-    assert lines(result.stdout) == [expected(W1), expected(W2)]
+    # The training file's provider and hours reach the evidence (CONTRACT §5).
+    detailed = dict(W1, training=[{"training": "induction-course", "completed": "2024-03-01",
+                                   "provider": "in-house", "hours": 3}])
+    assert lines(result.stdout) == [expected(detailed), expected(W2)]
+    evidence = lines(result.stdout)[0]["findings"][0]["evidence"]
+    assert evidence[0]["hours"] == 3 and evidence[0]["provider"] == "in-house"
 
 
 def test_evaluate_stdin() -> None:

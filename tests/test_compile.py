@@ -22,6 +22,7 @@ from strategies import DAYS, worker_dicts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POLICIES = [FIXTURES / "features.policy", FIXTURES / "features_local.policy",
+            FIXTURES / "framework.policy",
             *sorted((Path(__file__).parent.parent / "policies").rglob("*.policy"))]
 
 

@@ -19,7 +19,7 @@ from .engines.compiled import compile_policy
 from .errors import UnknownTrainingError, UsageError
 from .semantics.coverage import ParagraphCoverage, coverage
 from .semantics.dates import is_plain_date
-from .semantics.model import PolicyModel, Training, condition_text
+from .semantics.model import PolicyModel, Training, anchor_text, condition_text
 
 WorkerLike = Worker | Mapping[str, Any]
 
@@ -104,7 +104,8 @@ class Policy:
                         "cites": list(g.cites)} for g in m.groups],
             "training": [
                 {"id": t.id, "title": t.title, "delivery": t.delivery, "topics": list(t.topics),
-                 "requires": [list(alt) for alt in t.requires], "cites": list(t.cites)}
+                 "requires": [list(alt) for alt in t.requires], "cites": list(t.cites),
+                 "hours": t.hours, "counts_as": list(t.counts_as)}
                 for t in m.trainings
             ],
             "requirements": [
@@ -112,9 +113,18 @@ class Policy:
                  "applies_to": condition_text(r.condition),
                  "satisfied_by": list(r.satisfied_by),
                  "deadline": str(r.within) if r.within else None,
-                 "from": f"role {r.anchor_role}" if r.anchor_role else "start",
+                 "from": anchor_text(r.deadline_from),
+                 "due_before_first": r.before_first.name if r.before_first else None,
                  "renew": str(r.renew) if r.renew else None,
+                 "renew_regularly": r.regular_updates,
                  "grace": str(r.grace) if r.grace else None,
+                 "hours": None if r.hours is None else {
+                     "at_least": r.hours.target,
+                     "within": str(r.hours.window) if r.hours.window else None},
+                 "delivered": r.delivery,
+                 "provided_by": r.provider,
+                 "in_force_from": r.in_force_from.isoformat() if r.in_force_from else None,
+                 "in_force_until": r.in_force_until.isoformat() if r.in_force_until else None,
                  "explain": r.explain}
                 for r in m.requirements
             ],

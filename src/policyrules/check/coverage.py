@@ -27,7 +27,7 @@ def check_coverage(ctx: Context, model: m.PolicyModel) -> None:
 def satisfiable(c: m.Condition) -> bool:
     """True when some profile meets the condition."""
     profiles, _ = space([c])
-    return any(holds(c, _worker(p), frozenset(p.roles)) for p in profiles)
+    return any(holds(c, _worker(p), frozenset(p.roles), frozenset(p.done)) for p in profiles)
 
 
 def _worker(p: Profile) -> Worker:

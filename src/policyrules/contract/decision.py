@@ -73,14 +73,25 @@ class Finding:
             "compliant": self.status != "overdue",
             "due": self.due.isoformat() if self.due else None,
             "satisfied_by": list(self.rule.satisfied_by),
-            "evidence": [
-                {"training": r.training, "completed": r.completed.isoformat(),
-                 "delivery": r.delivery}
-                for r in self.evidence
-            ],
+            "evidence": [self.evidence_dict(r) for r in self.evidence],
             "cites": list(self.rule.cites),
             "explanation": self.explanation,
         }
+
+
+    def evidence_dict(self, r: TrainingRecord) -> dict[str, Any]:
+        """One evidence record as CONTRACT §2 and §5 show it."""
+        out: dict[str, Any] = {"training": r.training, "completed": r.completed.isoformat(),
+                               "delivery": r.delivery}
+        # The hours that counted: the record's own, else its course's (CONTRACT §5).
+        hours = self.rule.hours.of(r.training, r.hours) if self.rule.hours else r.hours
+        if hours is not None:
+            out["hours"] = hours
+        if r.provider is not None:
+            out["provider"] = r.provider
+        if r.level is not None:
+            out["level"] = r.level
+        return out
 
 
 @attrs.frozen(slots=True)

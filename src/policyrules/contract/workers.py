@@ -88,7 +88,7 @@ def canonical_evidence(records: list[TrainingRecord]) -> tuple[TrainingRecord, .
     """Records completed on the same latest day, in an order that ignores input order."""
     if len(records) == 1:
         return (records[0],)
-    return tuple(sorted(records, key=_evidence_key))
+    return tuple(sorted(records, key=evidence_key))
 
 
 def latest_record(records: list[TrainingRecord]) -> TrainingRecord | None:
@@ -99,7 +99,7 @@ def latest_record(records: list[TrainingRecord]) -> TrainingRecord | None:
     return canonical_evidence([r for r in records if r.completed == latest])[0]
 
 
-def _evidence_key(r: TrainingRecord) -> tuple[object, ...]:
+def evidence_key(r: TrainingRecord) -> tuple[object, ...]:
     # Missing values sort apart from "" and 0.0, so no two distinct records tie.
     return (r.training, r.delivery, r.provider is not None, r.provider or "",
             r.level is not None, r.level or "", r.hours is not None, r.hours or 0.0)

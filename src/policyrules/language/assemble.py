@@ -90,6 +90,13 @@ def amend(req: n.RequirementDecl, change: n.RequirementDecl) -> n.RequirementDec
         grace=change.grace or req.grace,
         explain=change.explain or req.explain,
         cites=req.cites + change.cites,
+        before_first=change.before_first or req.before_first,
+        hours=change.hours or req.hours,
+        delivered=change.delivered or req.delivered,
+        provider=change.provider or req.provider,
+        in_force_from=change.in_force_from or req.in_force_from,
+        in_force_until=change.in_force_until or req.in_force_until,
+        regularly=change.regularly or req.regularly,
     )
 
 
@@ -101,13 +108,13 @@ def _expand(source: n.Source, f: n.PolicyFile, diagnostics: list[Diagnostic]) ->
             continue
         *head_a, a = rng.first.id.split(".")
         *head_b, b = rng.last.id.split(".")
-        if head_a != head_b or int(a) > int(b):
+        if head_a != head_b or not (a.isdigit() and b.isdigit()) or int(a) > int(b):
             diagnostics.append(_diag(
                 f, "bad-range", f"`{rng.first.id} to {rng.last.id}` is not a range of paragraphs",
                 rng.last.span, "a range varies the last number only, upwards: `4.1 to 4.42`"))
             continue
-        prefix = ".".join(head_a)
-        out.extend(f"{prefix}.{i}" for i in range(int(a), int(b) + 1))
+        prefix = "".join(h + "." for h in head_a)  # plain numbers (`1 to 12`) have none
+        out.extend(f"{prefix}{i}" for i in range(int(a), int(b) + 1))
     return out
 
 

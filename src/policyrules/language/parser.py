@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
+import attrs
 import lark
 from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -54,6 +55,17 @@ _EXAMPLES: dict[str, list[str]] = {
         "title",
         "training",
         "group",
+    ],
+    "only `or` joins trainings here (any one of them will do); to require two trainings, "
+    "write two requirements, one `satisfied by` each (or, in a training, two `requires` "
+    "clauses)": [
+        "policy p requirement x \"t\" satisfied by a and",
+        "policy p requirement x \"t\" satisfied by a or b and",
+        "policy p requirement x \"t\" applies to everyone satisfied by a and",
+        "policy p role r \"r\" requirement x \"t\" satisfied by a and",
+        "policy p role r \"r\" requirement x \"t\" applies to everyone satisfied by a and",
+        "policy p training x \"t\" requires a and",
+        "policy p role r \"r\" training x \"t\" delivery d requires a and",
     ],
     "`due within` takes a duration and `of start` or `of role ROLE`, "
     "for example `due within 6 months of start`": [
@@ -187,7 +199,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
     elif isinstance(exc, UnexpectedToken):
         tok = exc.token
         width = max(1, len(str(tok)))
-        message = f"unexpected {_describe(tok)} here; " + _expected(exc.expected)
+        expected_here = _in_context(exc.expected, text, exc)
+        message = f"unexpected {_describe(tok)} here; " + _expected(expected_here)
         keywords = [k for k in (_keyword(t) for t in exc.expected) if k]
         guess = closest(str(tok), keywords) if tok.type == "NAME" else None
         previous = (exc.token_history or [None])[-1]
@@ -215,6 +228,41 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str) -> Diagnostic
         hint = explained if hint is None else hint + "; " + explained
     span = Span(path, line, column, line, column + width)
     return Diagnostic("error", "syntax", message, span, source_line, hint)
+
+
+# The clauses of each kind of declaration. LALR merges parser states that look alike
+# (a name list after `satisfied by` and after `requires`), so lark's expected set can
+# include clauses of other kinds: a syntax error lists only those of the declaration the
+# error is in, and what may start the next declaration.
+_CLAUSES = {
+    "policy": {"title", "source", "extends", "local"},
+    "role": {"cites"},
+    "group": {"members", "cites"},
+    "training": {"delivery", "topics", "requires", "hours", "counts", "cites"},
+    "requirement": {"applies", "satisfied", "due", "no", "renew", "grace", "explain", "cites",
+                    "at", "delivered", "provided", "in"},
+    "note": {"of", "cites"},
+    "example": {"worker", "started", "contact", "roles", "sector", "volunteer", "completed",
+                "as", "expect"},
+}
+# Words that also appear inside a clause of that kind (conditions, `due within … of`).
+_CONDITION = {"contact", "role", "group", "sector", "volunteer", "completed", "everyone",
+              "not", "at", "in"}
+_INNER = {"requirement": _CONDITION | {"of"}, "group": _CONDITION, "training": {"as"}}
+_HEADS = {"amend": "requirement", "duty": "note", "definition": "note", "background": "note"}
+_HEAD = re.compile(r"^(policy|role|group|training|requirement|amend|duty|definition|"
+                   r"background|example)\b", re.MULTILINE)
+
+
+def _in_context(expected: Iterable[str], text: str, exc: UnexpectedInput) -> set[str]:
+    pos = getattr(exc, "pos_in_stream", None)
+    heads = list(_HEAD.finditer(text, 0, pos if isinstance(pos, int) else len(text)))
+    if not heads:
+        return set(expected)
+    kind = _HEADS.get(heads[-1].group(1), heads[-1].group(1))
+    foreign = set().union(*(words for k, words in _CLAUSES.items() if k != kind))
+    foreign -= _CLAUSES[kind] | _INNER.get(kind, set())
+    return {t for t in expected if _keyword(t) not in foreign}
 
 
 def _match_example(exc: UnexpectedInput) -> str | None:
@@ -313,9 +361,8 @@ class _Builder(Transformer[Token, Any]):
                 fields.setdefault("expect", []).append(value)
             elif keyword in ("completed",):
                 fields.setdefault("completed", []).append(value)
-            elif keyword in fields or (
-                keyword in ("due", "no deadline")
-                and ("due" in fields or "no deadline" in fields)
+            elif keyword in fields or any(
+                keyword in pair and any(k in fields for k in pair) for pair in _EXCLUSIVE
             ):
                 self.diagnostics.append(
                     Diagnostic(
@@ -353,6 +400,17 @@ class _Builder(Transformer[Token, Any]):
         span = Span(self.path, c[0].line or 1, c[0].column or 1, c[1].end_line or 1,
                     c[1].end_column or 1)
         return n.Value("duration", f"{c[0]} {c[1]}", span, duration=n.Duration(amount, unit))
+
+    def number(self, meta: Any, c: list[Token]) -> n.Number:
+        text = str(c[0])
+        span = self.sp(c[0])
+        if text.count(".") > 1:
+            self.diagnostics.append(Diagnostic(
+                "error", "bad-number", f"`{text}` is not a number", span,
+                self.lines[span.line - 1] if span.line <= len(self.lines) else "",
+                "write hours as a whole number or a decimal, like 8 or 1.5"))
+            text = text.split(".")[0]
+        return n.Number(float(text), text, span)
 
     def int_value(self, meta: Any, c: list[Token]) -> n.Value:
         return n.Value("number", str(c[0]), self.sp(c[0]), number=int(c[0]))
@@ -427,7 +485,14 @@ class _Builder(Transformer[Token, Any]):
         return n.TrainingDecl(
             self.ident(c[0]), _unquote(c[1]), f.get("delivery"), f.get("topics", ()),
             tuple(f.get("requires", ())), tuple(f.get("cites", ())), f["clauses"], self.sp(meta),
+            hours=f.get("hours"), counts_as=f.get("counts as", ()),
         )
+
+    def default_hours(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("hours", c[0], self.sp(meta))
+
+    def counts_as(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("counts as", c[0], self.sp(meta))
 
     def delivery(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
         return ("delivery", self.ident(c[0]), self.sp(meta))
@@ -453,6 +518,10 @@ class _Builder(Transformer[Token, Any]):
             name, title, f.get("applies"), f.get("satisfied by"), deadline, f.get("renew"),
             f.get("grace"), tuple(f.get("cites", ())), f.get("explain"), f["clauses"],
             self.sp(meta), amend,
+            before_first=f.get("due before"), hours=f.get("at least"),
+            delivered=f.get("delivered"), provider=f.get("provided by"),
+            in_force_from=f.get("in force from"), in_force_until=f.get("in force until"),
+            regularly=f.get("renew regularly"),
         )
 
     def applies(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -462,7 +531,36 @@ class _Builder(Transformer[Token, Any]):
         return ("satisfied by", c[0], self.sp(meta))
 
     def due_within(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("due", n.Deadline(c[0], c[1], self.sp(meta)), self.sp(meta))
+        if isinstance(c[1], _Completing):
+            deadline = n.Deadline(c[0], None, self.sp(meta), completing=c[1].training)
+        else:
+            deadline = n.Deadline(c[0], c[1], self.sp(meta))
+        return ("due", deadline, self.sp(meta))
+
+    def due_before_first(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("due before", self.ident(c[0]), self.sp(meta))
+
+    def hours_target(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        window = c[1] if len(c) > 1 else None
+        return ("at least", n.HoursTarget(c[0], window, self.sp(meta)), self.sp(meta))
+
+    def delivered(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("delivered", self.ident(c[0]), self.sp(meta))
+
+    def provided_by(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("provided by", _unquote(c[0]), self.sp(meta))
+
+    def in_force_from(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("in force from", c[0], self.sp(meta))
+
+    def in_force_until(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("in force until", c[0], self.sp(meta))
+
+    def renew_regularly(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
+        return ("renew regularly", n.Clause("renew regularly", self.sp(meta)), self.sp(meta))
+
+    def anchor_completing(self, meta: Any, c: list[Token]) -> _Completing:
+        return _Completing(self.ident(c[0]))
 
     def no_deadline(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("no deadline", n.Deadline(None, None, self.sp(meta)), self.sp(meta))
@@ -536,6 +634,9 @@ class _Builder(Transformer[Token, Any]):
     def is_volunteer(self, meta: Any, c: list[Any]) -> n.Cond:
         return n.Volunteer(self.sp(meta))
 
+    def completed_training(self, meta: Any, c: list[Token]) -> n.Cond:
+        return n.Completed(self.ident(c[0]), self.sp(meta))
+
     # examples
     def example_decl(self, meta: Any, c: list[Any]) -> n.ExampleDecl:
         f = self._clauses("example", c[1:])
@@ -570,9 +671,20 @@ class _Builder(Transformer[Token, Any]):
         return ("volunteer", True, self.sp(meta))
 
     def ex_completed(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        delivery = self.ident(c[2]) if len(c) > 2 else None
-        return ("completed", n.Completion(self.ident(c[0]), c[1], delivery, self.sp(meta)),
-                self.sp(meta))
+        details = dict(c[2:])
+        completion = n.Completion(self.ident(c[0]), c[1], details.get("delivered"),
+                                  self.sp(meta), hours=details.get("hours"),
+                                  provider=details.get("provider"))
+        return ("completed", completion, self.sp(meta))
+
+    def rec_delivered(self, meta: Any, c: list[Token]) -> tuple[str, Any]:
+        return ("delivered", self.ident(c[0]))
+
+    def rec_hours(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return ("hours", c[0])
+
+    def rec_provider(self, meta: Any, c: list[Token]) -> tuple[str, Any]:
+        return ("provider", _unquote(c[0]))
 
     def ex_as_of(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("as of", c[0], self.sp(meta))
@@ -628,5 +740,17 @@ class _Builder(Transformer[Token, Any]):
                                 self.sp(meta))
 
 
+@attrs.frozen
+class _Completing:
+    """`of completing TRAINING` in a deadline, told apart from `of role ROLE`."""
+
+    training: n.Ident
+
+
+# Clauses that say the same thing two ways: a requirement has at most one of each pair.
+_EXCLUSIVE = (("due", "no deadline"), ("renew", "renew regularly"))
+
+
 def _clause_word(keyword: str) -> str:
-    return {"due": "due within", "applies": "applies to"}.get(keyword, keyword)
+    return {"due": "due within", "applies": "applies to", "at least": "at least … hours",
+            "due before": "due before first"}.get(keyword, keyword)

@@ -36,6 +36,10 @@ def describe(policy: Policy) -> Text:
         text.append(f"  {t.title}\n    {t.delivery}")
         for alt in t.requires:
             text.append(f"; requires {' or '.join(alt)}")
+        if t.hours is not None:
+            text.append(f"; {t.hours:g} hours")
+        if t.counts_as:
+            text.append(f"; counts as {', '.join(t.counts_as)}")
         if t.topics:
             text.append(f"; topics: {', '.join(t.topics)}")
         text.append(f"; cites {', '.join(t.cites)}\n")
@@ -46,15 +50,7 @@ def describe(policy: Policy) -> Text:
         text.append(f"  {r.title}\n")
         text.append(f"    applies to: {m.condition_text(r.condition)}\n")
         text.append(f"    satisfied by: {' or '.join(r.satisfied_by)}\n")
-        if r.within is None:
-            when = "no deadline"
-        else:
-            when = f"due within {r.within} of " + (f"role {r.anchor_role}" if r.anchor_role
-                                                  else "start")
-        if r.renew:
-            when += f"; renew every {r.renew}"
-        if r.grace:
-            when += f"; grace {r.grace}"
+        when = "; ".join([m.deadline_text(r), *m.rule_terms(r)])
         text.append(f"    {when}; cites {', '.join(r.cites)}\n")
     return text
 

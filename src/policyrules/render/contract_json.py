@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable
 from json.encoder import encode_basestring as _js
 from typing import Any
 
-from ..contract.decision import Decision
+from ..contract.decision import Decision, Finding
 from ..contract.explain import finding as finding_text
+from ..contract.workers import TrainingRecord
 from ..errors import WorkerError
 from ..semantics import model as m
 from ..semantics.dates import iso
@@ -105,13 +107,9 @@ class DecisionJson:
             if not evidence:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
-                r = evidence[0]
-                shown = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                         f'"delivery": {_js(r.delivery)}}}')
+                shown = _record_js(f, evidence[0])
             else:
-                shown = ", ".join(
-                    f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                    f'"delivery": {_js(r.delivery)}}}' for r in evidence)
+                shown = ", ".join(_record_js(f, r) for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
                     _js(finding_text(f)), "}")
             sep = ", "
@@ -119,3 +117,11 @@ class DecisionJson:
         out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",
                 end)
         return "".join(out)
+
+
+def _record_js(f: Finding, r: TrainingRecord) -> str:
+    if r.hours is None and r.provider is None and r.level is None and f.rule.hours is None:
+        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+                f'"delivery": {_js(r.delivery)}}}')
+    # Hours, provider or level (CONTRACT §5): rare enough to take the general path.
+    return json.dumps(f.evidence_dict(r), ensure_ascii=False)
