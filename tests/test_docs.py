@@ -54,7 +54,7 @@ def test_python_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_the_reference_lists_exactly_the_reserved_words() -> None:
-    from policyrules.language.parser import _keyword_table
+    from policyrules.language.syntax_errors import keyword_table
 
     text = (DOCS / "language.md").read_text().split("Reserved words:")[1].split("\n\n")[0]
-    assert set(re.findall(r"[a-z-]+", text)) == set(_keyword_table().values())
+    assert set(re.findall(r"[a-z-]+", text)) == set(keyword_table().values())

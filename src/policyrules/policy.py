@@ -7,7 +7,6 @@ import hashlib
 import os
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from . import pipeline
@@ -16,7 +15,7 @@ from .contract.workers import Worker, check_roles, parse_worker
 from .diagnostics import Diagnostic, did_you_mean
 from .engines import interpret
 from .engines.compiled import compile_policy
-from .errors import UnknownTrainingError, UsageError
+from .errors import PolicyFileError, UnknownTrainingError, UsageError
 from .semantics.coverage import ParagraphCoverage, coverage
 from .semantics.dates import is_plain_date
 from .semantics.model import PolicyModel, Training, anchor_text, condition_text
@@ -149,9 +148,9 @@ _lock = threading.Lock()
 def _fingerprint(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     out = []
     for p in paths:
-        try:
-            digest = hashlib.sha256(Path(p).read_bytes()).hexdigest()
-        except OSError:
+        try:  # read as loading reads it: a file swapped for a FIFO must not hang the cache
+            digest = hashlib.sha256(pipeline.read_bytes(p)).hexdigest()
+        except PolicyFileError:
             digest = ""
         out.append((p, digest))
     return tuple(out)
@@ -167,10 +166,11 @@ def build(text: str, path: str = "<policy>") -> tuple[Policy, tuple[Diagnostic, 
 def load(path: str | os.PathLike[str]) -> Policy:
     """Parse, check and compile a .policy file. Loading an unchanged file again is cached.
 
-    Raises PolicyFileError when it cannot be read, PolicyCheckError (with every error,
-    each with file, line, column and a caret) when it does not check.
+    Raises UsageError when `path` is not a path, PolicyFileError when the file cannot be
+    read (or is not a regular file, or is over 10 MiB), PolicyCheckError (with every
+    error, each with file, line, column and a caret) when it does not check.
     """
-    key = os.path.normpath(os.fspath(path))
+    key = pipeline.policy_path(path)
     with _lock:
         cached = _cache.get(key)
     if cached is not None:

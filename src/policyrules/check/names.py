@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from ..contract.vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
 from ..diagnostics import did_you_mean
@@ -35,8 +35,7 @@ def check_names(ctx: Context) -> None:
     trainings = {t.name.name for t in p.trainings}
     requirements = {r.name.name for r in p.requirements}
 
-    def need(ident: n.Ident, known: Iterable[str], what: str) -> None:
-        known = set(known)
+    def need(ident: n.Ident, known: Collection[str], what: str) -> None:
         if ident.name not in known:
             hint = did_you_mean(ident.name, known) or _listing(what, known)
             if what == "role":
@@ -98,7 +97,7 @@ def _expectation_names(
         yield e.training, trainings, "training"
 
 
-Need = Callable[[n.Ident, Iterable[str], str], None]
+Need = Callable[[n.Ident, Collection[str], str], None]
 
 
 def _cond_names(cond: n.Cond, check: Need, roles: set[str], groups: set[str],

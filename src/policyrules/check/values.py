@@ -12,6 +12,8 @@ _KIND_WORDS = {
     "text": "a text",
 }
 _EXAMPLES = {"duration": "`6 months` or `3 years`", "date": "`2026-03-01`"}
+# The longest duration in each unit: a century, so that no deadline passes year 9999.
+MAX_DURATION = {"years": 100, "months": 1200, "weeks": 5218, "days": 36525}
 
 
 def expect_kind(ctx: Context, value: n.Value | None, kind: str, where: str) -> None:
@@ -29,6 +31,10 @@ def expect_kind(ctx: Context, value: n.Value | None, kind: str, where: str) -> N
     elif kind == "duration" and value.duration is not None and value.duration.amount == 0:
         ctx.error("bad-duration", f"a duration of `{value.text}` is zero", value.span,
                   "use a positive duration, or remove the clause")
+    elif (kind == "duration" and value.duration is not None
+          and value.duration.amount > MAX_DURATION[value.duration.unit]):
+        ctx.error("bad-duration", f"a duration of `{value.text}` is longer than 100 years",
+                  value.span, "the longest is `100 years` (1200 months, 5218 weeks, 36525 days)")
 
 
 def check_values(ctx: Context) -> None:

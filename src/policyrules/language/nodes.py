@@ -8,6 +8,7 @@ from typing import Literal
 import attrs
 
 from ..diagnostics import Diagnostic, Span
+from .source import line_at, lines
 
 ValueKind = Literal["date", "duration", "number", "text"]
 
@@ -357,5 +358,4 @@ class PolicyFile:
     problems: tuple[Diagnostic, ...] = ()
 
     def line(self, n: int) -> str:
-        lines = self.text.splitlines()
-        return lines[n - 1] if 0 < n <= len(lines) else ""
+        return line_at(lines(self.text), n)

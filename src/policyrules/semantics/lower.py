@@ -10,6 +10,7 @@ from ..contract.vocabulary import CONTACT_LEVELS, CONTACT_RANK
 from ..diagnostics import Span
 from ..language import nodes as n
 from ..language.program import Program
+from ..language.source import lines
 from . import model as m
 
 
@@ -42,6 +43,8 @@ def lower(program: Program) -> m.PolicyModel:
     )
     requirements = tuple(_requirement(r, group_condition, levels)
                          for r in program.requirements)
+    # Split once: splitting the file for every expectation was quadratic in its size.
+    file_lines = {path: lines(text) for path, text in program.files.items()}
     return m.PolicyModel(
         id=top.header.id.name,
         title=top.header.title or "",
@@ -56,7 +59,7 @@ def lower(program: Program) -> m.PolicyModel:
             m.Note(x.kind, x.name.name, x.title, x.subject, _cites(x.cites), x.span)
             for x in program.notes
         ),
-        examples=tuple(_example(ex, program.files) for ex in program.examples),
+        examples=tuple(_example(ex, file_lines) for ex in program.examples),
         path=top.path,
         files=tuple(program.files),
     )
@@ -169,7 +172,7 @@ def _date(value: n.Value | None) -> datetime.date | None:
     return value.date if value is not None else None
 
 
-def _example(ex: n.ExampleDecl, files: dict[str, str]) -> m.Example:
+def _example(ex: n.ExampleDecl, files: dict[str, list[str]]) -> m.Example:
     worker: dict[str, object] = {
         "id": ex.worker_id or "example",
         "started": ex.started.text if ex.started else None,
@@ -200,10 +203,10 @@ def _record(c: n.Completion) -> dict[str, object]:
     return record
 
 
-def _text(files: dict[str, str], span: Span) -> str:
-    lines = files.get(span.file, "").splitlines()
-    return "expect " + lines[span.line - 1][span.column - 1 : span.end_column - 1] if (
-        span.line == span.end_line and 0 < span.line <= len(lines)) else "expect …"
+def _text(files: dict[str, list[str]], span: Span) -> str:
+    text_lines = files.get(span.file, [])
+    return "expect " + text_lines[span.line - 1][span.column - 1 : span.end_column - 1] if (
+        span.line == span.end_line and 0 < span.line <= len(text_lines)) else "expect …"
 
 
 def _expect(e: n.Expectation, text: str) -> m.Expect:
