@@ -7,6 +7,7 @@ from .contract.workers import RoleAssignment as RoleAssignment
 from .contract.workers import TrainingRecord as TrainingRecord
 from .contract.workers import Worker as Worker
 from .diagnostics import Diagnostic as Diagnostic
+from .errors import DateRangeError as DateRangeError
 from .errors import PolicyCheckError as PolicyCheckError
 from .errors import PolicyError as PolicyError
 from .errors import PolicyFileError as PolicyFileError
@@ -20,6 +21,7 @@ from .policy import load as load
 __version__ = "0.1.0"
 
 __all__ = [
+    "DateRangeError",
     "Decision",
     "Diagnostic",
     "Eligibility",

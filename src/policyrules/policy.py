@@ -11,13 +11,14 @@ from typing import Any
 
 from . import pipeline
 from .contract.decision import Decision, Eligibility
-from .contract.workers import Worker, check_roles, parse_worker
+from .contract.validation import check_worker, date_range_error, parse_worker
+from .contract.workers import Worker
 from .diagnostics import Diagnostic, did_you_mean
 from .engines import interpret
 from .engines.compiled import compile_policy
 from .errors import PolicyFileError, UnknownTrainingError, UsageError
 from .semantics.coverage import ParagraphCoverage, coverage
-from .semantics.dates import is_plain_date
+from .semantics.dates import OutsideCalendar, is_plain_date
 from .semantics.model import PolicyModel, Training, anchor_text, condition_text
 
 WorkerLike = Worker | Mapping[str, Any]
@@ -57,23 +58,34 @@ class Policy:
 
     # the API ----------------------------------------------------------------------------
     def worker(self, data: WorkerLike) -> Worker:
-        """Validate a worker record against CONTRACT §1 and this policy's roles."""
+        """Validate a worker record against CONTRACT §1 and this policy's roles: a mapping
+        becomes a `Worker`; a `Worker` built by hand is checked field by field."""
         if isinstance(data, Worker):
-            check_roles(data, self._roles)
+            check_worker(data, self._roles)
             return data
         return parse_worker(data, self._roles)
 
     def evaluate(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The decision for one worker on `as_of` (compiled evaluator)."""
-        return self._evaluate(self.worker(worker), _as_date(as_of, "as_of"))
+        return self.evaluate_checked(self.worker(worker), _as_date(as_of, "as_of"))
 
     def evaluate_checked(self, worker: Worker, as_of: datetime.date) -> Decision:
-        """`evaluate` for a worker already validated by `Policy.worker` (batch runs)."""
-        return self._evaluate(worker, as_of)
+        """`evaluate` for a worker already validated by `Policy.worker` (batch runs).
+
+        Raises DateRangeError (a WorkerError) when a deadline from one of the worker's
+        dates would fall after 9999-12-31."""
+        try:
+            return self._evaluate(worker, as_of)
+        except OutsideCalendar as exc:
+            raise date_range_error(worker, exc) from None
 
     def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""
-        return interpret.evaluate(self.model, self.worker(worker), _as_date(as_of, "as_of"))
+        checked = self.worker(worker)
+        try:
+            return interpret.evaluate(self.model, checked, _as_date(as_of, "as_of"))
+        except OutsideCalendar as exc:
+            raise date_range_error(checked, exc) from None
 
     def eligible(self, worker: WorkerLike, training: str, on: datetime.date) -> Eligibility:
         """May the worker attend `training` on `on`? Prerequisites done on or before `on`."""

@@ -90,7 +90,12 @@ def decide(job: Job, chunk: Sequence[Validated]) -> list[Decided]:
             counts.rejected += 1
             out.append((line, w, None))
             continue
-        d = evaluate(w, as_of)
+        try:
+            d = evaluate(w, as_of)
+        except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
+            counts.rejected += 1
+            out.append((line, exc, None))
+            continue
         if d.compliant:
             counts.compliant += 1
         else:

@@ -8,12 +8,10 @@ import sys
 
 import click
 
-from .. import render
+from .. import records, render
 from ..contract.workers import Worker
-from ..diagnostics import closest
 from ..errors import UnknownTrainingError, WorkerError
 from ..policy import Policy
-from ..records import WorkerFileError, WorkerInput, parse_line, validate
 from .common import (
     CONTEXT,
     color_option,
@@ -27,37 +25,18 @@ from .common import (
 from .main import cli
 from .output import Out
 
-_KEEP_IDS = 100_000  # ids kept for a "did you mean", at most
-
 
 def find_worker(policy: Policy, path: str, training: str | None, wid: str, out: Out) -> Worker:
     """The worker with id `wid`; exit 1 if its record is invalid, 2 if it is not there."""
-    ids: list[str] = []
     try:
-        with WorkerInput(path, training=training,
-                         stdin=click.get_binary_stream("stdin")) as source:
-            for line, raw in source.raw():
-                if isinstance(raw, str) and "\\" not in raw and wid not in raw:
-                    # A JSON line that cannot hold the id: only read for its id.
-                    if len(ids) < _KEEP_IDS:
-                        data = parse_line(raw)
-                        if isinstance(data, dict) and isinstance(data.get("id"), str):
-                            ids.append(data["id"])
-                    continue
-                _, found, w = validate(policy, line, raw)
-                if found == wid:
-                    if isinstance(w, WorkerError):
-                        out.error(f"{source.name}:{line}: {w}")
-                        sys.exit(1)
-                    return w
-                if found is not None and len(ids) < _KEEP_IDS:
-                    ids.append(found)
-            name = source.name
-    except WorkerFileError as exc:
+        found = records.find_worker(path, policy, wid, training=training,
+                                    stdin=click.get_binary_stream("stdin"))
+    except records.WorkerFileError as exc:
         raise out.fail(str(exc)) from None
-    guess = closest(wid, [i for i in ids if i])
-    hint = f" (did you mean {guess!r}?)" if guess else ""
-    raise out.fail(f"{name}: no worker with id {wid!r}{hint}")
+    if isinstance(found.worker, WorkerError):
+        out.error(f"{found.source}:{found.line}: {found.worker}")
+        sys.exit(1)
+    return found.worker
 
 
 @cli.command(context_settings=CONTEXT)
@@ -83,7 +62,11 @@ def explain(policy: str, workers: str, worker_id: str, training_file: str | None
     out = Out(color)
     loaded = load_policy(policy, out)
     worker = find_worker(loaded, workers, training_file, worker_id, out)
-    decision = loaded.evaluate_checked(worker, as_of or today())
+    try:
+        decision = loaded.evaluate_checked(worker, as_of or today())
+    except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
+        out.error(f"{workers}: {exc}")
+        sys.exit(1)
     out.print(render.explain(loaded, worker, decision))
 
 

@@ -15,7 +15,7 @@ from ..contract.decision import Decision, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
-from ..semantics.dates import add
+from ..semantics.dates import shift
 from ..semantics.hours import lapsed, reach
 from ..semantics.profiles import atoms
 from .codegen import Generated, Origin, Source, int_literal, name_literal
@@ -66,16 +66,14 @@ class _Writer(Source):
         steps = tuple(d for d in durations if d is not None)
         table: dict[datetime.date, datetime.date] = {}
 
-        def shift(day: datetime.date) -> datetime.date:
-            result = day
-            for d in steps:
-                result = add(result, d)
+        def memoised(day: datetime.date) -> datetime.date:
+            result = shift(day, steps)
             if len(table) > _MEMO_LIMIT:
                 table.clear()
             table[day] = result
             return result
 
-        return self.const(shift, "shift"), self.const(table, "table")
+        return self.const(memoised, "shift"), self.const(table, "table")
 
 
 def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:

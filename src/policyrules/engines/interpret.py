@@ -13,7 +13,7 @@ from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
-from ..semantics.dates import add
+from ..semantics.dates import shift
 from ..semantics.facts import Facts
 from ..semantics.facts import facts as finding_facts
 from ..semantics.hours import lapsed, reach
@@ -56,10 +56,7 @@ def holds(cond: m.Condition, worker: Worker, roles: frozenset[str],
 
 
 def _plus(day: datetime.date, *durations: Duration | None) -> datetime.date:
-    for d in durations:
-        if d is not None:
-            day = add(day, d)
-    return day
+    return shift(day, tuple(d for d in durations if d is not None))
 
 
 def anchor(rule: m.Requirement, worker: Worker,

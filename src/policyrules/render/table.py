@@ -59,9 +59,5 @@ class Table:
         worker = terminal(exc.worker) if exc.worker is not None else "(no id)"
         text = Text(f"{worker:<{self.worker_width}}  ")
         text.append(f"{'rejected':<{self.verdict_width}}", style="bold magenta")
-        text.append(f"  line {line}: {terminal(exc.field)}: {terminal(_message(exc))}")
+        text.append(f"  line {line}: {terminal(exc.details())}")
         return text
-
-
-def _message(exc: WorkerError) -> str:
-    return exc.message + (f"; allowed: {exc.allowed}" if exc.allowed else "")
