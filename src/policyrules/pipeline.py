@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 
 import attrs
 
@@ -160,9 +161,14 @@ def resolve(from_path: str, rel: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(from_path), rel))
 
 
-def run(text: str, path: str = "<policy>") -> PipelineResult:
+def run(text: str, path: str = "<policy>",
+        resolve_extends: Callable[[str, str], str] = resolve) -> PipelineResult:
     """Every stage over policy text. A syntax error that stops parsing raises
-    PolicyCheckError; every other problem is a diagnostic in the result."""
+    PolicyCheckError; every other problem is a diagnostic in the result.
+
+    `resolve_extends(from_path, name)` gives the file an `extends` names (by default,
+    relative to the file that names it); `policyrules.loads` passes its own.
+    """
     top = parse(text, path)
     problems = list(top.problems)  # clauses written twice, here and in files extended
 
@@ -171,7 +177,7 @@ def run(text: str, path: str = "<policy>") -> PipelineResult:
         problems.extend(parsed.problems)
         return parsed
 
-    program, found = assemble(top, parse_file, resolve)
+    program, found = assemble(top, parse_file, resolve_extends)
     diagnostics = problems + found
     if any(d.is_error for d in found):
         return PipelineResult(path, top, None, None, _ordered(diagnostics))

@@ -6,7 +6,7 @@ import datetime
 import hashlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import pipeline
@@ -47,13 +47,18 @@ class Policy:
     def path(self) -> str:
         return self.model.path
 
+    @property
+    def fingerprint(self) -> str:
+        """sha256 hex of the library version and the text of this policy and every file it
+        extends (base first): the same in every decision's `to_dict()`."""
+        return self.model.fingerprint
+
     def __repr__(self) -> str:
         return f"<Policy {self.id!r} from {self.path!r}>"
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # Pickled as its checked model (plain frozen data); the compiled evaluator, a
-        # code object, is made again on the other side (`evaluate --jobs` with spawn,
-        # Dask, Spark), without reading or checking the policy file again.
+    def __reduce__(self) -> tuple[type[Policy], tuple[PolicyModel, tuple[Diagnostic, ...]]]:
+        # By content: the checked model (plain frozen data) travels, and the evaluator is
+        # compiled again on arrival, so no file needs to exist where it is unpickled.
         return (Policy, (self.model, self.warnings))
 
     # the API ----------------------------------------------------------------------------
@@ -110,6 +115,7 @@ class Policy:
         return {
             "id": m.id,
             "title": m.title,
+            "fingerprint": m.fingerprint,
             "source": m.source_name,
             "groups": [{"id": g.id, "title": g.title, "members": condition_text(g.condition),
                         "cites": list(g.cites)} for g in m.groups],
@@ -157,7 +163,7 @@ _cache: dict[str, tuple[tuple[tuple[str, str], ...], Policy]] = {}
 _lock = threading.Lock()
 
 
-def _fingerprint(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _digests(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     out = []
     for p in paths:
         try:  # read as loading reads it: a file swapped for a FIFO must not hang the cache
@@ -168,11 +174,40 @@ def _fingerprint(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def build(text: str, path: str = "<policy>") -> tuple[Policy, tuple[Diagnostic, ...]]:
+def build(text: str, path: str = "<policy>",
+          resolve_extends: Callable[[str, str], str] = pipeline.resolve,
+          ) -> tuple[Policy, tuple[Diagnostic, ...]]:
     """Parse, check and compile policy text; raise PolicyCheckError with every error."""
-    result = pipeline.run(text, path)
+    result = pipeline.run(text, path, resolve_extends)
     policy = Policy(result.checked_model(), result.warnings)
     return policy, policy.warnings
+
+
+def loads(text: str, name: str = "inline.policy",
+          base_dir: str | os.PathLike[str] | None = None) -> Policy:
+    """Parse, check and compile policy text (a policy kept in a database, say).
+
+    `name` stands for the file in messages. An `extends` is resolved against `base_dir`,
+    never against the working directory: without `base_dir` it is a PolicyFileError.
+    Not cached: each call compiles the text afresh.
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"loads needs the policy as text (str), got {type(text).__name__}; "
+                         "for a file use policyrules.load(path)")
+    directory = None if base_dir is None else os.fspath(base_dir)
+
+    def resolve_extends(from_path: str, rel: str) -> str:
+        if from_path != name:  # a file reached through `extends`: relative to itself
+            return pipeline.resolve(from_path, rel)
+        if directory is None:
+            raise PolicyFileError(
+                f"{name}: the policy extends {rel!r}, but it was given as text, so there is "
+                "no directory to find that file in; pass base_dir= the directory to "
+                "resolve `extends` against")
+        return os.path.normpath(os.path.join(directory, rel))
+
+    policy, _ = build(text, name, resolve_extends)
+    return policy
 
 
 def load(path: str | os.PathLike[str]) -> Policy:
@@ -186,11 +221,11 @@ def load(path: str | os.PathLike[str]) -> Policy:
     with _lock:
         cached = _cache.get(key)
     if cached is not None:
-        fingerprint, policy = cached
-        if _fingerprint(tuple(p for p, _ in fingerprint)) == fingerprint:
+        digests, policy = cached
+        if _digests(tuple(p for p, _ in digests)) == digests:
             return policy
     policy, _ = build(pipeline.read_policy(key), key)
-    fingerprint = _fingerprint(policy.model.files)
+    digests = _digests(policy.model.files)
     with _lock:
-        _cache[key] = (fingerprint, policy)
+        _cache[key] = (digests, policy)
     return policy

@@ -37,8 +37,9 @@ def check_names(ctx: Context) -> None:
 
     def need(ident: n.Ident, known: Collection[str], what: str) -> None:
         if ident.name not in known:
-            hint = did_you_mean(ident.name, known) or _listing(what, known)
-            if what == "role":
+            close = did_you_mean(ident.name, known)
+            hint = close or _listing(what, known)
+            if what == "role" and close is None:  # not a typo: a role of the policy's own
                 hint += (f"; a role the contract does not name is declared in the policy: "
                          f'`role {ident.name} "Title"` with `cites` its paragraph')
             ctx.error("unknown-name", f"unknown {what} `{ident.name}`", ident.span, hint)

@@ -102,7 +102,8 @@ def date_value(value: object, field: str, problems: Problems, required: bool,
     if is_plain_date(value):
         return value  # type: ignore[return-value]
     if isinstance(value, datetime.datetime):
-        problems.append(Problem(field, f"is a date-time ({value.isoformat()}), not a date",
+        problems.append(Problem(field, f"is a date-time ({value.isoformat()}), not a date; "
+                                "convert it with .date() (a pandas column: .dt.date)",
                                 value.isoformat(), "a date YYYY-MM-DD"))
         return None
     if not text:

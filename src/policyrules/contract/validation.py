@@ -17,6 +17,7 @@ from ..errors import DateRangeError, Problem, WorkerError
 from ..semantics.dates import OutsideCalendar, parse_iso_date
 from . import fields as f
 from .fields import Problems
+from .plain import plain_record
 from .vocabulary import DELIVERIES, ROLES
 from .workers import RoleAssignment, TrainingRecord, Worker
 
@@ -30,6 +31,7 @@ _TRAINING_ALLOWED = 'a list of {"training": ID, "completed": DATE}, or no field'
 
 def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Worker:
     """Validate a CONTRACT §1 mapping; errors name worker, field, value and what is allowed."""
+    data = plain_record(data)  # pandas/numpy values (contract/plain.py)
     if type(data) is not dict and not isinstance(data, Mapping):
         raise WorkerError(f"a worker record must be an object, not {f.kind(data)}",
                           worker=None, field="(record)", value=data,
@@ -243,6 +245,7 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
 
 def _full_record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
     field = f"training[{i}]"
+    item = plain_record(item)  # pandas/numpy values (contract/plain.py)
     if not isinstance(item, Mapping):
         problems.append(Problem(field, f"must be an object, not {f.kind(item)}", item,
                                 '{"training": ID, "completed": DATE}'))

@@ -142,7 +142,8 @@ def generate(model: m.PolicyModel) -> Generated:
     for k, rule in enumerate(model.requirements):
         _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
     w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
-              "tuple(findings), tuple(sorted(unknown)) if unknown else ())")
+              "tuple(findings), tuple(sorted(unknown)) if unknown else (), "
+              f"{w.const(model, 'MODEL')}, worker)")
     w.block(1, """
         except Exception as exc:
             _note(exc)

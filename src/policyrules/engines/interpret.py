@@ -118,7 +118,7 @@ def evaluate(policy: m.PolicyModel, worker: Worker, as_of: datetime.date) -> Dec
     known = {t.id for t in policy.trainings}
     unrecognised = tuple(sorted({r.training for r in worker.training
                                  if r.training not in known and r.completed <= as_of}))
-    return Decision(worker.id, policy.id, as_of, groups, findings, unrecognised)
+    return Decision(worker.id, policy.id, as_of, groups, findings, unrecognised, policy, worker)
 
 
 def eligible(policy: m.PolicyModel, worker: Worker, training: m.Training,
@@ -144,4 +144,4 @@ def eligible(policy: m.PolicyModel, worker: Worker, training: m.Training,
                            f"completed it by {on.isoformat()}")
     if not training.requires:
         reasons.append(f"{training.id} has no prerequisites")
-    return Eligibility(ok, training.id, on, tuple(reasons), cites)
+    return Eligibility(ok, training.id, on, tuple(reasons), cites, worker.id)

@@ -23,6 +23,7 @@ def describe(policy: Policy) -> Text:
                 f"source: {md.source_name}\n")
     for local, what in md.local_ids:
         text.append(f"local decision {local}: {what}\n")
+    text.append(f"fingerprint: {md.fingerprint}\n")
 
     text.append(f"\nGroups ({len(md.groups)})\n", style="bold")
     for g in md.groups:

@@ -44,9 +44,10 @@ class DecisionJson:
 
     def __init__(self) -> None:
         self._parts: dict[int, tuple[m.Requirement, str, str, str]] = {}
-        # The text between the worker id and `compliant`, for the last (policy, as_of):
-        # the same for every decision of a run.
-        self._middle: tuple[str, datetime.date, str] = ("", datetime.date.min, "")
+        # The text between the worker id and `compliant`, for the last (policy, as_of,
+        # fingerprint): the same for every decision of a run.
+        self._middle: tuple[str, datetime.date, str, str | None] = (
+            "", datetime.date.min, "", None)
         # Lists of names (groups, unrecognised training), each encoded once: a run repeats
         # a few of them. Cleared when full.
         self._lists: dict[tuple[str, ...], str] = {}
@@ -81,10 +82,12 @@ class DecisionJson:
         not once per level of nesting (finding, findings, decision, line).
         """
         middle = self._middle
-        if middle[0] != d.policy or middle[1] != d.as_of:
+        fingerprint = d.fingerprint
+        if middle[0] != d.policy or middle[1] != d.as_of or middle[3] != fingerprint:
+            shown = "null" if fingerprint is None else _js(fingerprint)
             middle = self._middle = (d.policy, d.as_of,
-                                     f', "policy": {_js(d.policy)}, '
-                                     f'"as_of": "{iso(d.as_of)}", "compliant": ')
+                                     f', "policy": {_js(d.policy)}, "fingerprint": {shown}, '
+                                     f'"as_of": "{iso(d.as_of)}", "compliant": ', fingerprint)
         groups = d.groups
         out = ['{"worker": ', _js(d.worker), middle[2], "true", ', "groups": ',
                self._names(groups) if groups else "[]", ', "findings": [']

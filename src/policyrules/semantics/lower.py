@@ -12,6 +12,7 @@ from ..language import nodes as n
 from ..language.program import Program
 from ..language.source import lines
 from . import model as m
+from .fingerprint import fingerprint
 
 
 def lower(program: Program) -> m.PolicyModel:
@@ -62,6 +63,7 @@ def lower(program: Program) -> m.PolicyModel:
         examples=tuple(_example(ex, file_lines) for ex in program.examples),
         path=top.path,
         files=tuple(program.files),
+        fingerprint=fingerprint(program.files.values()),
     )
 
 

@@ -365,6 +365,8 @@ class PolicyModel:
     examples: tuple[Example, ...]
     path: str
     files: tuple[str, ...]  # this file and those it extends
+    # sha256 of the library version and the texts of `files` (semantics/fingerprint.py)
+    fingerprint: str = ""
 
     @property
     def event_trainings(self) -> frozenset[str]:
