@@ -211,7 +211,7 @@ def test_jobs_stop_at_a_line_that_is_not_utf8(tmp_path: Path) -> None:
 
 
 def test_the_stages_run_in_order_on_each_chunk() -> None:
-    assert [stage.__name__ for stage in batch.STAGES] == ["validate", "decide", "encode"]
+    assert [stage.__name__ for stage in batch.STAGES] == ["validate", "decide", "log", "encode"]
     policy = policyrules.load(SMALL)
     fmt = policyrules.render.JsonLines(AS_OF)
     job = stages.Job(policy, AS_OF, fmt)

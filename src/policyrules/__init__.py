@@ -4,6 +4,7 @@ from ._version import __version__ as __version__
 from .contract.decision import Decision as Decision
 from .contract.decision import Eligibility as Eligibility
 from .contract.decision import Finding as Finding
+from .contract.log import DecisionLog as DecisionLog
 from .contract.workers import RoleAssignment as RoleAssignment
 from .contract.workers import TrainingRecord as TrainingRecord
 from .contract.workers import Worker as Worker
@@ -26,6 +27,7 @@ from .reports.model import build_report as build_report
 __all__ = [
     "DateRangeError",
     "Decision",
+    "DecisionLog",
     "Diagnostic",
     "Eligibility",
     "Finding",

@@ -57,6 +57,10 @@ class WorkerError(PolicyError):
     `allowed` are those of the first.
     """
 
+    # The record's 0-based position in the iterable given to `Policy.evaluate_many`
+    # (None elsewhere: a file's error record carries its `line` instead).
+    index: int | None = None
+
     def __init__(
         self,
         message: str,

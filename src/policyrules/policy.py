@@ -6,8 +6,8 @@ import datetime
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from . import pipeline
 from .contract.decision import Decision, Eligibility
@@ -16,10 +16,13 @@ from .contract.workers import Worker
 from .diagnostics import Diagnostic, did_you_mean
 from .engines import interpret
 from .engines.compiled import compile_policy
-from .errors import PolicyFileError, UnknownTrainingError, UsageError
+from .errors import PolicyFileError, UnknownTrainingError, UsageError, WorkerError
 from .semantics.coverage import ParagraphCoverage, coverage
 from .semantics.dates import OutsideCalendar, is_plain_date
 from .semantics.model import PolicyModel, Training, anchor_text, condition_text
+
+if TYPE_CHECKING:
+    from .batch.many import LogTarget
 
 WorkerLike = Worker | Mapping[str, Any]
 
@@ -83,6 +86,16 @@ class Policy:
             return self._evaluate(worker, as_of)
         except OutsideCalendar as exc:
             raise date_range_error(worker, exc) from None
+
+    def evaluate_many(self, workers: Iterable[WorkerLike], as_of: datetime.date, *,
+                      log: LogTarget | None = None) -> Iterator[Decision | WorkerError]:
+        """Each worker record's `Decision`, or the `WorkerError` that rejects it, in input
+        order: the batch path of `policyrules evaluate` (docs/api.md). Lazy; a WorkerError
+        has the record's 0-based `index`. `log`: a `DecisionLog`, or a path, text stream
+        or function to make one of, given one entry per record."""
+        from .batch.many import evaluate_many  # batch/ imports this module
+
+        return evaluate_many(self, workers, _as_date(as_of, "as_of"), log)
 
     def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""

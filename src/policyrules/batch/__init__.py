@@ -5,6 +5,7 @@ written in input order, in this process or in `--jobs` worker processes.
     stages.py    validate → decide → encode, run on each chunk in the order of `STAGES`
     write.py     whole records written from a thread; a failed write cut back
     parallel.py  the same stages in worker processes, output kept in input order
+    many.py      `Policy.evaluate_many`: the same stages on a Python iterable
 
 A record that breaks CONTRACT §1 becomes an error record in the output and the run goes
 on; the counts say how many were compliant, not compliant and rejected. The CLI parses the
@@ -24,6 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..contract.decision import Decision
+from ..contract.log import DecisionLog
 from ..contract.workers import Worker
 from ..errors import WorkerError
 from ..policy import Policy
@@ -60,20 +62,21 @@ def batch_gc() -> Iterator[None]:
 
 def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, jobs: int,
         stdout: IO[bytes], console: Console, progress: Progress, chunk: int = CHUNK,
-        block: int = BLOCK) -> Counts:
+        block: int = BLOCK, log: DecisionLog | None = None) -> Counts:
     """Evaluate every record of `source`: as a table on `console`, or in a machine format
     on `stdout`, in `jobs` processes if more than one (`chunk` records or `block` bytes
-    of JSON Lines per task)."""
+    of JSON Lines per task). With `log`, each record's entry goes to it, in input order,
+    from this process."""
     with batch_gc():
         if fmt == "table":
-            return run_table(policy, source, as_of, console, progress)
+            return run_table(policy, source, as_of, console, progress, log)
         writer = Writer(MACHINE_FORMATS[fmt](as_of), stdout)
         try:
             if jobs > 1:
                 counts = parallel.run(policy, jobs, source, as_of, writer, progress,
-                                      chunk=chunk, block=block)
+                                      chunk=chunk, block=block, log=log)
             else:
-                counts = run_serial(policy, source, as_of, writer, progress)
+                counts = run_serial(policy, source, as_of, writer, progress, log)
         except Exception:
             writer.abandon()
             raise
@@ -87,10 +90,12 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
 
 
 def run_serial(policy: Policy, source: WorkerInput, as_of: datetime.date, writer: Writer,
-               progress: Progress) -> Counts:
-    job = Job(policy, as_of, writer.fmt)
+               progress: Progress, log: DecisionLog | None = None) -> Counts:
+    job = Job(policy, as_of, writer.fmt, log=None if log is None else "line")
     for records in chunks(source, BATCH):
         writer.add(process(job, records))
+        if log is not None:
+            log.write(job.take_log())
         progress(job.counts.total)
     return job.counts
 
@@ -107,12 +112,14 @@ class _TableRows:
 
 
 def run_table(policy: Policy, source: WorkerInput, as_of: datetime.date, console: Console,
-              progress: Progress) -> Counts:
+              progress: Progress, log: DecisionLog | None = None) -> Counts:
     table = Table(policy)
     console.print(table.header())
-    job = Job(policy, as_of, _TableRows(table))
+    job = Job(policy, as_of, _TableRows(table), log=None if log is None else "line")
     for records in chunks(source, BATCH):
         for row in process(job, records):
             console.print(row)
+        if log is not None:
+            log.write(job.take_log())
         progress(job.counts.total)
     return job.counts

@@ -27,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from ..contract.log import DecisionLog, Entry
 from ..errors import PolicyError
 from ..policy import Policy
 from ..records import Raw, WorkerInput
@@ -36,7 +37,8 @@ from .stages import Counts, Job, process
 from .threads import main_thread_signals, unblock
 from .write import Writer, utf8
 
-Result = tuple[bytes, tuple[int, int, int]]
+# A chunk's text, its counts, and its decision log entries (empty without a log).
+Result = tuple[bytes, tuple[int, int, int], list[Entry]]
 Progress = Callable[[int], None]
 
 
@@ -48,7 +50,8 @@ class WorkerProcessError(PolicyError):
 _JOB: list[tuple[Job, OutputFormat]] = []
 
 
-def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, parent: int) -> None:
+def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, parent: int,
+                 log: str | None = None) -> None:
     """Set up a worker process: die with the parent, leave SIGINT to it, build the job."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -57,7 +60,7 @@ def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, parent: in
     unblock()  # forked inside `main_thread_signals`
     _die_with_parent(parent)
     fmt = MACHINE_FORMATS[fmt_name](as_of)
-    _JOB[:] = [(Job(policy, as_of, fmt), fmt)]
+    _JOB[:] = [(Job(policy, as_of, fmt, log=log), fmt)]
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 
@@ -81,7 +84,7 @@ def decide_chunk(chunk: list[tuple[int, Raw]]) -> Result:
     job, fmt = _JOB[0]
     job.counts = Counts()
     texts = process(job, chunk)
-    return utf8(fmt.separator.join(texts)), job.counts.as_tuple()
+    return utf8(fmt.separator.join(texts)), job.counts.as_tuple(), job.take_log()
 
 
 def decide_block(first: int, block: bytes, name: str) -> Result:
@@ -90,7 +93,8 @@ def decide_block(first: int, block: bytes, name: str) -> Result:
 
 
 def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, writer: Writer,
-        progress: Progress, *, chunk: int, block: int) -> Counts:
+        progress: Progress, *, chunk: int, block: int,
+        log: DecisionLog | None = None) -> Counts:
     """Chunks of records decided in `jobs` processes; output in input order.
 
     JSON Lines go to the workers as blocks of `block` bytes (they split, decode and parse
@@ -110,13 +114,16 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
     pending: deque[Future[Result]] = deque()
 
     def collect() -> None:
-        data, c = pending.popleft().result()
+        data, c, entries = pending.popleft().result()
         writer.add_chunk(data)
+        if log is not None:
+            log.write(entries)
         counts.add(c)
         progress(counts.total)
 
     pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=start_worker,
-                               initargs=(policy, as_of, writer.fmt.name, os.getpid()))
+                               initargs=(policy, as_of, writer.fmt.name, os.getpid(),
+                                         None if log is None else "line"))
     try:
         for fn, args in tasks:
             with main_thread_signals():  # submit starts the pool's threads and processes

@@ -1,11 +1,14 @@
 """The stages a chunk of records goes through between reading and writing, in order.
 
-    read → validate → decide → encode → write
+    read → validate → decide → log → encode → write
 
 `read` (read.py) yields chunks of raw records; each chunk then passes through the
 functions of `STAGES`, in the order of that tuple, as sqlglot runs its optimiser passes;
 `write` (write.py) puts the result out. The same `process` runs in this process and in
 `--jobs` worker processes, so a chunk decided in either is the same bytes.
+`Policy.evaluate_many` runs `DECIDE` (the stages before `encode`) on chunks of the
+caller's records. `log` adds nothing to a record: when the run keeps a decision log
+(log.py), it makes each record's log entry, which the caller takes with `Job.take_log`.
 
 Every stage takes the `Job` (what does not change during a run) and a list, and returns a
 list: one call per chunk, a list comprehension per record, so that splitting the work
@@ -16,14 +19,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ..contract.decision import Decision
+from ..contract.log import Entry, entry
 from ..contract.workers import Worker
 from ..errors import WorkerError
 from ..policy import Policy
 from ..records import Raw
 from ..records import validate as validate_record
+from ..records.raw import WithTraining
 
 
 class Counts:
@@ -62,62 +67,90 @@ class Job:
     the counts so far. Built once per process (in each `--jobs` worker, from the policy the
     parent sends it)."""
 
-    __slots__ = ("as_of", "counts", "policy", "rows")
+    __slots__ = ("as_of", "counts", "log", "logged", "policy", "rows")
 
-    def __init__(self, policy: Policy, as_of: datetime.date, rows: Rows) -> None:
+    def __init__(self, policy: Policy, as_of: datetime.date, rows: Rows | None = None, *,
+                 log: str | None = None) -> None:
+        """`rows` encodes each record (not needed by `DECIDE`); `log` names the position
+        in the log entries ("line" in a file, "index" in `evaluate_many`), None for no
+        log."""
         self.policy = policy
         self.as_of = as_of
         self.rows = rows
         self.counts = Counts()
+        self.log = log
+        self.logged: list[Entry] = []
+
+    def take_log(self) -> list[Entry]:
+        """The log entries made since the last call, in input order."""
+        entries, self.logged = self.logged, []
+        return entries
 
 
-Validated = tuple[int, Worker | WorkerError]
-Decided = tuple[int, Worker | WorkerError, Decision | None]
+# Each record keeps its raw form beside it (a reference, no copy) for the log stage.
+Validated = tuple[int, Raw, Worker | WorkerError]
+Decided = tuple[int, Raw, Worker | WorkerError, Decision | None]
 
 
 def validate(job: Job, chunk: Sequence[tuple[int, Raw]]) -> list[Validated]:
     """Raw records → workers (CONTRACT §1), or the WorkerError that says what is wrong."""
     policy = job.policy
-    return [(line, validate_record(policy, line, raw)[2]) for line, raw in chunk]
+    return [(line, raw, validate_record(policy, line, raw)[2]) for line, raw in chunk]
 
 
 def decide(job: Job, chunk: Sequence[Validated]) -> list[Decided]:
     """Each worker's decision on the day of the run, counted; a rejected record stays one."""
     evaluate, as_of, counts = job.policy.evaluate_checked, job.as_of, job.counts
     out: list[Decided] = []
-    for line, w in chunk:
+    for line, raw, w in chunk:
         if isinstance(w, WorkerError):
             counts.rejected += 1
-            out.append((line, w, None))
+            out.append((line, raw, w, None))
             continue
         try:
             d = evaluate(w, as_of)
         except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
             counts.rejected += 1
-            out.append((line, exc, None))
+            out.append((line, raw, exc, None))
             continue
         if d.compliant:
             counts.compliant += 1
         else:
             counts.not_compliant += 1
-        out.append((line, w, d))
+        out.append((line, raw, w, d))
     return out
+
+
+def log(job: Job, chunk: Sequence[Decided]) -> Sequence[Decided]:
+    """Each record's decision log entry, kept in the job, when the run keeps a log."""
+    if job.log is not None:
+        key, policy, as_of = job.log, job.policy, job.as_of
+        # No decision means `w` is the record's WorkerError (see `decide`). A record with
+        # a training file's records added is hashed with them, as it was decided.
+        job.logged.extend(entry(policy, as_of, key, line,
+                                raw.record if isinstance(raw, WithTraining) else raw,
+                                d if d is not None else cast(WorkerError, w))
+                          for line, raw, w, d in chunk)
+    return chunk
 
 
 def encode(job: Job, chunk: Sequence[Decided]) -> list[Any]:
     """Each record in the run's format (text for a machine format, rows for a table)."""
+    assert job.rows is not None, "a job that encodes has rows"
     decision, error = job.rows.decision, job.rows.error
     return [decision(line, w, d) if d is not None else error(line, w)  # type: ignore[arg-type]
-            for line, w, d in chunk]
+            for line, _, w, d in chunk]
 
 
-Stage = Callable[[Job, Any], list[Any]]
-STAGES: tuple[Stage, ...] = (validate, decide, encode)
+Stage = Callable[[Job, Any], Sequence[Any]]
+DECIDE: tuple[Stage, ...] = (validate, decide, log)
+STAGES: tuple[Stage, ...] = (*DECIDE, encode)
 
 
-def process(job: Job, chunk: Sequence[tuple[int, Raw]]) -> list[Any]:
-    """A chunk of raw records through every stage: what each record becomes, in order."""
+def process(job: Job, chunk: Sequence[tuple[int, Raw]],
+            stages: tuple[Stage, ...] = STAGES) -> list[Any]:
+    """A chunk of raw records through `stages`: what each record becomes, in order."""
     items: Any = chunk
-    for stage in STAGES:
+    for stage in stages:
         items = stage(job, items)
     return items  # type: ignore[no-any-return]

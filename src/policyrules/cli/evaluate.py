@@ -13,6 +13,8 @@ import click
 from rich.text import Text
 
 from .. import batch
+from ..contract.log import DecisionLog
+from ..errors import UsageError
 from ..records import WorkerFileError, WorkerInput
 from .common import (
     CONTEXT,
@@ -40,12 +42,15 @@ from .output import Out, ProgressBar, silence_stdout
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
               help="Worker processes to evaluate in (0: one per CPU). Output keeps the input "
               "order. Not used by the table format.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), metavar="FILE",
+              default=None, help="Append one JSON line per decision (and per rejected "
+              "record) to FILE: a decision log for audit (docs/cli.md).")
 @click.option("-q", "--quiet", is_flag=True,
               help="No summary line and no progress bar on stderr.")
 @color_option
 def evaluate(policy: str, workers: str, training_file: str | None,
              as_of: datetime.date | None, fmt: str | None, output: str | None, jobs: int,
-             quiet: bool, color: str) -> None:
+             log_path: str | None, quiet: bool, color: str) -> None:
     """Decide every worker in WORKERS against POLICY.
 
     WORKERS is a .json file (one worker object or an array), .jsonl (one worker per line),
@@ -79,11 +84,15 @@ def evaluate(policy: str, workers: str, training_file: str | None,
                              stdin=click.get_binary_stream("stdin"))
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None
+    try:
+        log = DecisionLog(log_path) if log_path is not None else None
+    except UsageError as exc:
+        raise out.fail(str(exc)) from None
     progress = ProgressBar(out, source.size, lambda: source.position, enabled=not quiet)
     try:
-        with source, _destination(output, out) as stream:
+        with source, _destination(output, out) as stream, log or contextlib.nullcontext():
             counts = batch.run(loaded, source, day, fmt, jobs=jobs, stdout=stream,
-                               console=out.out, progress=progress.update)
+                               console=out.out, progress=progress.update, log=log)
     except batch.OutputError as exc:
         if output is None:
             silence_stdout()  # what stdout still buffers must not be tried again at exit
