@@ -42,7 +42,8 @@ def test_tutorial_error_message_is_the_real_one() -> None:
     assert info.value.diagnostics[0].render() + "\n" == shown
 
 
-@pytest.mark.parametrize("doc", ["tutorial.md", "api.md", "records.md", "README.md"])
+@pytest.mark.parametrize("doc", ["tutorial.md", "api.md", "records.md", "cluster.md",
+                                 "README.md"])
 def test_python_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "supervision.policy").write_text(blocks("tutorial.md", "policy")[1])
     root = DOCS.parent

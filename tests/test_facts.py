@@ -93,3 +93,17 @@ def test_facts_leave_equality_and_the_contract_shape_alone(
                                  "satisfied_by", "evidence", "cites", "explanation"]
     again = pickle.loads(pickle.dumps(d))
     assert again == d and again.to_dict() == before
+
+
+@given(worker_dicts(ROLES, TRAININGS), DAYS)
+def test_latest_alone_is_the_latest_of_the_facts(data: dict[str, object],
+                                                 as_of: datetime.date) -> None:
+    # A batch run explains every compiled finding from `Finding.latest`, without the
+    # other facts: it must be the same record the interpreter's facts name.
+    compiled = POLICY.evaluate(data, as_of=as_of)
+    interpreted = POLICY.interpret(data, as_of=as_of)
+    for f, g in zip(compiled.findings, interpreted.findings, strict=True):
+        assert f.latest == g.facts.latest == g.latest
+        assert f._facts is None  # reading it computed no other facts
+        assert f.explanation == g.explanation
+        assert f.latest == f.facts.latest  # and once the facts are known, from them

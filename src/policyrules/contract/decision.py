@@ -9,6 +9,7 @@ import attrs
 
 from ..semantics.facts import Facts
 from ..semantics.facts import facts as facts_of
+from ..semantics.facts import latest as latest_of
 from ..semantics.model import PolicyModel, Requirement
 from . import explain, explanation
 from .explanation import Explanation
@@ -41,6 +42,15 @@ class Finding:
             known = facts_of(self.rule, self.worker, self.as_of)
             object.__setattr__(self, "_facts", known)  # a cache: frozen for everything else
         return known
+
+    @property
+    def latest(self) -> TrainingRecord | None:
+        """`facts.latest`, without computing the other facts when they are not known yet
+        (a batch run explains every finding of the compiled engine)."""
+        known = self._facts
+        if known is not None:
+            return known.latest
+        return latest_of(self.rule, self.worker, self.as_of)
 
     @property
     def requirement(self) -> str:

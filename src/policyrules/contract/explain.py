@@ -43,11 +43,10 @@ def finding(f: Finding) -> str:
     rule, w = f.rule, f.worker
     words = _words(rule)
     head = words.head
-    facts = f.facts
     # The latest record that counts: the evidence of a met requirement, or what an expired
     # renewal was last met by (of several that day, the canonical first, so that the text
     # does not depend on the order of the records).
-    last = facts.latest
+    last = f.latest
     if last is not None:
         done = f"{w.id} completed {last.training} on {iso(last.completed)}"
         if f.due is None:
@@ -59,9 +58,9 @@ def finding(f: Finding) -> str:
         return (f"{head}; {w.id} has no {words.title} on record, and the document sets no "
                 f"deadline, so it is needed now: {words.options} would meet it.")
     if rule.anchor_role is not None:
-        start = f"took the role {rule.anchor_role} on {iso(facts.anchor)}"
+        start = f"took the role {rule.anchor_role} on {iso(f.facts.anchor)}"
     else:
-        start = f"started on {iso(facts.anchor)}"
+        start = f"started on {iso(f.facts.anchor)}"
     when = "is due by" if f.status == "due" else "was due by"
     return (f"{head}; {w.id} {start} and has no {words.title} on record; it {when} "
             f"{iso(f.due)} ({words.options} would meet it).")

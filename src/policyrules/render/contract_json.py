@@ -126,5 +126,9 @@ def _record_js(f: Finding, r: TrainingRecord) -> str:
     if r.hours is None and r.provider is None and r.level is None and f.rule.hours is None:
         return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
                 f'"delivery": {_js(r.delivery)}}}')
-    # Hours, provider or level (CONTRACT §5): rare enough to take the general path.
-    return json.dumps(f.evidence_dict(r), ensure_ascii=False)
+    # Hours, provider or level (CONTRACT §5): the general path, through one encoder made
+    # once (json.dumps with any option builds a new encoder per call).
+    return _ENCODE(f.evidence_dict(r))
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
