@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import pipeline
 from .contract.decision import Decision, Eligibility
@@ -20,6 +20,9 @@ from .errors import UnknownTrainingError, UsageError
 from .semantics.coverage import ParagraphCoverage, coverage
 from .semantics.dates import is_plain_date
 from .semantics.model import PolicyModel, Training, condition_text
+
+if TYPE_CHECKING:
+    from .engines.columnar import FrameResult
 
 WorkerLike = Worker | Mapping[str, Any]
 
@@ -65,6 +68,15 @@ class Policy:
     def evaluate_checked(self, worker: Worker, as_of: datetime.date) -> Decision:
         """`evaluate` for a worker already validated by `Policy.worker` (batch runs)."""
         return self._evaluate(worker, as_of)
+
+    def evaluate_frame(self, workers: object, training: object = None, *,
+                       as_of: datetime.date) -> FrameResult:
+        """Decisions and findings for a whole table of workers (CONTRACT §6), as pyarrow
+        Tables; the columnar backend, equal to `evaluate` row for row."""
+        from .engines.columnar import evaluate_frame  # Polars loads only when used
+
+        return evaluate_frame(self.model, self._roles, workers, training,
+                              _as_date(as_of, "as_of"))
 
     def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""

@@ -1,0 +1,379 @@
+"""The columnar backend (CONTRACT §6): `evaluate_frame` agrees with `evaluate` and with the
+reference interpreter on every status and due date, and says what is wrong with a bad row
+in the row path's own words."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import policyrules
+from policyrules.engines.columnar.plan import plus
+from policyrules.language.nodes import Duration
+from policyrules.records import read_workers
+from policyrules.semantics.dates import add
+from policyrules.testing import as_of_dates, workers
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+POLICIES = [FIXTURES / "features.policy", FIXTURES / "features_local.policy",
+            *sorted((ROOT / "policies").rglob("*.policy"))]
+AS_OF = datetime.date(2026, 11, 22)
+
+Row = dict[str, Any]
+
+
+# Date arithmetic -------------------------------------------------------------------------
+
+@settings(max_examples=300)
+@given(st.dates(datetime.date(1990, 1, 1), datetime.date(2060, 12, 31)),
+       st.sampled_from(["days", "weeks", "months", "years"]), st.integers(0, 60))
+def test_offset_by_is_the_one_date_helper(day: datetime.date, unit: str, amount: int) -> None:
+    duration = Duration(amount, unit)
+    got = pl.select(plus(pl.lit(day, pl.Date), duration)).item()
+    assert got == add(day, duration)
+
+
+@pytest.mark.parametrize(("day", "duration", "expected"), [
+    (datetime.date(2025, 8, 31), Duration(6, "months"), datetime.date(2026, 2, 28)),
+    (datetime.date(2024, 2, 29), Duration(3, "years"), datetime.date(2027, 2, 28)),
+    (datetime.date(2024, 2, 29), Duration(4, "years"), datetime.date(2028, 2, 29)),
+    (datetime.date(2023, 12, 31), Duration(2, "months"), datetime.date(2024, 2, 29)),
+])
+def test_month_ends_clip_as_the_contract_says(day: datetime.date, duration: Duration,
+                                              expected: datetime.date) -> None:
+    assert pl.select(plus(pl.lit(day, pl.Date), duration)).item() == expected
+
+
+def test_durations_add_in_turn_each_clipped() -> None:
+    # within 6 months then grace 1 month: 2025-08-31 → 2026-02-28 → 2026-03-28, not 03-31
+    day = pl.lit(datetime.date(2025, 8, 31), pl.Date)
+    got = pl.select(plus(day, Duration(6, "months"), None, Duration(1, "months"))).item()
+    assert got == datetime.date(2026, 3, 28)
+
+
+# Building tables from §1 records ------------------------------------------------------------
+
+def _roles_text(roles: list[Any]) -> str:
+    return ";".join(r if isinstance(r, str) else f"{r['role']}@{r['since']}" for r in roles)
+
+
+def tables(records: list[Row], *, roles_as_text: bool = True,
+           dates_as_text: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A workers table and a training table holding exactly these §1 mappings."""
+    def day(text: Any) -> Any:
+        return text if dates_as_text or text is None else datetime.date.fromisoformat(text)
+
+    rows = [{
+        "id": r.get("id"), "started": day(r.get("started")), "contact": r.get("contact"),
+        "roles": (_roles_text(r.get("roles") or []) if roles_as_text
+                  else list(r.get("roles") or [])),
+        "agency": r.get("agency"), "sector": r.get("sector"),
+        "volunteer": r.get("volunteer", False),
+    } for r in records]
+    date = pl.String if dates_as_text else pl.Date
+    workers_frame = pl.DataFrame(rows, schema={
+        "id": pl.String, "started": date, "contact": pl.String,
+        "roles": pl.String if roles_as_text else pl.List(pl.String), "agency": pl.String,
+        "sector": pl.String, "volunteer": pl.Boolean})
+    training_rows = [{
+        "worker": r.get("id"), "training": t.get("training"), "completed": day(t.get("completed")),
+        "delivery": t.get("delivery"), "provider": t.get("provider"), "hours": t.get("hours"),
+        "level": t.get("level"),
+    } for r in records for t in (r.get("training") or [])]
+    training_frame = pl.DataFrame(training_rows, schema={
+        "worker": pl.String, "training": pl.String, "completed": date, "delivery": pl.String,
+        "provider": pl.String, "hours": pl.Float64, "level": pl.String})
+    return workers_frame, training_frame
+
+
+LIBRARIES: dict[str, Callable[[pl.DataFrame], object]] = {
+    "polars": lambda df: df,
+    "pyarrow": lambda df: df.to_arrow(),
+    "pandas": lambda df: df.to_pandas(use_pyarrow_extension_array=True),
+}
+
+
+def expected(policy: policyrules.Policy, records: list[Row],
+             as_of: datetime.date) -> tuple[list[Row], list[Row]]:
+    """The decisions and findings tables as the row path gives them."""
+    decisions: list[Row] = []
+    findings: list[Row] = []
+    for record in records:
+        try:
+            d = policy.evaluate(record, as_of=as_of)
+        except policyrules.WorkerError as exc:
+            decisions.append({"worker": exc.worker, "compliant": None, "groups": None,
+                              "error": str(exc)})
+            continue
+        decisions.append({"worker": d.worker, "compliant": d.compliant,
+                          "groups": list(d.groups), "error": None})
+        findings += [{"worker": d.worker, "requirement": f.requirement, "status": f.status,
+                      "due": f.due, "cites": list(f.cites)} for f in d.findings]
+    return decisions, findings
+
+
+def _record(worker: policyrules.Worker, i: int) -> Row:
+    data = worker.to_dict()
+    data["id"] = f"W{i:04d}"  # unique within one input, as §1 asks
+    return data
+
+
+# The differential test ----------------------------------------------------------------------
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[policyrules.Policy, list[Row], datetime.date]:
+    policy = policyrules.load(draw(st.sampled_from(POLICIES)))
+    as_of = draw(as_of_dates())
+    drawn = draw(st.lists(workers(policy, as_of=as_of, details=True), min_size=1,
+                          max_size=8))
+    return policy, [_record(w, i) for i, w in enumerate(drawn)], as_of
+
+
+@settings(max_examples=150)
+@given(cases(), st.sampled_from(sorted(LIBRARIES)), st.booleans())
+def test_frame_equals_evaluate_equals_interpret(
+        case: tuple[policyrules.Policy, list[Row], datetime.date], library: str,
+        dates_as_text: bool) -> None:
+    policy, records, as_of = case
+    roles_as_text = any(isinstance(r, dict) for rec in records for r in rec["roles"])
+    workers_frame, training_frame = tables(records, roles_as_text=roles_as_text,
+                                           dates_as_text=dates_as_text)
+    convert = LIBRARIES[library]
+    result = policy.evaluate_frame(convert(workers_frame), convert(training_frame),
+                                   as_of=as_of)
+    decisions, findings = expected(policy, records, as_of)
+    assert result.decisions.to_pylist() == decisions
+    assert result.findings.to_pylist() == findings
+    for record in records:  # and the row path is the interpreter's
+        assert policy.evaluate(record, as_of=as_of) == policy.interpret(record, as_of=as_of)
+
+
+def test_shipped_workforce_row_for_row() -> None:
+    """examples/ through evaluate_frame gives what `evaluate` gives on the same files."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    workers_path = ROOT / "examples" / "workers.csv"
+    training_path = ROOT / "examples" / "training.csv"
+    result = policy.evaluate_frame(pl.read_csv(workers_path, infer_schema=False),
+                                   pl.read_csv(training_path, infer_schema=False), as_of=AS_OF)
+    decisions: list[Row] = []
+    findings: list[Row] = []
+    for _, _, item in read_workers(str(workers_path), policy, training=str(training_path)):
+        if isinstance(item, policyrules.WorkerError):
+            # A table has no file lines: the row path's "(FILE line N)" is all that differs.
+            decisions.append({"worker": item.worker, "compliant": None, "groups": None,
+                              "error": re.sub(r" \(\S+training\.csv line \d+\)", "", str(item))})
+            continue
+        d = policy.evaluate(item, as_of=AS_OF)
+        decisions.append({"worker": d.worker, "compliant": d.compliant,
+                          "groups": list(d.groups), "error": None})
+        findings += [{"worker": d.worker, "requirement": f.requirement, "status": f.status,
+                      "due": f.due, "cites": list(f.cites)} for f in d.findings]
+    assert sum(d["error"] is not None for d in decisions) == 8  # examples/README.md
+    assert result.decisions.to_pylist() == decisions
+    assert result.findings.to_pylist() == findings
+
+
+def test_pandas_as_read_from_csv() -> None:
+    """The common pandas case: object columns of text, a date column of `datetime.date`."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    workers_frame = pd.DataFrame({
+        "id": ["A1", "A2"], "started": [datetime.date(2025, 8, 31), datetime.date(2026, 1, 5)],
+        "contact": ["regular", "none"], "roles": ["supervisor", None],
+        "volunteer": [False, True], "team": ["north", "south"]})
+    training_frame = pd.DataFrame({"worker": ["A1"], "training": ["safeguarding-induction"],
+                                   "completed": ["2025-09-30"], "hours": [3.0]})
+    result = policy.evaluate_frame(workers_frame, training_frame, as_of=AS_OF)
+    records: list[Row] = [
+        {"id": "A1", "started": "2025-08-31", "contact": "regular", "roles": ["supervisor"],
+         "training": [{"training": "safeguarding-induction", "completed": "2025-09-30",
+                       "hours": 3.0}]},
+        {"id": "A2", "started": "2026-01-05", "contact": "none", "volunteer": True},
+    ]
+    decisions, findings = expected(policy, records, AS_OF)
+    assert result.decisions.to_pylist() == decisions
+    assert result.findings.to_pylist() == findings
+    assert any(f["requirement"] == "induction" and f["status"] == "met" for f in findings)
+
+
+def test_result_schemas_are_the_contracts() -> None:
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    frame, training = tables([{"id": "A", "started": "2026-01-01", "contact": "regular"},
+                              {"id": None, "started": "2026-01-01", "contact": "regular"}])
+    result = policy.evaluate_frame(frame, training, as_of=AS_OF)
+    assert result.decisions.schema.names == ["worker", "compliant", "groups", "error"]
+    assert [str(t) for t in result.decisions.schema.types] == [
+        "string", "bool", "list<item: string>", "string"]
+    assert result.findings.schema.names == ["worker", "requirement", "status", "due", "cites"]
+    assert [str(t) for t in result.findings.schema.types] == [
+        "string", "string", "string", "date32[day]", "list<item: string>"]
+    assert isinstance(result.decisions, pa.Table) and isinstance(result.findings, pa.Table)
+    assert result.decisions.column("error").to_pylist()[0] is None
+    assert result.decisions.column("compliant").to_pylist()[1] is None
+
+
+def test_no_training_table_and_no_workers() -> None:
+    policy = policyrules.load(FIXTURES / "features.policy")
+    record = {"id": "A", "started": "2026-01-01", "contact": "regular"}
+    frame, _ = tables([record])
+    result = policy.evaluate_frame(frame, as_of=AS_OF)
+    decisions, findings = expected(policy, [record], AS_OF)
+    assert result.decisions.to_pylist() == decisions
+    assert result.findings.to_pylist() == findings
+    empty = policy.evaluate_frame(frame.clear(), as_of=AS_OF)
+    assert empty.decisions.num_rows == 0 and empty.findings.num_rows == 0
+
+
+def test_roles_since_and_records_after_as_of() -> None:
+    """A role taken after as_of is not held yet, but its anchor is its `since`; a record
+    completed after as_of is ignored."""
+    policy = policyrules.load(FIXTURES / "features.policy")
+    records: list[Row] = [
+        {"id": "S1", "started": "2020-01-31", "contact": "regular",
+         "roles": [{"role": "supervisor", "since": "2026-08-31"}],
+         "training": [{"training": "supervision-course", "completed": "2026-12-01"}]},
+        {"id": "S2", "started": "2020-01-31", "contact": "regular",
+         "roles": [{"role": "supervisor", "since": "2026-12-01"}]},
+    ]
+    frame, training = tables(records)
+    result = policy.evaluate_frame(frame, training, as_of=AS_OF)
+    decisions, findings = expected(policy, records, AS_OF)
+    assert result.findings.to_pylist() == findings
+    assert result.decisions.to_pylist() == decisions
+    # 2026-08-31 + 3 months = 2026-11-30 (clipped), + 1 month's grace = 2026-12-30
+    supervision = [f for f in findings if f["requirement"] == "supervision"]
+    assert supervision == [{"worker": "S1", "requirement": "supervision", "status": "due",
+                            "due": datetime.date(2026, 12, 30), "cites": ["1.6"]}]
+
+
+# Validation in columns -----------------------------------------------------------------------
+
+# Each breaks one rule of §1 in a value (the column keeps its type); the reference is what
+# `Policy.evaluate` raises for the same mapping.
+BREAKS: list[Callable[[Row], None]] = [
+    lambda r: r.update(id=None),
+    lambda r: r.update(id=""),
+    lambda r: r.update(started=None),
+    lambda r: r.update(started="2026-02-30"),
+    lambda r: r.update(started="2026-01-01T09:00"),
+    lambda r: r.update(started="0000-01-01"),
+    lambda r: r.update(started="2026-1-5"),
+    lambda r: r.update(contact=None),
+    lambda r: r.update(contact="regualr"),
+    lambda r: r.update(sector="statutry"),
+    lambda r: r.update(roles=[*r["roles"], "supervisr"]),
+    lambda r: r.update(roles=[*r["roles"], {"role": "trainer", "since": "2026-13-01"}]),
+    lambda r: r.update(training=[*r["training"], {"training": None, "completed": "2026-01-01"}]),
+    lambda r: r.update(training=[*r["training"], {"training": "x", "completed": "2026-02-29"}]),
+    lambda r: r.update(training=[*r["training"], {"training": "x", "completed": None}]),
+    lambda r: r.update(training=[*r["training"], {"training": "x", "completed": "2026-01-01",
+                                                  "delivery": "inter agency"}]),
+    lambda r: r.update(training=[*r["training"], {"training": "x", "completed": "2026-01-01",
+                                                  "hours": -1.0}]),
+    lambda r: r.update(training=[*r["training"], {"training": "x", "completed": "2026-01-01",
+                                                  "hours": float("nan")}]),
+]
+
+
+@st.composite
+def broken_cases(draw: st.DrawFn) -> tuple[policyrules.Policy, list[Row]]:
+    policy = policyrules.load(draw(st.sampled_from(POLICIES)))
+    drawn = draw(st.lists(workers(policy, as_of=AS_OF, details=True), min_size=1,
+                          max_size=6))
+    records = [_record(w, i) for i, w in enumerate(drawn)]
+    for record in records:
+        for k in draw(st.lists(st.integers(0, len(BREAKS) - 1), max_size=2)):
+            BREAKS[k](record)
+    return policy, records
+
+
+@settings(max_examples=150)
+@given(broken_cases())
+def test_bad_rows_get_the_row_paths_error_and_the_rest_are_decided(
+        case: tuple[policyrules.Policy, list[Row]]) -> None:
+    policy, records = case
+    frame, training = tables(records)
+    result = policy.evaluate_frame(frame, training, as_of=AS_OF)
+    decisions, findings = expected(policy, records, AS_OF)
+    assert result.decisions.to_pylist() == decisions
+    assert result.findings.to_pylist() == findings
+
+
+def _one_worker(**columns: pl.Series) -> pl.DataFrame:
+    base = {"id": pl.Series(["A"]), "started": pl.Series(["2026-01-01"]),
+            "contact": pl.Series(["regular"])}
+    return pl.DataFrame(base | columns)
+
+
+@pytest.mark.parametrize(("columns", "record"), [
+    ({"id": pl.Series([7])}, {"id": 7}),
+    ({"started": pl.Series([datetime.datetime(2026, 1, 1, 9, 30)])},
+     {"started": datetime.datetime(2026, 1, 1, 9, 30)}),
+    ({"started": pl.Series([20260101])}, {"started": 20260101}),
+    ({"contact": pl.Series([2])}, {"contact": 2}),
+    ({"agency": pl.Series([5])}, {"agency": 5}),
+    ({"volunteer": pl.Series([1])}, {"volunteer": 1}),
+    ({"sector": pl.Series([None], dtype=pl.Int8)}, {}),
+    ({"roles": pl.Series([[1, 2]])}, {"roles": [1, 2]}),
+])
+def test_a_column_of_the_wrong_type(columns: dict[str, pl.Series], record: Row) -> None:
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    result = policy.evaluate_frame(_one_worker(**columns), as_of=AS_OF)
+    decisions, _ = expected(policy, [{"id": "A", "started": "2026-01-01",
+                                      "contact": "regular"} | record], AS_OF)
+    assert result.decisions.to_pylist() == decisions
+
+
+def test_a_date_time_column_names_the_value() -> None:
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    frame = pd.DataFrame({"id": ["A"], "started": pd.to_datetime(["2026-01-01"]),
+                          "contact": ["regular"]})
+    error = policy.evaluate_frame(frame, as_of=AS_OF).decisions.column("error")[0].as_py()
+    assert error == ("worker 'A': field 'started': is a date-time (2026-01-01T00:00:00), "
+                     "not a date; allowed: a date YYYY-MM-DD")
+
+
+def test_text_cells_read_as_csv_cells() -> None:
+    """Text `volunteer` and `hours` columns follow §1.4, as the CSV reader does."""
+    policy = policyrules.load(FIXTURES / "features.policy")
+    frame = _one_worker(id=pl.Series(["A", "B", "C"]),
+                        started=pl.Series(["2026-01-01"] * 3),
+                        contact=pl.Series(["regular"] * 3),
+                        sector=pl.Series(["community"] * 3),
+                        volunteer=pl.Series(["Yes", "0", "maybe"]))
+    training = pl.DataFrame({"worker": ["A", "B"], "training": ["joint-course"] * 2,
+                             "completed": ["2026-02-01"] * 2, "hours": ["3", "three"]})
+    result = policy.evaluate_frame(frame, training, as_of=AS_OF).decisions.to_pylist()
+    assert result[0]["error"] is None and "community-volunteers" in result[0]["groups"]
+    assert result[1]["error"] == (
+        "worker 'B': field 'training[0].hours': must be a non-negative number, not 'three'; "
+        "allowed: a number of hours")
+    assert result[2]["error"] == (
+        "worker 'C': field 'volunteer': must be true or false, not 'maybe'; allowed: true, "
+        "false, yes, no, 1, 0, or empty for false")
+
+
+def test_tables_it_cannot_read() -> None:
+    policy = policyrules.load(FIXTURES / "features.policy")
+    with pytest.raises(policyrules.UsageError, match="Arrow PyCapsule"):
+        policy.evaluate_frame([{"id": "A"}], as_of=AS_OF)
+    with pytest.raises(policyrules.UsageError, match="needs the column contact"):
+        policy.evaluate_frame(pl.DataFrame({"id": ["A"], "started": ["2026-01-01"]}),
+                              as_of=AS_OF)
+    frame, _ = tables([{"id": "A", "started": "2026-01-01", "contact": "regular"}])
+    with pytest.raises(policyrules.UsageError, match="needs the columns training, completed"):
+        policy.evaluate_frame(frame, pl.DataFrame({"worker": ["A"]}), as_of=AS_OF)
+    with pytest.raises(policyrules.UsageError, match="own table"):
+        policy.evaluate_frame(frame.with_columns(training=pl.lit("x@2026-01-01")), as_of=AS_OF)
+    with pytest.raises(policyrules.UsageError, match=r"as_of must be a datetime\.date"):
+        policy.evaluate_frame(frame, as_of=datetime.datetime(2026, 1, 1))
