@@ -19,10 +19,17 @@ from typing import assert_never
 import attrs
 import polars as pl
 
+from ...contract.vocabulary import STATUSES
 from ...language.nodes import Duration
 from ...semantics import model as m
 
 _UNITS = {"days": "d", "weeks": "w", "months": "mo", "years": "y"}
+# Statuses as a small enum while deciding (cheap to compare and to move), text at the end.
+STATUS = pl.Enum(STATUSES)
+
+
+def _status(name: str) -> pl.Expr:
+    return pl.lit(name, STATUS)
 
 
 def plus(day: pl.Expr, *durations: Duration | None) -> pl.Expr:
@@ -89,22 +96,22 @@ class Plan:
         done = last.is_not_null()
         today = pl.lit(as_of, pl.Date)
         if rule.renew is None:
-            renewal_status: pl.Expr = pl.lit("met")
+            renewal_status: pl.Expr = _status("met")
             renewal_due = pl.lit(None, pl.Date)
         else:
             renewal_due = plus(last, rule.renew, rule.grace)
-            renewal_status = pl.when(today <= renewal_due).then(pl.lit("met")) \
-                .otherwise(pl.lit("overdue"))
+            renewal_status = pl.when(today <= renewal_due).then(_status("met")) \
+                .otherwise(_status("overdue"))
         if rule.within is None:
-            first_status: pl.Expr = pl.lit("overdue")
+            first_status: pl.Expr = _status("overdue")
             first_due = pl.lit(None, pl.Date)
         else:
             start = pl.col("started")
             if rule.anchor_role is not None:
                 start = pl.coalesce(pl.col(f"_a{self.anchors.index(rule.anchor_role)}"), start)
             first_due = plus(start, rule.within, rule.grace)
-            first_status = pl.when(today <= first_due).then(pl.lit("due")) \
-                .otherwise(pl.lit("overdue"))
+            first_status = pl.when(today <= first_due).then(_status("due")) \
+                .otherwise(_status("overdue"))
         status = pl.when(done).then(renewal_status).otherwise(first_status)
         due = pl.when(done).then(renewal_due).otherwise(first_due)
         return status, due

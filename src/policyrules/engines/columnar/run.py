@@ -16,7 +16,7 @@ from ...errors import UsageError, WorkerError
 from ...records import _roles_cell, hours_cell, volunteer_cell
 from ...semantics import model as m
 from . import inputs
-from .plan import Plan
+from .plan import STATUS, Plan
 
 DECISIONS = pa.schema([("worker", pa.string()), ("compliant", pa.bool_()),
                        ("groups", pa.list_(pa.string())), ("error", pa.string())])
@@ -48,20 +48,25 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     frame = frame.with_row_index("_row").with_columns(
         _id=pl.col("id") if frame.schema["id"] == pl.String else pl.lit(None, pl.String))
     records = _training_frame(training)
+    # Each record with the row it belongs to (an integer key: joins and groups on it are
+    # far quicker than on text), its date, and whether it breaks §1.3.
+    completed, record_bad = inputs.training_checks(records)
+    owned = (records.lazy().select("worker", "training", _completed=completed,
+                                   _bad=record_bad)
+             .join(frame.lazy().select("_id", "_row"), left_on="worker", right_on="_id")
+             .collect())
 
     started, scalar_bad = inputs.worker_checks(frame)
     items = inputs.role_items(frame, roles)
-    record_bad = _bad_records(records)
-    bad_rows = pl.concat([
-        frame.filter(scalar_bad).select("_row"),
-        items.filter(pl.col("_bad")).select("_row"),
-        frame.join(record_bad, left_on="_id", right_on="worker", how="semi").select("_row"),
-    ]).unique()
-    good = frame.join(bad_rows, on="_row", how="anti").with_columns(started=started)
+    frame = frame.with_columns(_started=started, _bad=scalar_bad
+                               | pl.col("_row").is_in(items.filter("_bad")["_row"].implode())
+                               | pl.col("_row").is_in(owned.filter("_bad")["_row"].implode()))
+    good = frame.filter(~pl.col("_bad"))
+    bad_rows = frame.filter("_bad").drop("_started", "_bad")
 
     plan = Plan.of(model)
-    decided = _decide(model, plan, _facts(good, items, records, plan, as_of), as_of)
-    errors = _errors(frame.join(bad_rows, on="_row", how="semi"), records, roles)
+    decided = _decide(model, plan, _facts(good, items, owned, plan, as_of), as_of)
+    errors = _errors(bad_rows, records, roles)
     return _tables(frame.select("_row"), decided, errors)
 
 
@@ -78,12 +83,7 @@ def _training_frame(training: object) -> pl.DataFrame:
     return records.with_row_index("_rec")
 
 
-def _bad_records(records: pl.DataFrame) -> pl.DataFrame:
-    _, bad = inputs.training_checks(records)
-    return records.filter(bad).select("worker").unique()
-
-
-def _facts(good: pl.DataFrame, items: pl.DataFrame, records: pl.DataFrame, plan: Plan,
+def _facts(good: pl.DataFrame, items: pl.DataFrame, owned: pl.DataFrame, plan: Plan,
            as_of: datetime.date) -> pl.LazyFrame:
     """The good workers with what the plan's expressions read: held roles, role anchors,
     latest completions (the `_h`, `_a`, `_t` columns of plan.py)."""
@@ -92,63 +92,90 @@ def _facts(good: pl.DataFrame, items: pl.DataFrame, records: pl.DataFrame, plan:
         return (pl.col(name) if good.schema.get(name) == pl.String
                 else pl.lit(None, pl.String).alias(name))
 
-    columns = [pl.col("_row"), pl.col("_id").alias("id"), pl.col("started"), text("contact"),
+    columns = [pl.col("_row"), pl.col("_id").alias("id"), pl.col("_started").alias("started"),
+               text("contact"),
                text("sector"), inputs.volunteer_value(good)[0].alias("volunteer")]
     facts = good.lazy().select(columns)
     today = pl.lit(as_of, pl.Date)
+    # Wide columns first, then one plain aggregation per column: much quicker than a
+    # filtered aggregation per role or training.
     if plan.roles or plan.anchors:
         since = pl.coalesce(pl.col("since"), pl.col("started"))
         held = (items.lazy().join(facts.select("_row", "started"), on="_row")
+                .select("_row",
+                        *[((pl.col("role") == r) & (since <= today)).alias(f"_h{i}")
+                          for i, r in enumerate(plan.roles)],
+                        *[pl.when(pl.col("role") == r).then(since).alias(f"_a{i}")
+                          for i, r in enumerate(plan.anchors)])
                 .group_by("_row")
-                .agg([((pl.col("role") == r) & (since <= today)).any().alias(f"_h{i}")
-                      for i, r in enumerate(plan.roles)]
-                     + [since.filter(pl.col("role") == r).min().alias(f"_a{i}")
-                        for i, r in enumerate(plan.anchors)]))
+                .agg(*[pl.col(f"_h{i}").any() for i in range(len(plan.roles))],
+                     *[pl.col(f"_a{i}").min() for i in range(len(plan.anchors))]))
         facts = facts.join(held, on="_row", how="left").with_columns(
             [pl.col(f"_h{i}").fill_null(False) for i in range(len(plan.roles))])
     if plan.trainings:
-        completed, _ = inputs.training_checks(records)
-        latest = (records.lazy().select("worker", "training", completed=completed)
-                  .filter((pl.col("completed") <= today)
-                          & pl.col("training").is_in(list(plan.trainings)))
-                  .group_by("worker")
-                  .agg([pl.col("completed").filter(pl.col("training") == t).max()
-                        .alias(f"_t{j}") for j, t in enumerate(plan.trainings)]))
-        facts = facts.join(latest, left_on="id", right_on="worker", how="left")
+        slot = pl.col("training").replace_strict(
+            {t: j for j, t in enumerate(plan.trainings)}, default=None,
+            return_dtype=pl.UInt16)
+        latest = (owned.lazy().filter(pl.col("_completed") <= today)
+                  .select("_row", _slot=slot, _completed="_completed")
+                  .filter(pl.col("_slot").is_not_null())
+                  .select("_row", *[pl.when(pl.col("_slot") == j).then("_completed")
+                                    .alias(f"_t{j}") for j in range(len(plan.trainings))])
+                  .group_by("_row")
+                  .agg(pl.all().max()))
+        facts = facts.join(latest, on="_row", how="left")
     return facts
 
 
 def _decide(model: m.PolicyModel, plan: Plan, facts: pl.LazyFrame,
             as_of: datetime.date) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(decisions of the good rows, their findings), each keyed by `_row`."""
+    rules = model.requirements
     columns = []
-    for i, rule in enumerate(model.requirements):
+    for i, rule in enumerate(rules):
         status, due = plan.finding(rule, as_of)
         applies = plan.holds(rule.condition)
         columns += [pl.when(applies).then(status).alias(f"_s{i}"),
                     pl.when(applies).then(due).alias(f"_d{i}")]
-    wide = facts.with_columns(columns)
-    overdue = [pl.col(f"_s{i}") == "overdue" for i in range(len(model.requirements))]
-    groups = [pl.when(plan.holds(g.condition)).then(pl.lit(g.id)) for g in model.groups]
-    decisions = wide.select(
-        "_row",
+    # Groups as a bit mask: a workforce has few distinct sets of groups, and joining each
+    # set's list once is far quicker than building a list on every row.
+    mask = pl.sum_horizontal([plan.holds(g.condition).cast(pl.UInt64) * (1 << i)
+                              for i, g in enumerate(model.groups)] or [pl.lit(0, pl.UInt64)])
+    # Collected once, in row order: decisions and every requirement's findings read it.
+    wide = facts.with_columns(*columns, _g=mask.cast(pl.UInt64)).sort("_row").collect()
+    sets = wide["_g"].unique().to_list()
+    group_lists = pl.DataFrame(
+        {"_g": sets, "groups": [[g.id for i, g in enumerate(model.groups) if bits >> i & 1]
+                                for bits in sets]},
+        schema={"_g": pl.UInt64, "groups": pl.List(pl.String)})
+    overdue = [pl.col(f"_s{i}") == "overdue" for i in range(len(rules))]
+    decisions = wide.lazy().select(
+        "_row", "_g",
         worker=pl.col("id"),
         compliant=~pl.any_horizontal(overdue).fill_null(False) if overdue else pl.lit(True),
-        groups=pl.concat_list(groups).list.drop_nulls() if groups
-        else pl.lit([], pl.List(pl.String)),
         error=pl.lit(None, pl.String),
-    )
+    ).join(group_lists.lazy(), on="_g", how="left", maintain_order="left").select(
+        "_row", "worker", "compliant", "groups", "error")
+    # Findings: each requirement's in row order, then a stable sort on the row alone puts
+    # them in declared order within each worker.
     parts = [
-        wide.filter(pl.col(f"_s{i}").is_not_null()).select(
+        wide.lazy().filter(pl.col(f"_s{i}").is_not_null()).select(
             "_row", _req=pl.lit(i, pl.UInt32), worker=pl.col("id"),
-            requirement=pl.lit(rule.id), status=pl.col(f"_s{i}"), due=pl.col(f"_d{i}"),
-            cites=pl.lit(list(rule.cites), pl.List(pl.String)))
-        for i, rule in enumerate(model.requirements)
+            status=pl.col(f"_s{i}"), due=pl.col(f"_d{i}"))
+        for i in range(len(rules))
     ]
+    about = pl.DataFrame(
+        {"_req": range(len(rules)), "requirement": [r.id for r in rules],
+         "cites": [list(r.cites) for r in rules]},
+        schema={"_req": pl.UInt32, "requirement": pl.String, "cites": pl.List(pl.String)})
     findings = (pl.concat(parts) if parts else pl.LazyFrame(schema={
-        "_row": pl.UInt32, "_req": pl.UInt32, "worker": pl.String, "requirement": pl.String,
-        "status": pl.String, "due": pl.Date, "cites": pl.List(pl.String)}))
-    done = pl.collect_all([decisions, findings.sort("_row", "_req").drop("_req")])
+        "_row": pl.UInt32, "_req": pl.UInt32, "worker": pl.String, "status": STATUS,
+        "due": pl.Date}))
+    findings = (findings.sort("_row", maintain_order=True)
+                .join(about.lazy(), on="_req", how="left", maintain_order="left")
+                .select("_row", "worker", "requirement", pl.col("status").cast(pl.String),
+                        "due", "cites"))
+    done = pl.collect_all([decisions, findings])
     return done[0], done[1]
 
 
@@ -159,7 +186,7 @@ def _errors(bad: pl.DataFrame, records: pl.DataFrame,
     The columns above said which rows are bad; the message, the field and "did you mean"
     are `parse_worker`'s, so one piece of code words every §1 error.
     """
-    rows = bad.drop("_id").to_dicts()
+    rows = bad.drop("_id").to_dicts()  # the values as given
     by_worker: dict[Any, list[dict[str, Any]]] = {}
     if rows:
         ids = [r["id"] for r in rows if isinstance(r["id"], str)]
