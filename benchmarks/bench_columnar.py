@@ -67,11 +67,10 @@ def generate(n: int, seed: int, policy: Policy) -> tuple[pl.DataFrame, pl.DataFr
         "id": pl.select(pl.format("W{}", pl.int_range(n).cast(pl.String).str.zfill(7)))
         .to_series(),
         "started": days(n),
-        "contact": pl.Series(np.array(CONTACT_LEVELS + ("regular",))[rng.integers(0, 5, n)]),
+        "contact": pl.Series(np.array((*CONTACT_LEVELS, "regular"))[rng.integers(0, 5, n)]),
         "roles": pl.select(pl.concat_str(role_text, separator=";", ignore_nulls=True))
         .to_series(),
-        "sector": pl.Series(np.array([None, *SECTORS], dtype=object)[rng.integers(0, 5, n)],
-                            dtype=pl.String),
+        "sector": pl.Series([None, *SECTORS], dtype=pl.String).gather(rng.integers(0, 5, n)),
         "volunteer": pl.Series(rng.random(n) < 0.15),
     })
     per = rng.integers(0, 9, n)
@@ -98,9 +97,9 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
            "trainer-safeguarding-knowledge", "supervision-skills-training",
            "safeguarding-knowledge-update"]
     latest = (training.lazy().filter(pl.col("completed") <= today)
-              .group_by("worker")
-              .agg([pl.col("completed").filter(pl.col("training") == t).max().alias(t)
-                    for t in ids]))
+              .select("worker", *[pl.when(pl.col("training") == t).then("completed").alias(t)
+                                  for t in ids])
+              .group_by("worker").agg(pl.all().max()))
     role_names = ["specialist-child-protection", "designated-lead", "operational-manager",
                   "senior-manager", "board-member", "board-staff", "specialist-role",
                   "duty-intake-manager", "healthcare", "trainer", "supervisor"]
@@ -111,8 +110,8 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
                     since=pl.coalesce(pl.col("parts").struct.field("field_1").str.to_date(),
                                       pl.col("started")))
             .filter(pl.col("since") <= today)
-            .group_by("id")
-            .agg([(pl.col("role") == r).any().alias(r) for r in role_names]))
+            .select("id", *[(pl.col("role") == r).alias(r) for r in role_names])
+            .group_by("id").agg(pl.all().any()))
     w = (workers.lazy().with_row_index("_row")
          .join(held, on="id", how="left", maintain_order="left")
          .join(latest, left_on="id", right_on="worker", how="left", maintain_order="left")
@@ -166,17 +165,23 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
               ("operational-manager", pl.col("operational-manager")),
               ("senior-manager", pl.col("senior-manager")),
               ("board-member", pl.col("board-member") | pl.col("board-staff"))]
-    decisions = w.select(
+    w = w.with_columns(_g=pl.sum_horizontal([c.cast(pl.UInt8) * (1 << i)
+                                             for i, (_, c) in enumerate(groups)])).collect()
+    masks = w["_g"].unique().to_list()
+    lists = pl.DataFrame({"_g": masks, "groups": [[g for i, (g, _) in enumerate(groups)
+                                                   if k >> i & 1] for k in masks]},
+                         schema={"_g": pl.UInt8, "groups": pl.List(pl.String)})
+    decisions = w.lazy().join(lists.lazy(), on="_g", how="left", maintain_order="left").select(
         worker="id",
         compliant=~pl.any_horizontal([pl.col(f"s{i}") == "overdue"
                                       for i in range(len(rules))]).fill_null(False),
-        groups=pl.concat_list([pl.when(c).then(pl.lit(g)) for g, c in groups]).list.drop_nulls(),
+        groups="groups",
         error=pl.lit(None, pl.String))
     findings = pl.concat([
-        w.filter(pl.col(f"s{i}").is_not_null()).select(
+        w.lazy().filter(pl.col(f"s{i}").is_not_null()).select(
             "_row", _req=pl.lit(i), worker="id", requirement=pl.lit(name),
             status=f"s{i}", due=f"d{i}")
-        for i, (name, _, _, _, _) in enumerate(rules)]).sort("_row", "_req")
+        for i, (name, _, _, _, _) in enumerate(rules)]).sort("_row", maintain_order=True)
     done = pl.collect_all([decisions, findings.drop("_row", "_req")])
     return done[0], done[1]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -377,3 +378,26 @@ def test_tables_it_cannot_read() -> None:
         policy.evaluate_frame(frame.with_columns(training=pl.lit("x@2026-01-01")), as_of=AS_OF)
     with pytest.raises(policyrules.UsageError, match=r"as_of must be a datetime\.date"):
         policy.evaluate_frame(frame, as_of=datetime.datetime(2026, 1, 1))
+
+
+# The benchmark's reference ------------------------------------------------------------------
+
+def test_benchmark_reference_agrees_with_evaluate_frame() -> None:
+    """bench_columnar's hand-written Polars must decide what the policy decides, or the
+    ratio it prints means nothing; and its generated workforce is valid §1 input."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_columnar
+
+    policy = policyrules.load(bench_columnar.POLICY_FILE)
+    workers_frame, training_frame = bench_columnar.generate(3000, seed=7, policy=policy)
+    assert training_frame.height > 3000
+    result = policy.evaluate_frame(workers_frame, training_frame, as_of=bench_columnar.AS_OF)
+    decisions, findings = bench_columnar.handwritten(workers_frame, training_frame,
+                                                     bench_columnar.AS_OF)
+    assert result.decisions.column("error").null_count == 3000
+    assert pl.DataFrame(pl.from_arrow(result.decisions)).equals(decisions)
+    assert pl.DataFrame(pl.from_arrow(result.findings)).drop("cites").equals(findings)
+    sample = bench_columnar.records(workers_frame.head(200), training_frame)
+    expect_decisions, expect_findings = expected(policy, sample, bench_columnar.AS_OF)
+    assert result.decisions.slice(0, 200).to_pylist() == expect_decisions
+    assert result.findings.slice(0, len(expect_findings)).to_pylist() == expect_findings

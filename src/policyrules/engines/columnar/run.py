@@ -67,7 +67,7 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     plan = Plan.of(model)
     decided = _decide(model, plan, _facts(good, items, owned, plan, as_of), as_of)
     errors = _errors(bad_rows, records, roles)
-    return _tables(frame.select("_row"), decided, errors)
+    return _tables(decided, errors)
 
 
 def _training_frame(training: object) -> pl.DataFrame:
@@ -218,14 +218,13 @@ def _errors(bad: pl.DataFrame, records: pl.DataFrame,
                                      "error": pl.String}, orient="row")
 
 
-def _tables(order: pl.DataFrame, decided: tuple[pl.DataFrame, pl.DataFrame],
-            errors: pl.DataFrame) -> FrameResult:
+def _tables(decided: tuple[pl.DataFrame, pl.DataFrame], errors: pl.DataFrame) -> FrameResult:
     decisions, findings = decided
-    failed = errors.select("_row", "worker", compliant=pl.lit(None, pl.Boolean),
-                           groups=pl.lit(None, pl.List(pl.String)), error="error")
-    every = order.join(pl.concat([decisions, failed]), on="_row", how="left",
-                       maintain_order="left").drop("_row")
+    if errors.height:  # every row is decided or has an error: together, in input order
+        failed = errors.select("_row", "worker", compliant=pl.lit(None, pl.Boolean),
+                               groups=pl.lit(None, pl.List(pl.String)), error="error")
+        decisions = pl.concat([decisions, failed]).sort("_row")
     return FrameResult(
-        decisions=every.to_arrow().cast(DECISIONS),
+        decisions=decisions.drop("_row").to_arrow().cast(DECISIONS),
         findings=findings.drop("_row").to_arrow().cast(FINDINGS),
     )
