@@ -401,3 +401,12 @@ def test_benchmark_reference_agrees_with_evaluate_frame() -> None:
     expect_decisions, expect_findings = expected(policy, sample, bench_columnar.AS_OF)
     assert result.decisions.slice(0, 200).to_pylist() == expect_decisions
     assert result.findings.slice(0, len(expect_findings)).to_pylist() == expect_findings
+
+
+def test_the_docs_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "docs" / "columnar.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for code in blocks:
+        exec(compile(code, "columnar.md", "exec"), {})  # our own documentation
