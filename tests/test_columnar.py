@@ -69,23 +69,35 @@ def _roles_text(roles: list[Any]) -> str:
     return ";".join(r if isinstance(r, str) else f"{r['role']}@{r['since']}" for r in roles)
 
 
-def tables(records: list[Row], *, roles_as_text: bool = True,
+def _roles_struct(roles: list[Any]) -> list[Row]:
+    return [{"role": r, "since": None} if isinstance(r, str) else r for r in roles]
+
+
+ROLE_SHAPES: dict[str, tuple[Callable[[list[Any]], Any], pl.DataType]] = {
+    "text": (_roles_text, pl.String()),
+    "names": (list, pl.List(pl.String)),
+    "structs": (_roles_struct, pl.List(pl.Struct({"role": pl.String, "since": pl.String}))),
+}
+
+
+def tables(records: list[Row], *, roles: str = "text",
            dates_as_text: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A workers table and a training table holding exactly these §1 mappings."""
+    """A workers table and a training table holding exactly these §1 mappings; `roles`
+    is one of ROLE_SHAPES ("names" only for roles without `since`)."""
     def day(text: Any) -> Any:
         return text if dates_as_text or text is None else datetime.date.fromisoformat(text)
 
+    shape, roles_type = ROLE_SHAPES[roles]
     rows = [{
         "id": r.get("id"), "started": day(r.get("started")), "contact": r.get("contact"),
-        "roles": (_roles_text(r.get("roles") or []) if roles_as_text
-                  else list(r.get("roles") or [])),
+        "roles": shape(r.get("roles") or []),
         "agency": r.get("agency"), "sector": r.get("sector"),
         "volunteer": r.get("volunteer", False),
     } for r in records]
     date = pl.String if dates_as_text else pl.Date
     workers_frame = pl.DataFrame(rows, schema={
         "id": pl.String, "started": date, "contact": pl.String,
-        "roles": pl.String if roles_as_text else pl.List(pl.String), "agency": pl.String,
+        "roles": roles_type, "agency": pl.String,
         "sector": pl.String, "volunteer": pl.Boolean})
     training_rows = [{
         "worker": r.get("id"), "training": t.get("training"), "completed": day(t.get("completed")),
@@ -142,14 +154,15 @@ def cases(draw: st.DrawFn) -> tuple[policyrules.Policy, list[Row], datetime.date
 
 
 @settings(max_examples=150)
-@given(cases(), st.sampled_from(sorted(LIBRARIES)), st.booleans())
+@given(cases(), st.sampled_from(sorted(LIBRARIES)), st.booleans(),
+       st.sampled_from(sorted(ROLE_SHAPES)))
 def test_frame_equals_evaluate_equals_interpret(
         case: tuple[policyrules.Policy, list[Row], datetime.date], library: str,
-        dates_as_text: bool) -> None:
+        dates_as_text: bool, roles: str) -> None:
     policy, records, as_of = case
-    roles_as_text = any(isinstance(r, dict) for rec in records for r in rec["roles"])
-    workers_frame, training_frame = tables(records, roles_as_text=roles_as_text,
-                                           dates_as_text=dates_as_text)
+    if roles == "names" and any(isinstance(r, dict) for rec in records for r in rec["roles"]):
+        roles = "text"  # a list of names cannot say `since`
+    workers_frame, training_frame = tables(records, roles=roles, dates_as_text=dates_as_text)
     convert = LIBRARIES[library]
     result = policy.evaluate_frame(convert(workers_frame), convert(training_frame),
                                    as_of=as_of)
@@ -299,11 +312,11 @@ def broken_cases(draw: st.DrawFn) -> tuple[policyrules.Policy, list[Row]]:
 
 
 @settings(max_examples=150)
-@given(broken_cases())
+@given(broken_cases(), st.sampled_from(["text", "structs"]))
 def test_bad_rows_get_the_row_paths_error_and_the_rest_are_decided(
-        case: tuple[policyrules.Policy, list[Row]]) -> None:
+        case: tuple[policyrules.Policy, list[Row]], roles: str) -> None:
     policy, records = case
-    frame, training = tables(records)
+    frame, training = tables(records, roles=roles)
     result = policy.evaluate_frame(frame, training, as_of=AS_OF)
     decisions, findings = expected(policy, records, AS_OF)
     assert result.decisions.to_pylist() == decisions
@@ -326,6 +339,8 @@ def _one_worker(**columns: pl.Series) -> pl.DataFrame:
     ({"volunteer": pl.Series([1])}, {"volunteer": 1}),
     ({"sector": pl.Series([None], dtype=pl.Int8)}, {}),
     ({"roles": pl.Series([[1, 2]])}, {"roles": [1, 2]}),
+    ({"roles": pl.Series([[{"role": 3}]])}, {"roles": [{"role": 3}]}),
+    ({"roles": pl.Series([5])}, {"roles": 5}),
 ])
 def test_a_column_of_the_wrong_type(columns: dict[str, pl.Series], record: Row) -> None:
     policy = policyrules.load(ROOT / "policies" / "durham.policy")

@@ -156,7 +156,8 @@ def volunteer_value(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
 def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
     """One row per role a worker holds: `_row`, `role`, `since` (date or null), `_bad`.
 
-    `roles` is a list of names, or text `name;name@DATE` as in CSV (§1.4). A worker's
+    `roles` is a list of names, a list of `{role, since}` structs (the JSON shape), or
+    text `name;name@DATE` as in CSV (§1.4). A worker's
     roles column of any other kind gives one bad item (the row path says why).
     """
     if "roles" not in frame.columns or frame.schema["roles"] == pl.Null:
@@ -184,6 +185,19 @@ def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
                    .rename({"roles": "role"}).with_columns(pl.col("role").cast(pl.String)))
         return entries.select("_row", "role", since=pl.lit(None, pl.Date),
                               _bad=pl.col("role").is_null() | ~pl.col("role").is_in(known))
+    if (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+            and "role" in {f.name for f in dtype.inner.fields}):
+        # The JSON shape of §1.2: {"role": NAME, "since": DATE}.
+        entries = (items.filter(pl.col("roles").list.len() > 0).explode("roles")
+                   .select("_row", pl.col("roles").struct.unnest()))
+        if "since" not in entries.columns:
+            entries = entries.with_columns(since=pl.lit(None, pl.Date))
+        since, since_bad = date_value(entries, "since")
+        role = pl.col("role")
+        name_bad = (role.is_null() | ~role.is_in(known) if entries.schema["role"] == pl.String
+                    else pl.lit(True))
+        return entries.select("_row", role=role.cast(pl.String, strict=False), since=since,
+                              _bad=name_bad | since_bad)
     given = pl.col("roles").is_not_null()
     if isinstance(dtype, pl.List):
         given = given & (pl.col("roles").list.len() > 0)
