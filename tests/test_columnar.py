@@ -379,6 +379,21 @@ def test_text_cells_read_as_csv_cells() -> None:
         "false, yes, no, 1, 0, or empty for false")
 
 
+def test_other_columns_change_nothing() -> None:
+    """Columns beyond §1 are ignored, whatever their names (even our working ones)."""
+    policy = policyrules.load(FIXTURES / "features.policy")
+    record = {"id": "A", "started": "2026-01-01", "contact": "regular",
+              "training": [{"training": "induction-course", "completed": "2026-02-01"}]}
+    frame, training = tables([record])
+    plain = policy.evaluate_frame(frame, training, as_of=AS_OF)
+    extra = policy.evaluate_frame(
+        frame.with_columns(_row=pl.lit("x"), _id=pl.lit(1), _bad=pl.lit(True), team=pl.lit("n")),
+        training.with_columns(_rec=pl.lit(None), _row=pl.lit(3), room=pl.lit("B")), as_of=AS_OF)
+    assert extra.decisions.to_pylist() == plain.decisions.to_pylist()
+    assert extra.findings.to_pylist() == plain.findings.to_pylist()
+    assert plain.findings.to_pylist()[0]["status"] == "met"
+
+
 def test_tables_it_cannot_read() -> None:
     policy = policyrules.load(FIXTURES / "features.policy")
     with pytest.raises(policyrules.UsageError, match="Arrow PyCapsule"):

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ...contract.workers import parse_worker
 from ...errors import UsageError, WorkerError
-from ...records import _roles_cell, hours_cell, volunteer_cell
+from ...records import TRAINING_COLUMNS, WORKER_COLUMNS, _roles_cell, hours_cell, volunteer_cell
 from ...semantics import model as m
 from . import inputs
 from .plan import STATUS, Plan
@@ -43,6 +43,9 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
             "the workers table has a `training` column; give training records as their "
             "own table (evaluate_frame(workers, training, ...)), one row per record with "
             "worker, training, completed")
+    # Only the §1 columns: others never change a decision (§1), and cannot then clash
+    # with the working columns below (all named with a leading `_`).
+    frame = frame.select([c for c in WORKER_COLUMNS if c in frame.columns])
     # Rows are joined to their records by `_id`: the id where it is text (a row whose id
     # is not text is bad, and matches no record).
     frame = frame.with_row_index("_row").with_columns(
@@ -79,8 +82,8 @@ def _training_frame(training: object) -> pl.DataFrame:
     if records.schema["worker"] not in (pl.String, pl.Null):
         raise UsageError(f"the training table's worker column must hold worker ids as text, "
                          f"not {records.schema['worker']}")
-    records = records.with_columns(pl.col("worker").cast(pl.String))
-    return records.with_row_index("_rec")
+    records = records.select([c for c in TRAINING_COLUMNS if c in records.columns])
+    return records.with_columns(pl.col("worker").cast(pl.String)).with_row_index("_rec")
 
 
 def _facts(good: pl.DataFrame, items: pl.DataFrame, owned: pl.DataFrame, plan: Plan,
