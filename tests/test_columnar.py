@@ -401,6 +401,10 @@ def test_tables_it_cannot_read() -> None:
     with pytest.raises(policyrules.UsageError, match="needs the column contact"):
         policy.evaluate_frame(pl.DataFrame({"id": ["A"], "started": ["2026-01-01"]}),
                               as_of=AS_OF)
+    mixed = pd.DataFrame({"id": ["A", 2], "started": ["2026-01-01"] * 2,
+                          "contact": ["none"] * 2})
+    with pytest.raises(policyrules.UsageError, match="values of one kind"):
+        policy.evaluate_frame(mixed, as_of=AS_OF)
     frame, _ = tables([{"id": "A", "started": "2026-01-01", "contact": "regular"}])
     with pytest.raises(policyrules.UsageError, match="needs the columns training, completed"):
         policy.evaluate_frame(frame, pl.DataFrame({"worker": ["A"]}), as_of=AS_OF)

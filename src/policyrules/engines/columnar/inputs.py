@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import polars as pl
+import pyarrow as pa
 
 from ...contract.vocabulary import CONTACT_LEVELS, DELIVERIES, SECTORS
 from ...errors import UsageError
@@ -32,7 +33,12 @@ def to_frame(data: object, what: str) -> pl.DataFrame:
     if isinstance(data, pl.DataFrame):
         frame = data
     elif hasattr(data, "__arrow_c_stream__"):
-        frame = pl.DataFrame(data)
+        try:
+            frame = pl.DataFrame(data)
+        except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
+            # pandas' object columns can mix kinds, which Arrow cannot hold.
+            raise UsageError(f"{what} cannot be read as an Arrow table ({exc}); give each "
+                             "column values of one kind") from None
     else:
         raise UsageError(
             f"{what} must be a table that speaks the Arrow PyCapsule interface (a pyarrow "
