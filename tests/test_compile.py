@@ -1,7 +1,10 @@
 """The compiled evaluator: agrees with the reference interpreter; generated code is safe."""
 
+import builtins
 import datetime
+import gc
 import linecache
+import re
 import traceback
 from pathlib import Path
 
@@ -10,7 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policyrules
-from policyrules.engines.compiled import compile_policy
+from policyrules.engines import compiled
+from policyrules.engines.codegen import Source, int_literal, name_literal
+from policyrules.engines.compiled import compile_policy, generate
+from policyrules.errors import GeneratedCodeError
 from policyrules.semantics import model as m
 from strategies import DAYS, worker_dicts
 
@@ -38,16 +44,57 @@ def test_compiled_equals_interpreted(c: tuple[policyrules.Policy, dict[str, obje
     assert compiled.to_dict() == reference.to_dict()
 
 
-def test_generated_code_names_its_policy_lines(features: policyrules.Policy) -> None:
-    src = features.generated_source
+def test_generated_code_maps_its_lines_to_policy_lines(features: policyrules.Policy) -> None:
+    generated = generate(features.model)
     req = next(r for r in features.model.requirements if r.id == "supervision")
-    assert f"# {req.span.file}:{req.span.line}" in src
-    filename = f"<policyrules compiled {features.path}>"
-    assert linecache.getline(filename, 1).startswith("def evaluate(worker, as_of):")
+    lines = generated.source.splitlines()
+    mapped = [lines[n - 1] for n, origin in generated.debug_info if origin.span == req.span]
+    assert "        if ('supervisor' in held and not (volunteer)):" in mapped
+    assert all(o.what == "requirement supervision" for n, o in generated.debug_info
+               if o.span == req.span)
+    # The map lives beside the code: no path reaches the source, not even in a comment.
+    assert features.path not in generated.source
+    assert "#" not in generated.source
+    assert linecache.getline(generated.filename, 1) == "def evaluate(worker, as_of):\n"
 
 
-def test_traceback_from_generated_code_points_at_the_policy_line(
-        features: policyrules.Policy) -> None:
+def test_each_compiled_policy_has_its_own_linecache_entry(features: policyrules.Policy
+                                                          ) -> None:
+    first, second = generate(features.model), generate(features.model)
+    assert first.filename != second.filename
+    assert linecache.getline(first.filename, 1) == linecache.getline(second.filename, 1) != ""
+    assert first.filename in linecache.cache and second.filename in linecache.cache
+    filename = second.filename
+    del second
+    gc.collect()
+    # The entry goes with the function; the other policy's entry stays.
+    assert filename not in linecache.cache
+    assert first.filename in linecache.cache
+
+
+def test_traceback_from_generated_code_names_the_policy_line(
+        features: policyrules.Policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_add(day: datetime.date, duration: object) -> datetime.date:
+        raise RuntimeError("date arithmetic failed")
+
+    monkeypatch.setattr(compiled, "add", broken_add)  # the helper deadlines are computed by
+    policy = policyrules.Policy(features.model)  # fresh memo tables: the helper is reached
+    req = next(r for r in features.model.requirements if r.id == "supervision")
+    # Contact none: of the requirements with a deadline only supervision applies.
+    worker = {"id": "S1", "started": "2026-01-05", "contact": "none", "roles": ["supervisor"]}
+    with pytest.raises(RuntimeError, match="date arithmetic failed") as info:
+        policy.evaluate(worker, as_of=datetime.date(2026, 2, 1))
+    text = "".join(traceback.format_exception(info.value))
+    assert (f'in the policy: File "{req.span.file}", line {req.span.line}, '
+            "requirement supervision") in text
+    assert '    requirement supervision "Supervision skills"' in text
+    assert "due2 = _table" in text  # the generated line, from linecache, is shown too
+    notes = info.value.__notes__
+    assert len(notes) == 1  # one generated frame, one note
+
+
+def test_a_failure_in_fixed_code_shows_the_generated_line(features: policyrules.Policy
+                                                         ) -> None:
     class Broken:
         id = "B1"
         started = datetime.date(2026, 1, 1)
@@ -60,8 +107,117 @@ def test_traceback_from_generated_code_points_at_the_policy_line(
     with pytest.raises(AttributeError) as info:
         features.evaluate_checked(Broken(), datetime.date(2026, 2, 1))  # type: ignore[arg-type]
     text = "".join(traceback.format_exception(info.value))
-    assert f"<policyrules compiled {features.path}>" in text
+    assert "<policyrules compiled features #" in text
     assert "c = rec.completed" in text
+    # The record loop belongs to no policy line, so no note claims one.
+    assert not getattr(info.value, "__notes__", [])
+
+
+HOSTILE = ("x\r    pass\rimport builtins;builtins.PWNED_BY_FILE_NAME=1\r"
+           "def evaluate(worker, as_of):#.policy")
+
+
+def test_a_policy_file_name_never_runs_code(tmp_path: Path) -> None:
+    text = (FIXTURES / "features.policy").read_text(encoding="utf-8")
+    path = tmp_path / HOSTILE
+    path.write_text(text, encoding="utf-8")
+    plain = policyrules.load(FIXTURES / "features.policy")
+    hostile = policyrules.load(path)
+    assert hostile.path == str(path)
+    assert str(path) not in hostile.generated_source and "\r" not in hostile.generated_source
+    worker = {"id": "W1", "started": "2025-01-06", "contact": "regular",
+              "roles": ["supervisor"],
+              "training": [{"training": "induction-course", "completed": "2025-03-01"}]}
+    for day in (datetime.date(2025, 2, 1), datetime.date(2025, 6, 1), datetime.date(2029, 1, 1)):
+        decision = hostile.evaluate(worker, as_of=day)
+        # Spans name each file, so the decisions are compared as the contract shows them.
+        assert decision.to_dict() == plain.evaluate(worker, as_of=day).to_dict()
+        assert decision == hostile.interpret(worker, as_of=day)
+    assert not hasattr(builtins, "PWNED_BY_FILE_NAME")
+
+
+FILE_NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"),
+                     min_size=1, max_size=60).filter(lambda s: len(s.encode()) <= 240)
+
+
+@settings(max_examples=25)
+@given(FILE_NAMES)
+def test_the_generated_source_does_not_depend_on_the_file_name(name: str) -> None:
+    import tempfile
+
+    text = (FIXTURES / "features.policy").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (name + ".policy")
+        path.write_text(text, encoding="utf-8")
+        loaded = policyrules.load(path)
+    assert loaded.generated_source == policyrules.load(FIXTURES / "features.policy"
+                                                       ).generated_source
+
+
+@given(st.text(max_size=40))
+def test_only_printable_ascii_passes_the_one_door(text: str) -> None:
+    source = Source()
+    if all(" " <= ch <= "~" for ch in text):
+        source.line(1, text)
+        assert source.lines == ["    " + text]
+    else:
+        with pytest.raises(GeneratedCodeError, match="only printable ASCII"):
+            source.line(1, text)
+        assert source.lines == []
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("import os", "uses IMPORT_NAME"),
+    ("return worker.__class__", "unknown name '__class__'"),
+    ("return open('/etc/passwd')", "unknown name 'open'"),
+    ("worker.id = 'x'", "uses STORE_ATTR"),
+    ("return b'bytes'", "constant b'bytes'"),
+    ("return lambda: 1", "nested code '<lambda>'"),
+    ("return [r for r in worker.roles]", "nested code '<listcomp>'"),
+])
+def test_the_code_check_refuses_code_the_compiler_never_writes(body: str, problem: str
+                                                                ) -> None:
+    source = Source()
+    source.line(0, "def evaluate(worker, as_of):")
+    source.line(1, body)
+    with pytest.raises(GeneratedCodeError, match=re.escape(problem)):
+        source.compile("evaluate", "p")
+
+
+def test_the_code_check_wants_one_plain_function() -> None:
+    source = Source()
+    source.line(0, "def evaluate(worker, as_of):")
+    source.line(1, "return None")
+    source.line(0, "x = 1")
+    with pytest.raises(GeneratedCodeError, match="one plain function evaluate"):
+        source.compile("evaluate", "p")
+
+
+def test_generated_code_cannot_reach_other_builtins(features: policyrules.Policy) -> None:
+    function = generate(features.model).function
+    allowed = {"Exception", "len", "set", "sorted", "tuple"}
+    assert set(function.__globals__["__builtins__"]) == allowed
+
+
+def test_literals_are_type_checked() -> None:
+    assert int_literal(3) == "3"
+    assert name_literal("induction-course") == "'induction-course'"
+    for bad in (True, 3.0, "3"):
+        with pytest.raises(GeneratedCodeError, match="not an int"):
+            int_literal(bad)  # type: ignore[arg-type]
+    with pytest.raises(GeneratedCodeError, match="refusing to inline"):
+        name_literal("a\rb")
+
+
+def test_nesting_too_deep_for_python_is_a_policy_error(features: policyrules.Policy) -> None:
+    rule = features.model.requirements[0]
+    cond: m.Condition = m.IsVolunteer()
+    for _ in range(250):  # past the parser's limit of nested brackets
+        cond = m.Negation(cond)
+    deep = m.Requirement(**{**_fields(rule), "condition": cond})
+    bad = m.PolicyModel(**{**_fields(features.model), "requirements": (deep,)})
+    with pytest.raises(GeneratedCodeError, match="nest conditions too deeply"):
+        compile_policy(bad)
 
 
 def test_names_that_are_not_names_are_refused(features: policyrules.Policy) -> None:
@@ -69,7 +225,7 @@ def test_names_that_are_not_names_are_refused(features: policyrules.Policy) -> N
     group = m.Group("x') or __import__('os') or ('", "G", m.RoleHeld("trainer"), ("1.1",),
                     rule.span)
     bad = m.PolicyModel(**{**_fields(features.model), "groups": (group,)})
-    with pytest.raises(ValueError, match="refusing to inline"):
+    with pytest.raises(GeneratedCodeError, match="refusing to inline"):
         compile_policy(bad)
 
 
@@ -77,7 +233,7 @@ def test_role_names_are_checked_before_inlining(features: policyrules.Policy) ->
     rule = features.model.requirements[0]
     sneaky = m.Requirement(**{**_fields(rule), "condition": m.RoleHeld("a' + b + '")})
     bad = m.PolicyModel(**{**_fields(features.model), "requirements": (sneaky,)})
-    with pytest.raises(ValueError, match="refusing to inline"):
+    with pytest.raises(GeneratedCodeError, match="refusing to inline"):
         compile_policy(bad)
 
 

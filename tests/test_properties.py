@@ -52,10 +52,15 @@ def test_start_deadlines_match_relativedelta(started: datetime.date, contact: st
 
     worker = {"id": "W", "started": str(started), "contact": contact}
     d = POLICY.evaluate(worker, as_of=started)
+    # induction applies from occasional contact up, refresher to regular and predominant
+    # (group frontline): with contact none neither applies, and nothing else does either.
+    applies = {"none": set(), "occasional": {"induction"},
+               "regular": {"induction", "refresher"},
+               "predominant": {"induction", "refresher"}}[contact]
+    assert {f.requirement for f in d.findings} == applies
     for f in d.findings:
-        if f.requirement in ("induction", "refresher"):
-            assert f.due == started + relativedelta(months=6)
-            assert f.status == "due"
+        assert f.due == started + relativedelta(months=6)
+        assert f.status == "due"
 
 
 @given(DAYS, DAYS)

@@ -75,6 +75,15 @@ class UsageError(PolicyError):
     """An argument to the API is wrong (for example a date-time where a date belongs)."""
 
 
+class GeneratedCodeError(PolicyError):
+    """policyrules refused the Python it generated for a policy: a bug in policyrules.
+
+    Raised before anything is compiled when generated code would hold a character other
+    than printable ASCII, a policy name that is not a name, or a construct the compiler
+    never writes; so nothing taken from a policy or its path can run as code.
+    """
+
+
 def _rebuild_worker_error(message: str, worker: str | None, field: str, value: object,
                           allowed: str | None) -> WorkerError:
     return WorkerError(message, worker=worker, field=field, value=value, allowed=allowed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 import attrs
 
 from .contract.decision import Decision
@@ -58,33 +60,41 @@ def _check(policy: Policy, ex: Example, d: Decision, e: Expect) -> Mismatch | No
     def miss(expected: str, actual: str) -> Mismatch:
         return Mismatch(e.text, e.span.line, expected, actual)
 
-    if e.kind == "compliant":
-        if d.compliant != e.flag:
-            return miss(_compliance(e.flag), _compliance(d.compliant))
-        return None
-    if e.kind in ("status", "no-finding"):
-        assert e.name is not None
-        f = d.finding(e.name)
-        if e.kind == "no-finding":
+    match e.kind:
+        case "compliant":
+            if d.compliant != e.flag:
+                return miss(_compliance(e.flag), _compliance(d.compliant))
+            return None
+        case "no-finding":
+            assert e.name is not None
+            f = d.finding(e.name)
             return miss(f"no finding for {e.name}", f"{e.name} {f.status}") if f else None
-        if f is None:
-            return miss(f"{e.name} {e.status}", f"no finding for {e.name} (it does not apply)")
-        want = f"{e.name} {e.status}" + (_deadline(e.deadline) if e.check_deadline else "")
-        got = f"{e.name} {f.status}" + (_deadline(f.due) if e.check_deadline else "")
-        return miss(want, got) if want != got else None
-    if e.kind in ("groups", "findings"):
-        actual = list(d.groups) if e.kind == "groups" else [f.requirement for f in d.findings]
-        if sorted(actual) != sorted(e.names):
-            return miss(f"{e.kind} {_names(e.names)}", f"{e.kind} {_names(actual)}")
-        return None
-    assert e.name is not None
-    on = e.on or ex.as_of
-    result = policy.eligible(ex.worker, e.name, on=on)
-    if result.ok != e.flag:
-        word = {True: "eligible", False: "not eligible"}
-        return miss(f"{word[e.flag]} for {e.name} on {on}",
-                    f"{word[result.ok]}: " + "; ".join(result.reasons))
-    return None
+        case "status":
+            assert e.name is not None
+            f = d.finding(e.name)
+            if f is None:
+                return miss(f"{e.name} {e.status}",
+                            f"no finding for {e.name} (it does not apply)")
+            want = f"{e.name} {e.status}" + (_deadline(e.deadline) if e.check_deadline else "")
+            got = f"{e.name} {f.status}" + (_deadline(f.due) if e.check_deadline else "")
+            return miss(want, got) if want != got else None
+        case "groups" | "findings":
+            actual = (list(d.groups) if e.kind == "groups"
+                      else [f.requirement for f in d.findings])
+            if sorted(actual) != sorted(e.names):
+                return miss(f"{e.kind} {_names(e.names)}", f"{e.kind} {_names(actual)}")
+            return None
+        case "eligible":
+            assert e.name is not None
+            on = e.on or ex.as_of
+            result = policy.eligible(ex.worker, e.name, on=on)
+            if result.ok != e.flag:
+                word = {True: "eligible", False: "not eligible"}
+                return miss(f"{word[e.flag]} for {e.name} on {on}",
+                            f"{word[result.ok]}: " + "; ".join(result.reasons))
+            return None
+        case _:
+            assert_never(e.kind)
 
 
 def _compliance(flag: bool) -> str:

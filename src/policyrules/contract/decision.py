@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 
+from ..semantics.facts import Facts
+from ..semantics.facts import facts as facts_of
 from ..semantics.model import Requirement
 from . import explain
 from .workers import TrainingRecord, Worker
@@ -26,6 +28,18 @@ class Finding:
     evidence: tuple[TrainingRecord, ...]
     worker: Worker = attrs.field(repr=False, eq=False)
     as_of: datetime.date = attrs.field(repr=False)
+    # Supplied by an engine that has them (the interpreter), else computed on first read:
+    # the compiled evaluator's hot loop does not pay for facts most runs never read.
+    _facts: Facts | None = attrs.field(default=None, repr=False, eq=False, alias="facts")
+
+    @property
+    def facts(self) -> Facts:
+        """What the finding rests on: the anchor date, the records that counted, the latest."""
+        known = self._facts
+        if known is None:
+            known = facts_of(self.rule, self.worker, self.as_of)
+            object.__setattr__(self, "_facts", known)  # a cache: frozen for everything else
+        return known
 
     @property
     def requirement(self) -> str:

@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ..semantics.dates import iso
-from .workers import latest_record
 
 if TYPE_CHECKING:
     from ..semantics.model import Requirement
     from .decision import Finding
-    from .workers import TrainingRecord
 
 
 @attrs.frozen
@@ -45,10 +43,11 @@ def finding(f: Finding) -> str:
     rule, w = f.rule, f.worker
     words = _words(rule)
     head = words.head
-    # The evidence is the latest record. An expired renewal has records but no evidence:
-    # of those on its latest day, the one named is the canonical first, so that the text
-    # does not depend on the order of the records.
-    last = f.evidence[0] if f.evidence else _expired(f)
+    facts = f.facts
+    # The latest record that counts: the evidence of a met requirement, or what an expired
+    # renewal was last met by (of several that day, the canonical first, so that the text
+    # does not depend on the order of the records).
+    last = facts.latest
     if last is not None:
         done = f"{w.id} completed {last.training} on {iso(last.completed)}"
         if f.due is None:
@@ -60,18 +59,9 @@ def finding(f: Finding) -> str:
         return (f"{head}; {w.id} has no {words.title} on record, and the document sets no "
                 f"deadline, so it is needed now: {words.options} would meet it.")
     if rule.anchor_role is not None:
-        start = f"took the role {rule.anchor_role} on {iso(rule.anchor(w))}"
+        start = f"took the role {rule.anchor_role} on {iso(facts.anchor)}"
     else:
-        start = f"started on {iso(w.started)}"
+        start = f"started on {iso(facts.anchor)}"
     when = "is due by" if f.status == "due" else "was due by"
     return (f"{head}; {w.id} {start} and has no {words.title} on record; it {when} "
             f"{iso(f.due)} ({words.options} would meet it).")
-
-
-def _expired(f: Finding) -> TrainingRecord | None:
-    """The record to name for an expired renewal (None if the finding is not one)."""
-    rule = f.rule
-    if rule.renew is None or f.status != "overdue":
-        return None
-    return latest_record([r for r in f.worker.training
-                          if r.training in rule.satisfied_by and r.completed <= f.as_of])

@@ -7,12 +7,14 @@ every worker and date; a hypothesis test checks that they do.
 from __future__ import annotations
 
 import datetime
+from typing import assert_never
 
 from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
 from ..semantics.dates import add
+from ..semantics.facts import facts as finding_facts
 
 
 def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
@@ -21,21 +23,25 @@ def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
 
 
 def holds(cond: m.Condition, worker: Worker, roles: frozenset[str]) -> bool:
-    if isinstance(cond, m.Always):
-        return True
-    if isinstance(cond, m.ContactIn):
-        return worker.contact in cond.levels
-    if isinstance(cond, m.RoleHeld):
-        return cond.role in roles
-    if isinstance(cond, m.SectorIn):
-        return worker.sector in cond.sectors
-    if isinstance(cond, m.IsVolunteer):
-        return worker.volunteer
-    if isinstance(cond, m.Negation):
-        return not holds(cond.operand, worker, roles)
-    if isinstance(cond, m.Conjunction):
-        return all(holds(c, worker, roles) for c in cond.operands)
-    return any(holds(c, worker, roles) for c in cond.operands)
+    match cond:
+        case m.Always():
+            return True
+        case m.ContactIn(levels=levels):
+            return worker.contact in levels
+        case m.RoleHeld(role=role):
+            return role in roles
+        case m.SectorIn(sectors=sectors):
+            return worker.sector in sectors
+        case m.IsVolunteer():
+            return worker.volunteer
+        case m.Negation(operand=operand):
+            return not holds(operand, worker, roles)
+        case m.Conjunction(operands=operands):
+            return all(holds(c, worker, roles) for c in operands)
+        case m.Disjunction(operands=operands):
+            return any(holds(c, worker, roles) for c in operands)
+        case _:
+            assert_never(cond)
 
 
 def _plus(day: datetime.date, *durations: Duration | None) -> datetime.date:
@@ -51,21 +57,21 @@ def anchor(rule: m.Requirement, worker: Worker) -> datetime.date:
 
 
 def finding(rule: m.Requirement, worker: Worker, as_of: datetime.date) -> Finding:
-    records = [r for r in worker.training
-               if r.training in rule.satisfied_by and r.completed <= as_of]
-    if records:
-        last = max(r.completed for r in records)
-        evidence = canonical_evidence([r for r in records if r.completed == last])
+    facts = finding_facts(rule, worker, as_of)
+    latest = facts.latest
+    if latest is not None:
+        last = latest.completed
+        evidence = canonical_evidence([r for r in facts.counted if r.completed == last])
         if rule.renew is None:
-            return Finding(rule, "met", None, evidence, worker, as_of)
+            return Finding(rule, "met", None, evidence, worker, as_of, facts)
         due = _plus(last, rule.renew, rule.grace)
         if as_of <= due:
-            return Finding(rule, "met", due, evidence, worker, as_of)
-        return Finding(rule, "overdue", due, (), worker, as_of)
+            return Finding(rule, "met", due, evidence, worker, as_of, facts)
+        return Finding(rule, "overdue", due, (), worker, as_of, facts)
     if rule.within is None:
-        return Finding(rule, "overdue", None, (), worker, as_of)
-    due = _plus(anchor(rule, worker), rule.within, rule.grace)
-    return Finding(rule, "due" if as_of <= due else "overdue", due, (), worker, as_of)
+        return Finding(rule, "overdue", None, (), worker, as_of, facts)
+    due = _plus(facts.anchor, rule.within, rule.grace)
+    return Finding(rule, "due" if as_of <= due else "overdue", due, (), worker, as_of, facts)
 
 
 def evaluate(policy: m.PolicyModel, worker: Worker, as_of: datetime.date) -> Decision:

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.explain import finding as finding_text
-from ..contract.workers import Worker, latest_record
+from ..contract.workers import Worker
 from ..errors import WorkerError
 from ..policy import Policy
 from ..semantics import model as m
@@ -358,18 +358,15 @@ def explain(policy: Policy, worker: Worker, d: Decision) -> Text:
 
 
 def _dates(worker: Worker, f: Finding) -> str:
-    rule = f.rule
+    rule, facts = f.rule, f.facts
     parts = []
     if rule.anchor_role is not None:
-        since = [r.since or worker.started for r in worker.roles if r.role == rule.anchor_role]
-        if since:
-            parts.append(f"took the role {rule.anchor_role} on {min(since).isoformat()}")
+        if facts.role_since is not None:
+            parts.append(f"took the role {rule.anchor_role} on {facts.role_since.isoformat()}")
     else:
-        parts.append(f"started {worker.started.isoformat()}")
-    done = [r for r in worker.training
-            if r.training in rule.satisfied_by and r.completed <= f.as_of]
+        parts.append(f"started {facts.anchor.isoformat()}")
     grace = f" plus {rule.grace} grace" if rule.grace else ""
-    last = latest_record(done)
+    last = facts.latest
     if last is not None:
         parts.append(f"last completed {last.training} on {last.completed.isoformat()}")
         if rule.renew is not None and f.due is not None:
@@ -383,8 +380,7 @@ def _dates(worker: Worker, f: Finding) -> str:
         parts.append(f"deadline {rule.within} from {start}{grace}: {verb} {f.due.isoformat()}")
     else:
         parts.append("the document sets no deadline: needed now")
-    ignored = [r for r in worker.training
-               if r.training in rule.satisfied_by and r.completed > f.as_of]
+    ignored = facts.later
     if ignored:
         parts.append(f"{len(ignored)} record{'s' * (len(ignored) != 1)} dated after "
                      f"{f.as_of.isoformat()} not counted")

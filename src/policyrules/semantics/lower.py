@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import assert_never
 
 from ..contract.vocabulary import CONTACT_LEVELS, CONTACT_RANK
 from ..diagnostics import Span
@@ -61,26 +62,29 @@ GroupLookup = Callable[[str], m.Condition]
 
 
 def lower_condition(cond: n.Cond, group: GroupLookup) -> m.Condition:
-    if isinstance(cond, n.Everyone):
-        return m.Always()
-    if isinstance(cond, n.ContactIs):
-        return m.ContactIn(frozenset(i.name for i in cond.levels))
-    if isinstance(cond, n.ContactAtLeast):
-        rank = CONTACT_RANK[cond.level.name]
-        return m.ContactIn(frozenset(CONTACT_LEVELS[rank:]))
-    if isinstance(cond, n.HasRole):
-        return m.RoleHeld(cond.role.name)
-    if isinstance(cond, n.InGroup):
-        return group(cond.group.name)
-    if isinstance(cond, n.SectorIs):
-        return m.SectorIn(frozenset(i.name for i in cond.sectors))
-    if isinstance(cond, n.Volunteer):
-        return m.IsVolunteer()
-    if isinstance(cond, n.Not):
-        return m.Negation(lower_condition(cond.operand, group))
-    if isinstance(cond, n.AllOf):
-        return m.Conjunction(tuple(lower_condition(c, group) for c in cond.operands))
-    return m.Disjunction(tuple(lower_condition(c, group) for c in cond.operands))
+    match cond:
+        case n.Everyone():
+            return m.Always()
+        case n.ContactIs(levels=levels):
+            return m.ContactIn(frozenset(i.name for i in levels))
+        case n.ContactAtLeast(level=level):
+            return m.ContactIn(frozenset(CONTACT_LEVELS[CONTACT_RANK[level.name]:]))
+        case n.HasRole(role=role):
+            return m.RoleHeld(role.name)
+        case n.InGroup(group=name):
+            return group(name.name)
+        case n.SectorIs(sectors=sectors):
+            return m.SectorIn(frozenset(i.name for i in sectors))
+        case n.Volunteer():
+            return m.IsVolunteer()
+        case n.Not(operand=operand):
+            return m.Negation(lower_condition(operand, group))
+        case n.AllOf(operands=operands):
+            return m.Conjunction(tuple(lower_condition(c, group) for c in operands))
+        case n.AnyOf(operands=operands):
+            return m.Disjunction(tuple(lower_condition(c, group) for c in operands))
+        case _:
+            assert_never(cond)
 
 
 def _requirement(r: n.RequirementDecl, group: GroupLookup) -> m.Requirement:
@@ -140,15 +144,19 @@ def _text(files: dict[str, str], span: Span) -> str:
 
 
 def _expect(e: n.Expectation, text: str) -> m.Expect:
-    if isinstance(e, n.ExpectCompliant):
-        return m.Expect("compliant", e.span, text, flag=e.compliant)
-    if isinstance(e, n.ExpectStatus):
-        return m.Expect("status", e.span, text, name=e.requirement.name, status=e.status,
-                        deadline=_date(e.deadline),
-                        check_deadline=e.deadline is not None or e.no_deadline)
-    if isinstance(e, n.ExpectNames):
-        return m.Expect(e.what, e.span, text, names=tuple(i.name for i in e.names))
-    if isinstance(e, n.ExpectNoFinding):
-        return m.Expect("no-finding", e.span, text, name=e.requirement.name)
-    return m.Expect("eligible", e.span, text, flag=e.eligible, name=e.training.name,
-                    on=_date(e.on))
+    match e:
+        case n.ExpectCompliant():
+            return m.Expect("compliant", e.span, text, flag=e.compliant)
+        case n.ExpectStatus():
+            return m.Expect("status", e.span, text, name=e.requirement.name, status=e.status,
+                            deadline=_date(e.deadline),
+                            check_deadline=e.deadline is not None or e.no_deadline)
+        case n.ExpectNames():
+            return m.Expect(e.what, e.span, text, names=tuple(i.name for i in e.names))
+        case n.ExpectNoFinding():
+            return m.Expect("no-finding", e.span, text, name=e.requirement.name)
+        case n.ExpectEligible():
+            return m.Expect("eligible", e.span, text, flag=e.eligible, name=e.training.name,
+                            on=_date(e.on))
+        case _:
+            assert_never(e)

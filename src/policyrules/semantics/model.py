@@ -7,7 +7,7 @@ Spans survive, so findings and tracebacks can point back at the policy line.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias, assert_never
 
 import attrs
 
@@ -61,7 +61,9 @@ class Disjunction:
     operands: tuple[Condition, ...]
 
 
-Condition = (
+# A closed union: every evaluator dispatches over it with `match` and `assert_never`, so
+# mypy names each place a new kind of condition must reach.
+Condition: TypeAlias = (
     Always | ContactIn | RoleHeld | SectorIn | IsVolunteer | Negation | Conjunction | Disjunction
 )
 
@@ -107,42 +109,48 @@ class Requirement:
     explain: str
     span: Span
 
+    def role_since(self, worker: Worker) -> datetime.date | None:
+        """The day the worker took the role the deadline counts from (`of role R`), or None
+        when it counts from the start or the worker has never held the role."""
+        if self.anchor_role is None:
+            return None
+        sinces = [r.since or worker.started for r in worker.roles if r.role == self.anchor_role]
+        return min(sinces) if sinces else None
+
     def anchor(self, worker: Worker) -> datetime.date:
         """The day the deadline counts from: taking the role (`of role R`), else the start."""
-        if self.anchor_role is not None:
-            sinces = [r.since or worker.started for r in worker.roles
-                      if r.role == self.anchor_role]
-            if sinces:
-                return min(sinces)
-        return worker.started
+        return self.role_since(worker) or worker.started
 
 
 def condition_text(c: Condition) -> str:
     """A decision-form condition in the policy language's own words."""
-    if isinstance(c, Always):
-        return "everyone"
-    if isinstance(c, ContactIn):
-        levels = [lv for lv in CONTACT_LEVELS if lv in c.levels]
-        return f"contact {levels[0]}" if len(levels) == 1 else f"contact in {', '.join(levels)}"
-    if isinstance(c, RoleHeld):
-        return f"role {c.role}"
-    if isinstance(c, SectorIn):
-        sectors = sorted(c.sectors)
-        return f"sector {sectors[0]}" if len(sectors) == 1 else f"sector in {', '.join(sectors)}"
-    if isinstance(c, IsVolunteer):
-        return "volunteer"
-    if isinstance(c, Negation):
-        inner = condition_text(c.operand)
-        return f"not ({inner})" if isinstance(c.operand, (Conjunction, Disjunction)) \
-            else f"not {inner}"
-    joiner = " and " if isinstance(c, Conjunction) else " or "
-    parts = []
-    for o in c.operands:
-        s = condition_text(o)
-        if isinstance(c, Conjunction) and isinstance(o, Disjunction):
-            s = f"({s})"
-        parts.append(s)
-    return joiner.join(parts)
+    match c:
+        case Always():
+            return "everyone"
+        case ContactIn(levels=given):
+            levels = [lv for lv in CONTACT_LEVELS if lv in given]
+            return (f"contact {levels[0]}" if len(levels) == 1
+                    else f"contact in {', '.join(levels)}")
+        case RoleHeld(role=role):
+            return f"role {role}"
+        case SectorIn(sectors=given):
+            sectors = sorted(given)
+            return (f"sector {sectors[0]}" if len(sectors) == 1
+                    else f"sector in {', '.join(sectors)}")
+        case IsVolunteer():
+            return "volunteer"
+        case Negation(operand=operand):
+            inner = condition_text(operand)
+            return (f"not ({inner})" if isinstance(operand, (Conjunction, Disjunction))
+                    else f"not {inner}")
+        case Conjunction(operands=operands):
+            # `or` binds looser than `and`: a disjunction inside needs its brackets back.
+            return " and ".join(f"({condition_text(o)})" if isinstance(o, Disjunction)
+                                else condition_text(o) for o in operands)
+        case Disjunction(operands=operands):
+            return " or ".join(condition_text(o) for o in operands)
+        case _:
+            assert_never(c)
 
 
 NoteKind = Literal["duty", "definition", "background"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from typing import assert_never
 
 import attrs
 
@@ -37,13 +38,16 @@ class Profile:
 
 def atoms(c: m.Condition) -> Iterator[m.Condition]:
     """The leaves of a condition (contact, role, sector, volunteer, always)."""
-    if isinstance(c, m.Negation):
-        yield from atoms(c.operand)
-    elif isinstance(c, (m.Conjunction, m.Disjunction)):
-        for o in c.operands:
-            yield from atoms(o)
-    else:
-        yield c
+    match c:
+        case m.Negation(operand=operand):
+            yield from atoms(operand)
+        case m.Conjunction(operands=operands) | m.Disjunction(operands=operands):
+            for o in operands:
+                yield from atoms(o)
+        case m.Always() | m.ContactIn() | m.RoleHeld() | m.SectorIn() | m.IsVolunteer():
+            yield c
+        case _:
+            assert_never(c)
 
 
 def space(conditions: Sequence[m.Condition], roles: Iterable[str] | None = None

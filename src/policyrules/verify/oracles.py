@@ -49,17 +49,19 @@ def _dishonest_finding(run: _Run, w: Worker, day: datetime.date, f: Finding) -> 
         if cite not in run.citable:
             return (f"`{f.requirement}` cites {cite}, which is neither a paragraph of "
                     f"{run.model.source_name or 'the source'} nor a declared local id")
-    counted = [r for r in w.training if r.training in rule.satisfied_by and r.completed <= day]
+    facts = f.facts
+    counted = facts.counted
     for e in f.evidence:
         if e not in counted:
             return (f"{where()}, but its evidence {_show_record(e)} is not one of the "
                     f"worker's records of {' or '.join(rule.satisfied_by)} completed by "
                     f"{day.isoformat()}")
-    start = max(r.completed for r in counted) if counted else rule.anchor(w)
+    latest = facts.latest
+    start = latest.completed if latest is not None else facts.anchor
     if due is not None and due < start:
-        if counted:
+        if latest is not None:
             what = f"the latest record that counts ({start.isoformat()})"
-        elif rule.anchor_role is not None and start != w.started:
+        elif facts.role_since is not None and start != w.started:
             what = f"the day {w.id} took the role {rule.anchor_role} ({start.isoformat()})"
         else:
             what = f"the start of employment ({start.isoformat()})"
@@ -72,9 +74,9 @@ def _dishonest_finding(run: _Run, w: Worker, day: datetime.date, f: Finding) -> 
         return None
     if f.evidence:
         return f"{where()}, yet lists evidence"
-    if counted and rule.renew is None:
-        return (f"{where()}, though {w.id} completed {counted[-1].training} on "
-                f"{counted[-1].completed.isoformat()} and it has no renewal period")
+    if latest is not None and rule.renew is None:
+        return (f"{where()}, though {w.id} completed {latest.training} on "
+                f"{latest.completed.isoformat()} and it has no renewal period")
     if status == "due" and (due is None or day > due):
         return (f"{where()} on {day.isoformat()}: "
                 + ("`due` needs a deadline" if due is None else "its deadline has passed"))
