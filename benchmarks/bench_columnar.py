@@ -97,10 +97,17 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
            "lscb-induction-and-training", "healthcare-safeguarding",
            "trainer-safeguarding-knowledge", "supervision-skills-training",
            "safeguarding-knowledge-update"]
+    # Latest completion of each course; first completion of the two whose first day
+    # matters (4.7: the refresher counts from the induction, and the induction is due
+    # before the first inter-agency course).
+    firsts = {"first-induction": "safeguarding-induction",
+              "first-inter-agency": "inter-agency-foundation"}
     latest = (training.lazy().filter(pl.col("completed") <= today)
               .select("worker", *[pl.when(pl.col("training") == t).then("completed").alias(t)
-                                  for t in ids])
-              .group_by("worker").agg(pl.all().max()))
+                                  for t in ids],
+                      *[pl.when(pl.col("training") == t).then("completed").alias(name)
+                        for name, t in firsts.items()])
+              .group_by("worker").agg(pl.exclude(*firsts).max(), pl.col(*firsts).min()))
     role_names = ["specialist-child-protection", "designated-lead", "operational-manager",
                   "senior-manager", "board-member", "board-staff", "specialist-role",
                   "duty-intake-manager", "healthcare", "trainer", "supervisor"]
@@ -118,10 +125,12 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
          .join(latest, left_on="id", right_on="worker", how="left", maintain_order="left")
          .with_columns([pl.col(r).fill_null(False) for r in role_names]))
     contact = pl.col("contact").is_in(["occasional", "regular", "predominant"])
-    six = pl.col("started").dt.offset_by("6mo")
+    # Induction: six months from the start, or the first inter-agency course if earlier.
+    induction_due = pl.min_horizontal(pl.col("started").dt.offset_by("6mo"),
+                                      pl.col("first-inter-agency"))
     ind, ref = pl.col("safeguarding-induction"), pl.col("safeguarding-refresher")
-    last_ref = pl.max_horizontal(ref, ind)
-    renew = last_ref.dt.offset_by("3y")
+    # The refresher applies once inducted, so there is always a latest of the two.
+    renew = pl.max_horizontal(ref, ind).dt.offset_by("3y")
 
     def no_deadline(t: str) -> tuple[pl.Expr, pl.Expr]:
         return (pl.when(pl.col(t).is_not_null()).then(pl.lit("met")).otherwise(pl.lit("overdue")),
@@ -130,16 +139,13 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
     rules: list[tuple[str, list[str], pl.Expr, pl.Expr, pl.Expr]] = [
         ("induction", ["4.7"], contact,
          pl.when(ind.is_not_null()).then(pl.lit("met"))
-         .when(today <= six).then(pl.lit("due")).otherwise(pl.lit("overdue")),
-         pl.when(ind.is_null()).then(six)),
-        ("refresher", [], contact,
-         pl.when(last_ref.is_not_null()).then(
-             pl.when(today <= renew).then(pl.lit("met")).otherwise(pl.lit("overdue")))
-         .when(today <= six).then(pl.lit("due")).otherwise(pl.lit("overdue")),
-         pl.when(last_ref.is_not_null()).then(renew).otherwise(six)),
+         .when(today <= induction_due).then(pl.lit("due")).otherwise(pl.lit("overdue")),
+         pl.when(ind.is_null()).then(induction_due)),
+        ("refresher", [], contact & pl.col("first-induction").is_not_null(),
+         pl.when(today <= renew).then(pl.lit("met")).otherwise(pl.lit("overdue")), renew),
         ("child-development", [], contact & ~pl.col("volunteer"),
          *no_deadline("child-development-and-abuse")),
-        ("specialist-training", [], pl.col("specialist-role"),
+        ("specialist-training", [], pl.col("specialist-role") | pl.col("duty-intake-manager"),
          *no_deadline("specialist-role-training")),
         ("managing-referrals", [], pl.col("duty-intake-manager"),
          *no_deadline("referral-management-training")),

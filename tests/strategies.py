@@ -18,7 +18,9 @@ def worker_dicts(draw: st.DrawFn, roles: list[str], trainings: list[str]) -> dic
     record = st.fixed_dictionaries(
         {"training": st.sampled_from([*trainings, "not-in-catalogue"]),
          "completed": DAYS.map(str)},
-        optional={"delivery": st.sampled_from(["single-agency", "inter-agency"])},
+        optional={"delivery": st.sampled_from(["single-agency", "inter-agency"]),
+                  "hours": st.sampled_from([0, 1, 2.5, 4, 8]),
+                  "provider": st.sampled_from(["NHS", "council"])},
     )
     role = st.one_of(
         st.sampled_from(roles),

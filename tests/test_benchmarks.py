@@ -18,3 +18,12 @@ def test_hand_written_function_agrees_with_the_compiled_policy() -> None:
     assert sum(len(w.training) for w in workers) > 3000
     for w in workers:
         assert policy.evaluate_checked(w, bench_evaluate.AS_OF) == hand(w), w.id
+
+
+def test_the_load_benchmark_policies_check_cleanly() -> None:
+    import bench_load
+
+    for kind, requirements in (("mixed", 10), ("requirements", 40)):
+        policy, warnings = build(bench_load.policy_text(50, kind), "bench.policy")
+        assert len(policy.model.requirements) == requirements
+        assert warnings == ()

@@ -4,8 +4,11 @@ import textwrap
 
 import pytest
 
+from policyrules.check import context as check_context
+from policyrules.check.coverage import MAX_ROLES_TRIED
 from policyrules.errors import PolicyCheckError
 from policyrules.policy import build
+from policyrules.semantics import lower as lower_module
 
 HEADER = """\
 policy t
@@ -115,7 +118,7 @@ def test_every_declaration_that_does_not_parse_is_reported() -> None:
     assert [e.splitlines()[0].split(": error: ")[0] for e in found] == [
         "t.policy:13:13", "t.policy:25:3", "t.policy:30:9"]
     assert "unexpected `1.3` here" in found[0]
-    assert "unexpected `cites` here; expected `role` or `start`" in found[1]
+    assert "unexpected `cites` here; expected `completing`, `role` or `start`" in found[1]
     assert "unexpected `evry` here" in found[2] and "did you mean `every`?" in found[2]
 
 
@@ -231,3 +234,94 @@ def test_did_you_mean_prefers_the_candidate_that_starts_alike() -> None:
     assert closest("CP0008", ["CP00008", "CP01008"]) == "CP00008"
     assert closest("regualr", ["none", "occasional", "regular", "predominant"]) == "regular"
     assert closest("zzz", ["none", "regular"]) is None
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: object) -> list[int]:
+    """Count the calls of `module.lines` (splitting a file into lines)."""
+    calls: list[int] = []
+    real = module.lines  # type: ignore[attr-defined]
+
+    def counted(text: str) -> list[str]:
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(module, "lines", counted)
+    return calls
+
+
+def test_a_file_is_split_into_lines_once_however_many_errors_it_has(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch, check_context)
+    body = "".join(f'training t{i} "T" delivery nowhere cites 1.9\n' for i in range(300))
+    found = errors(body)
+    assert len(found) == 600  # an unknown delivery and an unknown cite each
+    assert len(calls) == 1
+
+
+def test_examples_split_the_file_into_lines_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch, lower_module)
+    examples = "".join(
+        f'example "e{i}" started 2020-01-01 contact regular as of 2026-01-01 expect r met\n'
+        for i in range(200))
+    policy, _ = build(HEADER + REQ + examples, "t.policy")
+    assert len(policy.model.examples) == 200
+    assert policy.model.examples[199].expectations[0].text == "expect r met"
+    assert len(calls) == 1
+
+
+def test_prerequisites_declared_last_first_are_all_attainable() -> None:
+    chain = "".join(f'training c{i} "C" delivery single-agency requires c{i - 1} cites 1.1\n'
+                    for i in range(400, 0, -1))
+    policy, _ = build(HEADER + 'training c0 "C" delivery single-agency cites 1.1\n' + chain
+                      + REQ.replace("satisfied by a", "satisfied by c400"), "t.policy")
+    assert policy.training("c400").requires == (("c399",),)
+
+
+def _roles_condition(count: int, joiner: str, extra: str = "") -> str:
+    roles = "".join(f'role r{i} "R{i}"\n  cites 1.1\n' for i in range(count))
+    condition = f" {joiner} ".join(f"role r{i}" for i in range(count)) + extra
+    return roles + REQ.replace("applies to everyone", f"applies to {condition}")
+
+
+def test_a_condition_naming_many_roles_is_checked_up_to_the_limit_then_skipped() -> None:
+    never = _roles_condition(MAX_ROLES_TRIED, "and", " and not role r0")
+    _, warnings = build(HEADER + never, "t.policy")
+    assert [w.code for w in warnings if w.code != "uncovered"] == ["unreachable"]
+    # 40 roles would be 2^40 profiles to try: a warning says the check is skipped.
+    _, warnings = build(HEADER + _roles_condition(40, "or"), "t.policy")
+    (skipped,) = [w for w in warnings if w.code != "uncovered"]
+    assert skipped.code == "unchecked"
+    assert skipped.message == ("requirement `r` names more than 10 roles in its condition, "
+                               "too many to check that it applies to anyone")
+
+
+@pytest.mark.parametrize("paragraphs", ["1.1 to 1.100000000", "1.1 to 1." + "9" * 5000,
+                                        "1.1 to 1.9000, 2.1 to 2.1001"])
+def test_a_source_lists_at_most_ten_thousand_paragraphs(paragraphs: str) -> None:
+    header = HEADER.replace("1.1 to 1.3", paragraphs)
+    with pytest.raises(PolicyCheckError, match="the source lists more than 10,000 paragraphs"):
+        build(header + REQ, "t.policy")
+
+
+def test_a_long_paragraph_number_on_its_own_is_a_paragraph() -> None:
+    long_id = "1." + "7" * 40
+    policy, _ = build(HEADER.replace("1.1 to 1.3", f"1.1 to 1.3, {long_id}")
+                      + REQ.replace("cites 1.2", f"cites 1.2, {long_id}"), "t.policy")
+    assert policy.model.paragraphs[-1] == long_id
+
+
+@pytest.mark.parametrize("duration, ok", [
+    ("100 years", True), ("101 years", False), ("1200 months", True), ("1201 months", False),
+    ("5218 weeks", True), ("5219 weeks", False), ("36525 days", True), ("36526 days", False),
+    ("9" * 5000 + " days", False)])
+def test_a_duration_is_at_most_a_century(duration: str, ok: bool) -> None:
+    text = HEADER + REQ.replace("no deadline", f"due within 1 month of start\n  renew every "
+                                f"{duration}")
+    if ok:
+        build(text, "t.policy")
+        return
+    with pytest.raises(PolicyCheckError) as info:
+        build(text, "t.policy")
+    (error,) = info.value.diagnostics
+    assert error.message.endswith("is longer than 100 years")
+    assert error.hint == "the longest is `100 years` (1200 months, 5218 weeks, 36525 days)"

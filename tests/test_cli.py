@@ -227,7 +227,12 @@ def test_evaluate_csv_with_training_column_and_file(tmp_path: Path) -> None:
                      "W1,induction-course,2024-03-01,single-agency,in-house,3,\n")
     result = run("evaluate", SMALL, plain, "--training", training, "--as-of", AS_OF)
     assert result.exit_code == 0
-    assert lines(result.stdout) == [expected(W1), expected(W2)]
+    # The training file's provider and hours reach the evidence (CONTRACT §5).
+    detailed = dict(W1, training=[{"training": "induction-course", "completed": "2024-03-01",
+                                   "provider": "in-house", "hours": 3}])
+    assert lines(result.stdout) == [expected(detailed), expected(W2)]
+    evidence = lines(result.stdout)[0]["findings"][0]["evidence"]
+    assert evidence[0]["hours"] == 3 and evidence[0]["provider"] == "in-house"
 
 
 def test_evaluate_stdin() -> None:
@@ -702,8 +707,10 @@ def test_fmt_rewrites_keeps_comments_is_idempotent_and_keeps_meaning(tmp_path: P
     people = [W1, W2, W3, dict(W1, id="W4", training=[]), dict(W3, id="W5", contact="none")]
     for w in people:
         for day in (datetime.date(2026, 3, 1), datetime.date(2026, 11, 22)):
-            assert before.evaluate(w, as_of=day).to_dict() == after.evaluate(
-                w, as_of=day).to_dict()
+            # fmt changed the text, and so the fingerprint; nothing else
+            old, new = (p.evaluate(w, as_of=day).to_dict() for p in (before, after))
+            assert old.pop("fingerprint") != new.pop("fingerprint")
+            assert old == new
     assert run("test", messy).stdout.splitlines()[-1] == "1 passed, 0 failed"
 
 

@@ -28,6 +28,7 @@ from policyrules.testing import as_of_dates, workers
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POLICIES = [FIXTURES / "features.policy", FIXTURES / "features_local.policy",
+            FIXTURES / "framework.policy",
             *sorted((ROOT / "policies").rglob("*.policy"))]
 AS_OF = datetime.date(2026, 11, 22)
 
@@ -318,7 +319,9 @@ def test_bad_rows_get_the_row_paths_error_and_the_rest_are_decided(
     policy, records = case
     frame, training = tables(records, roles=roles)
     result = policy.evaluate_frame(frame, training, as_of=AS_OF)
-    decisions, findings = expected(policy, records, AS_OF)
+    # In a table a record names its worker by id: a worker without one owns none.
+    owned = [r | {"training": []} if r["id"] is None else r for r in records]
+    decisions, findings = expected(policy, owned, AS_OF)
     assert result.decisions.to_pylist() == decisions
     assert result.findings.to_pylist() == findings
 
@@ -356,7 +359,8 @@ def test_a_date_time_column_names_the_value() -> None:
                           "contact": ["regular"]})
     error = policy.evaluate_frame(frame, as_of=AS_OF).decisions.column("error")[0].as_py()
     assert error == ("worker 'A': field 'started': is a date-time (2026-01-01T00:00:00), "
-                     "not a date; allowed: a date YYYY-MM-DD")
+                     "not a date; convert it with .date() (a pandas column: .dt.date); allowed: a "
+                     "date YYYY-MM-DD")
 
 
 def test_text_cells_read_as_csv_cells() -> None:

@@ -22,6 +22,7 @@ from strategies import DAYS, worker_dicts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POLICIES = [FIXTURES / "features.policy", FIXTURES / "features_local.policy",
+            FIXTURES / "framework.policy",
             *sorted((Path(__file__).parent.parent / "policies").rglob("*.policy"))]
 
 
@@ -74,10 +75,10 @@ def test_each_compiled_policy_has_its_own_linecache_entry(features: policyrules.
 
 def test_traceback_from_generated_code_names_the_policy_line(
         features: policyrules.Policy, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_add(day: datetime.date, duration: object) -> datetime.date:
+    def broken_shift(day: datetime.date, durations: object) -> datetime.date:
         raise RuntimeError("date arithmetic failed")
 
-    monkeypatch.setattr(compiled, "add", broken_add)  # the helper deadlines are computed by
+    monkeypatch.setattr(compiled, "shift", broken_shift)  # the helper deadlines come from
     policy = policyrules.Policy(features.model)  # fresh memo tables: the helper is reached
     req = next(r for r in features.model.requirements if r.id == "supervision")
     # Contact none: of the requirements with a deadline only supervision applies.

@@ -42,7 +42,7 @@ def test_tutorial_error_message_is_the_real_one() -> None:
     assert info.value.diagnostics[0].render() + "\n" == shown
 
 
-@pytest.mark.parametrize("doc", ["tutorial.md", "api.md", "README.md"])
+@pytest.mark.parametrize("doc", ["tutorial.md", "api.md", "records.md", "README.md"])
 def test_python_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "supervision.policy").write_text(blocks("tutorial.md", "policy")[1])
     root = DOCS.parent
@@ -54,7 +54,7 @@ def test_python_blocks_run(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_the_reference_lists_exactly_the_reserved_words() -> None:
-    from policyrules.language.parser import _keyword_table
+    from policyrules.language.syntax_errors import keyword_table
 
     text = (DOCS / "language.md").read_text().split("Reserved words:")[1].split("\n\n")[0]
-    assert set(re.findall(r"[a-z-]+", text)) == set(_keyword_table().values())
+    assert set(re.findall(r"[a-z-]+", text)) == set(keyword_table().values())

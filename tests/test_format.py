@@ -1,14 +1,23 @@
 """`fmt`: canonical layout, comments kept, idempotent, meaning unchanged."""
 
 import datetime
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import policyrules
-from policyrules.errors import PolicySyntaxError
+from policyrules.diagnostics import Span
+from policyrules.errors import PolicyCheckError, PolicyError, PolicySyntaxError
+from policyrules.language import format as fmt_module
+from policyrules.language import nodes as n
 from policyrules.language.format import format_text
+from policyrules.language.parser import parse
 from policyrules.policy import build
 from strategies import DAYS, worker_dicts
 
@@ -80,9 +89,14 @@ def test_comments_are_all_kept() -> None:
 def test_formatted_policy_gives_the_same_decisions(worker: dict, as_of: datetime.date) -> None:
     path = FILES[0]
     original = policyrules.load(path)
-    formatted, _ = build(format_text(path.read_text(), str(path)), str(path))
-    assert formatted.evaluate(worker, as_of=as_of).to_dict() == \
-        original.evaluate(worker, as_of=as_of).to_dict()
+    text = format_text(path.read_text(), str(path))
+    formatted, _ = build(text, str(path))
+    # The fingerprint follows the text; everything else is the same.
+    new = formatted.evaluate(worker, as_of=as_of).to_dict()
+    old = original.evaluate(worker, as_of=as_of).to_dict()
+    same_text = text == path.read_text()
+    assert (new.pop("fingerprint") == old.pop("fingerprint")) == same_text
+    assert new == old
 
 
 def test_long_clauses_break_after_commas() -> None:
@@ -109,3 +123,84 @@ def test_a_comment_line_inside_a_clause_stays_a_line_of_its_own() -> None:
     assert format_text(text, "p.policy") == (
         'policy p\n\ntraining a "A"\n  # why y is here\n  topics "x", "y"  # and z\n'
         '  cites 1.1\n')
+
+
+def test_cr_lf_text_formats_as_lf_text() -> None:
+    assert format_text(MESSY.replace("\n", "\r\n")) == CANONICAL
+    assert format_text("\ufeff" + MESSY.replace("\n", "\r")) == CANONICAL
+
+
+def _shape(value: object) -> object:
+    """An AST node as plain data without positions, for comparing two parses."""
+    if isinstance(value, Span):
+        return None
+    if attrs.has(type(value)):
+        return (type(value).__name__,
+                *(_shape(getattr(value, a.name)) for a in attrs.fields(type(value))))
+    if isinstance(value, tuple):
+        return tuple(_shape(v) for v in value)
+    return value
+
+
+def _same_ast(a: n.PolicyFile, b: n.PolicyFile) -> bool:
+    return (_shape(a.header), _shape(a.declarations)) == (_shape(b.header), _shape(b.declarations))
+
+
+def _insertion_points(text: str) -> list[int]:
+    """Offsets inside the double-quoted texts and the comments of `text`."""
+    points: list[int] = []
+    for m in re.finditer(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*', text):
+        start = m.start() + 1
+        end = m.end() - 1 if m.group().startswith('"') else m.end()
+        points.extend(range(start, end + 1))
+    return points
+
+
+SAMPLES = [MESSY, (Path(__file__).parent / "fixtures" / "features.policy").read_text()]
+AWKWARD = ["\r", "\r\n", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",
+           "\u2029", "\ufeff", "\t", "#", '"', "\\", "é", "\u00a0"]
+
+
+@settings(max_examples=150)
+@given(st.data())
+def test_fmt_refuses_or_keeps_the_meaning_of_text_with_awkward_characters(
+        data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(SAMPLES))
+    points = _insertion_points(text)
+    edits = data.draw(st.lists(st.tuples(st.sampled_from(points), st.sampled_from(AWKWARD)),
+                               min_size=1, max_size=4))
+    for at, ch in sorted(edits, reverse=True):
+        text = text[:at] + ch + text[at:]
+    try:
+        original = parse(text, "p.policy")
+        parses = not original.problems
+    except PolicyError:
+        parses = False
+    if not parses:
+        with pytest.raises(PolicyError):
+            format_text(text, "p.policy")
+        return
+    formatted = format_text(text, "p.policy")
+    assert _same_ast(parse(formatted, "p.policy"), original)
+    assert sorted(c.text for c in parse(formatted, "p.policy").comments) == sorted(
+        c.text for c in original.comments)
+    assert format_text(formatted, "p.policy") == formatted
+
+
+def test_a_layout_that_would_change_the_meaning_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = CANONICAL.replace("  satisfied by a\n", "")
+    monkeypatch.setattr(fmt_module, "_layout", lambda *args: broken)
+    with pytest.raises(PolicyCheckError, match="fmt cannot lay out this file"):
+        format_text(MESSY, "m.policy")
+
+
+def test_fmt_leaves_a_file_it_cannot_read_alone(tmp_path: Path) -> None:
+    original = MESSY.replace("# about r", "# about\x0br").encode()
+    path = tmp_path / "v.policy"
+    path.write_bytes(original)
+    result = subprocess.run([sys.executable, "-m", "policyrules", "fmt", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "U+000B (VERTICAL TAB) is not allowed" in result.stderr
+    assert path.read_bytes() == original

@@ -78,9 +78,32 @@ def test_jsonl_line_nested_too_deeply_is_an_error_record(tmp_path: Path, policy)
     assert "nested too deeply" in got[0][2].message
 
 
-def test_json_file_nested_too_deeply_is_a_file_error(tmp_path: Path, policy) -> None:
-    path = write(tmp_path, "w.json", "[" + "[" * 100_000 + "]" * 100_000 + "]")
-    with pytest.raises(WorkerFileError, match=r"w\.json:1:2: not valid JSON: nested too deeply"):
+@pytest.mark.parametrize("chunk", [7, 1000, 1 << 20])
+def test_a_json_element_that_cannot_be_read_is_one_error_record(
+        tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(records.json_array, "_CHUNK", chunk)
+    monkeypatch.setattr(records.json_array, "_MAX_ELEMENT", 6000)
+    deep = '{"id": "D", "x": ' + "[" * 100_000 + '"]}{\\\\"' + "]" * 100_000 + "}"
+    big = json.dumps(dict(W2, id="B", note="x]}\"" * 2000))
+    digits = '{"id": "N", "hours": ' + "9" * 5000 + "}"
+    text = "[\n" + ",\n".join([json.dumps(W1), deep, big, digits, json.dumps(W2)]) + "\n]"
+    got = items(write(tmp_path, "w.json", text), policy)
+    assert [(n, wid) for n, wid, _ in got] == [(2, "W1"), (3, "D"), (4, "B"), (5, "N"),
+                                               (6, "W2")]
+    errors = [w for _, _, w in got[1:4]]
+    assert all(isinstance(e, policyrules.WorkerError) and e.field == "(record)"
+               for e in errors)
+    assert "nested too deeply" in errors[0].message  # type: ignore[union-attr]
+    assert "bigger than 6,000 characters" in errors[1].message  # type: ignore[union-attr]
+    assert "4300 digits" in errors[2].message  # type: ignore[union-attr]
+    assert isinstance(got[4][2], policyrules.Worker)
+
+
+def test_an_element_bigger_than_the_limit_never_closed_is_a_file_error(
+        tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records.json_array, "_MAX_ELEMENT", 100)
+    path = write(tmp_path, "w.json", '[{"id": "A", "x": "' + "y" * 500)
+    with pytest.raises(WorkerFileError, match="not closed before the end of the file"):
         items(path, policy)
 
 
@@ -133,7 +156,7 @@ def test_json_object_and_array(tmp_path: Path, policy) -> None:
 
 def test_json_array_streams_across_chunk_boundaries(tmp_path: Path, policy,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(records, "_CHUNK", 7)
+    monkeypatch.setattr(records.json_array, "_CHUNK", 7)
     people = [dict(W1, id=f"W{i}", note="é" * (i % 5)) for i in range(40)]
     path = write(tmp_path, "w.json", json.dumps(people, ensure_ascii=False, indent=1))
     got = items(path, policy)
@@ -142,7 +165,7 @@ def test_json_array_streams_across_chunk_boundaries(tmp_path: Path, policy,
 
 
 def test_json_array_is_read_lazily(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(records, "_CHUNK", 256)
+    monkeypatch.setattr(records.json_array, "_CHUNK", 256)
     path = write(tmp_path, "w.json", json.dumps([dict(W1, id=f"W{i}") for i in range(2000)]))
     with WorkerInput(path) as source:
         first = next(iter(source))
@@ -207,7 +230,7 @@ def _read_until_error(path: str, policy, **kw: object) -> tuple[list[str | None]
 @pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
 def test_not_utf8_names_its_line_and_byte_after_reading_what_came_before(
         tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    monkeypatch.setattr(records, "_CHUNK", chunk)
+    monkeypatch.setattr(records.json_array, "_CHUNK", chunk)
     rows = "".join(f"W{i},2024-01-10,regular\n" for i in range(3))
     csv_file = write(tmp_path, "w.csv", b"id,started,contact\n" + rows.encode()
                      + "Zoë,2024-01-10,regular\nCaf\xe9".encode() + b"\xe9,2024,none\n")
@@ -239,7 +262,7 @@ def test_not_utf8_names_its_line_and_byte_after_reading_what_came_before(
 @pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
 def test_malformed_json_is_placed_as_json_load_places_it(
         tmp_path: Path, policy, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    monkeypatch.setattr(records, "_CHUNK", chunk)
+    monkeypatch.setattr(records.json_array, "_CHUNK", chunk)
     for text in ('[\n{"id": "A"},\n{"id": "B"},\n{"id": "C" "x": 1}\n]\n',
                  '[{"id": "A"}, {"id": "B"}, {"id": "C" "x": 1}]',
                  '[{"id": "A"},\n {"id": "B",'):
@@ -460,6 +483,42 @@ def test_json_array_reads_like_json_load(tmp_path: Path, people: list[policyrule
     data = [p.to_dict() for p in people]
     path = write(tmp_path, "w.json", json.dumps(data, indent=1 if indent else None))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(records, "_CHUNK", chunk)
+        mp.setattr(records.json_array, "_CHUNK", chunk)
         with WorkerInput(path) as source:
             assert [raw for _, raw in source] == data
+
+
+# The layout: records from a training file, and looking one worker up ----------------------
+
+def test_a_record_with_a_training_file_says_so_in_its_type(tmp_path: Path) -> None:
+    workers = write(tmp_path, "w.jsonl", json.dumps(W1) + "\n" + json.dumps(W2) + "\n")
+    training = write(tmp_path, "t.csv", "worker,training,completed\n"
+                     "W1,inter-agency-course,2025-01-02\n")
+    with WorkerInput(workers, training=training) as source:
+        (_, first), (_, second) = list(source)
+    assert isinstance(first, records.WithTraining)
+    assert (first.path, first.inline, first.lines) == (training, 1, (2,))
+    assert set(first.record) == set(W1)  # nothing but the record's own fields
+    assert first.training_line(0) is None and first.training_line(1) == 2
+    assert not isinstance(second, records.WithTraining)  # W2 has no training in the file
+
+
+def test_find_worker_finds_the_record_or_suggests_an_id(tmp_path: Path, policy) -> None:
+    bad = dict(W2, id="W3", contact="sometimes")
+    path = write(tmp_path, "w.jsonl", "".join(json.dumps(r) + "\n" for r in (W1, W2, bad)))
+    found = records.find_worker(path, policy, "W2")
+    assert (found.source, found.line) == (path, 2)
+    assert isinstance(found.worker, policyrules.Worker) and found.worker.id == "W2"
+    rejected = records.find_worker(path, policy, "W3").worker
+    assert isinstance(rejected, policyrules.WorkerError) and rejected.field == "contact"
+    with pytest.raises(records.WorkerNotFoundError, match=r"no worker with id 'W22' "
+                       r"\(did you mean 'W2'\?\)"):
+        records.find_worker(path, policy, "W22")
+    escaped = write(tmp_path, "e.jsonl", '{"id": "W\\u0035", "started": "2024-01-10", '
+                    '"contact": "none"}\n')
+    assert records.find_worker(escaped, policy, "W5").line == 1
+
+
+def test_id_in_text_reads_the_id_of_unparsable_json() -> None:
+    assert records.id_in_text('{"x": 1, "id" : "W\\"7", "started": ') == 'W"7'
+    assert records.id_in_text('{"started": "2024-01-01"}') is None

@@ -1,16 +1,21 @@
 """Worker record validation (CONTRACT §1, §1.5): every error names worker, field, value."""
 
 import datetime
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyrules import WorkerError
-from policyrules.contract import workers
+import policyrules
+from policyrules import DateRangeError, RoleAssignment, TrainingRecord, Worker, WorkerError
+from policyrules.contract import fields, validation
+from policyrules.contract.plain import plain_record
+from policyrules.contract.validation import parse_worker
 from policyrules.contract.vocabulary import ROLES
-from policyrules.contract.workers import parse_worker
 
+SMALL = Path(__file__).parent / "fixtures" / "cli" / "small.policy"
 BASE = {"id": "W7", "started": "2026-01-10", "contact": "regular"}
 
 
@@ -109,7 +114,10 @@ def test_records_with_all_known_fields_take_the_same_checks() -> None:
             "provider": "LSCB", "hours": 2.5, "level": "2"}
     w = parse_worker(BASE | {"training": [good]})
     assert w.training[0].hours == 2.5 and w.training[0].delivery == "inter-agency"
-    for bad, field in (({"hours": -1}, "hours"), ({"hours": float("nan")}, "hours"),
+    # NaN is a missing cell (pandas' marker), not a bad number: see tests/test_plain.py
+    assert parse_worker(BASE | {"training": [good | {"hours": float("nan")}]}
+                        ).training[0].hours is None
+    for bad, field in (({"hours": -1}, "hours"), ({"hours": float("inf")}, "hours"),
                        ({"hours": True}, "hours"), ({"level": 2}, "level"),
                        ({"completed": "2026-02-30"}, "completed")):
         assert error(training=[good | bad]).field == f"training[0].{field}"
@@ -126,10 +134,14 @@ _RECORD_KEYS = st.sampled_from(["training", "completed", "delivery", "provider",
 
 
 def _outcome(fn: object, *args: object) -> object:
+    """What a check gives: the value, or the problems it reported."""
+    problems: list[object] = []
     try:
-        got = fn(*args)  # type: ignore[operator]
+        got = fn(*args, problems)  # type: ignore[operator]
     except WorkerError as e:
         return ("error", e.to_dict())
+    if problems:
+        return ("error", repr(problems))
     return ("ok", got, dict(getattr(got, "extra", {})))
 
 
@@ -139,21 +151,197 @@ def _outcome(fn: object, *args: object) -> object:
                               "completed": st.sampled_from(["2026-01-02", "2024-02-29"])}))
 def test_a_training_record_is_read_the_same_by_the_quick_path(fields: dict, base: dict) -> None:
     for record in (fields, base | fields, fields | base):
-        assert _outcome(workers._record, record, 0, "W1") == \
-            _outcome(workers._full_record, record, 0, "W1")
+        assert _outcome(validation._record, record, 0) == \
+            _outcome(validation._full_record, record, 0)
 
 
 @given(_VALUES | st.fixed_dictionaries({"role": _VALUES}))
 def test_a_role_is_read_the_same_by_the_quick_path(item: object) -> None:
-    assert _outcome(workers._role, item, 0, "W1", ROLES) == \
-        _outcome(workers._full_role, item, 0, "W1", ROLES)
+    assert _outcome(validation._role, item, 0, ROLES) == \
+        _outcome(validation._full_role, item, 0, ROLES)
 
 
 @given(_VALUES)
 def test_a_start_date_is_read_the_same_by_the_quick_path(value: object) -> None:
-    expected = _outcome(workers._date, BASE | {"started": value}, "started", "W7", True)
-    got = _outcome(parse_worker, BASE | {"started": value})
-    if expected[0] == "error":
-        assert got == expected
+    problems: list[object] = []
+    # parse_worker first makes pandas values plain (NaN is a missing cell): so does this
+    day = fields.date_value(plain_record({"started": value}).get("started"), "started",
+                            problems, True)
+    try:
+        got = parse_worker(BASE | {"started": value})
+    except WorkerError as e:
+        assert problems and repr(list(e.problems)) == repr(problems)
     else:
-        assert got[0] == "ok" and got[1].started == expected[1]  # type: ignore[index, union-attr]
+        assert not problems and got.started == day
+
+
+# Every problem of a record, at once ------------------------------------------------------------
+
+def test_every_problem_of_a_record_is_reported() -> None:
+    e = error(id=..., started="2026-02-30", contact="sometimes",
+              training=[{"training": "a", "completed": "2026-13-01", "delivery": "online"}])
+    assert e.worker is None
+    assert [p.field for p in e.problems] == ["id", "started", "contact",
+                                             "training[0].completed", "training[0].delivery"]
+    assert (e.field, e.message) == ("id", "is missing")  # the first, as before
+    text = str(e)
+    assert text.startswith("worker (no id): 5 problems: (1) field 'id': is missing; ")
+    assert "(3) field 'contact': unknown contact level 'sometimes'" in text
+    assert "(5) field 'training[0].delivery'" in text
+    listed = e.to_dict()["error"]["problems"]  # type: ignore[index]
+    assert [p["field"] for p in listed] == [p.field for p in e.problems]
+    assert listed[1]["value"] == "2026-02-30"
+
+
+def test_one_problem_keeps_its_wording() -> None:
+    e = error(contact="regualr")
+    assert str(e) == ("worker 'W7': field 'contact': unknown contact level 'regualr' (did you "
+                      "mean 'regular'?); allowed: none, occasional, regular, predominant")
+    assert len(e.problems) == 1 and "problems" not in e.to_dict()["error"]  # type: ignore[operator]
+
+
+def test_several_problems_survive_pickling() -> None:
+    import pickle
+
+    e = error(contact="x", volunteer="no")
+    back = pickle.loads(pickle.dumps(e))
+    assert type(back) is WorkerError and str(back) == str(e)
+    assert [p.field for p in back.problems] == ["contact", "volunteer"]
+
+
+@pytest.mark.parametrize("value", [{}, "", 0, False, "trainer", {"role": "trainer"}])
+@pytest.mark.parametrize("field", ["roles", "training"])
+def test_roles_and_training_must_be_lists(field: str, value: object) -> None:
+    e = error(**{field: value})
+    assert (e.field, e.value) == (field, value)
+    assert "must be a list" in str(e) and "or no field" in str(e)
+
+
+def test_roles_and_training_may_be_empty_or_null() -> None:
+    for value in ([], None):
+        w = parse_worker(BASE | {"roles": value, "training": value})
+        assert w.roles == () and w.training == ()
+
+
+# Text that UTF-8 cannot hold (a lone surrogate) --------------------------------------------------
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"id": "W\ud800"}, "id"),
+    ({"agency": "Council \udfff"}, "agency"),
+    ({"training": [{"training": "x\ud800", "completed": "2026-01-02"}]}, "training[0].training"),
+    ({"training": [{"training": "x", "completed": "2026-01-02", "provider": "\ud800"}]},
+     "training[0].provider"),
+    ({"team": ["north", {"k": "\ud800"}]}, "team"),
+])
+def test_unencodable_text_is_an_error_of_the_record(changes: dict, field: str) -> None:
+    e = error(**changes)
+    assert e.field == field and "lone surrogate" in str(e)
+    json.dumps(e.to_dict(), ensure_ascii=False).encode("utf-8")  # the echo itself encodes
+    str(e).encode("utf-8")
+    assert e.worker is None or e.worker.encode("utf-8")
+
+
+def test_a_role_or_contact_with_a_surrogate_is_unknown_and_echoed_escaped() -> None:
+    e = error(contact="regular\ud800", roles=["trainer\ud800"])
+    assert [p.field for p in e.problems] == ["contact", "roles[0]"]
+    assert "\\ud800" in json.dumps(e.to_dict(), ensure_ascii=False)
+    str(e).encode("utf-8")
+
+
+def test_error_records_are_strict_json() -> None:
+    for value in (float("inf"), -float("inf")):
+        e = error(contact=value)
+        text = json.dumps(e.to_dict(), ensure_ascii=False)
+        record = json.loads(text, parse_constant=_no_constant)
+        assert record["error"]["value"] in ("Infinity", "-Infinity")
+    # NaN is a missing cell (contract/plain.py): a required field is then missing
+    assert error(contact=float("nan")).to_dict()["error"]["value"] is None  # type: ignore[index]
+    e = error(training=[{"training": "x", "completed": "2026-01-02", "hours": float("inf")}])
+    json.loads(json.dumps(e.to_dict()), parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> object:
+    raise AssertionError(f"{name} is not strict JSON")
+
+
+# Typed workers are checked as strictly as mappings -------------------------------
+
+DAY = datetime.date(2026, 1, 10)
+AS_OF = datetime.date(2026, 11, 22)
+
+
+def typed_error(policy: policyrules.Policy, worker: Worker) -> WorkerError:
+    with pytest.raises(WorkerError) as info:
+        policy.evaluate(worker, as_of=AS_OF)
+    with pytest.raises(WorkerError):
+        policy.interpret(worker, as_of=AS_OF)
+    return info.value
+
+
+@pytest.mark.parametrize(("worker", "field", "text"), [
+    (Worker("a", DAY, "bogus"), "contact", "unknown contact level 'bogus'"),
+    (Worker("a", DAY, "regular", volunteer="no"), "volunteer",  # type: ignore[arg-type]
+     "must be true or false, not 'no'"),
+    (Worker("a", "2026-01-10", "regular"), "started",  # type: ignore[arg-type]
+     "must be a datetime.date, not a string"),
+    (Worker("a", datetime.datetime(2026, 1, 10, 9), "regular"), "started", "is a date-time"),
+    (Worker("a", DAY, "regular", roles=None), "roles", "must be a tuple, not null"),  # type: ignore[arg-type]
+    (Worker("a", DAY, "regular", roles=("trainer",)), "roles[0]",  # type: ignore[arg-type]
+     "must be a RoleAssignment, not a string"),
+    (Worker("a", DAY, "regular", roles=(RoleAssignment("trainr"),)), "roles[0]",
+     "did you mean 'trainer'"),
+    (Worker("a", DAY, "regular", roles=(RoleAssignment("trainer", "2026-01-01"),)),  # type: ignore[arg-type]
+     "roles[0].since", "must be a datetime.date"),
+    (Worker("a", DAY, "regular", training=(TrainingRecord("x", "2026-01-01"),)),  # type: ignore[arg-type]
+     "training[0].completed", "must be a datetime.date"),
+    (Worker("a", DAY, "regular", training=(TrainingRecord("x", DAY, "online"),)),
+     "training[0].delivery", "unknown delivery 'online'"),
+    (Worker("a", DAY, "regular", training=(TrainingRecord("x", DAY, hours=-1),)),
+     "training[0].hours", "non-negative"),
+    (Worker("a", DAY, "regular", training=(TrainingRecord("", DAY),)),
+     "training[0].training", "is missing"),
+    (Worker("a", DAY, "regular", sector="private"), "sector", "unknown sector"),
+    (Worker("a", DAY, "regular", agency=5), "agency", "must be a string"),  # type: ignore[arg-type]
+    (Worker("", DAY, "regular"), "id", "is missing"),
+    (Worker(7, DAY, "regular"), "id", "must be a string"),  # type: ignore[arg-type]
+])
+def test_typed_workers_are_validated(worker: Worker, field: str, text: str) -> None:
+    e = typed_error(policyrules.load(SMALL), worker)
+    assert e.field == field and text in str(e)
+
+
+def test_a_typed_worker_reports_every_problem() -> None:
+    e = typed_error(policyrules.load(SMALL),
+                    Worker("a", "2026-01-10", "bogus", volunteer=1))  # type: ignore[arg-type]
+    assert [p.field for p in e.problems] == ["started", "contact", "volunteer"]
+
+
+def test_a_valid_typed_worker_decides_as_its_mapping_does() -> None:
+    policy = policyrules.load(SMALL)
+    w = Worker("a", DAY, "regular", roles=(RoleAssignment("supervisor", DAY),),
+               training=(TrainingRecord("induction-course", DAY, hours=2.5, provider="LSCB"),))
+    assert policy.worker(w) is w
+    assert policy.evaluate(w, as_of=AS_OF) == policy.evaluate(w.to_dict(), as_of=AS_OF)
+
+
+# Dates past 9999-12-31 --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("changes", "fields"), [
+    ({"started": "9999-12-31"}, ["started"]),
+    ({"started": "9999-12-31", "training": [{"training": "induction-course",
+                                             "completed": "9999-12-31"}]},
+     ["started", "training[0].completed"]),
+    ({"training": [{"training": "induction-course", "completed": "9999-06-01"}]},
+     ["training[0].completed"]),
+    ({"roles": [{"role": "supervisor", "since": "9999-11-01"}]}, ["roles[0].since"]),
+])
+def test_a_deadline_after_9999_is_an_error_of_the_record(changes: dict, fields: list) -> None:
+    policy = policyrules.load(SMALL)
+    record = BASE | changes
+    for evaluate in (policy.evaluate, policy.interpret):
+        with pytest.raises(DateRangeError) as info:
+            evaluate(record, as_of=datetime.date(9999, 12, 31))
+        e = info.value
+        assert isinstance(e, WorkerError) and e.worker == "W7"
+        assert [p.field for p in e.problems] == fields
+        assert "is after 9999-12-31" in str(e) and str(e.value).startswith("9999-")

@@ -1,5 +1,6 @@
 """policyrules: safeguarding training procedures as executable, checkable policy."""
 
+from ._version import __version__ as __version__
 from .contract.decision import Decision as Decision
 from .contract.decision import Eligibility as Eligibility
 from .contract.decision import Finding as Finding
@@ -7,6 +8,8 @@ from .contract.workers import RoleAssignment as RoleAssignment
 from .contract.workers import TrainingRecord as TrainingRecord
 from .contract.workers import Worker as Worker
 from .diagnostics import Diagnostic as Diagnostic
+from .diff import diff as diff
+from .errors import DateRangeError as DateRangeError
 from .errors import PolicyCheckError as PolicyCheckError
 from .errors import PolicyError as PolicyError
 from .errors import PolicyFileError as PolicyFileError
@@ -16,10 +19,12 @@ from .errors import UsageError as UsageError
 from .errors import WorkerError as WorkerError
 from .policy import Policy as Policy
 from .policy import load as load
-
-__version__ = "0.1.0"
+from .policy import loads as loads
+from .reports.model import Report as Report
+from .reports.model import build_report as build_report
 
 __all__ = [
+    "DateRangeError",
     "Decision",
     "Diagnostic",
     "Eligibility",
@@ -29,6 +34,7 @@ __all__ = [
     "PolicyError",
     "PolicyFileError",
     "PolicySyntaxError",
+    "Report",
     "RoleAssignment",
     "TrainingRecord",
     "UnknownTrainingError",
@@ -36,5 +42,8 @@ __all__ = [
     "Worker",
     "WorkerError",
     "__version__",
+    "build_report",
+    "diff",
     "load",
+    "loads",
 ]

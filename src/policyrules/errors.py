@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import attrs
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic
@@ -32,8 +35,27 @@ class PolicySyntaxError(PolicyCheckError):
     """The policy text does not follow the grammar."""
 
 
+@attrs.frozen
+class Problem:
+    """One thing wrong with a worker record: the field, what is wrong, the value, what is
+    allowed."""
+
+    field: str
+    message: str
+    value: object = None
+    allowed: str | None = None
+
+    def __str__(self) -> str:
+        text = f"field {self.field!r}: {self.message}"
+        return text + f"; allowed: {self.allowed}" if self.allowed else text
+
+
 class WorkerError(PolicyError):
-    """A worker record breaks CONTRACT §1; names the worker, field, value and what is allowed."""
+    """A worker record breaks CONTRACT §1; names the worker, field, value and what is allowed.
+
+    `problems` lists everything wrong with the record; `field`, `message`, `value` and
+    `allowed` are those of the first.
+    """
 
     def __init__(
         self,
@@ -43,28 +65,59 @@ class WorkerError(PolicyError):
         field: str,
         value: object = None,
         allowed: str | None = None,
+        more: Sequence[Problem] = (),
     ) -> None:
-        self.worker = worker
+        # An id that cannot be written as UTF-8 (a lone surrogate) is shown escaped, so
+        # that the error record itself can always be written.
+        self.worker = worker if worker is None or worker.isascii() else encodable(worker)
         self.field = field
         self.value = value
         self.allowed = allowed
         self.message = message
+        self.problems = (Problem(field, message, value, allowed), *more)
         who = f"worker {worker!r}" if worker is not None else "worker (no id)"
-        text = f"{who}: field {field!r}: {message}"
-        if allowed:
-            text += f"; allowed: {allowed}"
+        if more:
+            text = f"{who}: {len(self.problems)} problems: " + "; ".join(
+                f"({n}) {p}" for n, p in enumerate(self.problems, 1))
+        else:
+            text = f"{who}: {self.problems[0]}"
         super().__init__(text)
+
+    @classmethod
+    def of(cls, worker: str | None, problems: Sequence[Problem]) -> WorkerError:
+        """One error for every problem of a record (at least one)."""
+        first = problems[0]
+        return cls(first.message, worker=worker, field=first.field, value=first.value,
+                   allowed=first.allowed, more=problems[1:])
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only arguments: tell pickle how to rebuild it (for --jobs workers).
-        return (_rebuild_worker_error, (self.message, self.worker, self.field, self.value,
-                                        self.allowed))
+        return (_rebuild_worker_error, (type(self), self.worker, self.problems))
+
+    def details(self) -> str:
+        """Every problem, without the worker: `FIELD: MESSAGE; allowed: ...` (numbered
+        when there are several)."""
+        parts = [f"{p.field}: {p.message}" + (f"; allowed: {p.allowed}" if p.allowed else "")
+                 for p in self.problems]
+        if len(parts) == 1:
+            return parts[0]
+        return "; ".join(f"({n}) {text}" for n, text in enumerate(parts, 1))
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "worker": self.worker,
-            "error": {"field": self.field, "message": str(self), "value": _jsonable(self.value)},
-        }
+        """The error record's JSON shape; every value in it is strict JSON. With several
+        problems, `error.problems` lists each (the first is also `error.field`/`value`)."""
+        error: dict[str, object] = {"field": self.field, "message": str(self),
+                                    "value": _jsonable(self.value)}
+        if len(self.problems) > 1:
+            error["problems"] = [{"field": p.field, "message": p.message,
+                                  "value": _jsonable(p.value), "allowed": p.allowed}
+                                 for p in self.problems]
+        return {"worker": self.worker, "error": error}
+
+
+class DateRangeError(WorkerError):
+    """Date arithmetic on one of a worker's dates goes outside the calendar (after
+    9999-12-31): an error of that worker's record, not of the run."""
 
 
 class UnknownTrainingError(PolicyError):
@@ -84,12 +137,24 @@ class GeneratedCodeError(PolicyError):
     """
 
 
-def _rebuild_worker_error(message: str, worker: str | None, field: str, value: object,
-                          allowed: str | None) -> WorkerError:
-    return WorkerError(message, worker=worker, field=field, value=value, allowed=allowed)
+def _rebuild_worker_error(cls: type[WorkerError], worker: str | None,
+                          problems: Sequence[Problem]) -> WorkerError:
+    return cls.of(worker, problems)
+
+
+def encodable(text: str) -> str:
+    """`text` with what UTF-8 cannot hold (lone surrogates) written as `\\udxxx` escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _jsonable(value: object) -> object:
-    if value is None or isinstance(value, (str, int, float, bool)):
+    """A value as an error record echoes it: strict JSON (no NaN), always encodable."""
+    if value is None or isinstance(value, (bool, int)):
         return value
-    return repr(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, str):
+        return value if value.isascii() else encodable(value)
+    return encodable(repr(value))

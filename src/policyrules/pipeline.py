@@ -9,13 +9,14 @@ Jinja's `_parse → _generate → _compile`, each stage is one call and the orde
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import stat
+from collections.abc import Callable
 
 import attrs
 
 from .check import check_model, check_program
 from .diagnostics import Diagnostic, Span
-from .errors import PolicyCheckError, PolicyFileError
+from .errors import PolicyCheckError, PolicyFileError, UsageError
 from .language.assemble import assemble
 from .language.nodes import PolicyFile
 from .language.parser import parse
@@ -53,19 +54,106 @@ class PipelineResult:
         return self.model
 
 
+# The most a policy file may hold. Far above any real procedure (Durham's is 20 KB); it
+# keeps a mistaken or hostile file from filling memory.
+MAX_POLICY_BYTES = 10 * 1024 * 1024
+POLICY_SUFFIX = ".policy"
+
+
+def policy_path(path: object) -> str:
+    """The normalised path of a policy file named by a caller, or UsageError."""
+    if isinstance(path, (str, os.PathLike)):
+        named = os.fspath(path)
+        if isinstance(named, str):
+            return os.path.normpath(named)
+    shown = repr(path)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise UsageError(f"a policy file is named by a path (str or os.PathLike of str), not "
+                     f"{type(path).__name__} {shown}")
+
+
 def read_policy(path: str, cited_from: Span | None = None) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        where = f" (extended at {cited_from})" if cited_from else ""
-        raise PolicyFileError(f"{path}: no such policy file{where}") from None
-    except OSError as exc:
-        raise PolicyFileError(f"{path}: cannot read: {exc.strerror}") from None
+    """The text of a policy file; `cited_from` is the `extends` that names it, if any.
+
+    Only a regular file is read, at most MAX_POLICY_BYTES of it, and an extended file
+    must be named `*.policy` (after following links, too): `extends` may not read
+    /etc/passwd, a device or a FIFO. Errors name the file, never quote what is in it.
+    """
+    where = f" (extended at {cited_from})" if cited_from else ""
+    if cited_from is not None and not _named_policy(path):
+        raise PolicyFileError(f"{_shown(path)}: only {POLICY_SUFFIX} files may be extended"
+                              f"{where}")
+    data = read_bytes(path, where)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PolicyFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the policy "
-                              "as UTF-8") from None
+        raise PolicyFileError(f"{_shown(path)}: not UTF-8 text (byte {exc.start}); save the "
+                              "policy as UTF-8") from None
+
+
+def read_bytes(path: str, where: str = "") -> bytes:
+    """The bytes of the regular file `path`, or PolicyFileError; never blocks on a FIFO
+    or device, never reads more than MAX_POLICY_BYTES + 1 bytes."""
+    shown = _shown(path)
+    if "\x00" in path:
+        raise PolicyFileError(f"{shown}: a file name cannot hold a NUL character{where}")
+    try:
+        # Looked at before it is opened: opening a FIFO would wait for a writer.
+        info = os.stat(path)
+        _check_kind(info, shown, where)
+        # O_NONBLOCK: if it became a FIFO since, opening still returns at once, and fstat
+        # below refuses it. A regular file reads the same with or without the flag.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise PolicyFileError(f"{shown}: no such policy file{where}") from None
+    except ValueError:  # a character the file system cannot take, such as a lone surrogate
+        raise PolicyFileError(f"{shown}: not a usable file name{where}") from None
+    except OSError as exc:
+        raise PolicyFileError(f"{shown}: cannot read: {exc.strerror}{where}") from None
+    try:
+        _check_kind(os.fstat(fd), shown, where)
+        chunks: list[bytes] = []
+        left = MAX_POLICY_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise PolicyFileError(f"{shown}: cannot read: {exc.strerror}{where}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyFileError(_too_large(shown, where))
+    return data
+
+
+def _check_kind(info: os.stat_result, shown: str, where: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise PolicyFileError(f"{shown}: not a regular file; a policy is a {POLICY_SUFFIX} "
+                              f"file{where}")
+    if info.st_size > MAX_POLICY_BYTES:
+        raise PolicyFileError(_too_large(shown, where))
+
+
+def _too_large(shown: str, where: str) -> str:
+    return (f"{shown}: larger than a policy file may be ({MAX_POLICY_BYTES:,} bytes, "
+            f"10 MiB){where}")
+
+
+def _named_policy(path: str) -> bool:
+    try:
+        real = os.path.realpath(path)
+    except ValueError:
+        return False
+    return path.endswith(POLICY_SUFFIX) and real.endswith(POLICY_SUFFIX)
+
+
+def _shown(path: str) -> str:
+    """A path as it may be printed: control characters escaped, as they could not be read."""
+    return path if path.isprintable() else ascii(path)
 
 
 def resolve(from_path: str, rel: str) -> str:
@@ -73,9 +161,14 @@ def resolve(from_path: str, rel: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(from_path), rel))
 
 
-def run(text: str, path: str = "<policy>") -> PipelineResult:
+def run(text: str, path: str = "<policy>",
+        resolve_extends: Callable[[str, str], str] = resolve) -> PipelineResult:
     """Every stage over policy text. A syntax error that stops parsing raises
-    PolicyCheckError; every other problem is a diagnostic in the result."""
+    PolicyCheckError; every other problem is a diagnostic in the result.
+
+    `resolve_extends(from_path, name)` gives the file an `extends` names (by default,
+    relative to the file that names it); `policyrules.loads` passes its own.
+    """
     top = parse(text, path)
     problems = list(top.problems)  # clauses written twice, here and in files extended
 
@@ -84,7 +177,7 @@ def run(text: str, path: str = "<policy>") -> PipelineResult:
         problems.extend(parsed.problems)
         return parsed
 
-    program, found = assemble(top, parse_file, resolve)
+    program, found = assemble(top, parse_file, resolve_extends)
     diagnostics = problems + found
     if any(d.is_error for d in found):
         return PipelineResult(path, top, None, None, _ordered(diagnostics))
@@ -98,13 +191,13 @@ def run(text: str, path: str = "<policy>") -> PipelineResult:
 
 
 def run_file(path: str | os.PathLike[str]) -> PipelineResult:
-    key = os.path.normpath(os.fspath(path))
+    key = policy_path(path)
     return run(read_policy(key), key)
 
 
 def diagnostics_of(path: str | os.PathLike[str]) -> list[Diagnostic]:
     """Every diagnostic for a policy file, a syntax error included; raises only
-    PolicyFileError (the file cannot be read)."""
+    PolicyFileError (the file cannot be read) or UsageError (`path` is not a path)."""
     try:
         return list(run_file(path).diagnostics)
     except PolicyCheckError as exc:  # a syntax error stops parsing: one diagnostic

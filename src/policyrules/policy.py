@@ -6,20 +6,20 @@ import datetime
 import hashlib
 import os
 import threading
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import pipeline
 from .contract.decision import Decision, Eligibility
-from .contract.workers import Worker, check_roles, parse_worker
+from .contract.validation import check_worker, date_range_error, parse_worker
+from .contract.workers import Worker
 from .diagnostics import Diagnostic, did_you_mean
 from .engines import interpret
 from .engines.compiled import compile_policy
-from .errors import UnknownTrainingError, UsageError
+from .errors import PolicyFileError, UnknownTrainingError, UsageError
 from .semantics.coverage import ParagraphCoverage, coverage
-from .semantics.dates import is_plain_date
-from .semantics.model import PolicyModel, Training, condition_text
+from .semantics.dates import OutsideCalendar, is_plain_date
+from .semantics.model import PolicyModel, Training, anchor_text, condition_text
 
 if TYPE_CHECKING:
     from .engines.columnar import FrameResult
@@ -50,24 +50,42 @@ class Policy:
     def path(self) -> str:
         return self.model.path
 
+    @property
+    def fingerprint(self) -> str:
+        """sha256 hex of the library version and the text of this policy and every file it
+        extends (base first): the same in every decision's `to_dict()`."""
+        return self.model.fingerprint
+
     def __repr__(self) -> str:
         return f"<Policy {self.id!r} from {self.path!r}>"
 
+    def __reduce__(self) -> tuple[type[Policy], tuple[PolicyModel, tuple[Diagnostic, ...]]]:
+        # By content: the checked model (plain frozen data) travels, and the evaluator is
+        # compiled again on arrival, so no file needs to exist where it is unpickled.
+        return (Policy, (self.model, self.warnings))
+
     # the API ----------------------------------------------------------------------------
     def worker(self, data: WorkerLike) -> Worker:
-        """Validate a worker record against CONTRACT §1 and this policy's roles."""
+        """Validate a worker record against CONTRACT §1 and this policy's roles: a mapping
+        becomes a `Worker`; a `Worker` built by hand is checked field by field."""
         if isinstance(data, Worker):
-            check_roles(data, self._roles)
+            check_worker(data, self._roles)
             return data
         return parse_worker(data, self._roles)
 
     def evaluate(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The decision for one worker on `as_of` (compiled evaluator)."""
-        return self._evaluate(self.worker(worker), _as_date(as_of, "as_of"))
+        return self.evaluate_checked(self.worker(worker), _as_date(as_of, "as_of"))
 
     def evaluate_checked(self, worker: Worker, as_of: datetime.date) -> Decision:
-        """`evaluate` for a worker already validated by `Policy.worker` (batch runs)."""
-        return self._evaluate(worker, as_of)
+        """`evaluate` for a worker already validated by `Policy.worker` (batch runs).
+
+        Raises DateRangeError (a WorkerError) when a deadline from one of the worker's
+        dates would fall after 9999-12-31."""
+        try:
+            return self._evaluate(worker, as_of)
+        except OutsideCalendar as exc:
+            raise date_range_error(worker, exc) from None
 
     def evaluate_frame(self, workers: object, training: object = None, *,
                        as_of: datetime.date) -> FrameResult:
@@ -75,12 +93,17 @@ class Policy:
         Tables; the columnar backend, equal to `evaluate` row for row."""
         from .engines.columnar import evaluate_frame  # Polars loads only when used
 
-        return evaluate_frame(self.model, self._roles, workers, training,
-                              _as_date(as_of, "as_of"))
+        day = _as_date(as_of, "as_of")
+        return evaluate_frame(self.model, self._roles, workers, training, day,
+                              lambda worker: self.evaluate_checked(worker, day))
 
     def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""
-        return interpret.evaluate(self.model, self.worker(worker), _as_date(as_of, "as_of"))
+        checked = self.worker(worker)
+        try:
+            return interpret.evaluate(self.model, checked, _as_date(as_of, "as_of"))
+        except OutsideCalendar as exc:
+            raise date_range_error(checked, exc) from None
 
     def eligible(self, worker: WorkerLike, training: str, on: datetime.date) -> Eligibility:
         """May the worker attend `training` on `on`? Prerequisites done on or before `on`."""
@@ -105,12 +128,14 @@ class Policy:
         return {
             "id": m.id,
             "title": m.title,
+            "fingerprint": m.fingerprint,
             "source": m.source_name,
             "groups": [{"id": g.id, "title": g.title, "members": condition_text(g.condition),
                         "cites": list(g.cites)} for g in m.groups],
             "training": [
                 {"id": t.id, "title": t.title, "delivery": t.delivery, "topics": list(t.topics),
-                 "requires": [list(alt) for alt in t.requires], "cites": list(t.cites)}
+                 "requires": [list(alt) for alt in t.requires], "cites": list(t.cites),
+                 "hours": t.hours, "counts_as": list(t.counts_as)}
                 for t in m.trainings
             ],
             "requirements": [
@@ -118,9 +143,18 @@ class Policy:
                  "applies_to": condition_text(r.condition),
                  "satisfied_by": list(r.satisfied_by),
                  "deadline": str(r.within) if r.within else None,
-                 "from": f"role {r.anchor_role}" if r.anchor_role else "start",
+                 "from": anchor_text(r.deadline_from),
+                 "due_before_first": r.before_first.name if r.before_first else None,
                  "renew": str(r.renew) if r.renew else None,
+                 "renew_regularly": r.regular_updates,
                  "grace": str(r.grace) if r.grace else None,
+                 "hours": None if r.hours is None else {
+                     "at_least": r.hours.target,
+                     "within": str(r.hours.window) if r.hours.window else None},
+                 "delivered": r.delivery,
+                 "provided_by": r.provider,
+                 "in_force_from": r.in_force_from.isoformat() if r.in_force_from else None,
+                 "in_force_until": r.in_force_until.isoformat() if r.in_force_until else None,
                  "explain": r.explain}
                 for r in m.requirements
             ],
@@ -142,39 +176,69 @@ _cache: dict[str, tuple[tuple[tuple[str, str], ...], Policy]] = {}
 _lock = threading.Lock()
 
 
-def _fingerprint(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _digests(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     out = []
     for p in paths:
-        try:
-            digest = hashlib.sha256(Path(p).read_bytes()).hexdigest()
-        except OSError:
+        try:  # read as loading reads it: a file swapped for a FIFO must not hang the cache
+            digest = hashlib.sha256(pipeline.read_bytes(p)).hexdigest()
+        except PolicyFileError:
             digest = ""
         out.append((p, digest))
     return tuple(out)
 
 
-def build(text: str, path: str = "<policy>") -> tuple[Policy, tuple[Diagnostic, ...]]:
+def build(text: str, path: str = "<policy>",
+          resolve_extends: Callable[[str, str], str] = pipeline.resolve,
+          ) -> tuple[Policy, tuple[Diagnostic, ...]]:
     """Parse, check and compile policy text; raise PolicyCheckError with every error."""
-    result = pipeline.run(text, path)
+    result = pipeline.run(text, path, resolve_extends)
     policy = Policy(result.checked_model(), result.warnings)
     return policy, policy.warnings
+
+
+def loads(text: str, name: str = "inline.policy",
+          base_dir: str | os.PathLike[str] | None = None) -> Policy:
+    """Parse, check and compile policy text (a policy kept in a database, say).
+
+    `name` stands for the file in messages. An `extends` is resolved against `base_dir`,
+    never against the working directory: without `base_dir` it is a PolicyFileError.
+    Not cached: each call compiles the text afresh.
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"loads needs the policy as text (str), got {type(text).__name__}; "
+                         "for a file use policyrules.load(path)")
+    directory = None if base_dir is None else os.fspath(base_dir)
+
+    def resolve_extends(from_path: str, rel: str) -> str:
+        if from_path != name:  # a file reached through `extends`: relative to itself
+            return pipeline.resolve(from_path, rel)
+        if directory is None:
+            raise PolicyFileError(
+                f"{name}: the policy extends {rel!r}, but it was given as text, so there is "
+                "no directory to find that file in; pass base_dir= the directory to "
+                "resolve `extends` against")
+        return os.path.normpath(os.path.join(directory, rel))
+
+    policy, _ = build(text, name, resolve_extends)
+    return policy
 
 
 def load(path: str | os.PathLike[str]) -> Policy:
     """Parse, check and compile a .policy file. Loading an unchanged file again is cached.
 
-    Raises PolicyFileError when it cannot be read, PolicyCheckError (with every error,
-    each with file, line, column and a caret) when it does not check.
+    Raises UsageError when `path` is not a path, PolicyFileError when the file cannot be
+    read (or is not a regular file, or is over 10 MiB), PolicyCheckError (with every
+    error, each with file, line, column and a caret) when it does not check.
     """
-    key = os.path.normpath(os.fspath(path))
+    key = pipeline.policy_path(path)
     with _lock:
         cached = _cache.get(key)
     if cached is not None:
-        fingerprint, policy = cached
-        if _fingerprint(tuple(p for p, _ in fingerprint)) == fingerprint:
+        digests, policy = cached
+        if _digests(tuple(p for p, _ in digests)) == digests:
             return policy
     policy, _ = build(pipeline.read_policy(key), key)
-    fingerprint = _fingerprint(policy.model.files)
+    digests = _digests(policy.model.files)
     with _lock:
-        _cache[key] = (fingerprint, policy)
+        _cache[key] = (digests, policy)
     return policy

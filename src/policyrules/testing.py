@@ -139,7 +139,9 @@ def _record(
         how = other if draw(st.integers(0, 3)) == 3 else usual
     if not details:
         return TrainingRecord(training, day, how)
-    provider = draw(st.none() | st.sampled_from(_PROVIDERS))
+    # The providers the policy names (`provided by`) too, so that such rules can be met.
+    named = tuple(r.provider for r in policy.model.requirements if r.provider is not None)
+    provider = draw(st.none() | st.sampled_from(_PROVIDERS + named))
     hours = draw(st.none() | st.sampled_from(_HOURS))
     level = draw(st.none() | st.sampled_from(_LEVELS))
     return TrainingRecord(training, day, how, provider, hours, level)

@@ -80,11 +80,15 @@ def _decide(policy: Policy, items: Iterable[tuple[int, Raw]], as_of: datetime.da
     decision, error = rows.decision, rows.error  # bound once, not once per record
     for n, (line, raw) in enumerate(items, 1):
         w = validate(policy, line, raw)[2]
+        if not isinstance(w, WorkerError):
+            try:
+                d = evaluate(w, as_of)
+            except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
+                w = exc
         if isinstance(w, WorkerError):
             counts.rejected += 1
             add(error(line, w))
         else:
-            d = evaluate(w, as_of)
             if d.compliant:
                 counts.compliant += 1
             else:

@@ -14,7 +14,9 @@ from ..semantics.model import PolicyModel
 from .citations import check_citations
 from .context import Context
 from .coverage import check_applicability, check_coverage
+from .levels import check_levels, check_rules
 from .names import check_names
+from .nesting import check_nesting
 from .prerequisites import check_prerequisites
 from .reachability import check_reachability
 from .values import check_required_clauses, check_values
@@ -23,7 +25,8 @@ from .values import check_required_clauses, check_values
 # result from the first group.
 AST_PASSES: tuple[tuple[Callable[[Context], None], ...], ...] = (
     (check_names, check_citations, check_values, check_required_clauses),
-    (check_prerequisites, check_reachability),
+    (check_levels,),
+    (check_prerequisites, check_reachability, check_rules, check_nesting),
 )
 # Passes over the decision form: warnings about what the policy says, not errors.
 MODEL_PASSES: tuple[Callable[[Context, PolicyModel], None], ...] = (

@@ -9,7 +9,7 @@ from ..diagnostics import Span
 from ..engines.interpret import holds
 from ..semantics import model as m
 from ..semantics.coverage import coverage
-from ..semantics.profiles import Profile, space
+from ..semantics.profiles import Profile, atoms, space
 from .context import Context
 
 
@@ -24,10 +24,18 @@ def check_coverage(ctx: Context, model: m.PolicyModel) -> None:
                     f"`duty`, `definition` or `background` (… cites {pid})")
 
 
-def satisfiable(c: m.Condition) -> bool:
-    """True when some profile meets the condition."""
+# Whether a condition can hold is decided by trying every profile it can tell apart, and
+# there are 2^roles of them: past this many roles in one condition, checking would hang.
+MAX_ROLES_TRIED = 10
+
+
+def satisfiable(c: m.Condition) -> bool | None:
+    """True when some profile meets the condition, False when none does, None when it
+    names more than MAX_ROLES_TRIED roles (too many profiles to try)."""
+    if len({a.role for a in atoms(c) if isinstance(a, m.RoleHeld)}) > MAX_ROLES_TRIED:
+        return None
     profiles, _ = space([c])
-    return any(holds(c, _worker(p), frozenset(p.roles)) for p in profiles)
+    return any(holds(c, _worker(p), frozenset(p.roles), frozenset(p.done)) for p in profiles)
 
 
 def _worker(p: Profile) -> Worker:
@@ -41,6 +49,11 @@ def check_applicability(ctx: Context, model: m.PolicyModel) -> None:
         ("requirement", r.id, r.condition, r.span) for r in model.requirements]
     items += [("group", g.id, g.condition, g.span) for g in model.groups]
     for kind, ident, cond, span in items:
-        if not satisfiable(cond):
+        can_hold = satisfiable(cond)
+        if can_hold is None:
+            ctx.warning("unchecked", f"{kind} `{ident}` names more than {MAX_ROLES_TRIED} "
+                        "roles in its condition, too many to check that it applies to anyone",
+                        span, "the condition works as written; only this check is skipped")
+        elif not can_hold:
             ctx.warning("unreachable", f"{kind} `{ident}` applies to no worker: its condition "
                         "can never be true", span, "check for `and` where `or` was meant")

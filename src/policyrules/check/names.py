@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from ..contract.vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
 from ..diagnostics import did_you_mean
@@ -35,30 +35,41 @@ def check_names(ctx: Context) -> None:
     trainings = {t.name.name for t in p.trainings}
     requirements = {r.name.name for r in p.requirements}
 
-    def need(ident: n.Ident, known: Iterable[str], what: str) -> None:
-        known = set(known)
+    def need(ident: n.Ident, known: Collection[str], what: str) -> None:
         if ident.name not in known:
-            hint = did_you_mean(ident.name, known) or _listing(what, known)
+            close = did_you_mean(ident.name, known)
+            hint = close or _listing(what, known)
+            if what == "role" and close is None:  # not a typo: a role of the policy's own
+                hint += (f"; a role the contract does not name is declared in the policy: "
+                         f'`role {ident.name} "Title"` with `cites` its paragraph')
             ctx.error("unknown-name", f"unknown {what} `{ident.name}`", ident.span, hint)
 
     for g in p.groups:
         if g.members is not None:
-            _cond_names(g.members, need, roles, groups)
+            _cond_names(g.members, need, roles, groups, trainings)
     for t in p.trainings:
         if t.delivery is not None:
             need(t.delivery, DELIVERIES, "delivery")
         for alternatives in t.requires:
             for ident in alternatives:
                 need(ident, trainings, "training")
+        for ident in t.counts_as:
+            need(ident, trainings, "training")
     for r in [*p.requirements, *p.amendments]:
         if r.amend:
             need(r.name, requirements, "requirement")
         if r.applies is not None:
-            _cond_names(r.applies, need, roles, groups)
+            _cond_names(r.applies, need, roles, groups, trainings)
         for ident in r.satisfied_by or ():
             need(ident, trainings, "training")
         if r.deadline is not None and r.deadline.role is not None:
             need(r.deadline.role, roles, "role")
+        if r.deadline is not None and r.deadline.completing is not None:
+            need(r.deadline.completing, trainings, "training")
+        if r.before_first is not None:
+            need(r.before_first, trainings, "training")
+        if r.delivered is not None:
+            need(r.delivered, DELIVERIES, "delivery")
     for ex in p.examples:
         if ex.contact is not None:
             need(ex.contact, CONTACT_LEVELS, "contact level")
@@ -87,10 +98,11 @@ def _expectation_names(
         yield e.training, trainings, "training"
 
 
-Need = Callable[[n.Ident, Iterable[str], str], None]
+Need = Callable[[n.Ident, Collection[str], str], None]
 
 
-def _cond_names(cond: n.Cond, check: Need, roles: set[str], groups: set[str]) -> None:
+def _cond_names(cond: n.Cond, check: Need, roles: set[str], groups: set[str],
+                trainings: set[str]) -> None:
     for atom in walk(cond):
         if isinstance(atom, n.ContactIs):
             for level in atom.levels:
@@ -104,6 +116,8 @@ def _cond_names(cond: n.Cond, check: Need, roles: set[str], groups: set[str]) ->
         elif isinstance(atom, n.SectorIs):
             for sector in atom.sectors:
                 check(sector, SECTORS, "sector")
+        elif isinstance(atom, n.Completed):
+            check(atom.training, trainings, "training")
 
 
 def walk(cond: n.Cond) -> Iterator[n.Cond]:

@@ -21,17 +21,28 @@ def check_reachability(ctx: Context) -> None:
 
 
 def _attainable(trainings: dict[str, n.TrainingDecl]) -> set[str]:
-    """Trainings a worker could take at all: every `requires` clause has an attainable option."""
+    """Trainings a worker could take at all: every `requires` clause has an attainable option.
+
+    A worklist: each training is looked at again only when one of its options becomes
+    attainable, so a long chain takes linear time in whatever order it is declared.
+    """
+    waiting: dict[str, list[tuple[str, int]]] = {}  # option -> (training, clause index)
+    unmet: dict[str, set[int]] = {}
+    for name, t in trainings.items():
+        unmet[name] = set(range(len(t.requires)))
+        for index, alternatives in enumerate(t.requires):
+            for option in alternatives:
+                waiting.setdefault(option.name, []).append((name, index))
+    ready = [name for name, clauses in unmet.items() if not clauses]
     done: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, t in trainings.items():
-            if name in done:
-                continue
-            if all(any(i.name in done for i in alt) for alt in t.requires):
-                done.add(name)
-                changed = True
+    while ready:
+        name = ready.pop()
+        if name in done:
+            continue
+        done.add(name)
+        for dependent, index in waiting.get(name, ()):
+            clauses = unmet[dependent]
+            clauses.discard(index)
+            if not clauses and dependent not in done:
+                ready.append(dependent)
     return done
-
-

@@ -12,6 +12,8 @@ _KIND_WORDS = {
     "text": "a text",
 }
 _EXAMPLES = {"duration": "`6 months` or `3 years`", "date": "`2026-03-01`"}
+# The longest duration in each unit: a century, so that no deadline passes year 9999.
+MAX_DURATION = {"years": 100, "months": 1200, "weeks": 5218, "days": 36525}
 
 
 def expect_kind(ctx: Context, value: n.Value | None, kind: str, where: str) -> None:
@@ -29,6 +31,10 @@ def expect_kind(ctx: Context, value: n.Value | None, kind: str, where: str) -> N
     elif kind == "duration" and value.duration is not None and value.duration.amount == 0:
         ctx.error("bad-duration", f"a duration of `{value.text}` is zero", value.span,
                   "use a positive duration, or remove the clause")
+    elif (kind == "duration" and value.duration is not None
+          and value.duration.amount > MAX_DURATION[value.duration.unit]):
+        ctx.error("bad-duration", f"a duration of `{value.text}` is longer than 100 years",
+                  value.span, "the longest is `100 years` (1200 months, 5218 weeks, 36525 days)")
 
 
 def check_values(ctx: Context) -> None:
@@ -38,6 +44,20 @@ def check_values(ctx: Context) -> None:
             expect_kind(ctx, r.deadline.within, "duration", "due within")
         expect_kind(ctx, r.renew, "duration", "renew every")
         expect_kind(ctx, r.grace, "duration", "grace")
+        expect_kind(ctx, r.in_force_from, "date", "in force from")
+        expect_kind(ctx, r.in_force_until, "date", "in force until")
+        if r.hours is not None:
+            expect_kind(ctx, r.hours.window, "duration", "hours within")
+            if r.hours.hours.value <= 0:
+                ctx.error("bad-hours", f"`at least {r.hours.hours.text} hours` asks for no "
+                          "training at all", r.hours.hours.span,
+                          "give a positive number of hours, like `at least 8 hours`")
+        start, end = r.in_force_from, r.in_force_until
+        if start is not None and end is not None and start.date and end.date \
+                and start.date > end.date:
+            ctx.error("bad-range", f"`in force until {end.text}` is before "
+                      f"`in force from {start.text}`", end.span,
+                      "the range is inclusive: `until` must be on or after `from`")
     for ex in p.examples:
         expect_kind(ctx, ex.started, "date", "started")
         expect_kind(ctx, ex.as_of, "date", "as of")
@@ -58,7 +78,8 @@ def check_required_clauses(ctx: Context) -> None:
         missing = [
             (r.applies is None, "applies to", "`applies to contact at least occasional`"),
             (r.satisfied_by is None, "satisfied by", "`satisfied by TRAINING`"),
-            (r.deadline is None, "due within", "`due within 6 months of start`, or `no deadline` "
+            (r.deadline is None and r.before_first is None, "due within",
+             "`due within 6 months of start`, `due before first TRAINING`, or `no deadline` "
              "where the document gives none"),
             (r.explain is None, "explain", '`explain "the plain-English rule"`'),
         ]

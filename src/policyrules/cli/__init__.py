@@ -1,6 +1,6 @@
 """The `policyrules` command (CONTRACT §4): a thin layer over the library API.
 
-It parses arguments, reads worker files (records.py), calls the same API integrators
+It parses arguments, reads worker files (records/), calls the same API integrators
 call, and writes results (render.py); `evaluate` hands a whole worker file to batch.py.
 Data goes to stdout, messages to stderr. Exit status: 0 success; 1 some input records or
 examples failed (the rest still ran and were reported); 2 the policy does not check, a
@@ -29,7 +29,6 @@ from .. import render as r
 from ..batch import BLOCK as _BLOCK
 from ..batch import CHUNK as _CHUNK
 from ..batch import job_block as _job_block
-from ..diagnostics import closest
 from ..errors import (
     PolicyCheckError,
     PolicyError,
@@ -40,7 +39,7 @@ from ..errors import (
 from ..pipeline import diagnostics_of as check_file
 from ..pipeline import read_policy as _read_policy
 from ..policy import Policy, load
-from ..records import WorkerFileError, WorkerInput, validate
+from ..records import WorkerFileError, WorkerInput, find_worker
 from ..semantics.dates import parse_iso_date
 
 if TYPE_CHECKING:
@@ -401,36 +400,15 @@ def evaluate(policy: str, workers: str, training_file: str | None,
 def _find_worker(policy: Policy, path: str, training: str | None, wid: str,
                  out: Out) -> Worker:
     """The worker with id `wid`; exit 1 if its record is invalid, 2 if it is not there."""
-    ids: list[str] = []
     try:
-        with WorkerInput(path, training=training,
-                         stdin=click.get_binary_stream("stdin")) as source:
-            for line, raw in source.raw():
-                if isinstance(raw, str) and "\\" not in raw and wid not in raw:
-                    if len(ids) < 100_000:
-                        ids.append(_guess_id(raw))
-                    continue
-                _, found, w = validate(policy, line, raw)
-                if found == wid:
-                    if isinstance(w, WorkerError):
-                        out.error(f"{source.name}:{line}: {w}")
-                        sys.exit(1)
-                    return w
-                if found is not None and len(ids) < 100_000:
-                    ids.append(found)
-            name = source.name
+        found = find_worker(path, policy, wid, training=training,
+                            stdin=click.get_binary_stream("stdin"))
     except WorkerFileError as exc:
         raise Fail(str(exc)) from None
-    guess = closest(wid, [i for i in ids if i])
-    hint = f" (did you mean {guess!r}?)" if guess else ""
-    raise Fail(f"{name}: no worker with id {wid!r}{hint}")
-
-
-def _guess_id(text: str) -> str:
-    from ..records import _ID_IN_TEXT
-
-    m = _ID_IN_TEXT.search(text)
-    return m.group(1) if m else ""
+    if isinstance(found.worker, WorkerError):
+        out.error(f"{found.source}:{found.line}: {found.worker}")
+        sys.exit(1)
+    return found.worker
 
 
 @cli.command(context_settings=CONTEXT)
@@ -456,7 +434,11 @@ def explain(policy: str, workers: str, worker_id: str, training_file: str | None
     out = Out(color)
     loaded = _load(policy, out)
     worker = _find_worker(loaded, workers, training_file, worker_id, out)
-    decision = loaded.evaluate_checked(worker, as_of or _today())
+    try:
+        decision = loaded.evaluate_checked(worker, as_of or _today())
+    except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
+        out.error(f"{workers}: {exc}")
+        sys.exit(1)
     out.print(r.explain(loaded, worker, decision))
 
 
@@ -761,3 +743,12 @@ def verify(policy: str, max_examples: int | None, seed: int | None, color: str) 
     report = run_verify(loaded, max_examples=max_examples, seed=seed)
     click.echo(report.render())
     sys.exit(0 if report.ok else 1)
+
+
+from ..lsp.command import lsp as _lsp  # noqa: E402  (the command imports pygls lazily)
+
+cli.add_command(_lsp)
+from .diff import diff_command  # noqa: E402  (a command of its own module, registered here)
+
+cli.add_command(diff_command)
+from ..reports import command as _report_command  # noqa: E402, F401  (registers `report`)

@@ -9,8 +9,9 @@ import attrs
 
 from ..semantics.facts import Facts
 from ..semantics.facts import facts as facts_of
-from ..semantics.model import Requirement
-from . import explain
+from ..semantics.model import PolicyModel, Requirement
+from . import explain, explanation
+from .explanation import Explanation
 from .workers import TrainingRecord, Worker
 
 
@@ -73,14 +74,25 @@ class Finding:
             "compliant": self.status != "overdue",
             "due": self.due.isoformat() if self.due else None,
             "satisfied_by": list(self.rule.satisfied_by),
-            "evidence": [
-                {"training": r.training, "completed": r.completed.isoformat(),
-                 "delivery": r.delivery}
-                for r in self.evidence
-            ],
+            "evidence": [self.evidence_dict(r) for r in self.evidence],
             "cites": list(self.rule.cites),
             "explanation": self.explanation,
         }
+
+
+    def evidence_dict(self, r: TrainingRecord) -> dict[str, Any]:
+        """One evidence record as CONTRACT §2 and §5 show it."""
+        out: dict[str, Any] = {"training": r.training, "completed": r.completed.isoformat(),
+                               "delivery": r.delivery}
+        # The hours that counted: the record's own, else its course's (CONTRACT §5).
+        hours = self.rule.hours.of(r.training, r.hours) if self.rule.hours else r.hours
+        if hours is not None:
+            out["hours"] = hours
+        if r.provider is not None:
+            out["provider"] = r.provider
+        if r.level is not None:
+            out["level"] = r.level
+        return out
 
 
 @attrs.frozen(slots=True)
@@ -91,6 +103,15 @@ class Decision:
     groups: tuple[str, ...]
     findings: tuple[Finding, ...]
     unrecognised_training: tuple[str, ...]
+    # What made the decision and whom it is about, kept by reference (both engines pass
+    # them): the fingerprint and the explanation read them instead of recomputing facts.
+    model: PolicyModel | None = attrs.field(default=None, eq=False, repr=False)
+    subject: Worker | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The fingerprint of the policy that made the decision (`Policy.fingerprint`)."""
+        return self.model.fingerprint if self.model is not None else None
 
     @property
     def compliant(self) -> bool:
@@ -99,6 +120,12 @@ class Decision:
             if f.status == "overdue":
                 return False
         return True
+
+    def explain(self) -> Explanation:
+        """The decision explained, as `policyrules explain` prints it: per finding its
+        paragraphs, policy line, dates and what would satisfy it (`str()` gives the text,
+        `to_dict()` the data)."""
+        return explanation.explain(self)
 
     def finding(self, requirement: str) -> Finding | None:
         """The finding for one requirement, or None when it does not apply."""
@@ -111,6 +138,7 @@ class Decision:
         return {
             "worker": self.worker,
             "policy": self.policy,
+            "fingerprint": self.fingerprint,
             "as_of": self.as_of.isoformat(),
             "compliant": self.compliant,
             "groups": list(self.groups),
@@ -128,10 +156,12 @@ class Eligibility:
     on: datetime.date
     reasons: tuple[str, ...]
     cites: tuple[str, ...]
+    worker: str | None = None  # whom the answer is about
 
     def __bool__(self) -> bool:
         return self.ok
 
     def to_dict(self) -> dict[str, Any]:
-        return {"training": self.training, "on": self.on.isoformat(), "ok": self.ok,
+        return {"worker": self.worker, "training": self.training, "on": self.on.isoformat(),
+                "ok": self.ok,
                 "reasons": list(self.reasons), "cites": list(self.cites)}

@@ -38,7 +38,8 @@ _BUILTINS = ("Exception", "len", "set", "sorted", "tuple")
 # The attributes generated code reads or calls: of a worker, a role, a record, and the
 # methods of its own lists, sets and dicts.
 _ATTRIBUTES = frozenset({"id", "started", "contact", "sector", "volunteer", "roles", "role",
-                         "since", "training", "completed", "append", "add", "get"})
+                         "since", "training", "completed", "append", "add", "get",
+                         "delivery", "provider", "isdisjoint"})
 
 # Nothing the compiler writes imports, writes a global or an attribute, deletes anything
 # but a local (`except ... as exc` does), builds a class, yields or awaits. By name, so that

@@ -15,7 +15,8 @@ from ..contract.decision import Decision, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
-from ..semantics.dates import add
+from ..semantics.dates import shift
+from ..semantics.hours import lapsed, reach
 from ..semantics.profiles import atoms
 from .codegen import Generated, Origin, Source, int_literal, name_literal
 from .interpret import anchor
@@ -30,7 +31,8 @@ class _Writer(Source):
         super().__init__()
         for name, value in (("Decision", Decision), ("Finding", Finding),
                             ("_canon", canonical_evidence), ("_anchor", anchor),
-                            ("_EMPTY", frozenset())):
+                            ("_EMPTY", frozenset()), ("_reach", reach),
+                            ("_lapsed", lapsed)):
             self.bind(name, value)
 
     def cond(self, c: m.Condition) -> str:
@@ -47,6 +49,8 @@ class _Writer(Source):
                 return f"sector in {self.const(sectors, 'S')}"
             case m.IsVolunteer():
                 return "volunteer"
+            case m.Completed(trainings=trainings):
+                return f"not {self.const(trainings, 'T')}.isdisjoint(done)"
             case m.Negation(operand=operand):
                 return f"not ({self.cond(operand)})"
             case m.Conjunction(operands=operands):
@@ -62,16 +66,14 @@ class _Writer(Source):
         steps = tuple(d for d in durations if d is not None)
         table: dict[datetime.date, datetime.date] = {}
 
-        def shift(day: datetime.date) -> datetime.date:
-            result = day
-            for d in steps:
-                result = add(result, d)
+        def memoised(day: datetime.date) -> datetime.date:
+            result = shift(day, steps)
             if len(table) > _MEMO_LIMIT:
                 table.clear()
             table[day] = result
             return result
 
-        return self.const(shift, "shift"), self.const(table, "table")
+        return self.const(memoised, "shift"), self.const(table, "table")
 
 
 def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
@@ -89,6 +91,8 @@ def generate(model: m.PolicyModel) -> Generated:
     needs_roles = (any(_reads_roles(r.condition) for r in model.requirements)
                    or any(_reads_roles(g.condition) for g in model.groups))
     policy_id = w.const(model.id, "POLICY")
+    conditions = [r.condition for r in model.requirements] + [g.condition for g in model.groups]
+    needs_done = any(isinstance(a, m.Completed) for c in conditions for a in atoms(c))
     n_used = int_literal(len(used))
 
     w.line(0, "def evaluate(worker, as_of):")
@@ -110,10 +114,12 @@ def generate(model: m.PolicyModel) -> Generated:
         last = [None] * {n_used}
         ev = [None] * {n_used}
         unknown = None
+        done = set()
         for rec in worker.training:
             c = rec.completed
             if c > as_of:
                 continue
+            {"done.add(rec.training)" if needs_done else "pass"}
             j = {slots}.get(rec.training)
             if j is None:
                 if unknown is None:
@@ -136,7 +142,8 @@ def generate(model: m.PolicyModel) -> Generated:
     for k, rule in enumerate(model.requirements):
         _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
     w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
-              "tuple(findings), tuple(sorted(unknown)) if unknown else ())")
+              "tuple(findings), tuple(sorted(unknown)) if unknown else (), "
+              f"{w.const(model, 'MODEL')}, worker)")
     w.block(1, """
         except Exception as exc:
             _note(exc)
@@ -152,7 +159,15 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
     n = int_literal(k)
     c, e, due = f"c{n}", f"e{n}", f"due{n}"
     slots = [int_literal(j) for j in js]
-    w.line(2, f"if {w.cond(rule.condition)}:", at)
+    test = w.cond(rule.condition)
+    if rule.in_force_from is not None:
+        test = f"as_of >= {w.const(rule.in_force_from, 'D')} and {test}"
+    if rule.in_force_until is not None:
+        test = f"as_of <= {w.const(rule.in_force_until, 'D')} and {test}"
+    if _needs_records(rule):
+        _filtered_requirement(w, rule, r, n, at, test)
+        return
+    w.line(2, f"if {test}:", at)
     if len(slots) == 1:
         w.line(3, f"{c} = last[{slots[0]}]", at)
         w.line(3, f"if {c} is not None:", at)
@@ -181,12 +196,127 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
     if rule.within is None:
         w.line(4, f"findings.append(Finding({r}, 'overdue', None, (), worker, as_of))", at)
         return
-    shift, table = w.memo((rule.within, rule.grace))
-    start = f"_anchor({r}, worker)" if rule.anchor_role is not None else "started"
-    w.line(4, f"a{n} = {start}", at)
-    w.line(4, f"{due} = {table}.get(a{n}) or {shift}(a{n})", at)
+    _deadline(w, rule, r, n, at, 4)
     w.line(4, f"findings.append(Finding({r}, 'due' if as_of <= {due} else 'overdue', {due}, "
               "(), worker, as_of))", at)
+
+
+def _needs_records(rule: m.Requirement) -> bool:
+    """A rule whose records are not simply the latest of each training: filtered by
+    delivery or provider, counted in hours, or with a deadline set by a course."""
+    return (rule.hours is not None or rule.delivery is not None or rule.provider is not None
+            or rule.before_first is not None
+            or isinstance(rule.deadline_from, m.FromCompletion))
+
+
+def _first(w: _Writer, var: str, trainings: frozenset[str], indent: int, at: Origin) -> None:
+    """`var` = the first day one of `trainings` was completed, on or before as_of, or None."""
+    w.line(indent, f"{var} = None", at)
+    w.line(indent, "for rec in worker.training:", at)
+    w.line(indent + 1, f"if rec.training in {w.const(trainings, 'T')} and rec.completed <= "
+                       f"as_of and ({var} is None or rec.completed < {var}):", at)
+    w.line(indent + 2, f"{var} = rec.completed", at)
+
+
+def _deadline(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
+              indent: int) -> None:
+    """`due{n}` = the first deadline: `due within` from its anchor (with grace), brought
+    forward to the first `due before first` course; None when there is none yet."""
+    due = f"due{n}"
+    if rule.within is None:
+        w.line(indent, f"{due} = None", at)
+    else:
+        shift, table = w.memo((rule.within, rule.grace))
+        match rule.deadline_from:
+            case m.FromStart():
+                w.line(indent, f"a{n} = started", at)
+            case m.FromRole():
+                w.line(indent, f"a{n} = _anchor({r}, worker)", at)
+            case m.FromCompletion(trainings=trainings):
+                _first(w, f"a{n}", trainings, indent, at)
+                # `applies to … completed T` makes it present; the start is the fallback.
+                w.line(indent, f"if a{n} is None:", at)
+                w.line(indent + 1, f"a{n} = started", at)
+            case _:
+                assert_never(rule.deadline_from)
+        w.line(indent, f"{due} = {table}.get(a{n}) or {shift}(a{n})", at)
+    if rule.before_first is not None:
+        _first(w, f"b{n}", rule.before_first.trainings, indent, at)
+        w.line(indent, f"if b{n} is not None and ({due} is None or b{n} < {due}):", at)
+        w.line(indent + 1, f"{due} = b{n}", at)
+
+
+def _filtered_requirement(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
+                          test: str) -> None:
+    due, cnt = f"due{n}", f"cnt{n}"
+    keep = [f"rec.training in {w.const(frozenset(rule.satisfied_by), 'T')}",
+            "rec.completed <= as_of"]
+    if rule.delivery is not None:
+        keep.append(f"rec.delivery == {name_literal(rule.delivery)}")
+    if rule.provider is not None:
+        keep.append(f"rec.provider == {w.const(rule.provider, 'P')}")
+    w.line(2, f"if {test}:", at)
+    w.line(3, f"{cnt} = []", at)
+    w.line(3, "for rec in worker.training:", at)
+    w.line(4, f"if {' and '.join(keep)}:", at)
+    w.line(5, f"{cnt}.append(rec)", at)
+    if rule.hours is not None:
+        h = w.const(rule.hours, "H")
+        w.line(3, f"met{n}, {due}, e{n} = _reach({h}, {cnt}, as_of)", at)
+        w.line(3, f"if met{n}:", at)
+        w.line(4, f"findings.append(Finding({r}, 'met', {due}, e{n}, worker, as_of))", at)
+        w.line(3, "else:", at)
+        _unmet(w, rule, r, n, at, 4)
+        w.line(4, f"l{n} = _lapsed({h}, {cnt})", at)
+        # Overdue after it was met: the day it lapsed is the deadline that was missed.
+        overdue = (f"(({due} is None and not {_pending(rule)}) "
+                   f"or ({due} is not None and as_of > {due}))")
+        w.line(4, f"if l{n} is not None and {overdue} and ({due} is None or l{n} > {due}):",
+               at)
+        w.line(5, f"{due} = l{n}", at)
+        _append_unmet(w, rule, r, n, at, 4)
+        return
+    w.line(3, f"if {cnt}:", at)
+    w.line(4, f"c{n} = None", at)
+    w.line(4, f"for rec in {cnt}:", at)
+    w.line(5, f"if c{n} is None or rec.completed > c{n}:", at)
+    w.line(6, f"c{n} = rec.completed", at)
+    w.line(6, f"e{n} = [rec]", at)
+    w.line(5, f"elif rec.completed == c{n}:", at)
+    w.line(6, f"e{n}.append(rec)", at)
+    w.line(4, f"e{n} = (e{n}[0],) if len(e{n}) == 1 else _canon(e{n})", at)
+    if rule.renew is None:
+        w.line(4, f"findings.append(Finding({r}, 'met', None, e{n}, worker, as_of))", at)
+    else:
+        shift, table = w.memo((rule.renew, rule.grace))
+        w.line(4, f"{due} = {table}.get(c{n}) or {shift}(c{n})", at)
+        w.line(4, f"if as_of <= {due}:", at)
+        w.line(5, f"findings.append(Finding({r}, 'met', {due}, e{n}, worker, as_of))", at)
+        w.line(4, "else:", at)
+        w.line(5, f"findings.append(Finding({r}, 'overdue', {due}, (), worker, as_of))", at)
+    w.line(3, "else:", at)
+    _unmet(w, rule, r, n, at, 4)
+    _append_unmet(w, rule, r, n, at, 4)
+
+
+def _pending(rule: m.Requirement) -> str:
+    """Python for: only `due before first`, not yet taken: due, with no date."""
+    return "True" if rule.before_first is not None and rule.within is None else "False"
+
+
+def _unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin, indent: int) -> None:
+    _deadline(w, rule, r, n, at, indent)
+
+
+def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
+                  indent: int) -> None:
+    due = f"due{n}"
+    w.line(indent, f"if {due} is None:", at)
+    status = "'due'" if _pending(rule) == "True" else "'overdue'"
+    w.line(indent + 1, f"findings.append(Finding({r}, {status}, None, (), worker, as_of))", at)
+    w.line(indent, "else:", at)
+    w.line(indent + 1, f"findings.append(Finding({r}, 'due' if as_of <= {due} else "
+                       f"'overdue', {due}, (), worker, as_of))", at)
 
 
 def _reads_roles(c: m.Condition) -> bool:

@@ -1,6 +1,6 @@
 """The reference interpreter: the executable definition of what a policy decides.
 
-Written for clarity, not speed. The compiled evaluator (compile.py) must agree with it on
+Written for clarity, not speed. The compiled evaluator (compiled.py) must agree with it on
 every worker and date; a hypothesis test checks that they do.
 """
 
@@ -13,8 +13,10 @@ from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
-from ..semantics.dates import add
+from ..semantics.dates import shift
+from ..semantics.facts import Facts
 from ..semantics.facts import facts as finding_facts
+from ..semantics.hours import lapsed, reach
 
 
 def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
@@ -22,7 +24,14 @@ def held_roles(worker: Worker, on: datetime.date) -> frozenset[str]:
     return frozenset(r.role for r in worker.roles if (r.since or worker.started) <= on)
 
 
-def holds(cond: m.Condition, worker: Worker, roles: frozenset[str]) -> bool:
+def completed_courses(worker: Worker, as_of: datetime.date) -> frozenset[str]:
+    """The courses the worker has a record of, completed on or before as_of."""
+    return frozenset(r.training for r in worker.training if r.completed <= as_of)
+
+
+def holds(cond: m.Condition, worker: Worker, roles: frozenset[str],
+          done: frozenset[str] = frozenset()) -> bool:
+    """Whether a condition holds, given the roles held and the courses `done` that day."""
     match cond:
         case m.Always():
             return True
@@ -34,30 +43,32 @@ def holds(cond: m.Condition, worker: Worker, roles: frozenset[str]) -> bool:
             return worker.sector in sectors
         case m.IsVolunteer():
             return worker.volunteer
+        case m.Completed(trainings=trainings):
+            return not trainings.isdisjoint(done)
         case m.Negation(operand=operand):
-            return not holds(operand, worker, roles)
+            return not holds(operand, worker, roles, done)
         case m.Conjunction(operands=operands):
-            return all(holds(c, worker, roles) for c in operands)
+            return all(holds(c, worker, roles, done) for c in operands)
         case m.Disjunction(operands=operands):
-            return any(holds(c, worker, roles) for c in operands)
+            return any(holds(c, worker, roles, done) for c in operands)
         case _:
             assert_never(cond)
 
 
 def _plus(day: datetime.date, *durations: Duration | None) -> datetime.date:
-    for d in durations:
-        if d is not None:
-            day = add(day, d)
-    return day
+    return shift(day, tuple(d for d in durations if d is not None))
 
 
-def anchor(rule: m.Requirement, worker: Worker) -> datetime.date:
+def anchor(rule: m.Requirement, worker: Worker,
+           as_of: datetime.date | None = None) -> datetime.date:
     """The day a requirement's deadline counts from."""
-    return rule.anchor(worker)
+    return rule.anchor(worker, as_of)
 
 
 def finding(rule: m.Requirement, worker: Worker, as_of: datetime.date) -> Finding:
     facts = finding_facts(rule, worker, as_of)
+    if rule.hours is not None:
+        return _hours_finding(rule, rule.hours, worker, as_of, facts)
     latest = facts.latest
     if latest is not None:
         last = latest.completed
@@ -68,24 +79,46 @@ def finding(rule: m.Requirement, worker: Worker, as_of: datetime.date) -> Findin
         if as_of <= due:
             return Finding(rule, "met", due, evidence, worker, as_of, facts)
         return Finding(rule, "overdue", due, (), worker, as_of, facts)
-    if rule.within is None:
-        return Finding(rule, "overdue", None, (), worker, as_of, facts)
-    due = _plus(facts.anchor, rule.within, rule.grace)
+    return _not_met(rule, worker, as_of, facts)
+
+
+def _not_met(rule: m.Requirement, worker: Worker, as_of: datetime.date,
+             facts: Facts) -> Finding:
+    due = facts.deadline
+    if due is None:
+        # Only `due before first T`, and T not yet taken: not needed until then.
+        pending = rule.before_first is not None and rule.within is None
+        return Finding(rule, "due" if pending else "overdue", None, (), worker, as_of, facts)
     return Finding(rule, "due" if as_of <= due else "overdue", due, (), worker, as_of, facts)
+
+
+def _hours_finding(rule: m.Requirement, hours: m.Hours, worker: Worker, as_of: datetime.date,
+                   facts: Facts) -> Finding:
+    met, due, used = reach(hours, facts.counted, as_of)
+    if met:
+        return Finding(rule, "met", due, used, worker, as_of, facts)
+    found = _not_met(rule, worker, as_of, facts)
+    last_met = lapsed(hours, facts.counted)
+    if found.status == "overdue" and last_met is not None and (
+            found.due is None or last_met > found.due):
+        # It was met and has lapsed: the day it lapsed is the deadline that was missed.
+        return Finding(rule, "overdue", last_met, (), worker, as_of, facts)
+    return found
 
 
 def evaluate(policy: m.PolicyModel, worker: Worker, as_of: datetime.date) -> Decision:
     roles = held_roles(worker, as_of)
-    groups = tuple(g.id for g in policy.groups if holds(g.condition, worker, roles))
+    done = completed_courses(worker, as_of)
+    groups = tuple(g.id for g in policy.groups if holds(g.condition, worker, roles, done))
     findings = tuple(
         finding(rule, worker, as_of)
         for rule in policy.requirements
-        if holds(rule.condition, worker, roles)
+        if rule.in_force(as_of) and holds(rule.condition, worker, roles, done)
     )
     known = {t.id for t in policy.trainings}
     unrecognised = tuple(sorted({r.training for r in worker.training
                                  if r.training not in known and r.completed <= as_of}))
-    return Decision(worker.id, policy.id, as_of, groups, findings, unrecognised)
+    return Decision(worker.id, policy.id, as_of, groups, findings, unrecognised, policy, worker)
 
 
 def eligible(policy: m.PolicyModel, worker: Worker, training: m.Training,
@@ -111,4 +144,4 @@ def eligible(policy: m.PolicyModel, worker: Worker, training: m.Training,
                            f"completed it by {on.isoformat()}")
     if not training.requires:
         reasons.append(f"{training.id} has no prerequisites")
-    return Eligibility(ok, training.id, on, tuple(reasons), cites)
+    return Eligibility(ok, training.id, on, tuple(reasons), cites, worker.id)

@@ -42,6 +42,7 @@ def assemble(top: n.PolicyFile, parse_file: ParseFile, resolve: Callable[[str, s
         source_name = base.header.source.name
         paragraphs = _expand(base.header.source, base, diagnostics)
     program = Program(top, files, tuple(paragraphs), source_name, {}, [], [], [], [], [], [], [])
+    positions: dict[str, list[int]] = {}
     for f in chain:
         if f is not base and f.header.source is not None:
             diagnostics.append(_diag(f, "source-in-extension",
@@ -54,11 +55,14 @@ def assemble(top: n.PolicyFile, parse_file: ParseFile, resolve: Callable[[str, s
                                          local.cite.span, None))
             program.local_ids[local.cite.id] = local
         for decl in f.declarations:
-            _add(program, decl, f is top)
+            _add(program, decl, f is top, positions)
     return program, diagnostics
 
 
-def _add(program: Program, decl: n.Declaration, is_top: bool) -> None:
+def _add(program: Program, decl: n.Declaration, is_top: bool,
+         positions: dict[str, list[int]]) -> None:
+    """Add one declaration; `positions` indexes program.requirements by name, so that an
+    amendment finds what it amends without a search through every requirement."""
     if isinstance(decl, n.RoleDecl):
         program.roles.append(decl)
     elif isinstance(decl, n.GroupDecl):
@@ -67,10 +71,10 @@ def _add(program: Program, decl: n.Declaration, is_top: bool) -> None:
         program.trainings.append(decl)
     elif isinstance(decl, n.RequirementDecl) and decl.amend:
         program.amendments.append(decl)
-        for i, req in enumerate(program.requirements):
-            if req.name.name == decl.name.name:
-                program.requirements[i] = amend(req, decl)
+        for i in positions.get(decl.name.name, ()):
+            program.requirements[i] = amend(program.requirements[i], decl)
     elif isinstance(decl, n.RequirementDecl):
+        positions.setdefault(decl.name.name, []).append(len(program.requirements))
         program.requirements.append(decl)
     elif isinstance(decl, n.NoteDecl):
         program.notes.append(decl)
@@ -90,24 +94,53 @@ def amend(req: n.RequirementDecl, change: n.RequirementDecl) -> n.RequirementDec
         grace=change.grace or req.grace,
         explain=change.explain or req.explain,
         cites=req.cites + change.cites,
+        before_first=change.before_first or req.before_first,
+        hours=change.hours or req.hours,
+        delivered=change.delivered or req.delivered,
+        provider=change.provider or req.provider,
+        in_force_from=change.in_force_from or req.in_force_from,
+        in_force_until=change.in_force_until or req.in_force_until,
+        regularly=change.regularly or req.regularly,
     )
+
+
+# The most paragraphs a source may list (Durham's section 4 has 42): a range like
+# `1.1 to 1.999999999` would otherwise fill memory.
+MAX_PARAGRAPHS = 10_000
 
 
 def _expand(source: n.Source, f: n.PolicyFile, diagnostics: list[Diagnostic]) -> list[str]:
     out: list[str] = []
     for rng in source.ranges:
+        last = rng.last or rng.first
+        *head_a, a = rng.first.id.split(".")
+        *head_b, b = last.id.split(".")
+        # Digits counted before they are converted: Python refuses a number of more than
+        # 4,300 digits, and a range with a bound of more than 9 is past the limit anyway.
+        if rng.last is None:
+            count = 1
+        elif not (a.isdigit() and b.isdigit()):
+            count = 0
+        elif len(a) > 9 or len(b) > 9:
+            count = MAX_PARAGRAPHS + 1
+        else:
+            count = int(b) - int(a) + 1
+        if head_a != head_b or count < 1:
+            diagnostics.append(_diag(
+                f, "bad-range", f"`{rng.first.id} to {last.id}` is not a range of paragraphs",
+                last.span, "a range varies the last number only, upwards: `4.1 to 4.42`"))
+            continue
+        if len(out) + count > MAX_PARAGRAPHS:
+            diagnostics.append(_diag(
+                f, "too-many-paragraphs", f"the source lists more than {MAX_PARAGRAPHS:,} "
+                "paragraphs", last.span, "list the paragraphs of the part of the document the "
+                "policy encodes"))
+            break
         if rng.last is None:
             out.append(rng.first.id)
-            continue
-        *head_a, a = rng.first.id.split(".")
-        *head_b, b = rng.last.id.split(".")
-        if head_a != head_b or int(a) > int(b):
-            diagnostics.append(_diag(
-                f, "bad-range", f"`{rng.first.id} to {rng.last.id}` is not a range of paragraphs",
-                rng.last.span, "a range varies the last number only, upwards: `4.1 to 4.42`"))
-            continue
-        prefix = ".".join(head_a)
-        out.extend(f"{prefix}.{i}" for i in range(int(a), int(b) + 1))
+        else:
+            prefix = "".join(h + "." for h in head_a)  # plain numbers (`1 to 12`) have none
+            out.extend(f"{prefix}{i}" for i in range(int(a), int(b) + 1))
     return out
 
 

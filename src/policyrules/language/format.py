@@ -14,10 +14,11 @@ import re
 
 import attrs
 
-from ..diagnostics import Span
-from ..errors import PolicySyntaxError
+from ..diagnostics import Diagnostic, Span
+from ..errors import PolicyCheckError, PolicySyntaxError
 from . import nodes as n
 from .parser import parse
+from .source import lines
 
 _WIDTH = 100
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[,()]|[^\s,()"]+')
@@ -35,14 +36,47 @@ class _Unit:
 
 
 def format_text(text: str, path: str = "<policy>") -> str:
-    """The canonical layout of `text`; raises PolicySyntaxError if it does not parse."""
+    """The canonical layout of `text`; raises PolicySyntaxError if it does not parse.
+
+    The result is parsed again and compared with the original (declarations, clauses and
+    values, comments as a multiset; not positions): a layout that would read differently
+    raises PolicyCheckError instead of being returned, so `fmt` never writes it.
+    """
     policy = parse(text, path)
     if policy.problems:
         raise PolicySyntaxError(list(policy.problems))
-    lines = text.splitlines()
+    text_lines = lines(policy.text)
     comments = {(c.line, c.column): c for c in policy.comments}
-    units = _units(policy, lines, comments)
-    return _layout(units, policy.comments, lines)
+    units = _units(policy, text_lines, comments)
+    formatted = _layout(units, policy.comments, text_lines)
+    try:
+        same = _meaning(parse(formatted, path)) == _meaning(policy)
+    except PolicyCheckError:
+        same = False
+    if not same:
+        raise PolicyCheckError([Diagnostic(
+            "error", "fmt-unsafe", "fmt cannot lay out this file without changing what it "
+            "says, so it leaves the file as it is", Span(path, 1, 1, 1, 1),
+            text_lines[0], "this is a bug in fmt: please report it with the file")])
+    return formatted
+
+
+def _meaning(policy: n.PolicyFile) -> tuple[object, ...]:
+    """What a policy says, without where it says it: its nodes less their spans, and its
+    comments' texts in order of their text."""
+    return (_without_spans(policy.header), _without_spans(policy.declarations),
+            sorted(c.text for c in policy.comments))
+
+
+def _without_spans(value: object) -> object:
+    if isinstance(value, Span):
+        return None
+    cls = type(value)
+    if attrs.has(cls):
+        return (cls.__name__, *(_without_spans(getattr(value, f.name)) for f in attrs.fields(cls)))
+    if isinstance(value, (tuple, list)):
+        return tuple(_without_spans(v) for v in value)
+    return value
 
 
 def _units(policy: n.PolicyFile, lines: list[str], comments: dict[tuple[int, int], n.Comment]

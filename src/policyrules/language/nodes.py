@@ -8,6 +8,7 @@ from typing import Literal
 import attrs
 
 from ..diagnostics import Diagnostic, Span
+from .source import line_at, lines
 
 ValueKind = Literal["date", "duration", "number", "text"]
 
@@ -115,9 +116,17 @@ class AnyOf:
     span: Span
 
 
+@attrs.frozen
+class Completed:
+    """`completed TRAINING`: a record of it (or of a course that counts as it) by `as_of`."""
+
+    training: Ident
+    span: Span
+
+
 Cond = (
     Everyone | ContactIs | ContactAtLeast | HasRole | InGroup | SectorIs | Volunteer | Not | AllOf
-    | AnyOf
+    | AnyOf | Completed
 )
 
 # Header ---------------------------------------------------------------------
@@ -176,6 +185,15 @@ class GroupDecl:
 
 
 @attrs.frozen
+class Number:
+    """A number of hours as written (`8`, `1.5`)."""
+
+    value: float
+    text: str
+    span: Span
+
+
+@attrs.frozen
 class TrainingDecl:
     name: Ident
     title: str
@@ -185,14 +203,26 @@ class TrainingDecl:
     cites: tuple[Cite, ...]
     clauses: tuple[Clause, ...]
     span: Span
+    hours: Number | None = None  # the hours a record of it counts when it gives none
+    counts_as: tuple[Ident, ...] = ()  # a record of it is also a record of these
 
 
 @attrs.frozen
 class Deadline:
-    """`due within D of start|role R`; `within` None means `no deadline`."""
+    """`due within D of start|role R|completing T`; `within` None means `no deadline`."""
 
     within: Value | None
     role: Ident | None
+    span: Span
+    completing: Ident | None = None
+
+
+@attrs.frozen
+class HoursTarget:
+    """`at least N hours [within PERIOD]`: without a period, all records count."""
+
+    hours: Number
+    window: Value | None
     span: Span
 
 
@@ -210,6 +240,13 @@ class RequirementDecl:
     clauses: tuple[Clause, ...]
     span: Span
     amend: bool = False
+    before_first: Ident | None = None  # `due before first TRAINING`
+    hours: HoursTarget | None = None
+    delivered: Ident | None = None  # only records delivered this way count
+    provider: str | None = None  # only records from this provider count
+    in_force_from: Value | None = None
+    in_force_until: Value | None = None
+    regularly: Clause | None = None  # `renew regularly`: updates the document does not time
 
 
 NoteKind = Literal["duty", "definition", "background"]
@@ -280,6 +317,8 @@ class Completion:
     on: Value
     delivery: Ident | None
     span: Span
+    hours: Number | None = None
+    provider: str | None = None
 
 
 @attrs.frozen
@@ -319,5 +358,4 @@ class PolicyFile:
     problems: tuple[Diagnostic, ...] = ()
 
     def line(self, n: int) -> str:
-        lines = self.text.splitlines()
-        return lines[n - 1] if 0 < n <= len(lines) else ""
+        return line_at(lines(self.text), n)

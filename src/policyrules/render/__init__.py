@@ -19,7 +19,8 @@ from rich.text import Text
 
 from ..contract.decision import Decision, Eligibility, Finding
 from ..contract.explain import finding as finding_text
-from ..contract.workers import Worker
+from ..contract.explanation import explain as explanation
+from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
 from ..policy import Policy
 from ..semantics import model as m
@@ -56,9 +57,10 @@ class DecisionJson:
 
     def __init__(self) -> None:
         self._parts: dict[int, tuple[m.Requirement, str, str, str]] = {}
-        # The text between the worker id and `compliant`, for the last (policy, as_of):
-        # the same for every decision of a run.
-        self._middle: tuple[str, datetime.date, str] = ("", datetime.date.min, "")
+        # The text between the worker id and `compliant`, for the last (policy, as_of,
+        # fingerprint): the same for every decision of a run.
+        self._middle: tuple[str, datetime.date, str, str | None] = (
+            "", datetime.date.min, "", None)
         # Lists of names (groups, unrecognised training), each encoded once: a run repeats
         # a few of them. Cleared when full.
         self._lists: dict[tuple[str, ...], str] = {}
@@ -93,10 +95,12 @@ class DecisionJson:
         not once per level of nesting (finding, findings, decision, line).
         """
         middle = self._middle
-        if middle[0] != d.policy or middle[1] != d.as_of:
+        fingerprint = d.fingerprint
+        if middle[0] != d.policy or middle[1] != d.as_of or middle[3] != fingerprint:
+            shown = "null" if fingerprint is None else _js(fingerprint)
             middle = self._middle = (d.policy, d.as_of,
-                                     f', "policy": {_js(d.policy)}, '
-                                     f'"as_of": "{iso(d.as_of)}", "compliant": ')
+                                     f', "policy": {_js(d.policy)}, "fingerprint": {shown}, '
+                                     f'"as_of": "{iso(d.as_of)}", "compliant": ', fingerprint)
         groups = d.groups
         out = ['{"worker": ', _js(d.worker), middle[2], "true", ', "groups": ',
                self._names(groups) if groups else "[]", ', "findings": [']
@@ -119,13 +123,9 @@ class DecisionJson:
             if not evidence:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
-                r = evidence[0]
-                shown = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                         f'"delivery": {_js(r.delivery)}}}')
+                shown = _record_js(f, evidence[0])
             else:
-                shown = ", ".join(
-                    f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                    f'"delivery": {_js(r.delivery)}}}' for r in evidence)
+                shown = ", ".join(_record_js(f, r) for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
                     _js(finding_text(f)), "}")
             sep = ", "
@@ -189,6 +189,15 @@ class JsonArray(OutputFormat):
 
     def error(self, line: int, exc: WorkerError) -> str:
         return _indent(json.dumps(error_record(line, exc), ensure_ascii=False, indent=2))
+
+
+
+def _record_js(f: Finding, r: TrainingRecord) -> str:
+    if r.hours is None and r.provider is None and r.level is None and f.rule.hours is None:
+        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+                f'"delivery": {_js(r.delivery)}}}')
+    # Hours, provider or level (CONTRACT §5): rare enough to take the general path.
+    return json.dumps(f.evidence_dict(r), ensure_ascii=False)
 
 
 def _indent(text: str) -> str:
@@ -289,113 +298,39 @@ class Table:
     def error(self, line: int, exc: WorkerError) -> Text:
         text = Text(f"{exc.worker or '(no id)':<{self.worker_width}}  ")
         text.append(f"{'rejected':<{self.verdict_width}}", style="bold magenta")
-        text.append(f"  line {line}: {exc.field}: {_message(exc)}")
+        text.append(f"  line {line}: {exc.details()}")
         return text
-
-
-def _message(exc: WorkerError) -> str:
-    return exc.message + (f"; allowed: {exc.allowed}" if exc.allowed else "")
 
 
 # Plain English -----------------------------------------------------------------------------
 
-def _titles(policy: Policy, ids: Iterable[str]) -> str:
-    known = {t.id: t.title for t in policy.model.trainings}
-    return " or ".join(f"{t} ({known[t]})" if t in known else t for t in ids)
-
-
-def _where(span: Any) -> str:
-    return f"{span.file}:{span.line}"
-
-
 def explain(policy: Policy, worker: Worker, d: Decision) -> Text:
-    """The decision requirement by requirement: paragraphs, dates, and what would satisfy it."""
+    """The decision requirement by requirement: paragraphs, dates, and what would satisfy it
+    (`Decision.explain()`, in colour)."""
+    e = explanation(d, policy.model, worker)
     text = Text()
-    text.append(f"{d.worker}", style="bold")
-    text.append(f" under {policy.id} ({policy.title}), as of {d.as_of.isoformat()}\n")
-    overdue = [f for f in d.findings if f.status == "overdue"]
-    if not d.findings:
-        text.append("Compliant: ", style="bold green")
-        text.append("no requirement of this policy applies to this worker.\n")
-    elif overdue:
-        text.append("Not compliant: ", style="bold red")
-        text.append(f"{len(overdue)} of {len(d.findings)} requirement"
-                    f"{'s' if len(d.findings) > 1 else ''} overdue.\n")
-    else:
-        text.append("Compliant: ", style="bold green")
-        text.append(f"{len(d.findings)} requirement{'s' if len(d.findings) > 1 else ''} "
-                    "apply, none overdue.\n")
-    facts = [f"started {worker.started.isoformat()}", f"contact {worker.contact}"]
-    if worker.roles:
-        facts.append("roles " + ", ".join(
-            r.role + (f" since {r.since.isoformat()}" if r.since else "") for r in worker.roles))
-    if worker.volunteer:
-        facts.append("volunteer")
-    if worker.agency:
-        facts.append(f"agency {worker.agency}")
-    text.append("Worker: " + "; ".join(facts) + "\n")
-    groups = {g.id: g for g in policy.model.groups}
-    if d.groups:
-        text.append("Groups: " + "; ".join(
-            f"{g} ({', '.join(groups[g].cites)})" if g in groups else g for g in d.groups) + "\n")
-    else:
-        text.append("Groups: none\n")
-    for i, f in enumerate(d.findings, 1):
+    text.append(f"{e.worker}", style="bold")
+    text.append(f" under {e.policy} ({e.policy_title}), as of {e.as_of}\n")
+    verdict, rest = e.summary.split(": ", 1)
+    text.append(f"{verdict}: ", style="bold green" if e.compliant else "bold red")
+    text.append(rest + "\n")
+    text.append(f"Worker: {e.facts}\n")
+    text.append("Groups: " + ("; ".join(f"{g} ({', '.join(c)})" if c else g
+                                        for g, c in e.groups) if e.groups else "none") + "\n")
+    for i, f in enumerate(e.findings, 1):
         text.append("\n")
         text.append(f"{i}. {f.title} ", style="bold")
         text.append(f"({f.requirement}): ")
         text.append(f.status.upper(), style=STATUS_STYLE[f.status])
         text.append("\n")
-        text.append(f"   Paragraphs: {', '.join(f.cites)}   (policy line {_where(f.rule.span)})\n",
-                    style="")
+        text.append(f"   Paragraphs: {', '.join(f.cites)}   (policy line {f.policy_line})\n")
         text.append(f"   {f.explanation}\n")
-        text.append(f"   Dates: {_dates(worker, f)}\n")
-        text.append(f"   To satisfy it: {_remedy(policy, f)}\n")
-    if d.unrecognised_training:
+        text.append(f"   Dates: {f.dates}\n")
+        text.append(f"   To satisfy it: {f.to_satisfy}\n")
+    if e.unrecognised_training:
         text.append("\nNot in this policy's training catalogue (changes no finding): "
-                    + ", ".join(d.unrecognised_training) + "\n")
+                    + ", ".join(e.unrecognised_training) + "\n")
     return text
-
-
-def _dates(worker: Worker, f: Finding) -> str:
-    rule, facts = f.rule, f.facts
-    parts = []
-    if rule.anchor_role is not None:
-        if facts.role_since is not None:
-            parts.append(f"took the role {rule.anchor_role} on {facts.role_since.isoformat()}")
-    else:
-        parts.append(f"started {facts.anchor.isoformat()}")
-    grace = f" plus {rule.grace} grace" if rule.grace else ""
-    last = facts.latest
-    if last is not None:
-        parts.append(f"last completed {last.training} on {last.completed.isoformat()}")
-        if rule.renew is not None and f.due is not None:
-            verb = "renew by" if f.status == "met" else "renewal was due by"
-            parts.append(f"renewal every {rule.renew}{grace}: {verb} {f.due.isoformat()}")
-        else:
-            parts.append("no renewal period")
-    elif f.due is not None:
-        start = "the role" if rule.anchor_role else "the start"
-        verb = "due by" if f.status == "due" else "was due by"
-        parts.append(f"deadline {rule.within} from {start}{grace}: {verb} {f.due.isoformat()}")
-    else:
-        parts.append("the document sets no deadline: needed now")
-    ignored = facts.later
-    if ignored:
-        parts.append(f"{len(ignored)} record{'s' * (len(ignored) != 1)} dated after "
-                     f"{f.as_of.isoformat()} not counted")
-    return "; ".join(parts)
-
-
-def _remedy(policy: Policy, f: Finding) -> str:
-    options = _titles(policy, f.satisfied_by)
-    if f.status == "met":
-        if f.due is None:
-            return f"already met; any of {options} meets it"
-        return f"met; complete {options} again by {f.due.isoformat()} to stay met"
-    if f.status == "due":
-        return f"complete {options} by {f.due.isoformat() if f.due else 'the deadline'}"
-    return f"complete {options} now"
 
 
 def eligibility(policy: Policy, worker: Worker, result: Eligibility) -> Text:
@@ -422,6 +357,7 @@ def describe(policy: Policy) -> Text:
                 f"source: {md.source_name}\n")
     for local, what in md.local_ids:
         text.append(f"local decision {local}: {what}\n")
+    text.append(f"fingerprint: {md.fingerprint}\n")
 
     text.append(f"\nGroups ({len(md.groups)})\n", style="bold")
     for g in md.groups:
@@ -435,6 +371,10 @@ def describe(policy: Policy) -> Text:
         text.append(f"  {t.title}\n    {t.delivery}")
         for alt in t.requires:
             text.append(f"; requires {' or '.join(alt)}")
+        if t.hours is not None:
+            text.append(f"; {t.hours:g} hours")
+        if t.counts_as:
+            text.append(f"; counts as {', '.join(t.counts_as)}")
         if t.topics:
             text.append(f"; topics: {', '.join(t.topics)}")
         text.append(f"; cites {', '.join(t.cites)}\n")
@@ -445,15 +385,7 @@ def describe(policy: Policy) -> Text:
         text.append(f"  {r.title}\n")
         text.append(f"    applies to: {m.condition_text(r.condition)}\n")
         text.append(f"    satisfied by: {' or '.join(r.satisfied_by)}\n")
-        if r.within is None:
-            when = "no deadline"
-        else:
-            when = f"due within {r.within} of " + (f"role {r.anchor_role}" if r.anchor_role
-                                                  else "start")
-        if r.renew:
-            when += f"; renew every {r.renew}"
-        if r.grace:
-            when += f"; grace {r.grace}"
+        when = "; ".join([m.deadline_text(r), *m.rule_terms(r)])
         text.append(f"    {when}; cites {', '.join(r.cites)}\n")
     return text
 

@@ -8,9 +8,24 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
+from ..errors import PolicyError
 from ..language.nodes import Duration
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class OutsideCalendar(PolicyError):
+    """Date arithmetic went past 9999-12-31 (or before 0001-01-01): `day` + `durations`.
+
+    Raised while evaluating; `Policy` turns it into a `DateRangeError` naming the worker
+    and the fields that hold `day`.
+    """
+
+    def __init__(self, day: datetime.date, durations: tuple[Duration, ...]) -> None:
+        self.day = day
+        self.durations = durations
+        added = " + ".join(str(d) for d in durations)
+        super().__init__(f"{day.isoformat()} + {added} is outside the calendar")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -22,7 +37,22 @@ def add(day: datetime.date, duration: Duration) -> datetime.date:
     interpreter call this, so they agree by construction.
     """
     step = relativedelta(**{duration.unit: duration.amount})  # type: ignore[arg-type]
-    result: datetime.date = day + step
+    try:
+        result: datetime.date = day + step
+    except (ValueError, OverflowError):  # year 10000 (or 0) is out of range
+        raise OutsideCalendar(day, (duration,)) from None
+    return result
+
+
+def shift(day: datetime.date, durations: tuple[Duration, ...]) -> datetime.date:
+    """`day` + each of `durations` in turn; past the calendar's end, the error names `day`
+    itself (the worker's date), not a date computed on the way."""
+    result = day
+    try:
+        for d in durations:
+            result = add(result, d)
+    except OutsideCalendar:
+        raise OutsideCalendar(day, durations) from None
     return result
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ..contract.workers import TrainingRecord, latest_record
+from .dates import add
+from .model import first_completion
 
 if TYPE_CHECKING:
     from ..contract.workers import Worker
@@ -34,14 +36,46 @@ class Facts:
     latest: TrainingRecord | None
     # Records of a satisfying training dated after the day: on file, but not counted.
     later: tuple[TrainingRecord, ...]
+    # The deadline for doing it at all: `due within` from the anchor (with grace), brought
+    # forward to the first `due before first` course; None when there is none (yet).
+    deadline: datetime.date | None = None
+    # For an hours target: the hours the counted records still in the window add up to.
+    hours: float | None = None
 
 
 def facts(rule: Requirement, worker: Worker, as_of: datetime.date) -> Facts:
     counted: list[TrainingRecord] = []
     later: list[TrainingRecord] = []
     for r in worker.training:
-        if r.training in rule.satisfied_by:
+        if r.training in rule.satisfied_by and (
+                rule.delivery is None or r.delivery == rule.delivery) and (
+                rule.provider is None or r.provider == rule.provider):
             (counted if r.completed <= as_of else later).append(r)
     since = rule.role_since(worker)
-    return Facts(since, since or worker.started, tuple(counted), latest_record(counted),
-                 tuple(later))
+    anchor = rule.anchor(worker, as_of)
+    return Facts(since, anchor, tuple(counted), latest_record(counted), tuple(later),
+                 first_deadline(rule, worker, anchor, as_of), _hours(rule, counted, as_of))
+
+
+def first_deadline(rule: Requirement, worker: Worker, anchor: datetime.date,
+                   as_of: datetime.date) -> datetime.date | None:
+    due = None
+    if rule.within is not None:
+        due = add(anchor, rule.within)
+        if rule.grace is not None:
+            due = add(due, rule.grace)
+    if rule.before_first is not None:
+        first = first_completion(rule.before_first, worker, as_of)
+        if first is not None and (due is None or first < due):
+            due = first
+    return due
+
+
+def _hours(rule: Requirement, counted: list[TrainingRecord],
+           as_of: datetime.date) -> float | None:
+    target = rule.hours
+    if target is None:
+        return None
+    window = target.window
+    return sum(target.of(r.training, r.hours) for r in counted
+               if window is None or as_of <= add(r.completed, window))

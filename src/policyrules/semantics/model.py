@@ -7,6 +7,7 @@ Spans survive, so findings and tracebacks can point back at the policy line.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, TypeAlias, assert_never
 
 import attrs
@@ -16,7 +17,7 @@ from ..diagnostics import Span
 from ..language.nodes import Duration
 
 if TYPE_CHECKING:
-    from ..contract.workers import Worker
+    from ..contract.workers import TrainingRecord, Worker
 
 # Conditions over a worker, after groups are inlined --------------------------
 
@@ -61,11 +62,62 @@ class Disjunction:
     operands: tuple[Condition, ...]
 
 
+@attrs.frozen
+class Completed:
+    """A record of `name`, or of a course that counts as it (all in `trainings`), by as_of."""
+
+    name: str
+    trainings: frozenset[str]
+
+
 # A closed union: every evaluator dispatches over it with `match` and `assert_never`, so
 # mypy names each place a new kind of condition must reach.
 Condition: TypeAlias = (
     Always | ContactIn | RoleHeld | SectorIn | IsVolunteer | Negation | Conjunction | Disjunction
+    | Completed
 )
+
+
+# Where a deadline counts from ------------------------------------------------
+
+
+@attrs.frozen
+class FromStart:
+    pass
+
+
+@attrs.frozen
+class FromRole:
+    role: str
+
+
+@attrs.frozen
+class FromCompletion:
+    """The first completion of `name` (or of a course counting as it) on or before as_of."""
+
+    name: str
+    trainings: frozenset[str]
+
+
+Anchor = FromStart | FromRole | FromCompletion
+
+
+@attrs.frozen
+class Hours:
+    """`at least N hours [within PERIOD]`. Without a window every record counts."""
+
+    target: float
+    window: Duration | None
+    # The hours a record counts when it gives none: its course's declared hours, else 0.
+    defaults: tuple[tuple[str, float], ...] = ()
+
+    def of(self, training: str, given: float | None) -> float:
+        if given is not None:
+            return given
+        for course, hours in self.defaults:
+            if course == training:
+                return hours
+        return 0.0
 
 
 @attrs.frozen
@@ -93,6 +145,8 @@ class Training:
     requires: tuple[tuple[str, ...], ...]  # all clauses; any one name within a clause
     cites: tuple[str, ...]
     span: Span
+    hours: float | None = None  # what a record of it counts when it gives no hours
+    counts_as: tuple[str, ...] = ()  # as written; lowering expands `satisfied by` with it
 
 
 @attrs.frozen
@@ -101,25 +155,68 @@ class Requirement:
     title: str
     condition: Condition
     satisfied_by: tuple[str, ...]
-    within: Duration | None  # None: no deadline
-    anchor_role: str | None  # None: from the start of employment
+    within: Duration | None  # None: no deadline (or only `due before first`)
     renew: Duration | None
     grace: Duration | None
     cites: tuple[str, ...]
     explain: str
     span: Span
+    # Language v2. `satisfied_by` above already holds every course that counts as one
+    # written in the policy (`counts as`, transitively); `declared` keeps what was written.
+    declared: tuple[str, ...] = ()
+    deadline_from: Anchor = FromStart()
+    before_first: FromCompletion | None = None  # `due before first TRAINING`
+    hours: Hours | None = None
+    delivery: str | None = None  # only records delivered this way count
+    provider: str | None = None  # only records from this provider count
+    in_force_from: datetime.date | None = None
+    in_force_until: datetime.date | None = None
+    regular_updates: bool = False  # `renew regularly`: the document asks, without a period
+
+    @property
+    def anchor_role(self) -> str | None:
+        """The role whose taking starts the deadline (`of role R`), else None."""
+        return self.deadline_from.role if isinstance(self.deadline_from, FromRole) else None
 
     def role_since(self, worker: Worker) -> datetime.date | None:
         """The day the worker took the role the deadline counts from (`of role R`), or None
-        when it counts from the start or the worker has never held the role."""
-        if self.anchor_role is None:
+        when it counts from elsewhere or the worker has never held the role."""
+        role = self.anchor_role
+        if role is None:
             return None
-        sinces = [r.since or worker.started for r in worker.roles if r.role == self.anchor_role]
+        sinces = [r.since or worker.started for r in worker.roles if r.role == role]
         return min(sinces) if sinces else None
 
-    def anchor(self, worker: Worker) -> datetime.date:
-        """The day the deadline counts from: taking the role (`of role R`), else the start."""
-        return self.role_since(worker) or worker.started
+    def in_force(self, as_of: datetime.date) -> bool:
+        return ((self.in_force_from is None or self.in_force_from <= as_of)
+                and (self.in_force_until is None or as_of <= self.in_force_until))
+
+    def anchor(self, worker: Worker, as_of: datetime.date | None = None) -> datetime.date:
+        """The day the deadline counts from: taking the role (`of role R`), completing a
+        course (`of completing T`, on or before as_of), else the start."""
+        match self.deadline_from:
+            case FromStart():
+                return worker.started
+            case FromRole():
+                return self.role_since(worker) or worker.started
+            case FromCompletion():
+                done = first_completion(self.deadline_from, worker, as_of)
+                # The check makes such a requirement apply only once the course is done.
+                return done if done is not None else worker.started
+        assert_never(self.deadline_from)
+
+    def counts(self, record: TrainingRecord, as_of: datetime.date) -> bool:
+        """Whether a record counts towards this requirement on as_of."""
+        return (record.training in self.satisfied_by and record.completed <= as_of
+                and (self.delivery is None or record.delivery == self.delivery)
+                and (self.provider is None or record.provider == self.provider))
+
+
+def first_completion(anchor: FromCompletion, worker: Worker,
+                     as_of: datetime.date | None) -> datetime.date | None:
+    days = [r.completed for r in worker.training
+            if r.training in anchor.trainings and (as_of is None or r.completed <= as_of)]
+    return min(days) if days else None
 
 
 def condition_text(c: Condition) -> str:
@@ -139,6 +236,8 @@ def condition_text(c: Condition) -> str:
                     else f"sector in {', '.join(sectors)}")
         case IsVolunteer():
             return "volunteer"
+        case Completed(name=name):
+            return f"completed {name}"
         case Negation(operand=operand):
             inner = condition_text(operand)
             return (f"not ({inner})" if isinstance(operand, (Conjunction, Disjunction))
@@ -149,6 +248,66 @@ def condition_text(c: Condition) -> str:
                                 else condition_text(o) for o in operands)
         case Disjunction(operands=operands):
             return " or ".join(condition_text(o) for o in operands)
+        case _:
+            assert_never(c)
+
+
+def anchor_text(a: Anchor) -> str:
+    match a:
+        case FromStart():
+            return "start"
+        case FromRole(role):
+            return f"role {role}"
+        case FromCompletion(name):
+            return f"completing {name}"
+    assert_never(a)
+
+
+def deadline_text(r: Requirement) -> str:
+    """When a requirement is due, in the policy language's own words."""
+    parts = []
+    if r.within is not None:
+        parts.append(f"due within {r.within} of {anchor_text(r.deadline_from)}")
+    if r.before_first is not None:
+        parts.append(f"due before first {r.before_first.name}")
+    return "; ".join(parts) or "no deadline"
+
+
+def rule_terms(r: Requirement) -> list[str]:
+    """The other clauses that shape a finding (hours, records that count, renewal, dates)."""
+    out = []
+    if r.hours is not None:
+        hours = f"{r.hours.target:g}"
+        out.append(f"at least {hours} hours" + (f" within {r.hours.window}" if r.hours.window
+                                                else ""))
+    if r.delivery is not None:
+        out.append(f"delivered {r.delivery}")
+    if r.provider is not None:
+        out.append(f"provided by {r.provider}")
+    if r.renew is not None:
+        out.append(f"renew every {r.renew}")
+    elif r.regular_updates:
+        out.append("renew regularly (no period given)")
+    if r.grace is not None:
+        out.append(f"grace {r.grace}")
+    if r.in_force_from is not None:
+        out.append(f"in force from {r.in_force_from.isoformat()}")
+    if r.in_force_until is not None:
+        out.append(f"in force until {r.in_force_until.isoformat()}")
+    return out
+
+
+def condition_atoms(c: Condition) -> Iterator[Condition]:
+    """The leaves of a condition, left to right (contact, role, sector, volunteer,
+    completed, always)."""
+    match c:
+        case Negation(operand=operand):
+            yield from condition_atoms(operand)
+        case Conjunction(operands=operands) | Disjunction(operands=operands):
+            for o in operands:
+                yield from condition_atoms(o)
+        case Always() | ContactIn() | RoleHeld() | SectorIn() | IsVolunteer() | Completed():
+            yield c
         case _:
             assert_never(c)
 
@@ -206,6 +365,23 @@ class PolicyModel:
     examples: tuple[Example, ...]
     path: str
     files: tuple[str, ...]  # this file and those it extends
+    # sha256 of the library version and the texts of `files` (semantics/fingerprint.py)
+    fingerprint: str = ""
+
+    @property
+    def event_trainings(self) -> frozenset[str]:
+        """Trainings whose records change what applies (`completed`) or when a requirement
+        is due (`due before first`, `of completing`), besides meeting requirements."""
+        out: set[str] = set()
+        for c in [r.condition for r in self.requirements] + [g.condition for g in self.groups]:
+            out.update(t for a in condition_atoms(c) if isinstance(a, Completed)
+                       for t in a.trainings)
+        for r in self.requirements:
+            if r.before_first is not None:
+                out |= r.before_first.trainings
+            if isinstance(r.deadline_from, FromCompletion):
+                out |= r.deadline_from.trainings
+        return frozenset(out)
 
     @property
     def role_names(self) -> frozenset[str]:

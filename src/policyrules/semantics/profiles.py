@@ -8,8 +8,7 @@ enumerates it to prove properties for every profile.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
-from typing import assert_never
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -25,6 +24,7 @@ class Profile:
     roles: tuple[str, ...]
     sector: str | None
     volunteer: bool
+    done: tuple[str, ...] = ()  # the courses named by `completed` conditions that are done
 
     def describe(self) -> str:
         parts = [f"contact {self.contact}"]
@@ -33,21 +33,12 @@ class Profile:
             parts.append(f"sector {self.sector}")
         if self.volunteer:
             parts.append("volunteer")
+        if self.done:
+            parts.append("completed " + ", ".join(self.done))
         return "; ".join(parts)
 
 
-def atoms(c: m.Condition) -> Iterator[m.Condition]:
-    """The leaves of a condition (contact, role, sector, volunteer, always)."""
-    match c:
-        case m.Negation(operand=operand):
-            yield from atoms(operand)
-        case m.Conjunction(operands=operands) | m.Disjunction(operands=operands):
-            for o in operands:
-                yield from atoms(o)
-        case m.Always() | m.ContactIn() | m.RoleHeld() | m.SectorIn() | m.IsVolunteer():
-            yield c
-        case _:
-            assert_never(c)
+atoms = m.condition_atoms  # the leaves of a condition: what the profile space is made of
 
 
 def space(conditions: Sequence[m.Condition], roles: Iterable[str] | None = None
@@ -63,13 +54,18 @@ def space(conditions: Sequence[m.Condition], roles: Iterable[str] | None = None
     sectors: tuple[str | None, ...] = (
         (None, *SECTORS) if any(isinstance(a, m.SectorIn) for a in leaves) else (None,))
     volunteers = (False, True) if any(isinstance(a, m.IsVolunteer) for a in leaves) else (False,)
+    courses = sorted({a.name for a in leaves if isinstance(a, m.Completed)})
     out = tuple(
-        Profile(contact, held, sector, volunteer)
+        Profile(contact, held, sector, volunteer, done)
         for contact, sector, volunteer in itertools.product(CONTACT_LEVELS, sectors, volunteers)
         for k in range(len(roles) + 1)
         for held in itertools.combinations(roles, k)
+        for j in range(len(courses) + 1)
+        for done in itertools.combinations(courses, j)
     )
     dims = [f"contact {len(CONTACT_LEVELS)}", f"roles 2^{len(roles)}"]
+    if courses:
+        dims.append(f"courses done 2^{len(courses)}")
     if len(sectors) > 1:
         dims.append(f"sector {len(sectors)} (none or one of {len(SECTORS)})")
     if len(volunteers) > 1:

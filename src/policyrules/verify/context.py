@@ -47,6 +47,11 @@ class _Run:
     trainings: dict[str, m.Training]
     depth: dict[str, int]  # attainable trainings: how many prerequisite steps deep
 
+    @property
+    def events(self) -> frozenset[str]:
+        """Trainings whose records change what applies or when it is due."""
+        return self.model.event_trainings
+
     def evaluate(self, worker: Worker, day: datetime.date) -> Decision:
         try:
             return self.evaluate_fn(worker, day)

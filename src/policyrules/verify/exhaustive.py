@@ -11,7 +11,7 @@ import attrs
 
 from ..contract.decision import Decision
 from ..contract.vocabulary import ROLES
-from ..contract.workers import RoleAssignment, Worker
+from ..contract.workers import RoleAssignment, TrainingRecord, Worker
 from ..policy import Policy
 from ..semantics import model as m
 from ..semantics.profiles import Profile, atoms, space
@@ -87,11 +87,20 @@ def _exhaustive(run: _Run, space: Sequence[Profile]) -> _Exhaustive:
         if problem is not None:
             honest = _Found(w, day, f"{problem} [{profile.describe()}]")
 
+    # A rule in force only from a later day is reached on that day.
+    revised = sorted({r.in_force_from for r in run.model.requirements
+                      if r.in_force_from is not None and r.in_force_from > day0})
     for i, profile in enumerate(space, 1):
+        done = tuple(TrainingRecord(t, _PROFILE_STARTED, run.trainings[t].delivery)
+                     for t in profile.done)  # the courses `completed` conditions ask about
         bare = Worker(
             f"profile-{i}", _PROFILE_STARTED, profile.contact,
             tuple(RoleAssignment(r, day0 if r in anchors else None) for r in profile.roles),
-            sector=profile.sector, volunteer=profile.volunteer)
+            done, sector=profile.sector, volunteer=profile.volunteer)
+        for day in revised:
+            later = run.evaluate(bare, day)
+            reached.update(f.requirement for f in later.findings)
+            check_honest(profile, bare, day, later)
         try:
             first = run.evaluate(bare, day0)
         except _Found as found:

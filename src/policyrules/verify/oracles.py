@@ -57,9 +57,11 @@ def _dishonest_finding(run: _Run, w: Worker, day: datetime.date, f: Finding) -> 
                     f"worker's records of {' or '.join(rule.satisfied_by)} completed by "
                     f"{day.isoformat()}")
     latest = facts.latest
-    start = latest.completed if latest is not None else facts.anchor
-    if due is not None and due < start:
-        if latest is not None:
+    # An hours target can be unmet with records (too few hours): its deadline is the first.
+    by_records = latest is not None and (rule.hours is None or status == "met")
+    start = latest.completed if by_records and latest is not None else facts.anchor
+    if due is not None and due < start and rule.before_first is None:
+        if by_records:
             what = f"the latest record that counts ({start.isoformat()})"
         elif facts.role_since is not None and start != w.started:
             what = f"the day {w.id} took the role {rule.anchor_role} ({start.isoformat()})"
@@ -74,10 +76,11 @@ def _dishonest_finding(run: _Run, w: Worker, day: datetime.date, f: Finding) -> 
         return None
     if f.evidence:
         return f"{where()}, yet lists evidence"
-    if latest is not None and rule.renew is None:
+    if latest is not None and rule.renew is None and rule.hours is None:
         return (f"{where()}, though {w.id} completed {latest.training} on "
                 f"{latest.completed.isoformat()} and it has no renewal period")
-    if status == "due" and (due is None or day > due):
+    pending = rule.before_first is not None and rule.within is None
+    if status == "due" and ((due is None and not pending) or (due is not None and day > due)):
         return (f"{where()} on {day.isoformat()}: "
                 + ("`due` needs a deadline" if due is None else "its deadline has passed"))
     if status == "overdue" and due is not None and day <= due:
@@ -136,9 +139,18 @@ def _plan(run: _Run, rules: Sequence[m.Requirement]) -> list[str] | str:
     return list(chosen)
 
 
-def _history(run: _Run, plan: list[str], day: datetime.date) -> tuple[TrainingRecord, ...]:
-    """Every planned training completed on `day`: a prerequisite counts on the same day."""
-    return tuple(TrainingRecord(t, day, run.trainings[t].delivery) for t in plan)
+def _history(run: _Run, plan: list[str], day: datetime.date,
+             rules: Sequence[m.Requirement]) -> tuple[TrainingRecord, ...]:
+    """Every planned training completed on `day`: a prerequisite counts on the same day;
+    each record delivered and provided as the rules it meets ask, with the hours they need."""
+    out = []
+    for t in plan:
+        meets = [r for r in rules if t in r.satisfied_by]
+        delivery = next((r.delivery for r in meets if r.delivery), run.trainings[t].delivery)
+        provider = next((r.provider for r in meets if r.provider), None)
+        hours = max((r.hours.target for r in meets if r.hours is not None), default=None)
+        out.append(TrainingRecord(t, day, delivery, provider, hours))
+    return tuple(out)
 
 
 def _make_compliant(run: _Run, worker: Worker, day: datetime.date) -> tuple[Worker, Decision]:
@@ -149,7 +161,7 @@ def _make_compliant(run: _Run, worker: Worker, day: datetime.date) -> tuple[Work
         plan = _plan(run, rules)
         if isinstance(plan, str):
             raise _Found(bare, day, plan)
-        trained = attrs.evolve(worker, training=_history(run, plan, day))
+        trained = attrs.evolve(worker, training=_history(run, plan, day, rules))
         decision = run.evaluate(trained, day)
         missing = [f.rule for f in decision.findings if f.rule not in rules]
         if not missing:

@@ -83,7 +83,7 @@ def _check_determinism(run: _Run, case: _DeterminismCase) -> None:
             listed = ", ".join(str(i + 1) for i in order)
             raise _Found(w, day, f"listing the same records in the order {listed} changes "
                          "the decision: " + _difference(view, moved))
-    related = {t for f in first.findings for t in f.rule.satisfied_by}
+    related = {t for f in first.findings for t in f.rule.satisfied_by} | run.events
     unrelated = [*case.unknown, *case.later,
                  *(r for r in case.known if r.training not in related)]
     if not unrelated:
@@ -181,11 +181,14 @@ def _check_monotonic_time(run: _Run, case: tuple[Worker, datetime.date, datetime
     for f in now.findings:
         if f.status == "overdue":
             must = "overdue"
-        elif f.status == "met" and f.rule.renew is None:
+        elif f.status == "met" and f.rule.renew is None and (
+                f.rule.hours is None or f.rule.hours.window is None):
             must = "met"
         else:
             continue
         g = then.finding(f.requirement)
+        if g is None and not f.rule.in_force(later):
+            continue  # a procedure revised on a date: the rule is no longer in force
         if g is None or g.status != must:
             became = ("it no longer applies" if g is None
                       else f"it is {_show_finding(_finding_view(g))}")

@@ -128,5 +128,7 @@ def _worker_strategy(policy: Policy) -> st.SearchStrategy[Worker]:
     mentioned = mentioned_roles(model)
     others = [r for r in (*ROLES, *(r.id for r in model.roles)) if r not in mentioned]
     pool = mentioned + tuple(others[:1])
+    # Hours and providers only where a rule reads them: other policies keep plain records.
+    details = any(r.hours is not None or r.provider is not None for r in model.requirements)
     return workers(policy, as_of=REFERENCE_DATE, roles_from=pool,
-                   max_roles=min(4, len(pool)), max_records=6)
+                   max_roles=min(4, len(pool)), max_records=6, details=details)

@@ -8,6 +8,7 @@ columns; what is wrong with a bad row is then said by the row path itself (see
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection
 
 import polars as pl
@@ -15,7 +16,7 @@ import pyarrow as pa
 
 from ...contract.vocabulary import CONTACT_LEVELS, DELIVERIES, SECTORS
 from ...errors import UsageError
-from ...records import _FALSE, _TRUE
+from ...records import FALSE_CELLS, TRUE_CELLS
 
 WORKER_REQUIRED = ("id", "started", "contact")
 TRAINING_REQUIRED = ("worker", "training", "completed")
@@ -49,6 +50,28 @@ def to_frame(data: object, what: str) -> pl.DataFrame:
                    if dtype in (pl.Categorical, pl.Enum)]
     if categorical:
         frame = frame.with_columns(pl.col(categorical).cast(pl.String))
+    # NaN is a missing cell, as None is (contract/plain.py): pandas writes both.
+    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
+    if floats:
+        frame = frame.with_columns(pl.col(floats).fill_nan(None))
+    return _in_calendar(frame)
+
+
+def _in_calendar(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates past Python's calendar (an Arrow date32 reaches year 5,000,000) as their text,
+    which the checks then reject as not a date YYYY-MM-DD, as the row path would."""
+    def outside(day: pl.Expr) -> pl.Expr:
+        return (day < datetime.date.min) | (day > datetime.date.max)
+
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date and frame.select(outside(pl.col(name)).any()).item():
+            frame = frame.with_columns(pl.col(name).dt.to_string())
+        elif (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+              and any(f.name == "since" and f.dtype == pl.Date for f in dtype.inner.fields)):
+            since = pl.col(name).list.eval(pl.element().struct.field("since"))
+            if frame.select(outside(since.explode()).any()).item():
+                frame = frame.with_columns(pl.col(name).list.eval(pl.element().struct.with_fields(
+                    pl.field("since").dt.to_string())))
     return frame
 
 
@@ -109,6 +132,30 @@ def of_kind(frame: pl.DataFrame, name: str, kinds: tuple[type[pl.DataType], ...]
     return pl.col(name).is_not_null()
 
 
+def text_value(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """An optional text column's values (null where absent or not text)."""
+    if frame.schema.get(name) == pl.String:
+        return pl.col(name)
+    return pl.lit(None, pl.String)
+
+
+def _hours_text(name: str) -> pl.Expr:
+    # Text is a CSV cell: a number where one is given (`records.hours_cell`).
+    return pl.col(name).str.strip_chars().cast(pl.Float64, strict=False)
+
+
+def hours_number(frame: pl.DataFrame) -> pl.Expr:
+    """`hours` as a number (null where absent; good records only hold numbers)."""
+    dtype = frame.schema.get("hours")
+    if dtype is None or dtype == pl.Null:
+        return pl.lit(None, pl.Float64)
+    if dtype == pl.String:
+        return _hours_text("hours").fill_nan(None)
+    if dtype.is_numeric():
+        return pl.col("hours").cast(pl.Float64)
+    return pl.lit(None, pl.Float64)
+
+
 def hours_value(frame: pl.DataFrame, name: str) -> pl.Expr:
     """True where hours are given and are not a finite, non-negative number."""
     col = pl.col(name)
@@ -118,12 +165,11 @@ def hours_value(frame: pl.DataFrame, name: str) -> pl.Expr:
     if dtype.is_integer():
         return col.is_not_null() & (col < 0)
     if dtype == pl.String:
-        # Text is a CSV cell: a number where one is given (`records.hours_cell`).
-        col = col.str.strip_chars().cast(pl.Float64, strict=False)
-        return pl.col(name).is_not_null() & (col.is_null() | col.is_nan()
-                                             | col.is_infinite() | (col < 0))
-    if dtype.is_float():
-        return col.is_not_null() & (col.is_nan() | col.is_infinite() | (col < 0))
+        # "nan" reads as NaN, which is a missing value (contract/plain.py), as in floats.
+        col = _hours_text(name)
+        return pl.col(name).is_not_null() & (col.is_null() | col.is_infinite() | (col < 0))
+    if dtype.is_float():  # NaN is null by now (to_frame)
+        return col.is_not_null() & (col.is_infinite() | (col < 0))
     return col.is_not_null()
 
 
@@ -154,8 +200,8 @@ def volunteer_value(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
         return col.fill_null(False), pl.lit(False)
     if dtype == pl.String:
         word = col.str.strip_chars().str.to_lowercase()
-        return (word.is_in(list(_TRUE)).fill_null(False),
-                col.is_not_null() & ~word.is_in(list(_TRUE | _FALSE)))
+        return (word.is_in(list(TRUE_CELLS)).fill_null(False),
+                col.is_not_null() & ~word.is_in(list(TRUE_CELLS | FALSE_CELLS)))
     return pl.lit(False), of_kind(frame, "volunteer", ())
 
 

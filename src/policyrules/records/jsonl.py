@@ -1,0 +1,106 @@
+"""JSON Lines: blocks of whole lines, split and decoded, and one line parsed."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import msgspec
+
+from ..errors import WorkerError
+from .text import BOM, TOO_DEEP, not_utf8
+
+_ID_IN_TEXT = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.){1,200})"')
+
+
+def read_blocks(f: IO[bytes], size: int,
+                on_read: Callable[[int], None]) -> Iterator[tuple[int, bytes]]:
+    """JSON Lines read in blocks of whole lines: (line number of the first, bytes)."""
+    first = 1
+    while True:
+        block = f.read(size)
+        if not block:
+            return
+        if not block.endswith(b"\n"):
+            block += f.readline()
+        on_read(len(block))
+        yield first, block
+        first += block.count(b"\n")
+
+
+def block_lines(first: int, block: bytes, name: str) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a JSON Lines block, decoded: (line number, text)."""
+    # The whole block decoded at once is faster, and the same lines (a newline byte is never
+    # inside a UTF-8 sequence). A block that is not UTF-8 is done line by line below, so
+    # the lines before the bad one still come out and the error names its line.
+    try:
+        lines = block.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if first == 1 and lines[0].startswith(BOM):
+            lines[0] = lines[0][1:]
+        for n, text in enumerate(lines, first):
+            if text and not text.isspace():
+                yield n, text
+        return
+    for n, data in enumerate(block.split(b"\n"), first):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise not_utf8(name, n, exc.start + 1, data[exc.start]) from None
+        if n == 1 and text.startswith(BOM):
+            text = text[1:]
+        if text and not text.isspace():
+            yield n, text
+
+
+def id_in_text(text: str) -> str | None:
+    """The `"id"` of a record as it shows in JSON text, without parsing the text.
+
+    For records that cannot be parsed (an error record still names its worker) and for
+    skipping quickly over records that are not the one looked for.
+    """
+    m = _ID_IN_TEXT.search(text)
+    if m is None:
+        return None
+    try:
+        found = json.loads(f'"{m.group(1)}"')
+    except ValueError:
+        return None
+    return found if isinstance(found, str) else None
+
+
+def json_error(text: str, exc: ValueError | RecursionError) -> WorkerError:
+    """A JSON Lines line that is not JSON: an error record (naming the id if one shows)."""
+    if isinstance(exc, RecursionError):
+        message = TOO_DEEP
+    else:
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+    column = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+    shown = text.strip()
+    if len(shown) > 120:
+        shown = shown[:117] + "..."
+    return WorkerError(f"is not valid JSON: {message}{column}", worker=id_in_text(text),
+                       field="(record)", value=shown, allowed="one JSON object per line")
+
+
+# msgspec decodes a line about twice as fast as `json.loads`, to the same objects (big
+# integers stay integers, duplicate keys keep the last value). What msgspec refuses (NaN,
+# a number out of range, a lone surrogate, every malformed line) goes to `json.loads`,
+# so the result, or the error and its message, is always exactly that of `json.loads`.
+_decode: Callable[[str], Any] = msgspec.json.Decoder().decode
+
+
+def parse_line(text: str) -> Any:
+    """One JSON Lines line: the value it holds, or a WorkerError saying why it is not JSON."""
+    try:
+        return _decode(text)
+    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
+        pass
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        return json_error(text, exc)

@@ -1,0 +1,180 @@
+"""Opening a worker file (or stdin) as a stream of raw records, in the reader its name
+calls for, with training from a separate file attached."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING
+
+import attrs
+
+from ..diagnostics import closest
+from ..errors import WorkerError
+from .csv import read_csv
+from .json_array import JsonArrayReader
+from .jsonl import block_lines, id_in_text, read_blocks
+from .raw import Raw
+from .text import Counting, WorkerFileError, open_file
+from .training_index import TrainingIndex
+from .validate import Item, validate
+
+if TYPE_CHECKING:
+    from ..contract.workers import Worker
+    from ..policy import Policy
+
+FORMATS: dict[str, str] = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                           ".csv": "csv"}
+_SUGGEST_FROM = 100_000  # ids kept for a "did you mean" when a worker is not found
+
+
+class WorkerNotFoundError(WorkerFileError):
+    """`find_worker`: no record in the file has the id asked for."""
+
+
+def input_format(path: str) -> str:
+    """`json`, `jsonl` or `csv` from the file name; `-` (stdin) is JSON Lines."""
+    if path == "-":
+        return "jsonl"
+    ext = os.path.splitext(path)[1].lower()
+    try:
+        return FORMATS[ext]
+    except KeyError:
+        raise WorkerFileError(
+            f"{path}: cannot tell the format from the name; worker files end in .json, "
+            ".jsonl (or .ndjson) or .csv, and `-` reads JSON Lines from stdin") from None
+
+
+class WorkerInput:
+    """One worker file (or stdin), read as a stream of raw records.
+
+    `position` and `size` (bytes; `size` is None for a pipe) let a caller show progress.
+    After iteration, `warnings` lists what was odd but not wrong (for example training
+    records for workers that are not in the worker file).
+    """
+
+    def __init__(self, path: str, *, training: str | None = None,
+                 stdin: IO[bytes] | None = None) -> None:
+        self.path = path
+        self.format = input_format(path)
+        self.training_path = training
+        self.warnings: list[str] = []
+        self.position = 0
+        self.size: int | None = None
+        self._index: TrainingIndex | None = None
+        self._file: IO[bytes]
+        if path == "-":
+            self._file = stdin if stdin is not None else sys.stdin.buffer
+            self._owned = False
+        else:
+            self._file = open_file(path, "worker")
+            self._owned = True
+            try:
+                self.size = os.fstat(self._file.fileno()).st_size or None
+            except (OSError, ValueError):
+                self.size = None
+        if training is not None:
+            try:
+                self._index = TrainingIndex.read(training)
+            except BaseException:
+                self.close()
+                raise
+
+    @property
+    def name(self) -> str:
+        return "<stdin>" if self.path == "-" else self.path
+
+    def close(self) -> None:
+        if self._owned:
+            self._file.close()
+
+    def __enter__(self) -> WorkerInput:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[tuple[int, Raw]]:
+        return self.raw()
+
+    def _advance(self, n: int) -> None:
+        self.position += n
+
+    def raw(self) -> Iterator[tuple[int, Raw]]:
+        """(line, raw record) in file order."""
+        records: Iterator[tuple[int, Raw]]
+        if self.format == "jsonl":
+            records = (item for first, block in self.blocks()
+                       for item in block_lines(first, block, self.name))
+        elif self.format == "json":
+            records = JsonArrayReader(self._file, self.name, self._advance).items()
+        else:
+            records = read_csv(Counting(self._file, self._advance), self.name)
+        if self._index is None:
+            yield from records
+        else:
+            index = self._index
+            for line, raw in records:
+                yield line, index.attach(raw)
+            self.warnings.extend(index.orphans(self.name))
+
+    def workers(self, policy: Policy) -> Iterator[Item]:
+        """Validated records: (line, worker id or None, Worker or WorkerError)."""
+        for line, raw in self.raw():
+            yield validate(policy, line, raw)
+
+    def blocks(self, size: int = 1 << 16) -> Iterator[tuple[int, bytes]]:
+        """JSON Lines read in blocks of whole lines: (line number of the first, bytes).
+
+        `evaluate --jobs` hands whole blocks to worker processes, which split and decode
+        them with `block_lines`, so the parent does next to nothing per record.
+        """
+        return read_blocks(self._file, size, self._advance)
+
+
+def read_workers(path: str, policy: Policy, *, training: str | None = None,
+                 stdin: IO[bytes] | None = None) -> Iterator[Item]:
+    """Every record of a worker file, validated, in file order (a generator).
+
+    Yields `(line, worker id or None, Worker | WorkerError)`; raises `WorkerFileError`
+    when the file as a whole cannot be read.
+    """
+    with WorkerInput(path, training=training, stdin=stdin) as source:
+        yield from source.workers(policy)
+
+
+@attrs.frozen
+class Found:
+    """`find_worker`'s answer: where the record is, and what it validates to."""
+
+    source: str  # the file's name as errors show it (`<stdin>` for `-`)
+    line: int
+    worker: Worker | WorkerError
+
+
+def find_worker(path: str, policy: Policy, wid: str, *, training: str | None = None,
+                stdin: IO[bytes] | None = None) -> Found:
+    """The first record of a worker file whose id is `wid`, validated.
+
+    Raises WorkerNotFoundError (with a "did you mean" among the ids seen) when no record
+    has that id, and WorkerFileError when the file cannot be read.
+    """
+    ids: list[str] = []
+    with WorkerInput(path, training=training, stdin=stdin) as source:
+        for line, raw in source.raw():
+            # A JSON Lines text without the id, and without escapes that could spell
+            # it, is not the record: skipped without parsing it.
+            if isinstance(raw, str) and "\\" not in raw and wid not in raw:
+                if len(ids) < _SUGGEST_FROM and (seen := id_in_text(raw)):
+                    ids.append(seen)
+                continue
+            _, found, w = validate(policy, line, raw)
+            if found == wid:
+                return Found(source.name, line, w)
+            if found and len(ids) < _SUGGEST_FROM:
+                ids.append(found)
+        name = source.name
+    guess = closest(wid, ids)
+    hint = f" (did you mean {guess!r}?)" if guess else ""
+    raise WorkerNotFoundError(f"{name}: no worker with id {wid!r}{hint}")

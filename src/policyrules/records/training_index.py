@@ -1,0 +1,107 @@
+"""A separate training file (`--training`, CONTRACT §1.4), indexed by worker id."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import WorkerError
+from .csv import header_columns, hours_cell, row_cells
+from .jsonl import parse_line
+from .raw import Raw, WithTraining
+from .text import WorkerFileError, open_file, utf8_lines
+
+TRAINING_COLUMNS = ("worker", "training", "completed", "delivery", "provider", "hours",
+                    "level")
+
+
+class TrainingIndex:
+    """Training records from a `--training` CSV, indexed by worker id.
+
+    The file may be in any order, so it is read whole before the workers; each entry
+    keeps the line it came from, so an error in it can name that line.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.by_worker: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.used: set[str] = set()
+        self.anonymous: list[int] = []
+
+    @classmethod
+    def read(cls, path: str) -> TrainingIndex:
+        index = cls(path)
+        with open_file(path, "training") as raw:
+            rows = csv.reader(utf8_lines(raw, path))
+            line = 1
+            try:
+                header = next(rows, None)
+                if header is None:
+                    return index
+                columns = header_columns(header, path, TRAINING_COLUMNS,
+                                         ("worker", "training"), "training")
+                previous_end = rows.line_num
+                for row in rows:
+                    line = previous_end + 1
+                    previous_end = rows.line_num
+                    index._add(line, row, columns)
+            except csv.Error as exc:
+                raise WorkerFileError(f"{path}:{line}: not valid CSV: {exc}") from None
+        return index
+
+    def _add(self, line: int, row: list[str], columns: list[str]) -> None:
+        record: dict[str, Any] = dict(row_cells(row, columns))
+        if not record:
+            return
+        worker = record.pop("worker", None)
+        if worker is None:
+            self.anonymous.append(line)
+            return
+        if "hours" in record:
+            record["hours"] = hours_cell(record["hours"])
+        self.by_worker.setdefault(worker, []).append((line, record))
+
+    def attach(self, raw: Raw) -> Raw:
+        """The record with its training from this file appended (JSON text is parsed)."""
+        if isinstance(raw, WorkerError):
+            if raw.worker is not None:
+                self.used.add(raw.worker)
+            return raw
+        if isinstance(raw, str):
+            parsed = parse_line(raw)
+            if isinstance(parsed, WorkerError):
+                return parsed
+            if not isinstance(parsed, Mapping):
+                return raw  # validation reports that it is not an object
+            raw = parsed
+        if isinstance(raw, WithTraining):
+            return raw  # attached already
+        wid = raw.get("id")
+        if not isinstance(wid, str) or wid not in self.by_worker:
+            return raw
+        self.used.add(wid)
+        entries = self.by_worker[wid]
+        inline = raw.get("training")
+        if inline is None:
+            inline = []
+        if not isinstance(inline, list):
+            return raw  # validation reports the wrong type
+        data = dict(raw)
+        data["training"] = list(inline) + [dict(r) for _, r in entries]
+        return WithTraining(data, self.path, len(inline), tuple(n for n, _ in entries))
+
+    def orphans(self, workers_name: str) -> list[str]:
+        out = []
+        unused = [w for w in self.by_worker if w not in self.used]
+        if unused:
+            count = sum(len(self.by_worker[w]) for w in unused)
+            first = self.by_worker[unused[0]][0][0]
+            out.append(f"{self.path}: {count} training record{'s' if count > 1 else ''} "
+                       f"for {len(unused)} worker{'s' if len(unused) > 1 else ''} not in "
+                       f"{workers_name} (first: {unused[0]!r} on line {first}); not used")
+        if self.anonymous:
+            out.append(f"{self.path}: {len(self.anonymous)} training record"
+                       f"{'s' if len(self.anonymous) > 1 else ''} with no worker id "
+                       f"(first on line {self.anonymous[0]}); not used")
+        return out
