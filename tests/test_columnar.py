@@ -503,10 +503,11 @@ def broken_cases(draw: st.DrawFn) -> tuple[policyrules.Policy, list[Row]]:
 def test_bad_rows_get_the_row_paths_error_and_the_rest_are_decided(
         case: tuple[policyrules.Policy, list[Row]], roles: str) -> None:
     policy, records = case
-    frame, training = tables(records, roles=roles)
+    # In a table a record names its worker by id: a worker without one (and there may be
+    # several) owns none.
+    owned = [r if r["id"] else r | {"training": []} for r in records]
+    frame, training = tables(owned, roles=roles)
     result = policy.evaluate_frame(frame, training, as_of=AS_OF)
-    # In a table a record names its worker by id: a worker without one owns none.
-    owned = [r | {"training": []} if r["id"] is None else r for r in records]
     decisions, findings = expected(policy, owned, AS_OF)
     assert result.decisions.to_pylist() == decisions
     assert result.findings.to_pylist() == findings
