@@ -23,6 +23,7 @@ from .semantics.model import PolicyModel, Training, anchor_text, condition_text
 
 if TYPE_CHECKING:
     from .batch.many import LogTarget
+    from .engines.columnar import FrameResult
 
 WorkerLike = Worker | Mapping[str, Any]
 
@@ -96,6 +97,15 @@ class Policy:
         from .batch.many import evaluate_many  # batch/ imports this module
 
         return evaluate_many(self, workers, _as_date(as_of, "as_of"), log)
+    def evaluate_frame(self, workers: object, training: object = None, *,
+                       as_of: datetime.date) -> FrameResult:
+        """Decisions and findings for a whole table of workers (CONTRACT §6), as pyarrow
+        Tables; the columnar backend, equal to `evaluate` row for row."""
+        from .engines.columnar import evaluate_frame  # Polars loads only when used
+
+        day = _as_date(as_of, "as_of")
+        return evaluate_frame(self.model, self._roles, workers, training, day,
+                              lambda worker: self.evaluate_checked(worker, day))
 
     def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""

@@ -22,9 +22,12 @@ raise `WorkerFileError`; problems with one record become a `WorkerError` for tha
 and reading goes on.
 """
 
+from .csv import FALSE_CELLS as FALSE_CELLS
 from .csv import REQUIRED_COLUMNS as REQUIRED_COLUMNS
+from .csv import TRUE_CELLS as TRUE_CELLS
 from .csv import WORKER_COLUMNS as WORKER_COLUMNS
 from .csv import hours_cell as hours_cell
+from .csv import roles_cell as roles_cell
 from .csv import volunteer_cell as volunteer_cell
 from .jsonl import block_lines as block_lines
 from .jsonl import id_in_text as id_in_text

@@ -15,8 +15,9 @@ from .text import Counting, WorkerFileError, utf8_lines
 WORKER_COLUMNS = ("id", "started", "contact", "roles", "training", "agency", "sector",
                   "volunteer")
 REQUIRED_COLUMNS = ("id", "started", "contact")
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0", ""})
+# The words a `volunteer` cell may hold (§1.4); the columnar backend reads them too.
+TRUE_CELLS = frozenset({"true", "yes", "1"})
+FALSE_CELLS = frozenset({"false", "no", "0", ""})
 
 
 def read_csv(counter: Counting, name: str) -> Iterator[tuple[int, Raw]]:
@@ -92,7 +93,7 @@ def _csv_worker(row: list[str], columns: list[str], width: int) -> Raw:
                            allowed=f"at most {width} cells, one per column")
     try:
         if "roles" in data:
-            data["roles"] = _roles_cell(data["roles"])
+            data["roles"] = roles_cell(data["roles"])
         if "training" in data:
             data["training"] = _training_cell(data["training"], wid)
         if "volunteer" in data:
@@ -102,7 +103,7 @@ def _csv_worker(row: list[str], columns: list[str], width: int) -> Raw:
     return data
 
 
-def _roles_cell(cell: str) -> list[Any]:
+def roles_cell(cell: str) -> list[Any]:
     """`name;name@DATE` → role entries (a bad name or date is reported by validation)."""
     out: list[Any] = []
     for item in cell.split(";"):
@@ -134,9 +135,9 @@ def _training_cell(cell: str, wid: str | None) -> list[dict[str, Any]]:
 def volunteer_cell(cell: str, wid: str | None) -> bool:
     """The CSV `volunteer` cell: true/false, yes/no, 1/0 or empty (false)."""
     value = cell.strip().lower()
-    if value in _TRUE:
+    if value in TRUE_CELLS:
         return True
-    if value in _FALSE:
+    if value in FALSE_CELLS:
         return False
     raise WorkerError(f"must be true or false, not {cell!r}", worker=wid, field="volunteer",
                       value=cell, allowed="true, false, yes, no, 1, 0, or empty for false")

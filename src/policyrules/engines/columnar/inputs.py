@@ -1,0 +1,276 @@
+"""Tables in (CONTRACT §6): any Arrow table → Polars, and the §1 checks done per column.
+
+Each check is an expression over a whole column that is true on the rows the row path
+(`contract.workers.parse_worker`) would reject. Which rows are bad is decided here, in
+columns; what is wrong with a bad row is then said by the row path itself (see
+`run._errors`), so the error text is the row path's by construction and lives in one place.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection
+
+import polars as pl
+import pyarrow as pa
+
+from ...contract.vocabulary import CONTACT_LEVELS, DELIVERIES, SECTORS
+from ...errors import UsageError
+from ...records import FALSE_CELLS, TRUE_CELLS
+
+WORKER_REQUIRED = ("id", "started", "contact")
+TRAINING_REQUIRED = ("worker", "training", "completed")
+
+# The row path's date shape (semantics.dates.parse_iso_date); ASCII digits only, as
+# `datetime.date.fromisoformat` accepts no others.
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TEXT = (pl.String, pl.Null)
+
+
+def to_frame(data: object, what: str) -> pl.DataFrame:
+    """A Polars frame from anything that speaks the Arrow PyCapsule interface."""
+    if isinstance(data, pl.LazyFrame):
+        data = data.collect()
+    if isinstance(data, pl.DataFrame):
+        frame = data
+    elif hasattr(data, "__arrow_c_stream__"):
+        try:
+            frame = pl.DataFrame(data)
+        except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
+            # pandas' object columns can mix kinds, which Arrow cannot hold.
+            raise UsageError(f"{what} cannot be read as an Arrow table ({exc}); give each "
+                             "column values of one kind") from None
+    else:
+        raise UsageError(
+            f"{what} must be a table that speaks the Arrow PyCapsule interface (a pyarrow "
+            f"Table, a pandas DataFrame, a Polars DataFrame, a DuckDB result), not "
+            f"{type(data).__name__}")
+    # Dictionary-encoded text (pandas categories, Arrow dictionaries) is text to §1.
+    categorical = [name for name, dtype in frame.schema.items()
+                   if dtype in (pl.Categorical, pl.Enum)]
+    if categorical:
+        frame = frame.with_columns(pl.col(categorical).cast(pl.String))
+    # NaN is a missing cell, as None is (contract/plain.py): pandas writes both.
+    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
+    if floats:
+        frame = frame.with_columns(pl.col(floats).fill_nan(None))
+    return _in_calendar(frame)
+
+
+def _in_calendar(frame: pl.DataFrame) -> pl.DataFrame:
+    """Dates past Python's calendar (an Arrow date32 reaches year 5,000,000) as their text,
+    which the checks then reject as not a date YYYY-MM-DD, as the row path would."""
+    def outside(day: pl.Expr) -> pl.Expr:
+        return (day < datetime.date.min) | (day > datetime.date.max)
+
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date and frame.select(outside(pl.col(name)).any()).item():
+            frame = frame.with_columns(pl.col(name).dt.to_string())
+        elif (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+              and any(f.name == "since" and f.dtype == pl.Date for f in dtype.inner.fields)):
+            since = pl.col(name).list.eval(pl.element().struct.field("since"))
+            if frame.select(outside(since.explode()).any()).item():
+                frame = frame.with_columns(pl.col(name).list.eval(pl.element().struct.with_fields(
+                    pl.field("since").dt.to_string())))
+    return frame
+
+
+def need_columns(frame: pl.DataFrame, required: tuple[str, ...], what: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"the {what} table needs the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; its columns are: {', '.join(frame.columns) or '(none)'}")
+
+
+# One column each ------------------------------------------------------------------------------
+
+def date_value(frame: pl.DataFrame, name: str) -> tuple[pl.Expr, pl.Expr]:
+    """(the column as dates, null where absent or bad; true where a value is given but is
+    not a calendar date YYYY-MM-DD). A date-time is bad, as in the row path."""
+    col = pl.col(name)
+    dtype = frame.schema[name]
+    if dtype == pl.Date:
+        return col, pl.lit(False)
+    if dtype == pl.Null:
+        return pl.lit(None, pl.Date), pl.lit(False)
+    if dtype == pl.String:
+        shaped = col.str.contains(_ISO_DATE)
+        day = col.str.to_date("%Y-%m-%d", strict=False)
+        # chrono knows a year 0; `datetime.date` does not.
+        value = pl.when(shaped & (day.dt.year() >= 1)).then(day)
+        return value, col.is_not_null() & (col != "") & value.is_null()
+    return pl.lit(None, pl.Date), col.is_not_null()
+
+
+def required_text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """True where a required text field is missing, empty or not text."""
+    col = pl.col(name)
+    if frame.schema[name] == pl.String:
+        return col.is_null() | (col == "")
+    return pl.lit(True)
+
+
+def enum_value(frame: pl.DataFrame, name: str, allowed: Collection[str],
+               required: bool) -> pl.Expr:
+    """True where the value is not one of `allowed` (or absent, when required)."""
+    col = pl.col(name)
+    dtype = frame.schema[name]
+    if dtype == pl.String:
+        bad = col.is_not_null() & ~col.is_in(list(allowed))
+        return bad | col.is_null() if required else bad
+    if dtype == pl.Null:
+        return pl.lit(required)
+    return pl.lit(True) if required else col.is_not_null()
+
+
+def of_kind(frame: pl.DataFrame, name: str, kinds: tuple[type[pl.DataType], ...]) -> pl.Expr:
+    """True where an optional value is given and its column is not of one of `kinds`."""
+    dtype = frame.schema[name]
+    if any(dtype == k for k in kinds) or dtype == pl.Null:
+        return pl.lit(False)
+    return pl.col(name).is_not_null()
+
+
+def text_value(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """An optional text column's values (null where absent or not text)."""
+    if frame.schema.get(name) == pl.String:
+        return pl.col(name)
+    return pl.lit(None, pl.String)
+
+
+def _hours_text(name: str) -> pl.Expr:
+    # Text is a CSV cell: a number where one is given (`records.hours_cell`).
+    return pl.col(name).str.strip_chars().cast(pl.Float64, strict=False)
+
+
+def hours_number(frame: pl.DataFrame) -> pl.Expr:
+    """`hours` as a number (null where absent; good records only hold numbers)."""
+    dtype = frame.schema.get("hours")
+    if dtype is None or dtype == pl.Null:
+        return pl.lit(None, pl.Float64)
+    if dtype == pl.String:
+        return _hours_text("hours").fill_nan(None)
+    if dtype.is_numeric():
+        return pl.col("hours").cast(pl.Float64)
+    return pl.lit(None, pl.Float64)
+
+
+def hours_value(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """True where hours are given and are not a finite, non-negative number."""
+    col = pl.col(name)
+    dtype = frame.schema[name]
+    if dtype == pl.Null:
+        return pl.lit(False)
+    if dtype.is_integer():
+        return col.is_not_null() & (col < 0)
+    if dtype == pl.String:
+        # "nan" reads as NaN, which is a missing value (contract/plain.py), as in floats.
+        col = _hours_text(name)
+        return pl.col(name).is_not_null() & (col.is_null() | col.is_infinite() | (col < 0))
+    if dtype.is_float():  # NaN is null by now (to_frame)
+        return col.is_not_null() & (col.is_infinite() | (col < 0))
+    return col.is_not_null()
+
+
+# Whole tables ---------------------------------------------------------------------------------
+
+def worker_checks(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """(`started` as dates, true on rows whose scalar fields break §1)."""
+    started, started_bad = date_value(frame, "started")
+    bad = (required_text(frame, "id") | started_bad | started.is_null()
+           | enum_value(frame, "contact", CONTACT_LEVELS, required=True))
+    if "sector" in frame.columns:
+        bad = bad | enum_value(frame, "sector", SECTORS, required=False)
+    if "agency" in frame.columns:
+        bad = bad | of_kind(frame, "agency", _TEXT)
+    if "volunteer" in frame.columns:
+        bad = bad | volunteer_value(frame)[1]
+    return started, bad
+
+
+def volunteer_value(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """(`volunteer` as true/false, true where it is neither). Text reads as a CSV cell does
+    (§1.4: true/false, yes/no, 1/0, empty for false), as `records.volunteer_cell`."""
+    if "volunteer" not in frame.columns:
+        return pl.lit(False), pl.lit(False)
+    col = pl.col("volunteer")
+    dtype = frame.schema["volunteer"]
+    if dtype == pl.Boolean:
+        return col.fill_null(False), pl.lit(False)
+    if dtype == pl.String:
+        word = col.str.strip_chars().str.to_lowercase()
+        return (word.is_in(list(TRUE_CELLS)).fill_null(False),
+                col.is_not_null() & ~word.is_in(list(TRUE_CELLS | FALSE_CELLS)))
+    return pl.lit(False), of_kind(frame, "volunteer", ())
+
+
+def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
+    """One row per role a worker holds: `_row`, `role`, `since` (date or null), `_bad`.
+
+    `roles` is a list of names, a list of `{role, since}` structs (the JSON shape), or
+    text `name;name@DATE` as in CSV (§1.4). A worker's
+    roles column of any other kind gives one bad item (the row path says why).
+    """
+    if "roles" not in frame.columns or frame.schema["roles"] == pl.Null:
+        return pl.DataFrame(schema={"_row": pl.UInt32, "role": pl.String, "since": pl.Date,
+                                    "_bad": pl.Boolean})
+    dtype = frame.schema["roles"]
+    items = frame.select("_row", "roles")
+    known = list(roles)
+    if dtype == pl.String:
+        entries = (items.with_columns(pl.col("roles").str.split(";"))
+                   .explode("roles")
+                   .with_columns(pl.col("roles").str.strip_chars())
+                   .filter(pl.col("roles").is_not_null() & (pl.col("roles") != "")))
+        parts = pl.col("roles").str.splitn("@", 2)
+        entries = entries.select(
+            "_row",
+            role=parts.struct.field("field_0").str.strip_chars(),
+            since_text=parts.struct.field("field_1").str.strip_chars(),
+        )
+        since, since_bad = date_value(entries, "since_text")
+        return entries.select("_row", "role", since=since,
+                              _bad=~pl.col("role").is_in(known) | since_bad)
+    if isinstance(dtype, pl.List) and dtype.inner in _TEXT:
+        entries = (items.filter(pl.col("roles").list.len() > 0).explode("roles")
+                   .rename({"roles": "role"}).with_columns(pl.col("role").cast(pl.String)))
+        return entries.select("_row", "role", since=pl.lit(None, pl.Date),
+                              _bad=pl.col("role").is_null() | ~pl.col("role").is_in(known))
+    if (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
+            and "role" in {f.name for f in dtype.inner.fields}):
+        # The JSON shape of §1.2: {"role": NAME, "since": DATE}.
+        entries = (items.filter(pl.col("roles").list.len() > 0).explode("roles")
+                   .select("_row", pl.col("roles").struct.unnest()))
+        if "since" not in entries.columns:
+            entries = entries.with_columns(since=pl.lit(None, pl.Date))
+        since, since_bad = date_value(entries, "since")
+        role = pl.col("role")
+        name_bad = (role.is_null() | ~role.is_in(known) if entries.schema["role"] == pl.String
+                    else pl.lit(True))
+        return entries.select("_row", role=role.cast(pl.String, strict=False), since=since,
+                              _bad=name_bad | since_bad)
+    given = pl.col("roles").is_not_null()
+    if isinstance(dtype, pl.List):
+        given = given & (pl.col("roles").list.len() > 0)
+    return items.filter(given).select("_row", role=pl.lit(None, pl.String),
+                                      since=pl.lit(None, pl.Date), _bad=pl.lit(True))
+
+
+def training_checks(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """(`completed` as dates, true on records that break §1.3)."""
+    completed, completed_bad = date_value(frame, "completed")
+    bad = required_text(frame, "training") | completed_bad | completed.is_null()
+    if "delivery" in frame.columns:
+        delivery = pl.col("delivery")
+        if frame.schema["delivery"] == pl.String:
+            bad = bad | (delivery.is_not_null() & (delivery != "")
+                         & ~delivery.is_in(list(DELIVERIES)))
+        else:
+            bad = bad | of_kind(frame, "delivery", _TEXT)
+    if "hours" in frame.columns:
+        bad = bad | hours_value(frame, "hours")
+    for name in ("provider", "level"):
+        if name in frame.columns:
+            bad = bad | of_kind(frame, name, _TEXT)
+    return completed, bad
