@@ -148,3 +148,36 @@ def test_explanations_ignore_the_order_of_the_records(order: list[object], day: 
             [f.to_dict() for f in FRAMEWORK.evaluate(H1, as_of=D(day)).findings]
         # The quick JSON path writes exactly the same explanations.
         assert json.loads(DecisionJson()(decision)) == decision.to_dict()
+
+
+def explained(worker: dict[str, object], day: str, req: str) -> tuple[str, str]:
+    (found,) = [f for f in FRAMEWORK.evaluate(worker, as_of=D(day)).explain().findings
+                if f.requirement == req]
+    return found.dates, found.to_satisfy
+
+
+def test_explain_dates_and_what_to_do_for_hours() -> None:
+    assert explained(H1, "2026-11-22", "level-3-rolling") == (
+        "took the role healthcare on 2025-01-06; 9 of 12 hours within 3 years; last "
+        "completed Level 3 safeguarding on 2025-11-20; deadline 3 years from the role: due "
+        "by 2028-01-06; 1 record dated after 2026-11-22 not counted",
+        "complete 3 more hours of Level 3 safeguarding by 2028-01-06")
+    assert explained(H2, "2026-01-01", "level-1-all") == (
+        "started 2025-01-06; 2 hours within 3 years (2 needed); last completed Level 1 "
+        "safeguarding on 2024-01-01; hours count until 2027-01-01",
+        "met until 2027-01-01; more hours of Level 1 safeguarding, Level 2 safeguarding or "
+        "Level 3 safeguarding by then keep it met")
+    assert explained(H2, "2029-01-01", "level-1-all") == (
+        "started 2025-01-06; 0 of 2 hours within 3 years; last completed Level 1 "
+        "safeguarding on 2024-01-01; the hours last added up on 2027-01-01",
+        "complete 2 more hours of Level 1 safeguarding, Level 2 safeguarding or Level 3 "
+        "safeguarding now")
+
+
+def test_explain_dates_name_the_course_a_deadline_counts_from() -> None:
+    assert explained(H1, "2026-11-22", "refresher") == (
+        "completed Trust induction on 2025-02-01; deadline 1 year from completing Trust "
+        "induction: was due by 2026-02-01", "complete Induction refresher now")
+    assert explained(H2, "2026-01-01", "induction") == (
+        "started 2025-01-06; deadline the day of the first Joint inter-agency course: was "
+        "due by 2025-03-01", "complete Trust induction now")
