@@ -1,4 +1,4 @@
-"""`batch`: the writer that puts a whole workforce's decisions on stdout from a thread."""
+"""`batch`: the stages of a run, the writer thread, and --jobs, called as the library."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import datetime
 import errno
 import io
 import json
+import os
+import pickle
+import re
 import threading
 from pathlib import Path
 
@@ -13,8 +16,12 @@ import pytest
 from rich.console import Console
 
 import policyrules
+import policyrules.render
 from conftest import write
 from policyrules import batch
+from policyrules.batch import stages
+from policyrules.batch import write as write_module
+from policyrules.batch.write import OutputError, Sink
 from policyrules.records import WorkerFileError, WorkerInput
 
 SMALL = str(Path(__file__).parent / "fixtures" / "cli" / "small.policy")
@@ -52,16 +59,18 @@ class Failing(io.RawIOBase):
         raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
-def evaluate(path: str, stream: io.RawIOBase, fmt: str = "jsonl") -> batch.Counts:
+def evaluate(path: str, stream: io.RawIOBase, fmt: str = "jsonl", jobs: int = 1,
+             **sizes: int) -> batch.Counts:
     policy = policyrules.load(SMALL)
     with WorkerInput(path) as source:
-        return batch.run(policy, SMALL, source, AS_OF, fmt, jobs=1, stdout=stream,  # type: ignore[arg-type]
-                         console=Console(file=io.StringIO()), progress=lambda n: None)
+        return batch.run(policy, source, AS_OF, fmt, jobs=jobs, stdout=stream,  # type: ignore[arg-type]
+                         console=Console(file=io.StringIO()), progress=lambda n: None,
+                         **sizes)
 
 
 def test_chunks_are_written_in_order_once_the_stream_takes_them() -> None:
     gate = Gate()
-    sink = batch._Sink(gate, depth=2)  # type: ignore[arg-type]
+    sink = Sink(gate, depth=2)  # type: ignore[arg-type]
 
     def produce() -> None:
         for i in range(10):
@@ -80,7 +89,7 @@ def test_chunks_are_written_in_order_once_the_stream_takes_them() -> None:
 
 
 def test_an_error_in_the_writer_thread_reaches_the_caller() -> None:
-    sink = batch._Sink(Failing())  # type: ignore[arg-type]
+    sink = Sink(Failing())  # type: ignore[arg-type]
     sink.write(b"x")
     with pytest.raises(BrokenPipeError):
         sink.close()
@@ -135,7 +144,7 @@ def test_an_interrupt_does_not_wait_for_a_reader_that_has_stopped(tmp_path: Path
     def evaluate_until_interrupted() -> None:
         with WorkerInput(path) as source:
             try:
-                batch.run(policyrules.load(SMALL), SMALL, source, AS_OF, "jsonl", jobs=1,
+                batch.run(policyrules.load(SMALL), source, AS_OF, "jsonl", jobs=1,
                           stdout=gate,  # type: ignore[arg-type]
                           console=Console(file=io.StringIO()), progress=interrupt)
             except KeyboardInterrupt as exc:
@@ -148,3 +157,116 @@ def test_an_interrupt_does_not_wait_for_a_reader_that_has_stopped(tmp_path: Path
     gate.open.set()  # let the writer thread go, whatever happened
     run.join()
     assert not stuck and len(raised) == 1
+
+
+# --jobs with tiny chunks and blocks: many tasks, and the output still the serial one -----
+
+def people() -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for i in range(25):
+        out.append(worker(i))
+        out.append({"id": f"N{i}", "started": "2020-05-01", "contact": "none",
+                    "agency": "Council"})
+        if i % 7 == 3:
+            out.append({"id": f"X{i}", "started": "2024-01-10", "contact": "regualr"})
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_jobs_in_small_blocks_give_the_serial_output(tmp_path: Path, fmt: str) -> None:
+    path = write(tmp_path, "w.jsonl", "".join(json.dumps(p) + "\n" for p in people()))
+    one, two = io.BytesIO(), io.BytesIO()
+    serial = evaluate(path, one, fmt)  # type: ignore[arg-type]
+    parallel = evaluate(path, two, fmt, jobs=2, block=300)  # type: ignore[arg-type]
+    assert serial.as_tuple() == parallel.as_tuple() == (25, 25, 4)
+    assert one.getvalue() == two.getvalue()
+
+
+def test_jobs_in_small_chunks_carry_records_rejected_while_reading(tmp_path: Path) -> None:
+    """A CSV cell error travels to a worker process and comes back as an error record."""
+    path = write(tmp_path, "w.csv", "id,started,contact,volunteer,training\n"
+                 "W1,2024-01-10,regular,no,\n"
+                 "B1,2024-01-10,regular,maybe,\n"
+                 "B2,2024-01-10,regular,,induction-course\n"
+                 "W3,2026-10-01,occasional,,\n")
+    one, three = io.BytesIO(), io.BytesIO()
+    evaluate(path, one)  # type: ignore[arg-type]
+    counts = evaluate(path, three, jobs=3, chunk=1)  # type: ignore[arg-type]
+    assert counts.rejected == 2
+    assert one.getvalue() == three.getvalue()
+    assert [json.loads(line).get("error", {}).get("field")
+            for line in three.getvalue().splitlines()] == [None, "volunteer", "training[0]",
+                                                          None]
+
+
+def test_jobs_stop_at_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    good = "".join(json.dumps(worker(i)) + "\n" for i in range(20))
+    path = write(tmp_path, "w.jsonl", good.encode() + b'{"id": "\xe9"}\n')
+    out = io.BytesIO()
+    with pytest.raises(WorkerFileError, match=r"w\.jsonl:21: not UTF-8"):
+        evaluate(path, out, jobs=2, block=100)  # type: ignore[arg-type]
+    # Every block before the bad one was decided and written, in order.
+    ids = [json.loads(line)["worker"] for line in out.getvalue().splitlines()]
+    assert ids == [f"W{i}" for i in range(len(ids))] and len(ids) >= 15
+
+
+def test_the_stages_run_in_order_on_each_chunk() -> None:
+    assert [stage.__name__ for stage in batch.STAGES] == ["validate", "decide", "encode"]
+    policy = policyrules.load(SMALL)
+    fmt = policyrules.render.JsonLines(AS_OF)
+    job = stages.Job(policy, AS_OF, fmt)
+    chunk = [(1, json.dumps(worker(1))), (2, "{not json"), (3, {"id": "W3"})]
+    texts = stages.process(job, chunk)
+    decided = policy.evaluate(worker(1), as_of=AS_OF)
+    assert json.loads(texts[0]) == decided.to_dict()
+    assert json.loads(texts[1])["error"]["field"] == "(record)"
+    assert json.loads(texts[2])["error"]["field"] == "started"
+    assert job.counts.as_tuple() == (0, 1, 2)
+
+
+def test_a_policy_pickles_as_its_model_and_decides_the_same() -> None:
+    policy = policyrules.load(SMALL)
+    again = pickle.loads(pickle.dumps(policy))
+    assert again is not policy and again.model == policy.model
+    assert again.generated_source == policy.generated_source
+    for i, w in enumerate(people()):
+        day = datetime.date(2024 + i % 3, 1 + i % 12, 28)
+        try:
+            expected = policy.evaluate(w, as_of=day).to_dict()
+        except policyrules.WorkerError as exc:
+            with pytest.raises(policyrules.WorkerError, match=re.escape(exc.message)):
+                again.evaluate(w, as_of=day)
+        else:
+            assert again.evaluate(w, as_of=day).to_dict() == expected
+
+
+# Writing: whole records or nothing ----------------------------------------------------------
+
+def test_a_write_that_fails_half_way_leaves_only_whole_chunks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills mid-chunk: the file is cut back to the last whole chunk."""
+    real_write = os.write
+    room = [25]  # bytes the disk still takes
+
+    def filling(fd: int, data: bytes) -> int:
+        if room[0] <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        n = real_write(fd, bytes(data[:room[0]]))
+        room[0] -= n
+        return n
+
+    path = tmp_path / "out.jsonl"
+    with open(path, "wb") as f:
+        sink = Sink(f)
+        monkeypatch.setattr(write_module.os, "write", filling)
+        sink.write(b'{"worker": "W1"}\n')  # 17 bytes: fits
+        sink.write(b'{"worker": "W2"}\n')  # 8 of 17 fit, then the disk is full
+        with pytest.raises(OutputError, match="cannot write the output: No space left"):
+            sink.close()
+    assert path.read_bytes() == b'{"worker": "W1"}\n'
+
+
+def test_text_that_is_not_unicode_is_escaped_not_lost() -> None:
+    assert write_module.utf8("caf\u00e9") == "caf\u00e9".encode()
+    assert write_module.utf8('"W\ud800"') == b'"W\\ud800"'
+    assert json.loads(write_module.utf8('"W\ud800"')) == "W\ud800"

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import policyrules
 from conftest import write
-from policyrules import cli as cli_module
 from policyrules.cli import cli, want_color
+from policyrules.cli.output import PROGRESS_AFTER, Out, ProgressBar
 from policyrules.render import DecisionJson
 from policyrules.testing import as_of_dates
 from policyrules.testing import workers as any_worker
@@ -111,24 +111,23 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
     assert "{" not in proc.stderr
 
 
-def test_want_color() -> None:
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
+class Tty(io.StringIO):
+    """An in-memory stream that says it is a terminal."""
 
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    env["TERM"] = "xterm"
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("NO_COLOR", "FORCE_COLOR"):
-            mp.delenv(key, raising=False)
-        mp.setenv("TERM", "xterm")
-        assert want_color("auto", Tty()) is True
-        assert want_color("auto", io.StringIO()) is False
-        assert want_color("never", Tty()) is False
-        assert want_color("always", io.StringIO()) is True
-        mp.setenv("NO_COLOR", "1")
-        assert want_color("auto", Tty()) is False
-        assert want_color("always", Tty()) is True
+    def isatty(self) -> bool:
+        return True
+
+
+def test_want_color() -> None:
+    plain = {"TERM": "xterm"}
+    assert want_color("auto", Tty(), plain) is True
+    assert want_color("auto", io.StringIO(), plain) is False
+    assert want_color("never", Tty(), plain) is False
+    assert want_color("always", io.StringIO(), plain) is True
+    assert want_color("auto", Tty(), {"NO_COLOR": "1"}) is False
+    assert want_color("always", Tty(), {"NO_COLOR": "1"}) is True
+    assert want_color("auto", Tty(), {"TERM": "dumb"}) is False
+    assert want_color("auto", io.StringIO(), {"FORCE_COLOR": "1"}) is True
 
 
 # check -------------------------------------------------------------------------------------------
@@ -241,10 +240,13 @@ def test_evaluate_stdin() -> None:
     assert lines(result.stdout) == [expected(W1), expected(W3)]
 
 
-def test_as_of_defaults_to_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "_today", lambda: datetime.date(2026, 11, 22))
+def test_as_of_defaults_to_today(tmp_path: Path) -> None:
     workers = write(tmp_path, "w.jsonl", jsonl(W1))
-    assert lines(run("evaluate", SMALL, workers).stdout) == [expected(W1)]
+    before = datetime.date.today()
+    [decision] = lines(run("evaluate", SMALL, workers).stdout)
+    assert decision["as_of"] in {before.isoformat(), datetime.date.today().isoformat()}
+    day = datetime.date.fromisoformat(decision["as_of"])
+    assert decision == policyrules.load(SMALL).evaluate(W1, as_of=day).to_dict()
 
 
 @pytest.mark.parametrize("day", ["2026-02-30", "2026-11-22T10:00", "22/11/2026", "20261122"])
@@ -410,14 +412,23 @@ def test_table_output(tmp_path: Path) -> None:
     assert "\x1b[" in coloured.stdout
 
 
-def test_no_color_env_is_respected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "want_color", lambda mode, stream: (
-        mode == "always" or (mode == "auto" and not os.environ.get("NO_COLOR"))))
-    workers = write(tmp_path, "w.jsonl", jsonl(W1))
-    plain = run("evaluate", SMALL, workers, "-f", "table", env={"NO_COLOR": "1"})
-    assert "\x1b[" not in plain.stdout
-    coloured = run("evaluate", SMALL, workers, "-f", "table", env={"NO_COLOR": ""})
-    assert "\x1b[" in coloured.stdout
+@pytest.mark.parametrize(("env", "args", "colour"), [
+    ({}, [], False),  # not a terminal
+    ({"FORCE_COLOR": "1"}, [], True),
+    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, [], False),  # NO_COLOR wins in auto
+    ({"NO_COLOR": ""}, [], False),  # empty is unset (no-color.org)
+    ({"NO_COLOR": "1"}, ["--color", "always"], True),  # the option wins over both
+    ({"FORCE_COLOR": "1"}, ["--color", "never"], False),
+    ({"FORCE_COLOR": "1", "TERM": "dumb"}, [], True)])
+def test_colour_follows_the_environment_and_the_option(
+        tmp_path: Path, env: dict[str, str], args: list[str], colour: bool) -> None:
+    workers = write(tmp_path, "w.jsonl", jsonl(W1, BAD))
+    full = {"NO_COLOR": "", "FORCE_COLOR": "", "TERM": "xterm"} | env
+    result = run("evaluate", SMALL, workers, "-f", "table", "--as-of", AS_OF, *args, env=full)
+    assert result.exit_code == 1
+    assert ("\x1b[" in result.stdout) is colour
+    assert ("\x1b[" in result.stderr) is colour  # the summary, red for the rejected record
+    assert "B1" in result.stdout and "rejected" in result.stdout
 
 
 def test_json_text_is_exactly_the_decision(tmp_path: Path) -> None:
@@ -443,16 +454,16 @@ def test_json_text_is_exactly_the_decision(tmp_path: Path) -> None:
     assert json.loads(encode(d)) == d.to_dict()
 
 
-def test_jobs_give_the_same_output_in_the_same_order(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "_CHUNK", 3)  # many chunks of records (CSV)
-    monkeypatch.setattr(cli_module, "_BLOCK", 300)  # many blocks of JSON Lines
+def test_jobs_give_the_same_output_in_the_same_order(tmp_path: Path) -> None:
+    # Several chunks and blocks at the default sizes (batch.CHUNK records, batch.BLOCK
+    # bytes); tests/test_batch.py runs the same with tiny ones.
     people: list[Any] = []
-    for i in range(25):
+    for i in range(1100):
         people.append(dict(W1, id=f"A{i}"))
         people.append(dict(W2, id=f"B{i}"))
         if i % 7 == 3:
             people.append(dict(BAD, id=f"X{i}"))
+    people[5] = dict(W1, id="Y" * 1_200_000)  # the first block ends past its 1 MB
     workers = write(tmp_path, "w.jsonl", jsonl(*people))
     for fmt in ("jsonl", "json", "csv"):
         one = run("evaluate", SMALL, workers, "--as-of", AS_OF, "-f", fmt)
@@ -463,30 +474,26 @@ def test_jobs_give_the_same_output_in_the_same_order(tmp_path: Path,
     result = run("evaluate", SMALL, workers, "--as-of", AS_OF, "-f", "json", "-j", "2")
     assert [d["worker"] for d in json.loads(result.stdout)] == [p["id"] for p in people]
 
+    rows = [p for p in people if len(p["id"]) < 100]  # CSV cells stop at 128 KB
     table = "id,started,contact,agency\n" + "".join(
-        f"{p['id']},{p['started']},{p['contact']},{p.get('agency', '')}\n" for p in people)
+        f"{p['id']},{p['started']},{p['contact']},{p.get('agency', '')}\n" for p in rows)
     as_csv = write(tmp_path, "w.csv", table)
     one = run("evaluate", SMALL, as_csv, "--as-of", AS_OF)
     three = run("evaluate", SMALL, as_csv, "--as-of", AS_OF, "-j", "3")
     assert one.stdout == three.stdout and one.exit_code == three.exit_code == 1
-    assert len(lines(three.stdout)) == len(people)
+    assert [d["worker"] for d in lines(three.stdout)] == [p["id"] for p in rows]
 
 
-def test_jobs_stop_at_a_line_that_is_not_utf8(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "_BLOCK", 100)
-    data = jsonl(*[dict(W1, id=f"W{i}") for i in range(20)]).encode() + b'{"id": "\xe9"}\n'
-    result = run("evaluate", SMALL, write(tmp_path, "w.jsonl", data), "-j", "2")
-    assert result.exit_code == 2
-    assert "w.jsonl:21: not UTF-8" in result.stderr
-
-
-def test_progress_bar_only_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "PROGRESS_AFTER", 1)
-    workers = write(tmp_path, "w.jsonl", jsonl(*[dict(W1, id=f"W{i}") for i in range(3000)]))
-    result = run("evaluate", SMALL, workers, "--as-of", AS_OF, "-q")
-    assert result.stderr == ""  # not a terminal, and --quiet: nothing at all
-    assert len(result.stdout.splitlines()) == 3000
+def test_no_progress_bar_off_a_terminal(tmp_path: Path) -> None:
+    count = PROGRESS_AFTER + 1100  # enough for a bar on a terminal (test_cli_process.py)
+    workers = write(tmp_path, "w.jsonl", jsonl(*[dict(W1, id=f"W{i}") for i in range(count)]))
+    quiet = run("evaluate", SMALL, workers, "--as-of", AS_OF, "-q")
+    assert quiet.stderr == ""  # not a terminal, and --quiet: nothing at all
+    assert len(quiet.stdout.splitlines()) == count
+    plain = run("evaluate", SMALL, workers, "--as-of", AS_OF)
+    assert plain.stderr.splitlines() == [
+        f"{count} records: {count} workers evaluated as of 2026-11-22 (0 compliant, "
+        f"{count} not compliant), 0 rejected"]
 
 
 def test_the_readme_command_on_the_shipped_examples() -> None:
@@ -793,36 +800,6 @@ def test_json_text_is_exactly_the_decision_for_any_worker(worker: policyrules.Wo
     assert DecisionJson()(decision) == json.dumps(decision.to_dict(), ensure_ascii=False)
 
 
-def test_jobs_carry_records_rejected_while_reading(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A CSV cell error travels to a worker process and comes back as an error record."""
-    monkeypatch.setattr(cli_module, "_CHUNK", 2)
-    workers = write(tmp_path, "w.csv", "id,started,contact,volunteer,training\n"
-                    "W1,2024-01-10,regular,no,\n"
-                    "B1,2024-01-10,regular,maybe,\n"
-                    "B2,2024-01-10,regular,,induction-course\n"
-                    "W3,2026-10-01,occasional,,\n")
-    one = run("evaluate", SMALL, workers, "--as-of", AS_OF)
-    two = run("evaluate", SMALL, workers, "--as-of", AS_OF, "-j", "2")
-    assert one.exit_code == two.exit_code == 1
-    assert one.stdout == two.stdout
-    assert [d.get("error", {}).get("field") for d in lines(two.stdout)] == [
-        None, "volunteer", "training[0]", None]
-
-
-def _die(*args: object) -> None:
-    os._exit(3)
-
-
-def test_a_worker_process_that_dies_ends_the_run(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "_job_block", _die)
-    workers = write(tmp_path, "w.jsonl", jsonl(W1, W2))
-    result = run("evaluate", SMALL, workers, "--as-of", AS_OF, "-j", "2")
-    assert result.exit_code == 2
-    assert "a worker process stopped unexpectedly" in result.stderr
-
-
 def test_explain_does_not_depend_on_the_order_of_the_records(tmp_path: Path) -> None:
     features = str(Path(__file__).parent / "fixtures" / "features.policy")
     records = [{"training": "refresher-course", "completed": "2015-01-01"},
@@ -836,3 +813,21 @@ def test_explain_does_not_depend_on_the_order_of_the_records(tmp_path: Path) -> 
         shown.add(result.stdout)
     assert len(shown) == 1
     assert "last completed Safeguarding induction on 2015-01-01" in shown.pop()
+
+
+def test_the_progress_bar_starts_after_enough_records_and_only_on_a_terminal() -> None:
+    err = Tty()
+    bar = ProgressBar(Out("never", stdout=Tty(), stderr=err), size=None, position=lambda: 0,
+                      enabled=True, after=10)
+    bar.update(5)
+    assert err.getvalue() == ""  # a small input shows no bar
+    bar.update(20)
+    bar.stop()
+    assert "evaluating 20 records" in err.getvalue() and "20/?" in err.getvalue()
+    off = io.StringIO()
+    for enabled, stream in ((True, off), (False, Tty())):
+        quiet = ProgressBar(Out("never", stderr=stream), size=100, position=lambda: 50,
+                            enabled=enabled, after=0)
+        quiet.update(50)
+        quiet.stop()
+        assert stream.getvalue() == ""

@@ -41,7 +41,7 @@ def run_batch(path: str, fmt: str = "jsonl") -> tuple[batch.Counts, str]:
     policy = policyrules.load(SMALL)
     out = io.BytesIO()
     with WorkerInput(path) as source:
-        counts = batch.run(policy, SMALL, source, AS_OF, fmt, jobs=1, stdout=out,
+        counts = batch.run(policy, source, AS_OF, fmt, jobs=1, stdout=out,  # type: ignore[arg-type]
                            console=Console(file=io.StringIO()), progress=lambda n: None)
     return counts, out.getvalue().decode("utf-8")  # strict: every byte is UTF-8
 
@@ -136,7 +136,7 @@ def test_any_records_give_one_strict_json_line_each(tmp_path: Path, values: list
                               ("w.json", "[\n" + ",\n".join(texts) + "\n]", 2)):
         out = io.BytesIO()
         with WorkerInput(write(tmp_path, name, text)) as source:
-            counts = batch.run(policy, SMALL, source, as_of, "jsonl", jobs=1, stdout=out,
+            counts = batch.run(policy, source, as_of, "jsonl", jobs=1, stdout=out,
                                console=Console(file=io.StringIO()), progress=lambda n: None)
         lines = out.getvalue().decode("utf-8").splitlines()
         assert len(lines) == len(values) == counts.total

@@ -52,6 +52,27 @@ def run_examples(policy: Policy) -> list[ExampleResult]:
     return [run_example(policy, ex) for ex in policy.model.examples]
 
 
+def failure_text(result: ExampleResult) -> str:
+    """A failed example as text, the same for `policyrules test` and the pytest plugin:
+    where the example is, each `expect` line that failed (FILE:LINE, to click on) with
+    what it expected and what it got, then every finding the worker actually has."""
+    ex = result.example
+    lines = [f'{ex.span.file}:{ex.span.line}: example "{ex.title}" failed']
+    if result.error:
+        lines.append(f"  error: {result.error}")
+    for miss in result.mismatches:
+        lines.append(f"  {ex.span.file}:{miss.line}: {miss.expectation.strip()}")
+        lines.append(f"    expected: {miss.expected}")
+        lines.append(f"    actual:   {miss.actual}")
+    d = result.decision
+    if d is not None:
+        found = "; ".join(f"{f.requirement} {f.status}"
+                          + (f" deadline {f.due.isoformat()}" if f.due else "")
+                          for f in d.findings) or "none"
+        lines.append(f"  actual findings: {found}; {_compliance(d.compliant)}")
+    return "\n".join(lines)
+
+
 def _names(names: tuple[str, ...] | list[str]) -> str:
     return ", ".join(names) if names else "none"
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .examples import ExampleResult
     from .policy import Policy
     from .semantics.model import Example
 
@@ -75,11 +74,11 @@ class PolicyExample(pytest.Item):
         self.example = example
 
     def runtest(self) -> None:
-        from .examples import run_example
+        from .examples import failure_text, run_example
 
         result = run_example(self.policy, self.example)
         if not result.passed:
-            raise PolicyExampleFailure(render_failure(result))
+            raise PolicyExampleFailure(failure_text(result))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
                      ) -> str:
@@ -89,19 +88,6 @@ class PolicyExample(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.example.span.line - 1, f"example: {self.example.title}"
-
-
-def render_failure(result: ExampleResult) -> str:
-    """Readable failure text: where the example is, and each expectation that failed."""
-    ex = result.example
-    lines = [f'{ex.span.file}:{ex.span.line}: example "{ex.title}" failed']
-    if result.error:
-        lines.append(f"  error: {result.error}")
-    for miss in result.mismatches:
-        lines.append(f"  line {miss.line}: {miss.expectation}")
-        lines.append(f"    expected: {miss.expected}")
-        lines.append(f"    actual:   {miss.actual}")
-    return "\n".join(lines)
 
 
 @pytest.fixture

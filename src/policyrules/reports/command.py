@@ -18,19 +18,17 @@ import click
 from rich.text import Text
 
 from ..batch import batch_gc
-from ..cli import (
+from ..cli.common import (
     CONTEXT,
-    Fail,
-    Out,
-    _color_option,
-    _date_option,
-    _load,
-    _policy_argument,
-    _Progress,
-    _today,
-    _training_option,
-    cli,
+    color_option,
+    date_option,
+    load_policy,
+    policy_argument,
+    today,
+    training_option,
 )
+from ..cli.main import cli
+from ..cli.output import Out, ProgressBar
 from ..errors import UsageError, WorkerError
 from ..records import WorkerFileError, WorkerInput
 from .model import Report, ReportBuilder
@@ -39,10 +37,10 @@ FORMATS = ("html", "xlsx", "json")
 
 
 @cli.command(context_settings=CONTEXT)
-@_policy_argument
+@policy_argument
 @click.argument("workers", metavar="WORKERS")
-@_training_option
-@_date_option("--as-of", "Report as at this day (YYYY-MM-DD).")
+@training_option
+@date_option("--as-of", "Report as at this day (YYYY-MM-DD).")
 @click.option("--by", "by", multiple=True, metavar="COLUMN",
               help="Break compliance down by this column: agency, sector, contact, volunteer, "
               "group (the policy's audience groups), role, or any column of the input such as "
@@ -58,7 +56,7 @@ FORMATS = ("html", "xlsx", "json")
               help="Write the report here.  [default: stdout; an xlsx workbook needs -o]")
 @click.option("-q", "--quiet", is_flag=True,
               help="No summary line and no progress bar on stderr.")
-@_color_option
+@color_option
 def report(policy: str, workers: str, training_file: str | None, as_of: datetime.date | None,
            by: tuple[str, ...], horizon: int, target: float, fmt: str | None,
            output: str | None, quiet: bool, color: str) -> None:
@@ -80,9 +78,9 @@ def report(policy: str, workers: str, training_file: str | None, as_of: datetime
     out = Out(color)
     fmt = fmt or _format_of(output)
     if fmt == "xlsx" and output is None:
-        raise Fail("an xlsx workbook is not text: give a file to write it to with -o FILE")
-    loaded = _load(policy, out)
-    day = as_of or _today()
+        raise out.fail("an xlsx workbook is not text: give a file to write it to with -o FILE")
+    loaded = load_policy(policy, out)
+    day = as_of or today()
     try:
         # Only the workbook lists every finding; the other formats need not hold them all.
         builder = ReportBuilder(loaded, day, by=by, horizon=horizon,
@@ -90,8 +88,8 @@ def report(policy: str, workers: str, training_file: str | None, as_of: datetime
         source = WorkerInput(workers, training=training_file,
                              stdin=click.get_binary_stream("stdin"))
     except (UsageError, WorkerFileError) as exc:
-        raise Fail(str(exc)) from None
-    progress = _Progress(source, out, enabled=not quiet)
+        raise out.fail(str(exc)) from None
+    progress = ProgressBar(out, source.size, lambda: source.position, enabled=not quiet)
     count = 0
     try:
         with source, batch_gc():
@@ -105,12 +103,12 @@ def report(policy: str, workers: str, training_file: str | None, as_of: datetime
                     progress.update(count)
         result = builder.finish()
     except (WorkerFileError, UsageError) as exc:
-        raise Fail(str(exc)) from None
+        raise out.fail(str(exc)) from None
     finally:
         progress.stop()
     for warning in source.warnings:
         out.warning(warning)
-    _write(result, fmt, output, target)
+    _write(result, fmt, output, target, out)
     if not quiet:
         rejected = len(result.rejected)
         summary = Text(f"{count} record{'s' * (count != 1)}: {result.workers} "
@@ -147,11 +145,11 @@ def _render(result: Report, fmt: str, target: float) -> bytes:
     return (dumps(result) + "\n").encode("utf-8")
 
 
-def _write(result: Report, fmt: str, output: str | None, target: float) -> None:
+def _write(result: Report, fmt: str, output: str | None, target: float, out: Out) -> None:
     try:
         data = _render(result, fmt, target)
     except UsageError as exc:
-        raise Fail(str(exc)) from None
+        raise out.fail(str(exc)) from None
     if output is None:
         stream = click.get_binary_stream("stdout")
         stream.write(data)
@@ -162,7 +160,7 @@ def _write(result: Report, fmt: str, output: str | None, target: float) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".report-")
     except OSError as exc:
-        raise Fail(f"{output}: cannot write the report: {exc.strerror}") from None
+        raise out.fail(f"{output}: cannot write the report: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -173,4 +171,4 @@ def _write(result: Report, fmt: str, output: str | None, target: float) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise Fail(f"{output}: cannot write the report: {exc.strerror}") from None
+        raise out.fail(f"{output}: cannot write the report: {exc.strerror}") from None

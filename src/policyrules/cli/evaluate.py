@@ -1,0 +1,121 @@
+"""`policyrules evaluate`: a whole worker file decided (the work is batch/'s)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import sys
+from collections.abc import Iterator
+from typing import IO
+
+import click
+from rich.text import Text
+
+from .. import batch
+from ..records import WorkerFileError, WorkerInput
+from .common import (
+    CONTEXT,
+    color_option,
+    date_option,
+    load_policy,
+    plural,
+    policy_argument,
+    today,
+    training_option,
+)
+from .main import cli
+from .output import Out, ProgressBar, silence_stdout
+
+
+@cli.command(context_settings=CONTEXT)
+@policy_argument
+@click.argument("workers", metavar="WORKERS")
+@training_option
+@date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
+              default=None, help="Output format.  [default: table on a terminal, else jsonl]")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
+              default=None, help="Write the decisions to FILE instead of stdout.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Worker processes to evaluate in (0: one per CPU). Output keeps the input "
+              "order. Not used by the table format.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No summary line and no progress bar on stderr.")
+@color_option
+def evaluate(policy: str, workers: str, training_file: str | None,
+             as_of: datetime.date | None, fmt: str | None, output: str | None, jobs: int,
+             quiet: bool, color: str) -> None:
+    """Decide every worker in WORKERS against POLICY.
+
+    WORKERS is a .json file (one worker object or an array), .jsonl (one worker per line),
+    .csv (one worker per row; lists as `a;b@DATE`, training as `id@DATE;…` or in a
+    separate --training CSV), or - for JSON Lines on stdin.
+
+    Decisions go to stdout, or to -o FILE (CONTRACT §2 shape in json/jsonl; csv has one
+    row per finding). A record that breaks the rules becomes an error record in the output
+    ({"worker", "error": {"field", "message", "value"}, "line"}), the run goes on and the
+    exit status is 1. A summary goes to stderr.
+
+    \b
+    Examples:
+      policyrules evaluate policies/durham.policy examples/workers.csv \\
+          --training examples/training.csv --as-of 2026-11-22
+      policyrules evaluate policies/durham.policy examples/workers.jsonl -f csv -o out.csv
+      cat workers.jsonl | policyrules evaluate policies/durham.policy - -j 4 > out.jsonl
+    """
+    out = Out(color)
+    if fmt == "table" and output is not None:
+        raise click.UsageError("the table format is for a terminal; with -o use json, jsonl "
+                               "or csv")
+    loaded = load_policy(policy, out)
+    day = as_of or today()
+    if fmt is None:
+        fmt = "table" if output is None and out.out_is_terminal else "jsonl"
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    try:
+        source = WorkerInput(workers, training=training_file,
+                             stdin=click.get_binary_stream("stdin"))
+    except WorkerFileError as exc:
+        raise out.fail(str(exc)) from None
+    progress = ProgressBar(out, source.size, lambda: source.position, enabled=not quiet)
+    try:
+        with source, _destination(output, out) as stream:
+            counts = batch.run(loaded, source, day, fmt, jobs=jobs, stdout=stream,
+                               console=out.out, progress=progress.update)
+    except batch.OutputError as exc:
+        if output is None:
+            silence_stdout()  # what stdout still buffers must not be tried again at exit
+        raise out.fail(str(exc)) from None
+    except (WorkerFileError, batch.WorkerProcessError) as exc:
+        raise out.fail(str(exc)) from None
+    finally:
+        progress.stop()
+    for warning in source.warnings:
+        out.warning(warning)
+    if counts.total == 0:
+        out.warning(f"{source.name}: no worker records")
+    if not quiet:
+        evaluated = counts.compliant + counts.not_compliant
+        summary = Text(f"{plural(counts.total, 'record')}: {plural(evaluated, 'worker')} "
+                       f"evaluated as of {day.isoformat()} ({counts.compliant} compliant, "
+                       f"{counts.not_compliant} not compliant), {counts.rejected} rejected")
+        if counts.rejected:
+            summary.stylize("bold red")
+        out.err.print(summary)
+    sys.exit(1 if counts.rejected else 0)
+
+
+@contextlib.contextmanager
+def _destination(path: str | None, out: Out) -> Iterator[IO[bytes]]:
+    """The binary stream the decisions go to: stdout, or FILE of `-o FILE`."""
+    if path is None:
+        yield click.get_binary_stream("stdout")
+        return
+    try:
+        f = open(path, "wb")  # noqa: SIM115  # closed below, after the run
+    except OSError as exc:
+        raise out.fail(f"{path}: cannot write: {exc.strerror}") from None
+    with f:
+        yield f
