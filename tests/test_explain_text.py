@@ -181,3 +181,19 @@ def test_explain_dates_name_the_course_a_deadline_counts_from() -> None:
     assert explained(H2, "2026-01-01", "induction") == (
         "started 2025-01-06; deadline the day of the first Joint inter-agency course: was "
         "due by 2025-03-01", "complete Trust induction now")
+
+
+def test_a_record_from_another_provider_does_not_count() -> None:
+    policy = policyrules.loads(
+        (FIXTURES / "framework.policy").read_text().replace(
+            "  delivered inter-agency\n", '  provided by "County safeguarding partnership"\n'),
+        name="provider.policy")
+    worker = dict(H2, training=[{"training": "joint-course", "completed": "2025-03-01",
+                                 "provider": "Acme Training"},
+                                {"training": "level-3", "completed": "2025-04-01"}])
+    assert text(policy, worker, "2026-01-01", "joint-training") == (
+        "Staff working predominantly with children attend inter-agency training (3); H2 has "
+        "no Level 3 safeguarding or Joint inter-agency course on record, and the document "
+        "sets no deadline, so it is needed now; records of Joint inter-agency course and "
+        "Level 3 safeguarding from another provider do not count, as only those provided by "
+        "County safeguarding partnership do.")
