@@ -35,8 +35,7 @@ from ..language.nodes import Duration
 from ..policy import Policy, WorkerLike, load
 from ..semantics import model as m
 from ..semantics.dates import add, is_plain_date
-from ..semantics.profiles import Profile, space
-from ..verify.exhaustive import _conditions, mentioned_roles
+from ..semantics.profiles import Profile, conditions, mentioned_roles, space
 
 _DAY = datetime.timedelta(days=1)
 _LONG_AGO = relativedelta(years=40)  # before every deadline either policy can set
@@ -237,7 +236,7 @@ def _over_profiles(a: Policy, b: Policy, as_of: datetime.date) -> Comparison:
     ma, mb = a.model, b.model
     roles = list(mentioned_roles(ma))
     roles += [r for r in mentioned_roles(mb) if r not in roles]
-    profiles, _ = space(_conditions(ma) + _conditions(mb), roles)
+    profiles, _ = space(conditions(ma) + conditions(mb), roles)
     anchor_roles = {r.anchor_role for r in ma.requirements + mb.requirements
                     if r.anchor_role is not None}
     long_ago = as_of - _LONG_AGO

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from ..contract.vocabulary import CONTACT_LEVELS, SECTORS
+from ..contract.vocabulary import CONTACT_LEVELS, ROLES, SECTORS
 from . import model as m
 
 
@@ -71,3 +71,16 @@ def space(conditions: Sequence[m.Condition], roles: Iterable[str] | None = None
     if len(volunteers) > 1:
         dims.append("volunteer 2")
     return out, " × ".join(dims)
+
+
+def conditions(model: m.PolicyModel) -> list[m.Condition]:
+    """Every condition of a policy: its requirements' and its groups'."""
+    return [r.condition for r in model.requirements] + [g.condition for g in model.groups]
+
+
+def mentioned_roles(model: m.PolicyModel) -> tuple[str, ...]:
+    """Roles that a condition reads or a deadline counts from, in vocabulary order."""
+    named = {a.role for c in conditions(model) for a in atoms(c) if isinstance(a, m.RoleHeld)}
+    named |= {r.anchor_role for r in model.requirements if r.anchor_role is not None}
+    declared = [r.id for r in model.roles]
+    return tuple(r for r in [*ROLES, *declared] if r in named)

@@ -32,10 +32,10 @@ The package, in the order a run goes:
 """
 
 from ..semantics.profiles import Profile as Profile
+from ..semantics.profiles import mentioned_roles as mentioned_roles
 from .context import DAY as DAY
 from .context import EligibleFn as EligibleFn
 from .context import Evaluator as Evaluator
-from .exhaustive import mentioned_roles as mentioned_roles
 from .exhaustive import profiles as profiles
 from .report import PROPERTIES as PROPERTIES
 from .report import Counterexample as Counterexample

@@ -10,11 +10,10 @@ from collections.abc import Sequence
 import attrs
 
 from ..contract.decision import Decision
-from ..contract.vocabulary import ROLES
 from ..contract.workers import RoleAssignment, TrainingRecord, Worker
 from ..policy import Policy
 from ..semantics import model as m
-from ..semantics.profiles import Profile, atoms, space
+from ..semantics.profiles import Profile, conditions, mentioned_roles, space
 from .context import _Found, _Run
 from .oracles import _dishonest, _make_compliant, _probes
 
@@ -27,22 +26,10 @@ _PROFILE_ROLE_SINCE = datetime.date(2023, 8, 31)
 # The profile space ------------------------------------------------------------------------
 
 
-def _conditions(model: m.PolicyModel) -> list[m.Condition]:
-    return [r.condition for r in model.requirements] + [g.condition for g in model.groups]
-
-
-def mentioned_roles(model: m.PolicyModel) -> tuple[str, ...]:
-    """Roles that a condition reads or a deadline counts from, in vocabulary order."""
-    named = {a.role for c in _conditions(model) for a in atoms(c) if isinstance(a, m.RoleHeld)}
-    named |= {r.anchor_role for r in model.requirements if r.anchor_role is not None}
-    declared = [r.id for r in model.roles]
-    return tuple(r for r in [*ROLES, *declared] if r in named)
-
-
 def profiles(policy: Policy | m.PolicyModel) -> tuple[tuple[Profile, ...], str]:
     """Every profile the policy can tell apart, and how the space is made up."""
     model = policy.model if isinstance(policy, Policy) else policy
-    return space(_conditions(model), mentioned_roles(model))
+    return space(conditions(model), mentioned_roles(model))
 
 
 # 4 and 5 over every profile ---------------------------------------------------------------

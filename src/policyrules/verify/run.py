@@ -16,9 +16,10 @@ from ..contract.vocabulary import ROLES
 from ..contract.workers import Worker
 from ..errors import UsageError
 from ..policy import Policy, load
+from ..semantics.profiles import mentioned_roles
 from ..testing import REFERENCE_DATE, _day, _years, workers
 from .context import EligibleFn, Evaluator, _Run
-from .exhaustive import _exhaustive, mentioned_roles, profiles
+from .exhaustive import _exhaustive, profiles
 from .oracles import _attainable
 from .properties import (
     _achievable,
