@@ -524,11 +524,11 @@ def test_explain(tmp_path: Path) -> None:
     assert "Paragraphs: 1.2" in out
     assert "renewal was due by 2023-06-01" in out
     assert "Inter-agency training (inter-agency): OVERDUE" in out
-    assert "complete inter-agency-course (Inter-agency course) now" in out
+    assert "complete Inter-agency course now" in out
     assert "Supervision skills (supervision): DUE" in out
     assert "took the role supervisor on 2026-10-01" in out
     assert "due by 2027-01-01" in out
-    assert "complete supervision-course (Supervision skills) by 2027-01-01" in out
+    assert "complete Supervision skills by 2027-01-01" in out
     assert result.stderr == ""
 
 
@@ -812,7 +812,7 @@ def test_explain_does_not_depend_on_the_order_of_the_records(tmp_path: Path) -> 
         assert result.exit_code == 0
         shown.add(result.stdout)
     assert len(shown) == 1
-    assert "last completed induction-course on 2015-01-01" in shown.pop()
+    assert "last completed Safeguarding induction on 2015-01-01" in shown.pop()
 
 
 def test_the_progress_bar_starts_after_enough_records_and_only_on_a_terminal() -> None:

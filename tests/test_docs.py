@@ -1,5 +1,6 @@
 """Every example in the docs runs: policy blocks check, Python blocks execute."""
 
+import datetime
 import re
 from pathlib import Path
 
@@ -25,12 +26,31 @@ def test_language_reference_opening_example_checks_and_its_example_passes() -> N
 
 
 def test_tutorial_policies_check_and_examples_pass() -> None:
-    header, whole = blocks("tutorial.md", "policy")
+    header, whole, *_ = blocks("tutorial.md", "policy")
     build(header, "header.policy")
     policy, warnings = build(whole, "supervision.policy")
     assert warnings == ()
     results = run_examples(policy)
     assert len(results) == 3 and all(r.passed for r in results)
+
+
+def test_tutorial_hours_framework_checks_at_every_step_and_its_examples_pass() -> None:
+    steps = blocks("tutorial.md", "policy")[2:]
+    assert len(steps) == 7
+    text = ""
+    for step in steps:  # each step's file: the steps so far, one after another
+        text += "\n" + step
+        policy, warnings = build(text, "levels.policy")
+    assert warnings == ()
+    results = run_examples(policy)
+    assert len(results) == 4 and all(r.passed for r in results)
+    # The explanations quoted after the last step are those the policy gives.
+    quoted = (DOCS / "tutorial.md").read_text().split("for the two Level 3 targets:\n\n```\n")[1]
+    nurse = next(r.example.worker for r in results if r.example.worker["id"] == "nurse-1")
+    decision = policy.evaluate(nurse, as_of=datetime.date(2026, 8, 1))
+    assert quoted.split("```")[0].splitlines() == [
+        decision.finding(req).explanation  # type: ignore[union-attr]
+        for req in ("level-3-first-year", "level-3-rolling")]
 
 
 def test_tutorial_error_message_is_the_real_one() -> None:

@@ -104,9 +104,10 @@ def test_to_dict_has_the_contract_shape(features: policyrules.Policy) -> None:
         "cites": ["1.4"],
         "explanation": f["explanation"],
     }
-    assert f["explanation"].startswith(
+    # The course's catalogue title, as written (not lower-cased), and no training ids.
+    assert f["explanation"] == (
         "Induction must be completed within six months of starting (1.4); W1 started on "
-        "2025-03-01 and has no safeguarding induction on record; it was due by 2025-09-01")
+        "2025-03-01 and has no Safeguarding induction on record; it was due by 2025-09-01.")
 
 
 def test_typed_worker_is_accepted(features: policyrules.Policy) -> None:
@@ -165,4 +166,7 @@ def test_an_expired_renewal_names_the_same_record_whatever_the_order(
                                as_of=D(2018, 1, 2)).finding("refresher").explanation
              for order in (records, records[::-1])}  # type: ignore[union-attr]
     assert len(texts) == 1
-    assert "completed induction-course on 2015-01-01" in texts.pop()
+    assert texts.pop() == (
+        "Safeguarding training must be refreshed at least every three years (1.4); W1 "
+        "completed Safeguarding induction on 2015-01-01, and its renewal was due by "
+        "2018-01-01.")

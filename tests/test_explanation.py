@@ -31,11 +31,10 @@ def test_explain_gives_paragraphs_dates_and_what_would_satisfy() -> None:
         "induction", "due", ("1.2",))
     assert induction.dates == "started 2026-01-10; deadline 6 months from the start: due by " \
         "2026-07-10"
-    assert induction.to_satisfy == "complete induction-course (Safeguarding induction) by " \
-        "2026-07-10"
+    assert induction.to_satisfy == "complete Safeguarding induction by 2026-07-10"
     assert induction.policy_line.endswith("small.policy:23")
     assert inter_agency.dates == "started 2026-01-10; the document sets no deadline: needed now"
-    assert inter_agency.to_satisfy == "complete inter-agency-course (Inter-agency course) now"
+    assert inter_agency.to_satisfy == "complete Inter-agency course now"
     assert e.unrecognised_training == ("old-course",)
     data = e.to_dict()
     assert json.loads(json.dumps(data)) == data

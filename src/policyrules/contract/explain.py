@@ -1,12 +1,20 @@
-"""Plain-English text for findings: the rule, its paragraphs, and the worker's dates."""
+"""Plain-English text for findings: the rule, its paragraphs, and the worker's dates.
+
+Sentences a manager can forward: courses are named by their catalogue titles, never by
+id and never lower-cased (a title may start with a proper noun), and every list of
+records is in date order, so that the text does not depend on the order of the records.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
+from ..contract.workers import TrainingRecord, evidence_key
 from ..semantics.dates import iso
+from ..semantics.model import FromCompletion
 
 if TYPE_CHECKING:
     from ..semantics.model import Requirement
@@ -16,8 +24,8 @@ if TYPE_CHECKING:
 @attrs.frozen
 class _Words:
     head: str  # the rule's sentence and its paragraphs
-    title: str  # the title as it reads mid-sentence
-    options: str  # the trainings that would meet it
+    courses: str  # the courses written in `satisfied by`, by title
+    also: str  # the courses that count as those, as a closing aside ("" when none)
 
 
 # By identity: hashing a frozen Requirement walks all its fields, which costs more than
@@ -30,37 +38,168 @@ def _words(rule: Requirement) -> _Words:
     cached = _WORDS.get(id(rule))
     if cached is not None and cached[0] is rule:
         return cached[1]
-    title = rule.title[0].lower() + rule.title[1:] if rule.title else rule.id
-    words = _Words(f"{rule.explain.rstrip('.')} ({', '.join(rule.cites)})", title,
-                   " or ".join(rule.satisfied_by))
+    declared = rule.declared or rule.satisfied_by
+    others = [rule.course(t) for t in rule.satisfied_by if t not in declared]
+    also = (f" (a record of {listed(others, 'or')} counts too)" if others else "")
+    words = _Words(f"{rule.explain.rstrip('.')} ({', '.join(rule.cites)})",
+                   listed([rule.course(t) for t in declared], "or"), also)
     if len(_WORDS) > 4096:
         _WORDS.clear()
     _WORDS[id(rule)] = (rule, words)
     return words
 
 
+def listed(items: Sequence[str], conjunction: str) -> str:
+    """`A`, `A or B`, `A, B or C`."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def number(value: float) -> str:
+    """Hours as people write them: 12, 1.5 (never 12.0 or a float's rounding noise)."""
+    return f"{value:.10g}"
+
+
+def hours(value: float) -> str:
+    return f"{number(value)} hour{'' if value == 1 else 's'}"
+
+
 def finding(f: Finding) -> str:
-    rule, w = f.rule, f.worker
-    words = _words(rule)
-    head = words.head
+    words = _words(f.rule)
+    body = _hours_body(f, words) if f.rule.hours is not None else _body(f, words)
+    return f"{words.head}; {'; '.join([body, *_notes(f)])}."
+
+
+def _body(f: Finding, words: _Words) -> str:
+    rule, who = f.rule, f.worker.id
     # The latest record that counts: the evidence of a met requirement, or what an expired
-    # renewal was last met by (of several that day, the canonical first, so that the text
-    # does not depend on the order of the records).
-    last = f.latest
+    # renewal was last met by.
+    last = f.facts.latest
     if last is not None:
-        done = f"{w.id} completed {last.training} on {iso(last.completed)}"
+        done = f"{who} completed {rule.course(last.training)} on {iso(last.completed)}"
         if f.due is None:
-            return f"{head}; {done}."
+            return done
         if f.status == "met":
-            return f"{head}; {done} and must renew it by {iso(f.due)}."
-        return f"{head}; {done}, and its renewal was due by {iso(f.due)}."
+            return f"{done} and must renew it by {iso(f.due)}"
+        return f"{done}, and its renewal was due by {iso(f.due)}"
+    missing = f"has no {words.courses} on record"
     if f.due is None:
-        return (f"{head}; {w.id} has no {words.title} on record, and the document sets no "
-                f"deadline, so it is needed now: {words.options} would meet it.")
-    if rule.anchor_role is not None:
-        start = f"took the role {rule.anchor_role} on {iso(f.facts.anchor)}"
-    else:
-        start = f"started on {iso(f.facts.anchor)}"
-    when = "is due by" if f.status == "due" else "was due by"
-    return (f"{head}; {w.id} {start} and has no {words.title} on record; it {when} "
-            f"{iso(f.due)} ({words.options} would meet it).")
+        return f"{who} {missing}{_undated(f)}{words.also}"
+    return f"{_start(f)} and {missing}; {_deadline(f)}{words.also}"
+
+
+def _hours_body(f: Finding, words: _Words) -> str:
+    rule, who, facts = f.rule, f.worker.id, f.facts
+    assert rule.hours is not None
+    target, window = rule.hours.target, rule.hours.window
+    within = ("" if window is None else " within the last year" if str(window) == "1 year"
+              else f" within the last {window}")
+    have = facts.hours or 0.0
+    if f.status == "met":
+        has = f"{who} has {hours(have)} of {words.courses}{within} ({number(target)} needed)"
+        records = _records(rule, f.evidence)
+        if f.due is None:
+            return f"{has}, from {records}"
+        one = len(f.evidence) == 1
+        return (f"{has}; {records} {'reaches' if one else 'reach'} {number(target)} and "
+                f"{'keeps' if one else 'keep'} it met until {iso(f.due)}")
+    has = f"has {number(have)} of {hours(target)} of {words.courses}{within}"
+    if f.due is None:
+        return f"{who} {has}{_undated(f)}{words.also}"
+    if f.status == "overdue" and f.due != facts.deadline:
+        # The engines give a lapsed target the day it was last met, not the first deadline.
+        return (f"{who} {has}; the hours last added up to {number(target)} on {iso(f.due)}"
+                f"{words.also}")
+    return f"{_start(f)} and {has}; {_deadline(f)}{words.also}"
+
+
+def _undated(f: Finding) -> str:
+    """Why a finding that is not met has no date: not needed yet, or needed now."""
+    first = f.rule.before_first
+    if f.status == "due" and first is not None:
+        # Only `due before first T`, and T not yet taken.
+        return f"; it is needed before {f.worker.id}'s first {f.rule.course(first.name)}"
+    return ", and the document sets no deadline, so it is needed now"
+
+
+def _start(f: Finding) -> str:
+    """The worker and the day the deadline counts from."""
+    rule, who, facts = f.rule, f.worker.id, f.facts
+    role = rule.anchor_role
+    if role is not None and facts.role_since is not None:
+        return f"{who} took the role {role} on {iso(facts.anchor)}"
+    completing = rule.deadline_from
+    if isinstance(completing, FromCompletion):
+        return f"{who} completed {rule.course(completing.name)} on {iso(facts.anchor)}"
+    return f"{who} started on {iso(facts.anchor)}"
+
+
+def _deadline(f: Finding) -> str:
+    assert f.due is not None
+    verb = "is due by" if f.status == "due" else "was due by"
+    first = f.facts.deadline_record
+    if first is not None and first.completed == f.due:
+        return (f"it {verb} {iso(f.due)}, the day of {f.worker.id}'s first "
+                f"{f.rule.course(first.training)}, before which it is needed")
+    return f"it {verb} {iso(f.due)}"
+
+
+def _notes(f: Finding) -> list[str]:
+    """What else a manager should know: records that do not count, and why."""
+    rule, facts = f.rule, f.facts
+    notes = []
+    if f.status != "met" and facts.excluded:
+        if rule.delivery is not None and (wrong := [r for r in facts.excluded
+                                                    if r.delivery != rule.delivery]):
+            kinds = listed(sorted({r.delivery for r in wrong}), "or")
+            notes.append(f"{_some(rule, wrong, kinds)} {_do(wrong)} not count, as only "
+                         f"{rule.delivery} records do")
+        if rule.provider is not None and (wrong := [r for r in facts.excluded
+                                                    if r.provider != rule.provider]):
+            notes.append(f"{_some(rule, wrong)} from another provider {_do(wrong)} not "
+                         f"count, as only those provided by {rule.provider} do")
+    if facts.later:
+        later = facts.later
+        notes.append(f"{_some(rule, later)} dated {listed(_days(later), 'and')}, after "
+                     f"{iso(f.as_of)}, {'is' if len(later) == 1 else 'are'} not counted")
+    if rule.regular_updates:
+        notes.append("the document asks for regular updates but gives no period, so the "
+                     "policy checks only that it was done")
+    return notes
+
+
+def _sorted(records: Iterable[TrainingRecord]) -> list[TrainingRecord]:
+    return sorted(records, key=lambda r: (r.completed, evidence_key(r)))
+
+
+def _some(rule: Requirement, records: Sequence[TrainingRecord], kind: str = "") -> str:
+    """`a single-agency record of X`, `records of X and Y`."""
+    titles = listed(list(dict.fromkeys(rule.course(r.training) for r in _sorted(records))),
+                    "and")
+    kind = f"{kind} " if kind else ""
+    if len(records) == 1:
+        article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+        return f"{article} {kind}record of {titles}"
+    return f"{kind}records of {titles}"
+
+
+def _do(records: Sequence[TrainingRecord]) -> str:
+    return "does" if len(records) == 1 else "do"
+
+
+def _days(records: Sequence[TrainingRecord]) -> list[str]:
+    return list(dict.fromkeys(iso(r.completed) for r in _sorted(records)))
+
+
+def _records(rule: Requirement, records: Sequence[TrainingRecord]) -> str:
+    """The records that counted towards hours, newest first as the evidence lists them:
+    `Level 3 safeguarding on 2025-11-20 (4 hours) and on 2025-06-01 (5 hours)`."""
+    assert rule.hours is not None
+    parts, previous = [], None
+    for r in records:
+        title = rule.course(r.training)
+        named = "on" if title == previous else f"{title} on"
+        parts.append(f"{named} {iso(r.completed)} ({hours(rule.hours.of(r.training, r.hours))})")
+        previous = title
+    return listed(parts, "and")

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..semantics.dates import iso
+from ..semantics.model import FromCompletion
 from .explain import finding as finding_text
+from .explain import hours, listed, number
 from .workers import Worker
 
 if TYPE_CHECKING:
@@ -87,7 +89,6 @@ def explain(d: Decision, model: PolicyModel | None = None,
     """The decision explained; `model` and `worker` default to those the decision keeps."""
     model = model if model is not None else d.model
     worker = worker if worker is not None else d.subject
-    titles = {t.id: t.title for t in model.trainings} if model is not None else {}
     group_cites = {g.id: g.cites for g in model.groups} if model is not None else {}
     overdue = sum(1 for f in d.findings if f.status == "overdue")
     n = len(d.findings)
@@ -103,7 +104,7 @@ def explain(d: Decision, model: PolicyModel | None = None,
         tuple((g, group_cites.get(g, ())) for g in d.groups),
         tuple(FindingExplanation(
             f.requirement, f.title, f.status, f.cites, f"{f.rule.span.file}:{f.rule.span.line}",
-            finding_text(f), dates(f), to_satisfy(f, titles)) for f in d.findings),
+            finding_text(f), dates(f), to_satisfy(f)) for f in d.findings),
         d.unrecognised_training)
 
 
@@ -120,43 +121,73 @@ def _facts(worker: Worker) -> str:
 
 
 def dates(f: Finding) -> str:
-    """The dates a finding rests on (its facts): start or role, last record, deadline or
-    renewal, and records dated after the day."""
+    """The dates a finding rests on (its facts): start, role or course the deadline counts
+    from, last record, deadline or renewal, and records dated after the day."""
     rule, facts = f.rule, f.facts
     parts = []
+    since = "the start"
     if rule.anchor_role is not None:
         if facts.role_since is not None:
-            parts.append(f"took the role {rule.anchor_role} on {facts.role_since.isoformat()}")
+            parts.append(f"took the role {rule.anchor_role} on {iso(facts.role_since)}")
+            since = "the role"
+    elif isinstance(rule.deadline_from, FromCompletion):
+        course = rule.course(rule.deadline_from.name)
+        parts.append(f"completed {course} on {iso(facts.anchor)}")
+        since = f"completing {course}"
     else:
-        parts.append(f"started {facts.anchor.isoformat()}")
+        parts.append(f"started {iso(facts.anchor)}")
     grace = f" plus {rule.grace} grace" if rule.grace else ""
     last = facts.latest
+    if rule.hours is not None:
+        window = f" within {rule.hours.window}" if rule.hours.window else ""
+        have, target = facts.hours or 0.0, rule.hours.target
+        parts.append(f"{hours(have)}{window} ({number(target)} needed)" if f.status == "met"
+                     else f"{number(have)} of {hours(target)}{window}")
     if last is not None:
-        parts.append(f"last completed {last.training} on {last.completed.isoformat()}")
+        parts.append(f"last completed {rule.course(last.training)} on {iso(last.completed)}")
+    if f.status == "met":
         if rule.renew is not None and f.due is not None:
-            verb = "renew by" if f.status == "met" else "renewal was due by"
-            parts.append(f"renewal every {rule.renew}{grace}: {verb} {f.due.isoformat()}")
+            parts.append(f"renewal every {rule.renew}{grace}: renew by {iso(f.due)}")
+        elif f.due is not None:
+            parts.append(f"hours count until {iso(f.due)}")
         else:
             parts.append("no renewal period")
+    elif rule.renew is not None and last is not None and f.due is not None:
+        parts.append(f"renewal every {rule.renew}{grace}: renewal was due by {iso(f.due)}")
     elif f.due is not None:
-        start = "the role" if rule.anchor_role else "the start"
         verb = "due by" if f.status == "due" else "was due by"
-        parts.append(f"deadline {rule.within} from {start}{grace}: {verb} {f.due.isoformat()}")
+        first = facts.deadline_record
+        if first is not None and first.completed == f.due:
+            parts.append(f"deadline the day of the first {rule.course(first.training)}: {verb} "
+                         f"{iso(f.due)}")
+        elif f.due != facts.deadline:
+            parts.append(f"the hours last added up on {iso(f.due)}")
+        else:
+            parts.append(f"deadline {rule.within} from {since}{grace}: {verb} {iso(f.due)}")
+    elif f.status == "due":
+        parts.append("not needed before the first "
+                     + rule.course(rule.before_first.name if rule.before_first else ""))
     else:
         parts.append("the document sets no deadline: needed now")
     if facts.later:
         n = len(facts.later)
-        parts.append(f"{n} record{'s' * (n != 1)} dated after {f.as_of.isoformat()} not counted")
+        parts.append(f"{n} record{'s' * (n != 1)} dated after {iso(f.as_of)} not counted")
     return "; ".join(parts)
 
 
-def to_satisfy(f: Finding, titles: dict[str, str]) -> str:
-    """What would meet the requirement (or keep it met), naming each course with its title."""
-    options = " or ".join(f"{t} ({titles[t]})" if t in titles else t for t in f.satisfied_by)
+def to_satisfy(f: Finding) -> str:
+    """What would meet the requirement (or keep it met), naming each course by its title."""
+    options = listed([f.rule.course(t) for t in f.satisfied_by], "or")
+    target = f.rule.hours
+    if target is not None and f.status != "met":
+        missing = target.target - (f.facts.hours or 0.0)
+        options = f"{number(missing)} more hour{'' if missing == 1 else 's'} of {options}"
     if f.status == "met":
         if f.due is None:
             return f"already met; any of {options} meets it"
-        return f"met; complete {options} again by {f.due.isoformat()} to stay met"
+        if target is not None:
+            return f"met until {iso(f.due)}; more hours of {options} by then keep it met"
+        return f"met; complete {options} again by {iso(f.due)} to stay met"
     if f.status == "due":
-        return f"complete {options} by {f.due.isoformat() if f.due else 'the deadline'}"
+        return f"complete {options} by {iso(f.due) if f.due else 'the deadline'}"
     return f"complete {options} now"

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..contract.workers import TrainingRecord, latest_record
+from ..contract.workers import TrainingRecord, evidence_key, latest_record
 from .dates import add
-from .model import first_completion
 
 if TYPE_CHECKING:
     from ..contract.workers import Worker
-    from .model import Requirement
+    from .model import FromCompletion, Requirement
 
 
 @attrs.frozen(slots=True)
@@ -41,48 +40,68 @@ class Facts:
     deadline: datetime.date | None = None
     # For an hours target: the hours the counted records still in the window add up to.
     hours: float | None = None
+    # Records of a satisfying training by the day that do not count: another delivery or
+    # provider than the requirement asks for (`delivered`, `provided by`).
+    excluded: tuple[TrainingRecord, ...] = ()
+    # The first record of the `due before first` course, when its day is the deadline.
+    deadline_record: TrainingRecord | None = None
 
 
 def facts(rule: Requirement, worker: Worker, as_of: datetime.date) -> Facts:
-    counted, later = split_records(rule, worker, as_of)
+    counted, later, excluded = split_records(rule, worker, as_of)
     since = rule.role_since(worker)
     anchor = rule.anchor(worker, as_of)
-    return Facts(since, anchor, tuple(counted), latest_record(counted), tuple(later),
-                 first_deadline(rule, worker, anchor, as_of), _hours(rule, counted, as_of))
+    due, first = first_deadline(rule, worker, anchor, as_of)
+    return Facts(since, anchor, tuple(counted), latest_record(counted), tuple(later), due,
+                 _hours(rule, counted, as_of), tuple(excluded), first)
 
 
 def split_records(rule: Requirement, worker: Worker, as_of: datetime.date
-                  ) -> tuple[list[TrainingRecord], list[TrainingRecord]]:
-    """The worker's records of a satisfying training: counted (on or before the day), and
-    later ones."""
+                  ) -> tuple[list[TrainingRecord], list[TrainingRecord], list[TrainingRecord]]:
+    """The worker's records of a satisfying training: counted (on or before the day), later
+    ones, and those of the day that a delivery or provider rule leaves out."""
     counted: list[TrainingRecord] = []
     later: list[TrainingRecord] = []
+    excluded: list[TrainingRecord] = []
     for r in worker.training:
-        if r.training in rule.satisfied_by and (
-                rule.delivery is None or r.delivery == rule.delivery) and (
+        if r.training not in rule.satisfied_by:
+            continue
+        if (rule.delivery is None or r.delivery == rule.delivery) and (
                 rule.provider is None or r.provider == rule.provider):
             (counted if r.completed <= as_of else later).append(r)
-    return counted, later
+        elif r.completed <= as_of:
+            excluded.append(r)
+    return counted, later, excluded
 
 
 def latest(rule: Requirement, worker: Worker, as_of: datetime.date) -> TrainingRecord | None:
-    """`facts(...).latest` alone: what an explanation needs of a finding, for a fraction of
-    the cost of all its facts."""
+    """`facts(...).latest` alone, for a fraction of the cost of all its facts."""
     return latest_record(split_records(rule, worker, as_of)[0])
 
 
 def first_deadline(rule: Requirement, worker: Worker, anchor: datetime.date,
-                   as_of: datetime.date) -> datetime.date | None:
+                   as_of: datetime.date
+                   ) -> tuple[datetime.date | None, TrainingRecord | None]:
+    """The deadline for doing it at all, and the record of the `due before first` course
+    when that record's day is the deadline."""
     due = None
     if rule.within is not None:
         due = add(anchor, rule.within)
         if rule.grace is not None:
             due = add(due, rule.grace)
     if rule.before_first is not None:
-        first = first_completion(rule.before_first, worker, as_of)
-        if first is not None and (due is None or first < due):
-            due = first
-    return due
+        first = first_record(rule.before_first, worker, as_of)
+        if first is not None and (due is None or first.completed < due):
+            return first.completed, first
+    return due, None
+
+
+def first_record(anchor: FromCompletion, worker: Worker,
+                 as_of: datetime.date) -> TrainingRecord | None:
+    """The earliest record of the course (or one counting as it) by as_of; of several that
+    day the canonical first, so that the choice does not depend on the records' order."""
+    done = [r for r in worker.training if r.training in anchor.trainings and r.completed <= as_of]
+    return min(done, key=lambda r: (r.completed, evidence_key(r))) if done else None
 
 
 def _hours(rule: Requirement, counted: list[TrainingRecord],

@@ -86,6 +86,7 @@ class Levels:
                         todo.append(nxt)
             self.covers[t.id] = seen
         self.hours = {t.id: t.hours for t in trainings}
+        self.titles = {t.id: t.title for t in trainings}
 
     def meeting(self, *names: str) -> tuple[str, ...]:
         """The named courses first, then every course that counts as one of them."""
@@ -143,6 +144,10 @@ def _requirement(r: n.RequirementDecl, group: GroupLookup, levels: Levels) -> m.
         defaults = tuple((t, h) for t in satisfied_by
                          if (h := levels.hours.get(t)) is not None)
         hours = m.Hours(r.hours.hours.value, window, defaults)
+    before_first = levels.anchor(r.before_first.name) if r.before_first else None
+    # In the catalogue's order (not a frozenset's), so that equal policies give equal rules.
+    named = [*satisfied_by, *(levels.meeting(before_first.name) if before_first else ()),
+             *(levels.meeting(anchor.name) if isinstance(anchor, m.FromCompletion) else ())]
     return m.Requirement(
         id=r.name.name,
         title=r.title or r.name.name,
@@ -156,13 +161,14 @@ def _requirement(r: n.RequirementDecl, group: GroupLookup, levels: Levels) -> m.
         span=r.span,
         declared=declared,
         deadline_from=anchor,
-        before_first=levels.anchor(r.before_first.name) if r.before_first else None,
+        before_first=before_first,
         hours=hours,
         delivery=r.delivered.name if r.delivered is not None else None,
         provider=r.provider,
         in_force_from=_date(r.in_force_from),
         in_force_until=_date(r.in_force_until),
         regular_updates=r.regularly is not None,
+        course_titles=tuple((t, levels.titles[t]) for t in dict.fromkeys(named)),
     )
 
 

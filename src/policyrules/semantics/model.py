@@ -172,6 +172,16 @@ class Requirement:
     in_force_from: datetime.date | None = None
     in_force_until: datetime.date | None = None
     regular_updates: bool = False  # `renew regularly`: the document asks, without a period
+    # The catalogue titles of the courses this requirement names or counts (satisfied by,
+    # `due before first`, `of completing`), so that explanations name courses by title.
+    course_titles: tuple[tuple[str, str], ...] = ()
+
+    def course(self, training: str) -> str:
+        """A course's title as the catalogue gives it (its id if it has none)."""
+        for course, title in self.course_titles:
+            if course == training:
+                return title
+        return training
 
     @property
     def anchor_role(self) -> str | None:
