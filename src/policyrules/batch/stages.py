@@ -24,6 +24,7 @@ from ..errors import WorkerError
 from ..policy import Policy
 from ..records import Raw
 from ..records import validate as validate_record
+from ..render.keep import raw_values
 
 
 class Counts:
@@ -54,7 +55,7 @@ class Rows(Protocol):
 
     def decision(self, line: int, worker: Worker, d: Decision) -> Any: ...
 
-    def error(self, line: int, exc: WorkerError) -> Any: ...
+    def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> Any: ...
 
 
 class Job:
@@ -62,13 +63,18 @@ class Job:
     the counts so far. Built once per process (in each `--jobs` worker, from the policy the
     parent sends it)."""
 
-    __slots__ = ("as_of", "counts", "policy", "rows")
+    __slots__ = ("as_of", "counts", "keep", "kept", "policy", "rows")
 
-    def __init__(self, policy: Policy, as_of: datetime.date, rows: Rows) -> None:
+    def __init__(self, policy: Policy, as_of: datetime.date, rows: Rows,
+                 keep: Sequence[str] = ()) -> None:
         self.policy = policy
         self.as_of = as_of
         self.rows = rows
         self.counts = Counts()
+        self.keep = tuple(keep)  # `evaluate --keep`: input columns carried into the output
+        # The kept columns of the chunk's rejected records, by line, from `validate` to
+        # `encode`: a rejected record has no Worker to read them from.
+        self.kept: dict[int, list[Any]] = {}
 
 
 Validated = tuple[int, Worker | WorkerError]
@@ -78,7 +84,15 @@ Decided = tuple[int, Worker | WorkerError, Decision | None]
 def validate(job: Job, chunk: Sequence[tuple[int, Raw]]) -> list[Validated]:
     """Raw records → workers (CONTRACT §1), or the WorkerError that says what is wrong."""
     policy = job.policy
-    return [(line, validate_record(policy, line, raw)[2]) for line, raw in chunk]
+    if not job.keep:
+        return [(line, validate_record(policy, line, raw)[2]) for line, raw in chunk]
+    out: list[Validated] = []
+    for line, raw in chunk:
+        w = validate_record(policy, line, raw)[2]
+        if isinstance(w, WorkerError):
+            job.kept[line] = raw_values(raw, job.keep)
+        out.append((line, w))
+    return out
 
 
 def decide(job: Job, chunk: Sequence[Validated]) -> list[Decided]:
@@ -107,6 +121,11 @@ def decide(job: Job, chunk: Sequence[Validated]) -> list[Decided]:
 def encode(job: Job, chunk: Sequence[Decided]) -> list[Any]:
     """Each record in the run's format (text for a machine format, rows for a table)."""
     decision, error = job.rows.decision, job.rows.error
+    if job.keep:
+        kept = job.kept
+        return [decision(line, w, d) if d is not None  # type: ignore[arg-type]
+                else error(line, w, kept.pop(line, ()))  # type: ignore[arg-type]
+                for line, w, d in chunk]
     return [decision(line, w, d) if d is not None else error(line, w)  # type: ignore[arg-type]
             for line, w, d in chunk]
 

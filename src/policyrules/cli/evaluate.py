@@ -14,6 +14,8 @@ from rich.text import Text
 
 from .. import batch
 from ..records import WorkerFileError, WorkerInput
+from ..render import CSV_COLUMNS
+from ..render.keep import CONTRACT_KEYS, KeepError, keep_columns
 from .common import (
     CONTEXT,
     color_option,
@@ -42,10 +44,16 @@ from .output import Out, ProgressBar, silence_stdout
               "order. Not used by the table format.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No summary line and no progress bar on stderr.")
+@click.option("-k", "--keep", "keep", multiple=True, metavar="COL[,COL…]",
+              help="Carry these input columns into every output record: in json/jsonl "
+              "after the decision's keys, in csv right after `worker` (repeatable).")
+@click.option("--no-explain", "no_explain", is_flag=True,
+              help="Leave each finding's `explanation` text out (json/jsonl: the key goes; "
+              "csv: the column stays empty). For large outputs.")
 @color_option
 def evaluate(policy: str, workers: str, training_file: str | None,
              as_of: datetime.date | None, fmt: str | None, output: str | None, jobs: int,
-             quiet: bool, color: str) -> None:
+             quiet: bool, keep: tuple[str, ...], no_explain: bool, color: str) -> None:
     """Decide every worker in WORKERS against POLICY.
 
     WORKERS is a .json file (one worker object or an array), .jsonl (one worker per line),
@@ -72,6 +80,13 @@ def evaluate(policy: str, workers: str, training_file: str | None,
     day = as_of or today()
     if fmt is None:
         fmt = "table" if output is None and out.out_is_terminal else "jsonl"
+    if fmt == "table" and (keep or no_explain):
+        raise click.UsageError("--keep and --no-explain are for the json, jsonl and csv "
+                               "formats, not the table")
+    try:
+        kept = keep_columns(keep, CSV_COLUMNS if fmt == "csv" else CONTRACT_KEYS)
+    except KeepError as exc:
+        raise click.UsageError(str(exc)) from None
     if jobs == 0:
         jobs = os.cpu_count() or 1
     try:
@@ -83,7 +98,8 @@ def evaluate(policy: str, workers: str, training_file: str | None,
     try:
         with source, _destination(output, out) as stream:
             counts = batch.run(loaded, source, day, fmt, jobs=jobs, stdout=stream,
-                               console=out.out, progress=progress.update)
+                               console=out.out, progress=progress.update, keep=kept,
+                               explain=not no_explain)
     except batch.OutputError as exc:
         if output is None:
             silence_stdout()  # what stdout still buffers must not be tried again at exit
