@@ -54,8 +54,15 @@ def policy_argument(f: F) -> F:
 def training_option(f: F) -> F:
     return click.option(
         "--training", "training_file", type=click.Path(dir_okay=False), metavar="FILE",
-        help="A training-records CSV (worker,training,completed,delivery,provider,hours,"
-        "level) to add to the workers' records.")(f)
+        help="A training-records CSV or xlsx (worker,training,completed,delivery,provider,"
+        "hours,level) to add to the workers' records.")(f)
+
+
+def sheet_option(f: F) -> F:
+    """`--sheet NAME`: which sheet of an xlsx worker file to read (records/xlsx.py)."""
+    return click.option(
+        "--sheet", "sheet", default=None, metavar="NAME",
+        help="The sheet of an .xlsx worker file to read.  [default: the first]")(f)
 
 
 def text_or_json_option(f: F) -> F:

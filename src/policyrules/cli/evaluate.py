@@ -23,6 +23,7 @@ from .common import (
     load_policy,
     plural,
     policy_argument,
+    sheet_option,
     today,
     training_option,
 )
@@ -34,6 +35,7 @@ from .output import Out, ProgressBar, silence_stdout
 @policy_argument
 @click.argument("workers", metavar="WORKERS")
 @training_option
+@sheet_option
 @date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
               default=None, help="Output format.  [default: table on a terminal, else jsonl]")
@@ -51,7 +53,7 @@ from .output import Out, ProgressBar, silence_stdout
               help="Leave each finding's `explanation` text out (json/jsonl: the key goes; "
               "csv: the column stays empty). For large outputs.")
 @color_option
-def evaluate(policy: str, workers: str, training_file: str | None,
+def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | None,
              as_of: datetime.date | None, fmt: str | None, output: str | None, jobs: int,
              quiet: bool, keep: tuple[str, ...], no_explain: bool, color: str) -> None:
     """Decide every worker in WORKERS against POLICY.
@@ -90,7 +92,7 @@ def evaluate(policy: str, workers: str, training_file: str | None,
     if jobs == 0:
         jobs = os.cpu_count() or 1
     try:
-        source = WorkerInput(workers, training=training_file,
+        source = WorkerInput(workers, training=training_file, sheet=sheet,
                              stdin=click.get_binary_stream("stdin"))
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None

@@ -44,7 +44,7 @@ def read_csv(counter: Counting, name: str) -> Iterator[tuple[int, Raw]]:
         previous_end = rows.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
-        yield line, _csv_worker(row, columns, width)
+        yield line, row_worker(row, columns, width)
 
 
 def header_columns(cells: list[str], name: str, known: tuple[str, ...],
@@ -82,8 +82,8 @@ def row_cells(row: list[str], columns: list[str]) -> dict[str, str]:
     return data
 
 
-def _csv_worker(row: list[str], columns: list[str], width: int) -> Raw:
-    """One CSV row → a §1 mapping, or the error in it."""
+def row_worker(row: list[str], columns: list[str], width: int) -> Raw:
+    """One row of text cells (CSV, or an xlsx sheet) → a §1 mapping, or the error in it."""
     data: dict[str, Any] = dict(row_cells(row, columns))
     wid = data.get("id")
     if len(row) > width and any(c.strip() for c in row[width:]):

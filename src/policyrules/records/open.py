@@ -19,13 +19,14 @@ from .raw import Raw
 from .text import Counting, WorkerFileError, open_file
 from .training_index import TrainingIndex
 from .validate import Item, validate
+from .xlsx import read_xlsx
 
 if TYPE_CHECKING:
     from ..contract.workers import Worker
     from ..policy import Policy
 
 FORMATS: dict[str, str] = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                           ".csv": "csv"}
+                           ".csv": "csv", ".xlsx": "xlsx"}
 _SUGGEST_FROM = 100_000  # ids kept for a "did you mean" when a worker is not found
 
 
@@ -43,21 +44,27 @@ def input_format(path: str) -> str:
     except KeyError:
         raise WorkerFileError(
             f"{path}: cannot tell the format from the name; worker files end in .json, "
-            ".jsonl (or .ndjson) or .csv, and `-` reads JSON Lines from stdin") from None
+            ".jsonl (or .ndjson), .csv or .xlsx, and `-` reads JSON Lines from stdin"
+        ) from None
 
 
 class WorkerInput:
     """One worker file (or stdin), read as a stream of raw records.
 
     `position` and `size` (bytes; `size` is None for a pipe) let a caller show progress.
+    `sheet` names the sheet of an xlsx file (default: the first).
     After iteration, `warnings` lists what was odd but not wrong (for example training
     records for workers that are not in the worker file).
     """
 
     def __init__(self, path: str, *, training: str | None = None,
-                 stdin: IO[bytes] | None = None) -> None:
+                 stdin: IO[bytes] | None = None, sheet: str | None = None) -> None:
         self.path = path
         self.format = input_format(path)
+        if sheet is not None and self.format != "xlsx":
+            raise WorkerFileError(f"{path}: a sheet ({sheet!r}) can only be chosen in an "
+                                  ".xlsx worker file")
+        self.sheet = sheet
         self.training_path = training
         self.warnings: list[str] = []
         self.position = 0
@@ -71,7 +78,9 @@ class WorkerInput:
             self._file = open_file(path, "worker")
             self._owned = True
             try:
-                self.size = os.fstat(self._file.fileno()).st_size or None
+                # An xlsx file is compressed and read through openpyxl: no byte position.
+                self.size = (None if self.format == "xlsx"
+                             else os.fstat(self._file.fileno()).st_size or None)
             except (OSError, ValueError):
                 self.size = None
         if training is not None:
@@ -109,6 +118,8 @@ class WorkerInput:
                        for item in block_lines(first, block, self.name))
         elif self.format == "json":
             records = JsonArrayReader(self._file, self.name, self._advance).items()
+        elif self.format == "xlsx":
+            records = read_xlsx(self._file, self.name, self.sheet)
         else:
             records = read_csv(Counting(self._file, self._advance), self.name)
         if self._index is None:

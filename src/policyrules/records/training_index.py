@@ -11,6 +11,7 @@ from .csv import header_columns, hours_cell, row_cells
 from .jsonl import parse_line
 from .raw import Raw, WithTraining
 from .text import WorkerFileError, open_file, utf8_lines
+from .xlsx import sheet_rows
 
 TRAINING_COLUMNS = ("worker", "training", "completed", "delivery", "provider", "hours",
                     "level")
@@ -32,6 +33,8 @@ class TrainingIndex:
     @classmethod
     def read(cls, path: str) -> TrainingIndex:
         index = cls(path)
+        if path.lower().endswith(".xlsx"):
+            return index._read_xlsx()
         with open_file(path, "training") as raw:
             rows = csv.reader(utf8_lines(raw, path))
             line = 1
@@ -49,6 +52,22 @@ class TrainingIndex:
             except csv.Error as exc:
                 raise WorkerFileError(f"{path}:{line}: not valid CSV: {exc}") from None
         return index
+
+    def _read_xlsx(self) -> TrainingIndex:
+        """The first sheet of an xlsx training file, read as the CSV is. A date-time cell
+        with a time of day stays a date-time, which rejects its worker naming the row."""
+        with open_file(self.path, "training") as raw:
+            title, rows = sheet_rows(raw, self.path, None)
+            columns: list[str] | None = None
+            for number, cells, _ in rows:
+                if columns is None:
+                    if any(c.strip() for c in cells):
+                        columns = header_columns(cells, f"{self.path} (sheet {title!r})",
+                                                 TRAINING_COLUMNS, ("worker", "training"),
+                                                 "training")
+                    continue
+                self._add(number, cells, columns)
+        return self
 
     def _add(self, line: int, row: list[str], columns: list[str]) -> None:
         record: dict[str, Any] = dict(row_cells(row, columns))

@@ -24,6 +24,7 @@ from ..cli.common import (
     date_option,
     load_policy,
     policy_argument,
+    sheet_option,
     today,
     training_option,
 )
@@ -40,6 +41,7 @@ FORMATS = ("html", "xlsx", "json")
 @policy_argument
 @click.argument("workers", metavar="WORKERS")
 @training_option
+@sheet_option
 @date_option("--as-of", "Report as at this day (YYYY-MM-DD).")
 @click.option("--by", "by", multiple=True, metavar="COLUMN",
               help="Break compliance down by this column: agency, sector, contact, volunteer, "
@@ -57,7 +59,8 @@ FORMATS = ("html", "xlsx", "json")
 @click.option("-q", "--quiet", is_flag=True,
               help="No summary line and no progress bar on stderr.")
 @color_option
-def report(policy: str, workers: str, training_file: str | None, as_of: datetime.date | None,
+def report(policy: str, workers: str, training_file: str | None, sheet: str | None,
+           as_of: datetime.date | None,
            by: tuple[str, ...], horizon: int, target: float, fmt: str | None,
            output: str | None, quiet: bool, color: str) -> None:
     """Summarise a whole workforce for the partnership (Durham 4.16, 4.18, 4.37, 4.39).
@@ -85,7 +88,7 @@ def report(policy: str, workers: str, training_file: str | None, as_of: datetime
         # Only the workbook lists every finding; the other formats need not hold them all.
         builder = ReportBuilder(loaded, day, by=by, horizon=horizon,
                                 keep_findings=fmt == "xlsx")
-        source = WorkerInput(workers, training=training_file,
+        source = WorkerInput(workers, training=training_file, sheet=sheet,
                              stdin=click.get_binary_stream("stdin"))
     except (UsageError, WorkerFileError) as exc:
         raise out.fail(str(exc)) from None
