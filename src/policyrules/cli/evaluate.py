@@ -19,6 +19,7 @@ from ..render.keep import CONTRACT_KEYS, KeepError, keep_columns
 from .common import (
     CONTEXT,
     color_option,
+    date_format_option,
     date_option,
     load_policy,
     plural,
@@ -36,6 +37,7 @@ from .output import Out, ProgressBar, silence_stdout
 @click.argument("workers", metavar="WORKERS")
 @training_option
 @sheet_option
+@date_format_option
 @date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
               default=None, help="Output format.  [default: table on a terminal, else jsonl]")
@@ -54,6 +56,7 @@ from .output import Out, ProgressBar, silence_stdout
               "csv: the column stays empty). For large outputs.")
 @color_option
 def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | None,
+             date_format: str | None,
              as_of: datetime.date | None, fmt: str | None, output: str | None, jobs: int,
              quiet: bool, keep: tuple[str, ...], no_explain: bool, color: str) -> None:
     """Decide every worker in WORKERS against POLICY.
@@ -93,6 +96,7 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
         jobs = os.cpu_count() or 1
     try:
         source = WorkerInput(workers, training=training_file, sheet=sheet,
+                             date_format=date_format,
                              stdin=click.get_binary_stream("stdin"))
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..diagnostics import closest
 from ..errors import WorkerError
+from .date_format import DateFormat
 from .raw import Raw
 from .text import Counting, WorkerFileError, utf8_lines
 
@@ -19,8 +20,10 @@ _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0", ""})
 
 
-def read_csv(counter: Counting, name: str) -> Iterator[tuple[int, Raw]]:
-    """(line, raw record) for each non-blank row after the header."""
+def read_csv(counter: Counting, name: str,
+             dates: DateFormat | None = None) -> Iterator[tuple[int, Raw]]:
+    """(line, raw record) for each non-blank row after the header; `dates` reads dates
+    written in another order (`--date-format`)."""
     rows = csv.reader(utf8_lines(io.BufferedReader(counter), name))
     try:
         header = next(rows, None)
@@ -44,7 +47,7 @@ def read_csv(counter: Counting, name: str) -> Iterator[tuple[int, Raw]]:
         previous_end = rows.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
-        yield line, row_worker(row, columns, width)
+        yield line, row_worker(row, columns, width, dates)
 
 
 def header_columns(cells: list[str], name: str, known: tuple[str, ...],
@@ -82,7 +85,8 @@ def row_cells(row: list[str], columns: list[str]) -> dict[str, str]:
     return data
 
 
-def row_worker(row: list[str], columns: list[str], width: int) -> Raw:
+def row_worker(row: list[str], columns: list[str], width: int,
+               dates: DateFormat | None = None) -> Raw:
     """One row of text cells (CSV, or an xlsx sheet) → a §1 mapping, or the error in it."""
     data: dict[str, Any] = dict(row_cells(row, columns))
     wid = data.get("id")
@@ -97,6 +101,8 @@ def row_worker(row: list[str], columns: list[str], width: int) -> Raw:
             data["training"] = _training_cell(data["training"], wid)
         if "volunteer" in data:
             data["volunteer"] = volunteer_cell(data["volunteer"], wid)
+        if dates is not None:
+            dates.record(data, wid)
     except WorkerError as exc:
         return exc
     return data

@@ -13,6 +13,7 @@ import attrs
 from ..diagnostics import closest
 from ..errors import WorkerError
 from .csv import read_csv
+from .date_format import DateFormat
 from .json_array import JsonArrayReader
 from .jsonl import block_lines, id_in_text, read_blocks
 from .raw import Raw
@@ -52,19 +53,22 @@ class WorkerInput:
     """One worker file (or stdin), read as a stream of raw records.
 
     `position` and `size` (bytes; `size` is None for a pipe) let a caller show progress.
-    `sheet` names the sheet of an xlsx file (default: the first).
+    `sheet` names the sheet of an xlsx file (default: the first); `date_format` (one of
+    `DATE_FORMATS`) reads the dates of CSV and xlsx files written in that order.
     After iteration, `warnings` lists what was odd but not wrong (for example training
     records for workers that are not in the worker file).
     """
 
     def __init__(self, path: str, *, training: str | None = None,
-                 stdin: IO[bytes] | None = None, sheet: str | None = None) -> None:
+                 stdin: IO[bytes] | None = None, sheet: str | None = None,
+                 date_format: str | None = None) -> None:
         self.path = path
         self.format = input_format(path)
         if sheet is not None and self.format != "xlsx":
             raise WorkerFileError(f"{path}: a sheet ({sheet!r}) can only be chosen in an "
                                   ".xlsx worker file")
         self.sheet = sheet
+        self.dates = None if date_format is None else DateFormat(date_format)
         self.training_path = training
         self.warnings: list[str] = []
         self.position = 0
@@ -85,7 +89,7 @@ class WorkerInput:
                 self.size = None
         if training is not None:
             try:
-                self._index = TrainingIndex.read(training)
+                self._index = TrainingIndex.read(training, self.dates)
             except BaseException:
                 self.close()
                 raise
@@ -119,9 +123,9 @@ class WorkerInput:
         elif self.format == "json":
             records = JsonArrayReader(self._file, self.name, self._advance).items()
         elif self.format == "xlsx":
-            records = read_xlsx(self._file, self.name, self.sheet)
+            records = read_xlsx(self._file, self.name, self.sheet, self.dates)
         else:
-            records = read_csv(Counting(self._file, self._advance), self.name)
+            records = read_csv(Counting(self._file, self._advance), self.name, self.dates)
         if self._index is None:
             yield from records
         else:
@@ -145,13 +149,15 @@ class WorkerInput:
 
 
 def read_workers(path: str, policy: Policy, *, training: str | None = None,
-                 stdin: IO[bytes] | None = None) -> Iterator[Item]:
+                 stdin: IO[bytes] | None = None, sheet: str | None = None,
+                 date_format: str | None = None) -> Iterator[Item]:
     """Every record of a worker file, validated, in file order (a generator).
 
     Yields `(line, worker id or None, Worker | WorkerError)`; raises `WorkerFileError`
-    when the file as a whole cannot be read.
+    when the file as a whole cannot be read. `sheet` and `date_format` as `WorkerInput`.
     """
-    with WorkerInput(path, training=training, stdin=stdin) as source:
+    with WorkerInput(path, training=training, stdin=stdin, sheet=sheet,
+                     date_format=date_format) as source:
         yield from source.workers(policy)
 
 

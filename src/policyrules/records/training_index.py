@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import WorkerError
 from .csv import header_columns, hours_cell, row_cells
+from .date_format import DateFormat
 from .jsonl import parse_line
 from .raw import Raw, WithTraining
 from .text import WorkerFileError, open_file, utf8_lines
@@ -24,15 +25,16 @@ class TrainingIndex:
     keeps the line it came from, so an error in it can name that line.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, dates: DateFormat | None = None) -> None:
         self.path = path
+        self.dates = dates  # `--date-format`: applied as records are attached
         self.by_worker: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.used: set[str] = set()
         self.anonymous: list[int] = []
 
     @classmethod
-    def read(cls, path: str) -> TrainingIndex:
-        index = cls(path)
+    def read(cls, path: str, dates: DateFormat | None = None) -> TrainingIndex:
+        index = cls(path, dates)
         if path.lower().endswith(".xlsx"):
             return index._read_xlsx()
         with open_file(path, "training") as raw:
@@ -107,7 +109,19 @@ class TrainingIndex:
         if not isinstance(inline, list):
             return raw  # validation reports the wrong type
         data = dict(raw)
-        data["training"] = list(inline) + [dict(r) for _, r in entries]
+        added = [dict(r) for _, r in entries]
+        if self.dates is not None:
+            for n, ((line, _), record) in enumerate(zip(entries, added, strict=True)):
+                completed = record.get("completed")
+                if isinstance(completed, str):
+                    try:
+                        record["completed"] = self.dates.iso(
+                            completed, wid, f"training[{len(inline) + n}].completed")
+                    except WorkerError as exc:
+                        return WorkerError(f"{exc.message} ({self.path} line {line})",
+                                           worker=wid, field=exc.field, value=exc.value,
+                                           allowed=exc.allowed)
+        data["training"] = list(inline) + added
         return WithTraining(data, self.path, len(inline), tuple(n for n, _ in entries))
 
     def orphans(self, workers_name: str) -> list[str]:

@@ -23,6 +23,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import WorkerError
 from .csv import REQUIRED_COLUMNS, WORKER_COLUMNS, header_columns, row_cells, row_worker
+from .date_format import DateFormat
 from .raw import Raw
 from .text import WorkerFileError
 
@@ -95,7 +96,8 @@ def sheet_rows(file: IO[bytes], path: str, sheet: str | None) -> tuple[str, Iter
     return title, rows()
 
 
-def read_xlsx(file: IO[bytes], path: str, sheet: str | None) -> Iterator[tuple[int, Raw]]:
+def read_xlsx(file: IO[bytes], path: str, sheet: str | None,
+              dates: DateFormat | None = None) -> Iterator[tuple[int, Raw]]:
     """(row number, raw record) for each non-blank row after the header row."""
     title, rows = sheet_rows(file, path, sheet)
     name = f"{path} (sheet {title!r})"
@@ -114,4 +116,4 @@ def read_xlsx(file: IO[bytes], path: str, sheet: str | None) -> Iterator[tuple[i
                                       value=problem.value.isoformat(),
                                       allowed="a date (YYYY-MM-DD, or a date cell)")
             continue
-        yield number, row_worker(cells, columns, len(columns))
+        yield number, row_worker(cells, columns, len(columns), dates)
