@@ -67,6 +67,14 @@ def date_format_option(f: F) -> F:
         "exports' dd/mm/yyyy. Never guessed: without it, 01/02/2025 is an error.")(f)
 
 
+def map_option(f: F) -> F:
+    """`--map FILE`: an export's column names and values (records/mapping.py)."""
+    return click.option(
+        "--map", "mapping", type=click.Path(dir_okay=False), metavar="FILE", default=None,
+        help="A TOML file mapping a CSV or xlsx export's column names and values onto "
+        "the worker and training fields (see docs/inputs.md).")(f)
+
+
 def sheet_option(f: F) -> F:
     """`--sheet NAME`: which sheet of an xlsx worker file to read (records/xlsx.py)."""
     return click.option(

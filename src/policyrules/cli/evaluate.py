@@ -22,6 +22,7 @@ from .common import (
     date_format_option,
     date_option,
     load_policy,
+    map_option,
     plural,
     policy_argument,
     sheet_option,
@@ -38,6 +39,7 @@ from .output import Out, ProgressBar, silence_stdout
 @training_option
 @sheet_option
 @date_format_option
+@map_option
 @date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
               default=None, help="Output format.  [default: table on a terminal, else jsonl]")
@@ -56,7 +58,7 @@ from .output import Out, ProgressBar, silence_stdout
               "csv: the column stays empty). For large outputs.")
 @color_option
 def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | None,
-             date_format: str | None,
+             date_format: str | None, mapping: str | None,
              as_of: datetime.date | None, fmt: str | None, output: str | None, jobs: int,
              quiet: bool, keep: tuple[str, ...], no_explain: bool, color: str) -> None:
     """Decide every worker in WORKERS against POLICY.
@@ -96,7 +98,7 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
         jobs = os.cpu_count() or 1
     try:
         source = WorkerInput(workers, training=training_file, sheet=sheet,
-                             date_format=date_format,
+                             date_format=date_format, mapping=mapping,
                              stdin=click.get_binary_stream("stdin"))
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None

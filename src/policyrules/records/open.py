@@ -16,6 +16,7 @@ from .csv import read_csv
 from .date_format import DateFormat
 from .json_array import JsonArrayReader
 from .jsonl import block_lines, id_in_text, read_blocks
+from .mapping import ColumnMapping, FileMap, load_mapping
 from .raw import Raw
 from .text import Counting, WorkerFileError, open_file
 from .training_index import TrainingIndex
@@ -54,16 +55,29 @@ class WorkerInput:
 
     `position` and `size` (bytes; `size` is None for a pipe) let a caller show progress.
     `sheet` names the sheet of an xlsx file (default: the first); `date_format` (one of
-    `DATE_FORMATS`) reads the dates of CSV and xlsx files written in that order.
+    `DATE_FORMATS`) reads the dates of CSV and xlsx files written in that order; `mapping`
+    (a `--map` TOML file, records/mapping.py) maps their column names and values.
     After iteration, `warnings` lists what was odd but not wrong (for example training
     records for workers that are not in the worker file).
     """
 
     def __init__(self, path: str, *, training: str | None = None,
                  stdin: IO[bytes] | None = None, sheet: str | None = None,
-                 date_format: str | None = None) -> None:
+                 date_format: str | None = None, mapping: str | None = None) -> None:
         self.path = path
         self.format = input_format(path)
+        columns = load_mapping(mapping) if mapping is not None else ColumnMapping()
+        if columns.date_format is not None:
+            if date_format is not None and date_format != columns.date_format:
+                raise WorkerFileError(
+                    f"the date format {date_format!r} differs from the mapping file's "
+                    f"{columns.date_format!r} ({mapping}); give one of them")
+            date_format = columns.date_format
+        if self.format in ("json", "jsonl") and columns.workers != FileMap():
+            raise WorkerFileError(f"{mapping}: [workers] maps the columns of CSV and xlsx "
+                                  f"files; {path} is {self.format.upper()}, whose fields are "
+                                  "named as CONTRACT §1 names them")
+        self.columns = columns
         if sheet is not None and self.format != "xlsx":
             raise WorkerFileError(f"{path}: a sheet ({sheet!r}) can only be chosen in an "
                                   ".xlsx worker file")
@@ -89,7 +103,8 @@ class WorkerInput:
                 self.size = None
         if training is not None:
             try:
-                self._index = TrainingIndex.read(training, self.dates)
+                self._index = TrainingIndex.read(training, self.dates,
+                                                 self.columns.training)
             except BaseException:
                 self.close()
                 raise
@@ -123,9 +138,11 @@ class WorkerInput:
         elif self.format == "json":
             records = JsonArrayReader(self._file, self.name, self._advance).items()
         elif self.format == "xlsx":
-            records = read_xlsx(self._file, self.name, self.sheet, self.dates)
+            records = read_xlsx(self._file, self.name, self.sheet, self.dates,
+                                self.columns.workers)
         else:
-            records = read_csv(Counting(self._file, self._advance), self.name, self.dates)
+            records = read_csv(Counting(self._file, self._advance), self.name, self.dates,
+                               self.columns.workers)
         if self._index is None:
             yield from records
         else:
@@ -150,14 +167,15 @@ class WorkerInput:
 
 def read_workers(path: str, policy: Policy, *, training: str | None = None,
                  stdin: IO[bytes] | None = None, sheet: str | None = None,
-                 date_format: str | None = None) -> Iterator[Item]:
+                 date_format: str | None = None, mapping: str | None = None) -> Iterator[Item]:
     """Every record of a worker file, validated, in file order (a generator).
 
     Yields `(line, worker id or None, Worker | WorkerError)`; raises `WorkerFileError`
-    when the file as a whole cannot be read. `sheet` and `date_format` as `WorkerInput`.
+    when the file as a whole cannot be read. `sheet`, `date_format` and `mapping` as
+    `WorkerInput`.
     """
     with WorkerInput(path, training=training, stdin=stdin, sheet=sheet,
-                     date_format=date_format) as source:
+                     date_format=date_format, mapping=mapping) as source:
         yield from source.workers(policy)
 
 

@@ -10,6 +10,7 @@ from ..errors import WorkerError
 from .csv import header_columns, hours_cell, row_cells
 from .date_format import DateFormat
 from .jsonl import parse_line
+from .mapping import FileMap
 from .raw import Raw, WithTraining
 from .text import WorkerFileError, open_file, utf8_lines
 from .xlsx import sheet_rows
@@ -25,16 +26,19 @@ class TrainingIndex:
     keeps the line it came from, so an error in it can name that line.
     """
 
-    def __init__(self, path: str, dates: DateFormat | None = None) -> None:
+    def __init__(self, path: str, dates: DateFormat | None = None,
+                 fmap: FileMap | None = None) -> None:
         self.path = path
+        self.fmap = fmap  # `--map`: the file's own column names and values
         self.dates = dates  # `--date-format`: applied as records are attached
         self.by_worker: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.used: set[str] = set()
         self.anonymous: list[int] = []
 
     @classmethod
-    def read(cls, path: str, dates: DateFormat | None = None) -> TrainingIndex:
-        index = cls(path, dates)
+    def read(cls, path: str, dates: DateFormat | None = None,
+             fmap: FileMap | None = None) -> TrainingIndex:
+        index = cls(path, dates, fmap)
         if path.lower().endswith(".xlsx"):
             return index._read_xlsx()
         with open_file(path, "training") as raw:
@@ -44,6 +48,8 @@ class TrainingIndex:
                 header = next(rows, None)
                 if header is None:
                     return index
+                if fmap is not None:
+                    header = fmap.header(header, path)
                 columns = header_columns(header, path, TRAINING_COLUMNS,
                                          ("worker", "training"), "training")
                 previous_end = rows.line_num
@@ -64,7 +70,10 @@ class TrainingIndex:
             for number, cells, _ in rows:
                 if columns is None:
                     if any(c.strip() for c in cells):
-                        columns = header_columns(cells, f"{self.path} (sheet {title!r})",
+                        name = f"{self.path} (sheet {title!r})"
+                        if self.fmap is not None:
+                            cells = self.fmap.header(cells, name)
+                        columns = header_columns(cells, name,
                                                  TRAINING_COLUMNS, ("worker", "training"),
                                                  "training")
                     continue
@@ -75,6 +84,8 @@ class TrainingIndex:
         record: dict[str, Any] = dict(row_cells(row, columns))
         if not record:
             return
+        if self.fmap is not None:
+            self.fmap.cells(record)
         worker = record.pop("worker", None)
         if worker is None:
             self.anonymous.append(line)

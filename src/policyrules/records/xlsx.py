@@ -24,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from ..errors import WorkerError
 from .csv import REQUIRED_COLUMNS, WORKER_COLUMNS, header_columns, row_cells, row_worker
 from .date_format import DateFormat
+from .mapping import FileMap
 from .raw import Raw
 from .text import WorkerFileError
 
@@ -97,7 +98,8 @@ def sheet_rows(file: IO[bytes], path: str, sheet: str | None) -> tuple[str, Iter
 
 
 def read_xlsx(file: IO[bytes], path: str, sheet: str | None,
-              dates: DateFormat | None = None) -> Iterator[tuple[int, Raw]]:
+              dates: DateFormat | None = None,
+              fmap: FileMap | None = None) -> Iterator[tuple[int, Raw]]:
     """(row number, raw record) for each non-blank row after the header row."""
     title, rows = sheet_rows(file, path, sheet)
     name = f"{path} (sheet {title!r})"
@@ -106,6 +108,8 @@ def read_xlsx(file: IO[bytes], path: str, sheet: str | None,
         if not any(c.strip() for c in cells):
             continue
         if columns is None:
+            if fmap is not None:
+                cells = fmap.header(cells, name)
             columns = header_columns(cells, name, WORKER_COLUMNS, REQUIRED_COLUMNS, "worker")
             continue
         if problem is not None:
@@ -116,4 +120,4 @@ def read_xlsx(file: IO[bytes], path: str, sheet: str | None,
                                       value=problem.value.isoformat(),
                                       allowed="a date (YYYY-MM-DD, or a date cell)")
             continue
-        yield number, row_worker(cells, columns, len(columns), dates)
+        yield number, row_worker(cells, columns, len(columns), dates, fmap)

@@ -24,6 +24,7 @@ from ..cli.common import (
     date_format_option,
     date_option,
     load_policy,
+    map_option,
     policy_argument,
     sheet_option,
     today,
@@ -44,6 +45,7 @@ FORMATS = ("html", "xlsx", "json")
 @training_option
 @sheet_option
 @date_format_option
+@map_option
 @date_option("--as-of", "Report as at this day (YYYY-MM-DD).")
 @click.option("--by", "by", multiple=True, metavar="COLUMN",
               help="Break compliance down by this column: agency, sector, contact, volunteer, "
@@ -62,7 +64,7 @@ FORMATS = ("html", "xlsx", "json")
               help="No summary line and no progress bar on stderr.")
 @color_option
 def report(policy: str, workers: str, training_file: str | None, sheet: str | None,
-           date_format: str | None,
+           date_format: str | None, mapping: str | None,
            as_of: datetime.date | None,
            by: tuple[str, ...], horizon: int, target: float, fmt: str | None,
            output: str | None, quiet: bool, color: str) -> None:
@@ -92,7 +94,7 @@ def report(policy: str, workers: str, training_file: str | None, sheet: str | No
         builder = ReportBuilder(loaded, day, by=by, horizon=horizon,
                                 keep_findings=fmt == "xlsx")
         source = WorkerInput(workers, training=training_file, sheet=sheet,
-                             date_format=date_format,
+                             date_format=date_format, mapping=mapping,
                              stdin=click.get_binary_stream("stdin"))
     except (UsageError, WorkerFileError) as exc:
         raise out.fail(str(exc)) from None
