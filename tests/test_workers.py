@@ -61,7 +61,7 @@ def test_unknown_role_names_position() -> None:
 @pytest.mark.parametrize("value, why", [
     ("2026-02-30", "'2026-02-30' is not a calendar date"),
     ("2026-01-10T09:00:00", "is a date-time, not a date"),
-    ("10/01/2026", "is not a calendar date"),
+    ("10/01/2026", "is ambiguous: day and month could be either way round"),
     ("20260110", "is not a calendar date"),
     (20260110, "must be a date string, not a number"),
 ])

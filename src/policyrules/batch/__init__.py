@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
 from rich.console import Console
@@ -62,15 +62,17 @@ def batch_gc() -> Iterator[None]:
 
 def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, jobs: int,
         stdout: IO[bytes], console: Console, progress: Progress, chunk: int = CHUNK,
-        block: int = BLOCK, log: DecisionLog | None = None) -> Counts:
+        block: int = BLOCK, log: DecisionLog | None = None, keep: Sequence[str] = (),
+        explain: bool = True) -> Counts:
     """Evaluate every record of `source`: as a table on `console`, or in a machine format
     on `stdout`, in `jobs` processes if more than one (`chunk` records or `block` bytes
     of JSON Lines per task). With `log`, each record's entry goes to it, in input order,
-    from this process."""
+    from this process. `keep` names input columns to carry into each record of a machine
+    format (`render/keep.py`); `explain=False` leaves out findings' explanations."""
     with batch_gc():
         if fmt == "table":
             return run_table(policy, source, as_of, console, progress, log)
-        writer = Writer(MACHINE_FORMATS[fmt](as_of), stdout)
+        writer = Writer(MACHINE_FORMATS[fmt](as_of, keep=keep, explain=explain), stdout)
         try:
             if jobs > 1:
                 counts = parallel.run(policy, jobs, source, as_of, writer, progress,
@@ -91,7 +93,7 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
 
 def run_serial(policy: Policy, source: WorkerInput, as_of: datetime.date, writer: Writer,
                progress: Progress, log: DecisionLog | None = None) -> Counts:
-    job = Job(policy, as_of, writer.fmt, log=None if log is None else "line")
+    job = Job(policy, as_of, writer.fmt, writer.fmt.keep, log=None if log is None else "line")
     for records in chunks(source, BATCH):
         writer.add(process(job, records))
         if log is not None:
@@ -107,7 +109,7 @@ class _TableRows:
     def decision(self, line: int, worker: Worker, d: Decision) -> Text:
         return self.table.decision(d)
 
-    def error(self, line: int, exc: WorkerError) -> Text:
+    def error(self, line: int, exc: WorkerError, kept: Sequence[object] = ()) -> Text:
         return self.table.error(line, exc)
 
 

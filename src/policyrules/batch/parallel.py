@@ -50,8 +50,8 @@ class WorkerProcessError(PolicyError):
 _JOB: list[tuple[Job, OutputFormat]] = []
 
 
-def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, parent: int,
-                 log: str | None = None) -> None:
+def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, keep: tuple[str, ...],
+                 explain: bool, parent: int, log: str | None = None) -> None:
     """Set up a worker process: die with the parent, leave SIGINT to it, build the job."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -59,8 +59,8 @@ def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, parent: in
             signal.signal(sig, signal.SIG_DFL)
     unblock()  # forked inside `main_thread_signals`
     _die_with_parent(parent)
-    fmt = MACHINE_FORMATS[fmt_name](as_of)
-    _JOB[:] = [(Job(policy, as_of, fmt, log=log), fmt)]
+    fmt = MACHINE_FORMATS[fmt_name](as_of, keep=keep, explain=explain)
+    _JOB[:] = [(Job(policy, as_of, fmt, keep, log=log), fmt)]
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 
@@ -122,7 +122,8 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
         progress(counts.total)
 
     pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=start_worker,
-                               initargs=(policy, as_of, writer.fmt.name, os.getpid(),
+                               initargs=(policy, as_of, writer.fmt.name, writer.fmt.keep,
+                                         writer.fmt.explain, os.getpid(),
                                          None if log is None else "line"))
     try:
         for fn, args in tasks:

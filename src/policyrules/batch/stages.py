@@ -29,6 +29,7 @@ from ..policy import Policy
 from ..records import Raw
 from ..records import validate as validate_record
 from ..records.raw import WithTraining
+from ..render.keep import raw_values
 
 
 class Counts:
@@ -59,7 +60,7 @@ class Rows(Protocol):
 
     def decision(self, line: int, worker: Worker, d: Decision) -> Any: ...
 
-    def error(self, line: int, exc: WorkerError) -> Any: ...
+    def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> Any: ...
 
 
 class Job:
@@ -67,17 +68,18 @@ class Job:
     the counts so far. Built once per process (in each `--jobs` worker, from the policy the
     parent sends it)."""
 
-    __slots__ = ("as_of", "counts", "log", "logged", "policy", "rows")
+    __slots__ = ("as_of", "counts", "keep", "log", "logged", "policy", "rows")
 
-    def __init__(self, policy: Policy, as_of: datetime.date, rows: Rows | None = None, *,
-                 log: str | None = None) -> None:
-        """`rows` encodes each record (not needed by `DECIDE`); `log` names the position
-        in the log entries ("line" in a file, "index" in `evaluate_many`), None for no
-        log."""
+    def __init__(self, policy: Policy, as_of: datetime.date, rows: Rows | None = None,
+                 keep: Sequence[str] = (), *, log: str | None = None) -> None:
+        """`rows` encodes each record (not needed by `DECIDE`); `keep` names input columns
+        carried into the output (`evaluate --keep`); `log` names the position in the log
+        entries ("line" in a file, "index" in `evaluate_many`), None for no log."""
         self.policy = policy
         self.as_of = as_of
         self.rows = rows
         self.counts = Counts()
+        self.keep = tuple(keep)
         self.log = log
         self.logged: list[Entry] = []
 
@@ -138,6 +140,12 @@ def encode(job: Job, chunk: Sequence[Decided]) -> list[Any]:
     """Each record in the run's format (text for a machine format, rows for a table)."""
     assert job.rows is not None, "a job that encodes has rows"
     decision, error = job.rows.decision, job.rows.error
+    if job.keep:
+        # A rejected record has no Worker to read kept columns from: its raw form has them.
+        keep = job.keep
+        return [decision(line, w, d) if d is not None  # type: ignore[arg-type]
+                else error(line, w, raw_values(raw, keep))  # type: ignore[arg-type]
+                for line, raw, w, d in chunk]
     return [decision(line, w, d) if d is not None else error(line, w)  # type: ignore[arg-type]
             for line, _, w, d in chunk]
 

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..errors import PolicyCheckError, PolicyFileError
 from ..policy import Policy, load
+from ..records.date_format import DATE_FORMATS
 from ..semantics.dates import parse_iso_date
 from .output import Out
 
@@ -54,8 +55,31 @@ def policy_argument(f: F) -> F:
 def training_option(f: F) -> F:
     return click.option(
         "--training", "training_file", type=click.Path(dir_okay=False), metavar="FILE",
-        help="A training-records CSV (worker,training,completed,delivery,provider,hours,"
-        "level) to add to the workers' records.")(f)
+        help="A training-records CSV or xlsx (worker,training,completed,delivery,provider,"
+        "hours,level) to add to the workers' records.")(f)
+
+
+def date_format_option(f: F) -> F:
+    """`--date-format`: the order of dates in a CSV or xlsx export (records/date_format.py)."""
+    return click.option(
+        "--date-format", "date_format", type=click.Choice(DATE_FORMATS), default=None,
+        help="How dates are written in a CSV or xlsx worker or training file, such as UK "
+        "exports' dd/mm/yyyy. Never guessed: without it, 01/02/2025 is an error.")(f)
+
+
+def map_option(f: F) -> F:
+    """`--map FILE`: an export's column names and values (records/mapping.py)."""
+    return click.option(
+        "--map", "mapping", type=click.Path(dir_okay=False), metavar="FILE", default=None,
+        help="A TOML file mapping a CSV or xlsx export's column names and values onto "
+        "the worker and training fields (see docs/inputs.md).")(f)
+
+
+def sheet_option(f: F) -> F:
+    """`--sheet NAME`: which sheet of an xlsx worker file to read (records/xlsx.py)."""
+    return click.option(
+        "--sheet", "sheet", default=None, metavar="NAME",
+        help="The sheet of an .xlsx worker file to read.  [default: the first]")(f)
 
 
 def text_or_json_option(f: F) -> F:

@@ -16,13 +16,18 @@ from .. import batch
 from ..contract.log import DecisionLog
 from ..errors import UsageError
 from ..records import WorkerFileError, WorkerInput
+from ..render import CSV_COLUMNS
+from ..render.keep import CONTRACT_KEYS, KeepError, keep_columns
 from .common import (
     CONTEXT,
     color_option,
+    date_format_option,
     date_option,
     load_policy,
+    map_option,
     plural,
     policy_argument,
+    sheet_option,
     today,
     training_option,
 )
@@ -34,6 +39,9 @@ from .output import Out, ProgressBar, silence_stdout
 @policy_argument
 @click.argument("workers", metavar="WORKERS")
 @training_option
+@sheet_option
+@date_format_option
+@map_option
 @date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
               default=None, help="Output format.  [default: table on a terminal, else jsonl]")
@@ -47,10 +55,18 @@ from .output import Out, ProgressBar, silence_stdout
               "record) to FILE: a decision log for audit (docs/cli.md).")
 @click.option("-q", "--quiet", is_flag=True,
               help="No summary line and no progress bar on stderr.")
+@click.option("-k", "--keep", "keep", multiple=True, metavar="COL[,COL…]",
+              help="Carry these input columns into every output record: in json/jsonl "
+              "after the decision's keys, in csv right after `worker` (repeatable).")
+@click.option("--no-explain", "no_explain", is_flag=True,
+              help="Leave each finding's `explanation` text out (json/jsonl: the key goes; "
+              "csv: the column stays empty). For large outputs.")
 @color_option
-def evaluate(policy: str, workers: str, training_file: str | None,
+def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | None,
+             date_format: str | None, mapping: str | None,
              as_of: datetime.date | None, fmt: str | None, output: str | None, jobs: int,
-             log_path: str | None, quiet: bool, color: str) -> None:
+             log_path: str | None, quiet: bool, keep: tuple[str, ...], no_explain: bool,
+             color: str) -> None:
     """Decide every worker in WORKERS against POLICY.
 
     WORKERS is a .json file (one worker object or an array), .jsonl (one worker per line),
@@ -77,10 +93,18 @@ def evaluate(policy: str, workers: str, training_file: str | None,
     day = as_of or today()
     if fmt is None:
         fmt = "table" if output is None and out.out_is_terminal else "jsonl"
+    if fmt == "table" and (keep or no_explain):
+        raise click.UsageError("--keep and --no-explain are for the json, jsonl and csv "
+                               "formats, not the table")
+    try:
+        kept = keep_columns(keep, CSV_COLUMNS if fmt == "csv" else CONTRACT_KEYS)
+    except KeepError as exc:
+        raise click.UsageError(str(exc)) from None
     if jobs == 0:
         jobs = os.cpu_count() or 1
     try:
-        source = WorkerInput(workers, training=training_file,
+        source = WorkerInput(workers, training=training_file, sheet=sheet,
+                             date_format=date_format, mapping=mapping,
                              stdin=click.get_binary_stream("stdin"))
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None
@@ -92,7 +116,8 @@ def evaluate(policy: str, workers: str, training_file: str | None,
     try:
         with source, _destination(output, out) as stream, log or contextlib.nullcontext():
             counts = batch.run(loaded, source, day, fmt, jobs=jobs, stdout=stream,
-                               console=out.out, progress=progress.update, log=log)
+                               console=out.out, progress=progress.update, log=log,
+                               keep=kept, explain=not no_explain)
     except batch.OutputError as exc:
         if output is None:
             silence_stdout()  # what stdout still buffers must not be tried again at exit

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -87,6 +88,9 @@ def _all_encodable(*values: object) -> bool:
     return True
 
 
+_SLASHED = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+
+
 def date_value(value: object, field: str, problems: Problems, required: bool,
           text: bool = True) -> datetime.date | None:
     """A date: a `datetime.date`, or (`text`, in mappings) an ISO `YYYY-MM-DD` string."""
@@ -117,8 +121,15 @@ def date_value(value: object, field: str, problems: Problems, required: bool,
     try:
         return parse_iso_date(value)
     except ValueError:
-        why = ("is a date-time, not a date" if "T" in value or ":" in value
-               else f"{value!r} is not a calendar date")
+        if "T" in value or ":" in value:
+            why = "is a date-time, not a date"
+        elif _SLASHED.fullmatch(value.strip()):
+            # Never guessed: 01/02/2025 is 1 February in the UK and 2 January in the US.
+            why = (f"{value!r} is ambiguous: day and month could be either way round; "
+                   "give the order with --date-format dd/mm/yyyy (or mm/dd/yyyy), or write "
+                   "YYYY-MM-DD")
+        else:
+            why = f"{value!r} is not a calendar date"
         problems.append(Problem(field, why, value, DATE_ALLOWED))
         return None
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import closest
 from ..errors import WorkerError
+from .date_format import DateFormat
 from .raw import Raw
+
+if TYPE_CHECKING:
+    from .mapping import FileMap
 from .text import Counting, WorkerFileError, utf8_lines
 
 WORKER_COLUMNS = ("id", "started", "contact", "roles", "training", "agency", "sector",
@@ -20,8 +24,11 @@ TRUE_CELLS = frozenset({"true", "yes", "1"})
 FALSE_CELLS = frozenset({"false", "no", "0", ""})
 
 
-def read_csv(counter: Counting, name: str) -> Iterator[tuple[int, Raw]]:
-    """(line, raw record) for each non-blank row after the header."""
+def read_csv(counter: Counting, name: str, dates: DateFormat | None = None,
+             fmap: FileMap | None = None) -> Iterator[tuple[int, Raw]]:
+    """(line, raw record) for each non-blank row after the header; `dates` reads dates
+    written in another order (`--date-format`), `fmap` maps column names and values
+    (`--map`)."""
     rows = csv.reader(utf8_lines(io.BufferedReader(counter), name))
     try:
         header = next(rows, None)
@@ -31,6 +38,8 @@ def read_csv(counter: Counting, name: str) -> Iterator[tuple[int, Raw]]:
         raise WorkerFileError(f"{name}:{rows.line_num}: not a CSV header: {exc}") from None
     if header is None:
         return
+    if fmap is not None:
+        header = fmap.header(header, name)
     columns = header_columns(header, name, WORKER_COLUMNS, REQUIRED_COLUMNS, "worker")
     width = len(columns)
     previous_end = rows.line_num
@@ -45,7 +54,7 @@ def read_csv(counter: Counting, name: str) -> Iterator[tuple[int, Raw]]:
         previous_end = rows.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
-        yield line, _csv_worker(row, columns, width)
+        yield line, row_worker(row, columns, width, dates, fmap)
 
 
 def header_columns(cells: list[str], name: str, known: tuple[str, ...],
@@ -83,9 +92,12 @@ def row_cells(row: list[str], columns: list[str]) -> dict[str, str]:
     return data
 
 
-def _csv_worker(row: list[str], columns: list[str], width: int) -> Raw:
-    """One CSV row → a §1 mapping, or the error in it."""
+def row_worker(row: list[str], columns: list[str], width: int,
+               dates: DateFormat | None = None, fmap: FileMap | None = None) -> Raw:
+    """One row of text cells (CSV, or an xlsx sheet) → a §1 mapping, or the error in it."""
     data: dict[str, Any] = dict(row_cells(row, columns))
+    if fmap is not None:
+        fmap.cells(data)
     wid = data.get("id")
     if len(row) > width and any(c.strip() for c in row[width:]):
         return WorkerError(f"the row has {len(row)} cells but the header has {width} columns",
@@ -98,6 +110,8 @@ def _csv_worker(row: list[str], columns: list[str], width: int) -> Raw:
             data["training"] = _training_cell(data["training"], wid)
         if "volunteer" in data:
             data["volunteer"] = volunteer_cell(data["volunteer"], wid)
+        if dates is not None:
+            dates.record(data, wid)
     except WorkerError as exc:
         return exc
     return data

@@ -13,19 +13,22 @@ import attrs
 from ..diagnostics import closest
 from ..errors import WorkerError
 from .csv import read_csv
+from .date_format import DateFormat
 from .json_array import JsonArrayReader
 from .jsonl import block_lines, id_in_text, read_blocks
+from .mapping import ColumnMapping, FileMap, load_mapping
 from .raw import Raw
 from .text import Counting, WorkerFileError, open_file
 from .training_index import TrainingIndex
 from .validate import Item, validate
+from .xlsx import read_xlsx
 
 if TYPE_CHECKING:
     from ..contract.workers import Worker
     from ..policy import Policy
 
 FORMATS: dict[str, str] = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                           ".csv": "csv"}
+                           ".csv": "csv", ".xlsx": "xlsx"}
 _SUGGEST_FROM = 100_000  # ids kept for a "did you mean" when a worker is not found
 
 
@@ -43,21 +46,43 @@ def input_format(path: str) -> str:
     except KeyError:
         raise WorkerFileError(
             f"{path}: cannot tell the format from the name; worker files end in .json, "
-            ".jsonl (or .ndjson) or .csv, and `-` reads JSON Lines from stdin") from None
+            ".jsonl (or .ndjson), .csv or .xlsx, and `-` reads JSON Lines from stdin"
+        ) from None
 
 
 class WorkerInput:
     """One worker file (or stdin), read as a stream of raw records.
 
     `position` and `size` (bytes; `size` is None for a pipe) let a caller show progress.
+    `sheet` names the sheet of an xlsx file (default: the first); `date_format` (one of
+    `DATE_FORMATS`) reads the dates of CSV and xlsx files written in that order; `mapping`
+    (a `--map` TOML file, records/mapping.py) maps their column names and values.
     After iteration, `warnings` lists what was odd but not wrong (for example training
     records for workers that are not in the worker file).
     """
 
     def __init__(self, path: str, *, training: str | None = None,
-                 stdin: IO[bytes] | None = None) -> None:
+                 stdin: IO[bytes] | None = None, sheet: str | None = None,
+                 date_format: str | None = None, mapping: str | None = None) -> None:
         self.path = path
         self.format = input_format(path)
+        columns = load_mapping(mapping) if mapping is not None else ColumnMapping()
+        if columns.date_format is not None:
+            if date_format is not None and date_format != columns.date_format:
+                raise WorkerFileError(
+                    f"the date format {date_format!r} differs from the mapping file's "
+                    f"{columns.date_format!r} ({mapping}); give one of them")
+            date_format = columns.date_format
+        if self.format in ("json", "jsonl") and columns.workers != FileMap():
+            raise WorkerFileError(f"{mapping}: [workers] maps the columns of CSV and xlsx "
+                                  f"files; {path} is {self.format.upper()}, whose fields are "
+                                  "named as CONTRACT §1 names them")
+        self.columns = columns
+        if sheet is not None and self.format != "xlsx":
+            raise WorkerFileError(f"{path}: a sheet ({sheet!r}) can only be chosen in an "
+                                  ".xlsx worker file")
+        self.sheet = sheet
+        self.dates = None if date_format is None else DateFormat(date_format)
         self.training_path = training
         self.warnings: list[str] = []
         self.position = 0
@@ -71,12 +96,15 @@ class WorkerInput:
             self._file = open_file(path, "worker")
             self._owned = True
             try:
-                self.size = os.fstat(self._file.fileno()).st_size or None
+                # An xlsx file is compressed and read through openpyxl: no byte position.
+                self.size = (None if self.format == "xlsx"
+                             else os.fstat(self._file.fileno()).st_size or None)
             except (OSError, ValueError):
                 self.size = None
         if training is not None:
             try:
-                self._index = TrainingIndex.read(training)
+                self._index = TrainingIndex.read(training, self.dates,
+                                                 self.columns.training)
             except BaseException:
                 self.close()
                 raise
@@ -109,8 +137,12 @@ class WorkerInput:
                        for item in block_lines(first, block, self.name))
         elif self.format == "json":
             records = JsonArrayReader(self._file, self.name, self._advance).items()
+        elif self.format == "xlsx":
+            records = read_xlsx(self._file, self.name, self.sheet, self.dates,
+                                self.columns.workers)
         else:
-            records = read_csv(Counting(self._file, self._advance), self.name)
+            records = read_csv(Counting(self._file, self._advance), self.name, self.dates,
+                               self.columns.workers)
         if self._index is None:
             yield from records
         else:
@@ -134,13 +166,16 @@ class WorkerInput:
 
 
 def read_workers(path: str, policy: Policy, *, training: str | None = None,
-                 stdin: IO[bytes] | None = None) -> Iterator[Item]:
+                 stdin: IO[bytes] | None = None, sheet: str | None = None,
+                 date_format: str | None = None, mapping: str | None = None) -> Iterator[Item]:
     """Every record of a worker file, validated, in file order (a generator).
 
     Yields `(line, worker id or None, Worker | WorkerError)`; raises `WorkerFileError`
-    when the file as a whole cannot be read.
+    when the file as a whole cannot be read. `sheet`, `date_format` and `mapping` as
+    `WorkerInput`.
     """
-    with WorkerInput(path, training=training, stdin=stdin) as source:
+    with WorkerInput(path, training=training, stdin=stdin, sheet=sheet,
+                     date_format=date_format, mapping=mapping) as source:
         yield from source.workers(policy)
 
 

@@ -8,9 +8,12 @@ from typing import Any
 
 from ..errors import WorkerError
 from .csv import header_columns, hours_cell, row_cells
+from .date_format import DateFormat
 from .jsonl import parse_line
+from .mapping import FileMap
 from .raw import Raw, WithTraining
 from .text import WorkerFileError, open_file, utf8_lines
+from .xlsx import sheet_rows
 
 TRAINING_COLUMNS = ("worker", "training", "completed", "delivery", "provider", "hours",
                     "level")
@@ -23,15 +26,21 @@ class TrainingIndex:
     keeps the line it came from, so an error in it can name that line.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, dates: DateFormat | None = None,
+                 fmap: FileMap | None = None) -> None:
         self.path = path
+        self.fmap = fmap  # `--map`: the file's own column names and values
+        self.dates = dates  # `--date-format`: applied as records are attached
         self.by_worker: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.used: set[str] = set()
         self.anonymous: list[int] = []
 
     @classmethod
-    def read(cls, path: str) -> TrainingIndex:
-        index = cls(path)
+    def read(cls, path: str, dates: DateFormat | None = None,
+             fmap: FileMap | None = None) -> TrainingIndex:
+        index = cls(path, dates, fmap)
+        if path.lower().endswith(".xlsx"):
+            return index._read_xlsx()
         with open_file(path, "training") as raw:
             rows = csv.reader(utf8_lines(raw, path))
             line = 1
@@ -39,6 +48,8 @@ class TrainingIndex:
                 header = next(rows, None)
                 if header is None:
                     return index
+                if fmap is not None:
+                    header = fmap.header(header, path)
                 columns = header_columns(header, path, TRAINING_COLUMNS,
                                          ("worker", "training"), "training")
                 previous_end = rows.line_num
@@ -50,10 +61,31 @@ class TrainingIndex:
                 raise WorkerFileError(f"{path}:{line}: not valid CSV: {exc}") from None
         return index
 
+    def _read_xlsx(self) -> TrainingIndex:
+        """The first sheet of an xlsx training file, read as the CSV is. A date-time cell
+        with a time of day stays a date-time, which rejects its worker naming the row."""
+        with open_file(self.path, "training") as raw:
+            title, rows = sheet_rows(raw, self.path, None)
+            columns: list[str] | None = None
+            for number, cells, _ in rows:
+                if columns is None:
+                    if any(c.strip() for c in cells):
+                        name = f"{self.path} (sheet {title!r})"
+                        if self.fmap is not None:
+                            cells = self.fmap.header(cells, name)
+                        columns = header_columns(cells, name,
+                                                 TRAINING_COLUMNS, ("worker", "training"),
+                                                 "training")
+                    continue
+                self._add(number, cells, columns)
+        return self
+
     def _add(self, line: int, row: list[str], columns: list[str]) -> None:
         record: dict[str, Any] = dict(row_cells(row, columns))
         if not record:
             return
+        if self.fmap is not None:
+            self.fmap.cells(record)
         worker = record.pop("worker", None)
         if worker is None:
             self.anonymous.append(line)
@@ -88,7 +120,19 @@ class TrainingIndex:
         if not isinstance(inline, list):
             return raw  # validation reports the wrong type
         data = dict(raw)
-        data["training"] = list(inline) + [dict(r) for _, r in entries]
+        added = [dict(r) for _, r in entries]
+        if self.dates is not None:
+            for n, ((line, _), record) in enumerate(zip(entries, added, strict=True)):
+                completed = record.get("completed")
+                if isinstance(completed, str):
+                    try:
+                        record["completed"] = self.dates.iso(
+                            completed, wid, f"training[{len(inline) + n}].completed")
+                    except WorkerError as exc:
+                        return WorkerError(f"{exc.message} ({self.path} line {line})",
+                                           worker=wid, field=exc.field, value=exc.value,
+                                           allowed=exc.allowed)
+        data["training"] = list(inline) + added
         return WithTraining(data, self.path, len(inline), tuple(n for n, _ in entries))
 
     def orphans(self, workers_name: str) -> list[str]:

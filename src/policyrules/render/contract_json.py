@@ -42,7 +42,10 @@ class DecisionJson:
     per requirement; tests check that the text parses to exactly `Decision.to_dict()`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, explain: bool = True) -> None:
+        # False (`evaluate --no-explain`): findings without `explanation`, which is most of
+        # the text and of the time of a decision.
+        self._explain = explain
         self._parts: dict[int, tuple[m.Requirement, str, str, str]] = {}
         # The text between the worker id and `compliant`, for the last (policy, as_of,
         # fingerprint): the same for every decision of a run.
@@ -59,7 +62,8 @@ class DecisionJson:
                 rule,
                 f'{{"requirement": {_js(rule.id)}, "title": {_js(rule.title)}, "status": "',
                 f', "satisfied_by": {_list(rule.satisfied_by)}, "evidence": [',
-                f'], "cites": {_list(rule.cites)}, "explanation": ',
+                f'], "cites": {_list(rule.cites)}'
+                + (', "explanation": ' if self._explain else ""),
             )
             self._parts[id(rule)] = cached
         return cached[1], cached[2], cached[3]
@@ -92,6 +96,7 @@ class DecisionJson:
         out = ['{"worker": ', _js(d.worker), middle[2], "true", ', "groups": ',
                self._names(groups) if groups else "[]", ', "findings": [']
         parts = self._parts
+        explain = self._explain
         sep = ""
         for f in d.findings:
             rule = f.rule
@@ -114,7 +119,7 @@ class DecisionJson:
             else:
                 shown = ", ".join(_record_js(f, r) for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
-                    _js(finding_text(f)), "}")
+                    _js(finding_text(f)) if explain else "", "}")
             sep = ", "
         unknown = d.unrecognised_training
         out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",

@@ -12,13 +12,15 @@ import datetime
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from ..contract.decision import Decision
 from ..contract.workers import Worker
 from ..errors import WorkerError
 from ..semantics.dates import iso
 from .contract_json import DecisionJson, error_record
-from .safe import csv_cell, one_line
+from .keep import worker_values
+from .safe import csv_cell, one_line, strict_json
 
 
 class OutputFormat:
@@ -35,14 +37,23 @@ class OutputFormat:
     footer = ""
     empty_footer = ""
 
-    def __init__(self, as_of: datetime.date) -> None:
+    def __init__(self, as_of: datetime.date, *, keep: Sequence[str] = (),
+                 explain: bool = True) -> None:
         self.as_of = as_of  # of the run: what a rejected record's row shows, where it has one
+        self.keep = tuple(keep)  # input columns carried into each record (render/keep.py)
+        self.explain = explain  # False: findings without their `explanation` text
 
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
         raise NotImplementedError
 
-    def error(self, line: int, exc: WorkerError) -> str:
+    def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> str:
+        """A rejected record; `kept` holds its values of the kept columns, in order."""
         raise NotImplementedError
+
+    def _kept_json(self, values: Sequence[Any]) -> dict[str, Any]:
+        """The kept columns as JSON members; a value the record did not have is null."""
+        return {name: strict_json(values[i]) if i < len(values) else None
+                for i, name in enumerate(self.keep)}
 
 
 class JsonLines(OutputFormat):
@@ -50,15 +61,24 @@ class JsonLines(OutputFormat):
 
     name = "jsonl"
 
-    def __init__(self, as_of: datetime.date) -> None:
-        super().__init__(as_of)
-        self._encode = DecisionJson()
+    def __init__(self, as_of: datetime.date, *, keep: Sequence[str] = (),
+                 explain: bool = True) -> None:
+        super().__init__(as_of, keep=keep, explain=explain)
+        self._encode = DecisionJson(explain=explain)
 
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
-        return one_line(self._encode.text(d, "\n"))
+        if not self.keep:
+            return one_line(self._encode.text(d, "\n"))
+        kept = json.dumps(self._kept_json(worker_values(worker, self.keep)),
+                          ensure_ascii=False, allow_nan=False)
+        # The decision's object, then the kept members in place of its closing brace.
+        return one_line(self._encode.text(d, "")[:-1] + ", " + kept[1:] + "\n")
 
-    def error(self, line: int, exc: WorkerError) -> str:
-        text = json.dumps(error_record(line, exc), ensure_ascii=False, allow_nan=False)
+    def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> str:
+        record = error_record(line, exc)
+        if self.keep:
+            record |= self._kept_json(kept)
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
         return one_line(text) + "\n"
 
 
@@ -72,12 +92,19 @@ class JsonArray(OutputFormat):
     empty_footer = "]\n"
 
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
-        return _indent(json.dumps(d.to_dict(), ensure_ascii=False, indent=2,
-                                  allow_nan=False))
+        record = d.to_dict()
+        if not self.explain:
+            for f in record["findings"]:
+                del f["explanation"]
+        if self.keep:
+            record |= self._kept_json(worker_values(worker, self.keep))
+        return _indent(json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False))
 
-    def error(self, line: int, exc: WorkerError) -> str:
-        return _indent(json.dumps(error_record(line, exc), ensure_ascii=False, indent=2,
-                                  allow_nan=False))
+    def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> str:
+        record = error_record(line, exc)
+        if self.keep:
+            record |= self._kept_json(kept)
+        return _indent(json.dumps(record, ensure_ascii=False, indent=2, allow_nan=False))
 
 
 def _indent(text: str) -> str:
@@ -101,9 +128,23 @@ class CsvRows(OutputFormat):
 
     name = "csv"
 
-    def __init__(self, as_of: datetime.date) -> None:
-        super().__init__(as_of)
-        self.header = self._rows([list(CSV_COLUMNS)])
+    def __init__(self, as_of: datetime.date, *, keep: Sequence[str] = (),
+                 explain: bool = True) -> None:
+        super().__init__(as_of, keep=keep, explain=explain)
+        self.header = self._rows([[CSV_COLUMNS[0], *self.keep, *CSV_COLUMNS[1:]]])
+
+    def _cells(self, values: Sequence[Any]) -> list[str]:
+        """The kept columns as cells: text as read (no formulas), anything else as JSON."""
+        cells = []
+        for i in range(len(self.keep)):
+            value = values[i] if i < len(values) else None
+            if value is None:
+                cells.append("")
+            elif isinstance(value, str):
+                cells.append(csv_cell(value))
+            else:
+                cells.append(csv_cell(json.dumps(strict_json(value), ensure_ascii=False)))
+        return cells
 
     @staticmethod
     def _rows(rows: Sequence[Sequence[object]]) -> str:
@@ -113,7 +154,8 @@ class CsvRows(OutputFormat):
 
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
         ok = "true" if d.compliant else "false"
-        common = [csv_cell(d.worker), line, csv_cell(worker.agency or ""),
+        kept = self._cells(worker_values(worker, self.keep)) if self.keep else []
+        common = [csv_cell(d.worker), *kept, line, csv_cell(worker.agency or ""),
                   d.as_of.isoformat(), ok, ";".join(d.groups)]
         if not d.findings:
             return self._rows([[*common, *[""] * 10]])
@@ -124,11 +166,12 @@ class CsvRows(OutputFormat):
                 f.due.isoformat() if f.due else "", ";".join(f.satisfied_by),
                 csv_cell(";".join(f"{r.training}@{r.completed.isoformat()}"
                                   for r in f.evidence)),
-                ";".join(f.cites), csv_cell(f.explanation), "", ""])
+                ";".join(f.cites), csv_cell(f.explanation) if self.explain else "", "", ""])
         return self._rows(rows)
 
-    def error(self, line: int, exc: WorkerError) -> str:
-        return self._rows([[csv_cell(exc.worker or ""), line, "", iso(self.as_of),
+    def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> str:
+        return self._rows([[csv_cell(exc.worker or ""), *self._cells(kept), line, "",
+                            iso(self.as_of),
                             *[""] * 10, csv_cell(exc.field), csv_cell(str(exc))]])
 
 

@@ -21,9 +21,12 @@ from ..batch import batch_gc
 from ..cli.common import (
     CONTEXT,
     color_option,
+    date_format_option,
     date_option,
     load_policy,
+    map_option,
     policy_argument,
+    sheet_option,
     today,
     training_option,
 )
@@ -40,6 +43,9 @@ FORMATS = ("html", "xlsx", "json")
 @policy_argument
 @click.argument("workers", metavar="WORKERS")
 @training_option
+@sheet_option
+@date_format_option
+@map_option
 @date_option("--as-of", "Report as at this day (YYYY-MM-DD).")
 @click.option("--by", "by", multiple=True, metavar="COLUMN",
               help="Break compliance down by this column: agency, sector, contact, volunteer, "
@@ -57,7 +63,9 @@ FORMATS = ("html", "xlsx", "json")
 @click.option("-q", "--quiet", is_flag=True,
               help="No summary line and no progress bar on stderr.")
 @color_option
-def report(policy: str, workers: str, training_file: str | None, as_of: datetime.date | None,
+def report(policy: str, workers: str, training_file: str | None, sheet: str | None,
+           date_format: str | None, mapping: str | None,
+           as_of: datetime.date | None,
            by: tuple[str, ...], horizon: int, target: float, fmt: str | None,
            output: str | None, quiet: bool, color: str) -> None:
     """Summarise a whole workforce for the partnership (Durham 4.16, 4.18, 4.37, 4.39).
@@ -85,7 +93,8 @@ def report(policy: str, workers: str, training_file: str | None, as_of: datetime
         # Only the workbook lists every finding; the other formats need not hold them all.
         builder = ReportBuilder(loaded, day, by=by, horizon=horizon,
                                 keep_findings=fmt == "xlsx")
-        source = WorkerInput(workers, training=training_file,
+        source = WorkerInput(workers, training=training_file, sheet=sheet,
+                             date_format=date_format, mapping=mapping,
                              stdin=click.get_binary_stream("stdin"))
     except (UsageError, WorkerFileError) as exc:
         raise out.fail(str(exc)) from None
