@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import assert_never
 
 from ..contract.vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
 from ..diagnostics import did_you_mean
@@ -88,15 +89,20 @@ def check_names(ctx: Context) -> None:
 def _expectation_names(
     e: n.Expectation, requirements: set[str], groups: set[str], trainings: set[str]
 ) -> Iterator[tuple[n.Ident, set[str], str]]:
-    if isinstance(e, (n.ExpectStatus, n.ExpectNoFinding)):
-        yield e.requirement, requirements, "requirement"
-    elif isinstance(e, n.ExpectNames):
-        known, what = (groups, "group") if e.what == "groups" else (requirements, "requirement")
-        for ident in e.names:
-            yield ident, known, what
-    elif isinstance(e, n.ExpectEligible):
-        yield e.training, trainings, "training"
-
+    match e:
+        case n.ExpectStatus() | n.ExpectNoFinding():
+            yield e.requirement, requirements, "requirement"
+        case n.ExpectNames():
+            known, what = ((groups, "group") if e.what == "groups"
+                           else (requirements, "requirement"))
+            for ident in e.names:
+                yield ident, known, what
+        case n.ExpectEligible():
+            yield e.training, trainings, "training"
+        case n.ExpectCompliant():
+            pass
+        case _:
+            assert_never(e)
 
 Need = Callable[[n.Ident, Collection[str], str], None]
 
@@ -104,31 +110,40 @@ Need = Callable[[n.Ident, Collection[str], str], None]
 def _cond_names(cond: n.Cond, check: Need, roles: set[str], groups: set[str],
                 trainings: set[str]) -> None:
     for atom in walk(cond):
-        if isinstance(atom, n.ContactIs):
-            for level in atom.levels:
+        match atom:
+            case n.ContactIs(levels=levels):
+                for level in levels:
+                    check(level, CONTACT_LEVELS, "contact level")
+            case n.ContactAtLeast(level=level):
                 check(level, CONTACT_LEVELS, "contact level")
-        elif isinstance(atom, n.ContactAtLeast):
-            check(atom.level, CONTACT_LEVELS, "contact level")
-        elif isinstance(atom, n.HasRole):
-            check(atom.role, roles, "role")
-        elif isinstance(atom, n.InGroup):
-            check(atom.group, groups, "group")
-        elif isinstance(atom, n.SectorIs):
-            for sector in atom.sectors:
-                check(sector, SECTORS, "sector")
-        elif isinstance(atom, n.Completed):
-            check(atom.training, trainings, "training")
-
+            case n.HasRole(role=role):
+                check(role, roles, "role")
+            case n.InGroup(group=group):
+                check(group, groups, "group")
+            case n.SectorIs(sectors=sectors):
+                for sector in sectors:
+                    check(sector, SECTORS, "sector")
+            case n.Completed(training=training):
+                check(training, trainings, "training")
+            case n.Everyone() | n.Volunteer() | n.Not() | n.AllOf() | n.AnyOf():
+                pass  # no name of their own (`walk` visits what they hold)
+            case _:
+                assert_never(atom)
 
 def walk(cond: n.Cond) -> Iterator[n.Cond]:
     """Every node of a condition, outermost first."""
     yield cond
-    if isinstance(cond, n.Not):
-        yield from walk(cond.operand)
-    elif isinstance(cond, (n.AllOf, n.AnyOf)):
-        for operand in cond.operands:
+    match cond:
+        case n.Not(operand=operand):
             yield from walk(operand)
-
+        case n.AllOf(operands=operands) | n.AnyOf(operands=operands):
+            for operand in operands:
+                yield from walk(operand)
+        case (n.Everyone() | n.ContactIs() | n.ContactAtLeast() | n.HasRole() | n.InGroup()
+              | n.SectorIs() | n.Volunteer() | n.Completed()):
+            pass
+        case _:
+            assert_never(cond)
 
 def _listing(what: str, known: Iterable[str]) -> str:
     names = sorted(known)

@@ -6,10 +6,12 @@ import datetime
 from typing import Any
 
 import attrs
-from lark import Token, Transformer, v_args
+from lark import Token, v_args
 
 from ..diagnostics import Diagnostic, Span
 from . import nodes as n
+from .build_base import unquote
+from .build_examples import ExampleBuilder
 
 _NUMBER_WORDS = {
     w: i
@@ -30,67 +32,9 @@ def _whole(digits: str) -> int:
     return int(digits) if len(digits) <= 9 else _LARGEST
 
 
-def _span(path: str, item: Any) -> Span:
-    if isinstance(item, Token):
-        return Span(path, item.line or 1, item.column or 1, item.end_line or 1,
-                    item.end_column or 1)
-    meta = item
-    return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
-
-
-def _unquote(tok: Token) -> str:
-    body = str(tok)[1:-1]
-    return body.replace('\\"', '"').replace("\\\\", "\\")
-
-
 @v_args(meta=True)
-class Builder(Transformer[Token, Any]):
+class Builder(ExampleBuilder):
     """Lark tree → AST nodes. Clause keywords are kept for `fmt` and duplicate checks."""
-
-    def __init__(self, path: str, lines: list[str]) -> None:
-        super().__init__()
-        self.path = path
-        self.lines = lines
-        self.diagnostics: list[Diagnostic] = []
-
-    # helpers
-    def sp(self, item: Any) -> Span:
-        return _span(self.path, item)
-
-    def ident(self, tok: Token) -> n.Ident:
-        return n.Ident(str(tok), self.sp(tok))
-
-    def _clauses(self, kind: str, items: list[Any]) -> dict[str, Any]:
-        """Fold clause tuples into fields, reporting clauses written twice."""
-        fields: dict[str, Any] = {}
-        clauses: list[n.Clause] = []
-        for keyword, value, span in items:
-            clauses.append(n.Clause(keyword, span))
-            if keyword in ("cites",):
-                fields.setdefault("cites", []).extend(value)
-            elif keyword in ("requires",):
-                fields.setdefault("requires", []).append(value)
-            elif keyword in ("expect",):
-                fields.setdefault("expect", []).append(value)
-            elif keyword in ("completed",):
-                fields.setdefault("completed", []).append(value)
-            elif keyword in fields or any(
-                keyword in pair and any(k in fields for k in pair) for pair in _EXCLUSIVE
-            ):
-                self.diagnostics.append(
-                    Diagnostic(
-                        "error",
-                        "duplicate-clause",
-                        f"this {kind} already has a `{_clause_word(keyword)}` clause",
-                        span,
-                        self.lines[span.line - 1] if span.line <= len(self.lines) else "",
-                        "write each clause once; join conditions with `and` / `or`",
-                    )
-                )
-            else:
-                fields[keyword] = value
-        fields["clauses"] = tuple(clauses)
-        return fields
 
     # values
     def date_value(self, meta: Any, c: list[Token]) -> n.Value:
@@ -146,21 +90,21 @@ class Builder(Transformer[Token, Any]):
         )
 
     def title(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("title", _unquote(c[0]), self.sp(meta))
+        return ("title", unquote(c[0]), self.sp(meta))
 
     def source(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         text = c[2] if len(c) > 2 else None
-        return ("source", n.Source(_unquote(c[0]), c[1], self.sp(meta), text), self.sp(meta))
+        return ("source", n.Source(unquote(c[0]), c[1], self.sp(meta), text), self.sp(meta))
 
     def source_text(self, meta: Any, c: list[Token]) -> tuple[str, Span]:
-        return (_unquote(c[0]), self.sp(c[0]))
+        return (unquote(c[0]), self.sp(c[0]))
 
     def extends(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("extends", (_unquote(c[0]), self.sp(c[0])), self.sp(meta))
+        return ("extends", (unquote(c[0]), self.sp(c[0])), self.sp(meta))
 
     def local_id(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
         cite = n.Cite(str(c[0]), self.sp(c[0]))
-        return ("local", n.LocalId(cite, _unquote(c[1])), self.sp(meta))
+        return ("local", n.LocalId(cite, unquote(c[1])), self.sp(meta))
 
     def para_ranges(self, meta: Any, c: list[n.ParaRange]) -> tuple[n.ParaRange, ...]:
         return tuple(c)
@@ -186,12 +130,12 @@ class Builder(Transformer[Token, Any]):
     # declarations
     def role_decl(self, meta: Any, c: list[Any]) -> n.RoleDecl:
         f = self._clauses("role", c[2:])
-        return n.RoleDecl(self.ident(c[0]), _unquote(c[1]), tuple(f.get("cites", ())),
+        return n.RoleDecl(self.ident(c[0]), unquote(c[1]), tuple(f.get("cites", ())),
                           f["clauses"], self.sp(meta))
 
     def group_decl(self, meta: Any, c: list[Any]) -> n.GroupDecl:
         f = self._clauses("group", c[2:])
-        return n.GroupDecl(self.ident(c[0]), _unquote(c[1]), f.get("members"),
+        return n.GroupDecl(self.ident(c[0]), unquote(c[1]), f.get("members"),
                            tuple(f.get("cites", ())), f["clauses"], self.sp(meta))
 
     def members(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
@@ -200,7 +144,7 @@ class Builder(Transformer[Token, Any]):
     def training_decl(self, meta: Any, c: list[Any]) -> n.TrainingDecl:
         f = self._clauses("training", c[2:])
         return n.TrainingDecl(
-            self.ident(c[0]), _unquote(c[1]), f.get("delivery"), f.get("topics", ()),
+            self.ident(c[0]), unquote(c[1]), f.get("delivery"), f.get("topics", ()),
             tuple(f.get("requires", ())), tuple(f.get("cites", ())), f["clauses"], self.sp(meta),
             hours=f.get("hours"), counts_as=f.get("counts as", ()),
         )
@@ -215,13 +159,13 @@ class Builder(Transformer[Token, Any]):
         return ("delivery", self.ident(c[0]), self.sp(meta))
 
     def topics(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("topics", tuple(_unquote(t) for t in c), self.sp(meta))
+        return ("topics", tuple(unquote(t) for t in c), self.sp(meta))
 
     def requires(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("requires", c[0], self.sp(meta))
 
     def requirement_decl(self, meta: Any, c: list[Any]) -> n.RequirementDecl:
-        return self._requirement(meta, self.ident(c[0]), _unquote(c[1]), c[2:], amend=False)
+        return self._requirement(meta, self.ident(c[0]), unquote(c[1]), c[2:], amend=False)
 
     def amend_decl(self, meta: Any, c: list[Any]) -> n.RequirementDecl:
         return self._requirement(meta, self.ident(c[0]), None, c[1:], amend=True)
@@ -265,7 +209,7 @@ class Builder(Transformer[Token, Any]):
         return ("delivered", self.ident(c[0]), self.sp(meta))
 
     def provided_by(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("provided by", _unquote(c[0]), self.sp(meta))
+        return ("provided by", unquote(c[0]), self.sp(meta))
 
     def in_force_from(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
         return ("in force from", c[0], self.sp(meta))
@@ -295,11 +239,11 @@ class Builder(Transformer[Token, Any]):
         return ("grace", c[0], self.sp(meta))
 
     def explain(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("explain", _unquote(c[0]), self.sp(meta))
+        return ("explain", unquote(c[0]), self.sp(meta))
 
     def note_decl(self, meta: Any, c: list[Any]) -> n.NoteDecl:
         f = self._clauses(c[0], c[3:])
-        return n.NoteDecl(c[0], self.ident(c[1]), _unquote(c[2]), f.get("of"),
+        return n.NoteDecl(c[0], self.ident(c[1]), unquote(c[2]), f.get("of"),
                           tuple(f.get("cites", ())), f["clauses"], self.sp(meta))
 
     def duty(self, meta: Any, c: list[Any]) -> str:
@@ -312,7 +256,7 @@ class Builder(Transformer[Token, Any]):
         return "background"
 
     def subject(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("of", _unquote(c[0]), self.sp(meta))
+        return ("of", unquote(c[0]), self.sp(meta))
 
     # conditions
     def any_of(self, meta: Any, c: list[Any]) -> n.Cond:
@@ -354,121 +298,9 @@ class Builder(Transformer[Token, Any]):
     def completed_training(self, meta: Any, c: list[Token]) -> n.Cond:
         return n.Completed(self.ident(c[0]), self.sp(meta))
 
-    # examples
-    def example_decl(self, meta: Any, c: list[Any]) -> n.ExampleDecl:
-        f = self._clauses("example", c[1:])
-        return n.ExampleDecl(
-            _unquote(c[0]), f.get("worker"), f.get("started"), f.get("contact"),
-            f.get("roles", ()), f.get("sector"), bool(f.get("volunteer", False)),
-            tuple(f.get("completed", ())), f.get("as of"), tuple(f.get("expect", ())),
-            f["clauses"], self.sp(meta),
-        )
-
-    def ex_worker(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        tok = c[0]
-        value = _unquote(tok) if tok.type == "STRING" else str(tok)
-        return ("worker", value, self.sp(meta))
-
-    def ex_started(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("started", c[0], self.sp(meta))
-
-    def ex_contact(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("contact", self.ident(c[0]), self.sp(meta))
-
-    def ex_roles(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("roles", tuple(c), self.sp(meta))
-
-    def role_item(self, meta: Any, c: list[Any]) -> n.RoleItem:
-        return n.RoleItem(self.ident(c[0]), c[1] if len(c) > 1 else None)
-
-    def ex_sector(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
-        return ("sector", self.ident(c[0]), self.sp(meta))
-
-    def ex_volunteer(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("volunteer", True, self.sp(meta))
-
-    def ex_completed(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        details = dict(c[2:])
-        completion = n.Completion(self.ident(c[0]), c[1], details.get("delivered"),
-                                  self.sp(meta), hours=details.get("hours"),
-                                  provider=details.get("provider"))
-        return ("completed", completion, self.sp(meta))
-
-    def rec_delivered(self, meta: Any, c: list[Token]) -> tuple[str, Any]:
-        return ("delivered", self.ident(c[0]))
-
-    def rec_hours(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
-        return ("hours", c[0])
-
-    def rec_provider(self, meta: Any, c: list[Token]) -> tuple[str, Any]:
-        return ("provider", _unquote(c[0]))
-
-    def ex_as_of(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("as of", c[0], self.sp(meta))
-
-    def ex_expect(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("expect", c[0], self.sp(meta))
-
-    def expect_compliant(self, meta: Any, c: list[Any]) -> n.Expectation:
-        return n.ExpectCompliant(True, self.sp(meta))
-
-    def expect_not_compliant(self, meta: Any, c: list[Any]) -> n.Expectation:
-        return n.ExpectCompliant(False, self.sp(meta))
-
-    def expect_status(self, meta: Any, c: list[Any]) -> n.Expectation:
-        deadline = c[2] if len(c) > 2 else None
-        return n.ExpectStatus(
-            self.ident(c[0]), c[1],
-            deadline if isinstance(deadline, n.Value) else None,
-            deadline == "none", self.sp(meta),
-        )
-
-    def met(self, meta: Any, c: list[Any]) -> str:
-        return "met"
-
-    def due(self, meta: Any, c: list[Any]) -> str:
-        return "due"
-
-    def overdue(self, meta: Any, c: list[Any]) -> str:
-        return "overdue"
-
-    def deadline_on(self, meta: Any, c: list[Any]) -> n.Value:
-        value: n.Value = c[0]
-        return value
-
-    def deadline_none(self, meta: Any, c: list[Any]) -> str:
-        return "none"
-
-    def expect_groups(self, meta: Any, c: list[Any]) -> n.Expectation:
-        return n.ExpectNames("groups", c[0], self.sp(meta))
-
-    def expect_findings(self, meta: Any, c: list[Any]) -> n.Expectation:
-        return n.ExpectNames("findings", c[0], self.sp(meta))
-
-    def expect_no_finding(self, meta: Any, c: list[Token]) -> n.Expectation:
-        return n.ExpectNoFinding(self.ident(c[0]), self.sp(meta))
-
-    def expect_eligible(self, meta: Any, c: list[Any]) -> n.Expectation:
-        return n.ExpectEligible(self.ident(c[0]), c[1] if len(c) > 1 else None, True,
-                                self.sp(meta))
-
-    def expect_not_eligible(self, meta: Any, c: list[Any]) -> n.Expectation:
-        return n.ExpectEligible(self.ident(c[0]), c[1] if len(c) > 1 else None, False,
-                                self.sp(meta))
-
 
 @attrs.frozen
 class _Completing:
     """`of completing TRAINING` in a deadline, told apart from `of role ROLE`."""
 
     training: n.Ident
-
-
-# Clauses that say the same thing two ways: a requirement has at most one of each pair.
-_EXCLUSIVE = (("due", "no deadline"), ("renew", "renew regularly"),
-              ("no deadline", "due before"))
-
-
-def _clause_word(keyword: str) -> str:
-    return {"due": "due within", "applies": "applies to", "at least": "at least … hours",
-            "due before": "due before first"}.get(keyword, keyword)
