@@ -182,16 +182,7 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
         for j in slots:
             w.line(4, f"if last[{j}] == {c}:", at)
             w.line(5, f"{e} += ev[{j}]", at)
-    w.line(4, f"{e} = ({e}[0],) if len({e}) == 1 else _canon({e})", at)
-    if rule.renew is None:
-        w.line(4, f"findings.append(Finding({r}, 'met', None, {e}, worker, as_of))", at)
-    else:
-        shift, table = w.memo((rule.renew, rule.grace))
-        w.line(4, f"{due} = {table}.get({c}) or {shift}({c})", at)
-        w.line(4, f"if as_of <= {due}:", at)
-        w.line(5, f"findings.append(Finding({r}, 'met', {due}, {e}, worker, as_of))", at)
-        w.line(4, "else:", at)
-        w.line(5, f"findings.append(Finding({r}, 'overdue', {due}, (), worker, as_of))", at)
+    _latest_found(w, rule, r, n, at)
     w.line(3, "else:", at)
     if rule.within is None:
         w.line(4, f"findings.append(Finding({r}, 'overdue', None, (), worker, as_of))", at)
@@ -199,6 +190,21 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
     _deadline(w, rule, r, n, at, 4)
     w.line(4, f"findings.append(Finding({r}, 'due' if as_of <= {due} else 'overdue', {due}, "
               "(), worker, as_of))", at)
+
+
+def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -> None:
+    """With `c{n}` the latest completion and `e{n}` its records: met, or renewal due."""
+    c, e, due = f"c{n}", f"e{n}", f"due{n}"
+    w.line(4, f"{e} = ({e}[0],) if len({e}) == 1 else _canon({e})", at)
+    if rule.renew is None:
+        w.line(4, f"findings.append(Finding({r}, 'met', None, {e}, worker, as_of))", at)
+        return
+    shift, table = w.memo((rule.renew, rule.grace))
+    w.line(4, f"{due} = {table}.get({c}) or {shift}({c})", at)
+    w.line(4, f"if as_of <= {due}:", at)
+    w.line(5, f"findings.append(Finding({r}, 'met', {due}, {e}, worker, as_of))", at)
+    w.line(4, "else:", at)
+    w.line(5, f"findings.append(Finding({r}, 'overdue', {due}, (), worker, as_of))", at)
 
 
 def _needs_records(rule: m.Requirement) -> bool:
@@ -284,16 +290,7 @@ def _filtered_requirement(w: _Writer, rule: m.Requirement, r: str, n: str, at: O
     w.line(6, f"e{n} = [rec]", at)
     w.line(5, f"elif rec.completed == c{n}:", at)
     w.line(6, f"e{n}.append(rec)", at)
-    w.line(4, f"e{n} = (e{n}[0],) if len(e{n}) == 1 else _canon(e{n})", at)
-    if rule.renew is None:
-        w.line(4, f"findings.append(Finding({r}, 'met', None, e{n}, worker, as_of))", at)
-    else:
-        shift, table = w.memo((rule.renew, rule.grace))
-        w.line(4, f"{due} = {table}.get(c{n}) or {shift}(c{n})", at)
-        w.line(4, f"if as_of <= {due}:", at)
-        w.line(5, f"findings.append(Finding({r}, 'met', {due}, e{n}, worker, as_of))", at)
-        w.line(4, "else:", at)
-        w.line(5, f"findings.append(Finding({r}, 'overdue', {due}, (), worker, as_of))", at)
+    _latest_found(w, rule, r, n, at)
     w.line(3, "else:", at)
     _unmet(w, rule, r, n, at, 4)
     _append_unmet(w, rule, r, n, at, 4)
