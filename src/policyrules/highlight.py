@@ -30,7 +30,7 @@ KEYWORDS = (
     "hours", "in", "least", "local", "members", "met", "no", "none", "not", "of", "on", "or",
     "overdue", "paragraphs", "policy", "provided", "regularly", "renew", "requirement",
     "requires", "role", "roles", "satisfied", "sector", "since", "source", "start", "started",
-    "title", "to", "topics", "training", "until", "volunteer", "within", "worker",
+    "text", "title", "to", "topics", "training", "until", "volunteer", "within", "worker",
 )
 DECLARATIONS = ("policy", "role", "group", "training", "requirement", "duty", "definition",
                 "background")

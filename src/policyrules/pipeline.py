@@ -91,29 +91,34 @@ def read_policy(path: str, cited_from: Span | None = None) -> str:
                               "policy as UTF-8") from None
 
 
-def read_bytes(path: str, where: str = "") -> bytes:
+def read_bytes(path: str, where: str = "", *, limit: int | None = None,
+               noun: str = "policy file",
+               allowed: str = f"a policy is a {POLICY_SUFFIX} file") -> bytes:
     """The bytes of the regular file `path`, or PolicyFileError; never blocks on a FIFO
-    or device, never reads more than MAX_POLICY_BYTES + 1 bytes."""
+    or device, never reads more than `limit` (default MAX_POLICY_BYTES) + 1 bytes. `noun`
+    and `allowed` word the errors for the kind of file read (a policy, or a source
+    document's text)."""
+    limit = MAX_POLICY_BYTES if limit is None else limit
     shown = _shown(path)
     if "\x00" in path:
         raise PolicyFileError(f"{shown}: a file name cannot hold a NUL character{where}")
     try:
         # Looked at before it is opened: opening a FIFO would wait for a writer.
         info = os.stat(path)
-        _check_kind(info, shown, where)
+        _check_kind(info, shown, where, limit, noun, allowed)
         # O_NONBLOCK: if it became a FIFO since, opening still returns at once, and fstat
         # below refuses it. A regular file reads the same with or without the flag.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise PolicyFileError(f"{shown}: no such policy file{where}") from None
+        raise PolicyFileError(f"{shown}: no such {noun}{where}") from None
     except ValueError:  # a character the file system cannot take, such as a lone surrogate
         raise PolicyFileError(f"{shown}: not a usable file name{where}") from None
     except OSError as exc:
         raise PolicyFileError(f"{shown}: cannot read: {exc.strerror}{where}") from None
     try:
-        _check_kind(os.fstat(fd), shown, where)
+        _check_kind(os.fstat(fd), shown, where, limit, noun, allowed)
         chunks: list[bytes] = []
-        left = MAX_POLICY_BYTES + 1
+        left = limit + 1
         while left > 0:
             chunk = os.read(fd, min(left, 1 << 20))
             if not chunk:
@@ -125,22 +130,22 @@ def read_bytes(path: str, where: str = "") -> bytes:
     finally:
         os.close(fd)
     data = b"".join(chunks)
-    if len(data) > MAX_POLICY_BYTES:
-        raise PolicyFileError(_too_large(shown, where))
+    if len(data) > limit:
+        raise PolicyFileError(_too_large(shown, where, limit, noun))
     return data
 
 
-def _check_kind(info: os.stat_result, shown: str, where: str) -> None:
+def _check_kind(info: os.stat_result, shown: str, where: str, limit: int, noun: str,
+                allowed: str) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise PolicyFileError(f"{shown}: not a regular file; a policy is a {POLICY_SUFFIX} "
-                              f"file{where}")
-    if info.st_size > MAX_POLICY_BYTES:
-        raise PolicyFileError(_too_large(shown, where))
+        raise PolicyFileError(f"{shown}: not a regular file; {allowed}{where}")
+    if info.st_size > limit:
+        raise PolicyFileError(_too_large(shown, where, limit, noun))
 
 
-def _too_large(shown: str, where: str) -> str:
-    return (f"{shown}: larger than a policy file may be ({MAX_POLICY_BYTES:,} bytes, "
-            f"10 MiB){where}")
+def _too_large(shown: str, where: str, limit: int, noun: str) -> str:
+    return (f"{shown}: larger than a {noun} may be ({limit:,} bytes, "
+            f"{limit / (1 << 20):g} MiB){where}")
 
 
 def _named_policy(path: str) -> bool:

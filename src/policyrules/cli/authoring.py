@@ -26,6 +26,7 @@ from .common import (
     load_policy,
     policy_argument,
     show_diagnostics,
+    source_quotes,
     text_or_json_option,
 )
 from .main import cli
@@ -90,7 +91,7 @@ def describe(policy: str, fmt: str, color: str) -> None:
         click.echo(json.dumps(loaded.describe(), ensure_ascii=False, indent=2,
                               allow_nan=False))
     else:
-        out.print(render.describe(loaded))
+        out.print(render.describe(loaded, source_quotes(loaded, out)))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -112,11 +113,12 @@ def coverage(policy: str, fmt: str, color: str) -> None:
     out = Out(color)
     loaded = load_policy(policy, out)
     entries = loaded.coverage()
+    quotes = source_quotes(loaded, out)
     if fmt == "json":
-        click.echo(json.dumps(render.coverage_json(loaded, entries), ensure_ascii=False,
-                              indent=2, allow_nan=False))
+        click.echo(json.dumps(render.coverage_json(loaded, entries, quotes),
+                              ensure_ascii=False, indent=2, allow_nan=False))
     else:
-        out.print(render.coverage(loaded, entries))
+        out.print(render.coverage(loaded, entries, quotes))
 
 
 @cli.command("test", context_settings=CONTEXT)

@@ -16,6 +16,7 @@ from ..errors import PolicyCheckError, PolicyFileError
 from ..policy import Policy, load
 from ..records.date_format import DATE_FORMATS
 from ..semantics.dates import parse_iso_date
+from ..source_text import read_paragraphs
 from .output import Out
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,6 +100,15 @@ def load_policy(path: str, out: Out) -> Policy:
         sys.exit(2)
     except PolicyFileError as exc:
         raise out.fail(str(exc)) from None
+
+
+def source_quotes(policy: Policy, out: Out) -> dict[str, str]:
+    """The paragraphs of the policy's source text file, for a command to quote; a file
+    that cannot be read (or paragraphs not found in it) is a warning, never a failure."""
+    quotes = read_paragraphs(policy.model.source_text, policy.model.paragraphs)
+    for warning in quotes.warnings:
+        out.warning(warning)
+    return quotes.paragraphs
 
 
 def show_diagnostics(exc: PolicyCheckError, out: Out) -> None:

@@ -18,6 +18,7 @@ from .common import (
     date_option,
     load_policy,
     policy_argument,
+    source_quotes,
     text_or_json_option,
     today,
     training_option,
@@ -67,7 +68,7 @@ def explain(policy: str, workers: str, worker_id: str, training_file: str | None
     except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
         out.error(f"{workers}: {exc}")
         sys.exit(1)
-    out.print(render.explain(loaded, worker, decision))
+    out.print(render.explain(loaded, worker, decision, source_quotes(loaded, out)))
 
 
 @cli.command(context_settings=CONTEXT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import attrs
@@ -42,6 +43,12 @@ def assemble(top: n.PolicyFile, parse_file: ParseFile, resolve: Callable[[str, s
         source_name = base.header.source.name
         paragraphs = _expand(base.header.source, base, diagnostics)
     program = Program(top, files, tuple(paragraphs), source_name, {}, [], [], [], [], [], [], [])
+    if base.header.source is not None and base.header.source.text is not None:
+        # Relative to the file that names it, like `extends`; whether it may be read is
+        # decided when a tool reads it (source_text.read_paragraphs), not here.
+        written = base.header.source.text[0]
+        program.source_text = os.path.normpath(os.path.join(os.path.dirname(base.path),
+                                                            written))
     positions: dict[str, list[int]] = {}
     for f in chain:
         if f is not base and f.header.source is not None:

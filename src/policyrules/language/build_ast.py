@@ -93,7 +93,11 @@ class Builder(ExampleBuilder):
         return ("title", unquote(c[0]), self.sp(meta))
 
     def source(self, meta: Any, c: list[Any]) -> tuple[str, Any, Span]:
-        return ("source", n.Source(unquote(c[0]), c[1], self.sp(meta)), self.sp(meta))
+        text = c[2] if len(c) > 2 else None
+        return ("source", n.Source(unquote(c[0]), c[1], self.sp(meta), text), self.sp(meta))
+
+    def source_text(self, meta: Any, c: list[Token]) -> tuple[str, Span]:
+        return (unquote(c[0]), self.sp(c[0]))
 
     def extends(self, meta: Any, c: list[Token]) -> tuple[str, Any, Span]:
         return ("extends", (unquote(c[0]), self.sp(c[0])), self.sp(meta))

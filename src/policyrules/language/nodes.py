@@ -143,6 +143,8 @@ class Source:
     name: str
     ranges: tuple[ParaRange, ...]
     span: Span
+    # `text "FILE"`: the file holding the document's text, as written, and where
+    text: tuple[str, Span] | None = None
 
 
 @attrs.frozen

@@ -23,3 +23,6 @@ class Program:
     notes: list[n.NoteDecl]
     examples: list[n.ExampleDecl]
     amendments: list[n.RequirementDecl]
+    # The file `source … text "FILE"` names, resolved against the policy that says it;
+    # only the authoring tools read it (source_text.py), never the pipeline.
+    source_text: str | None = None

@@ -23,7 +23,7 @@ class Item:
 _DECLARATION_KEYWORDS = ("role", "group", "training", "requirement", "amend requirement",
                          "duty", "definition", "background", "example")
 _CLAUSES: dict[str, tuple[str, ...]] = {
-    "policy": ("title", "source", "extends", "local"),
+    "policy": ("title", "source", "text", "extends", "local"),  # `text` ends `source`
     "role": ("cites",),
     "group": ("members", "cites"),
     "training": ("delivery", "topics", "requires", "cites"),

@@ -15,6 +15,8 @@ import attrs
 from .. import pipeline
 from ..diagnostics import Span
 from ..language import nodes as n
+from ..render.safe import terminal
+from ..source_text import read_paragraphs
 from .analysis import (
     VOCABULARY,
     Analysis,
@@ -180,10 +182,17 @@ def _paragraph_hover(names: Analysis, text: str, paragraph: str, declared: int) 
         return f"**{paragraph}**: {local.text}{cited}"
     source = names.program.source_name if names.program is not None else ""
     title = f"**{paragraph}**" + (f", {source}" if source else "")
+    warned = ""
+    if names.program is not None and names.program.source_text is not None:
+        # Read at each hover, not kept: the author edits the text file beside the policy.
+        quotes = read_paragraphs(names.program.source_text, names.program.paragraphs)
+        if paragraph in quotes.paragraphs:
+            return f"{title}\n\n> {terminal(quotes.paragraphs[paragraph])}{cited}"
+        warned = "".join(f"\n\n({terminal(w)})" for w in quotes.warnings)
     quoted = quoting_comment(text, declared, paragraph)
     shown = "\n".join(f"> {q}  " for q in quoted) if quoted else (
         "(no comment above this declaration quotes the paragraph)")
-    return f"{title}\n\n{shown}{cited}"
+    return f"{title}\n\n{shown}{cited}{warned}"
 
 
 def _line(text: str, number: int) -> str:

@@ -3,7 +3,7 @@ of the source document. (`Policy.describe()` gives the same facts as data.)"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -11,9 +11,17 @@ from rich.text import Text
 from ..policy import Policy
 from ..semantics import model as m
 from ..semantics.coverage import ParagraphCoverage
+from ..source_text import first_sentence
+from .safe import terminal
+
+# The most of an uncovered paragraph `coverage` shows: enough to encode it from, and a
+# paragraph-less file (one giant "paragraph") cannot flood the terminal.
+QUOTE_CHARS = 1000
 
 
-def describe(policy: Policy) -> Text:
+def describe(policy: Policy, quotes: Mapping[str, str] | None = None) -> Text:
+    """The policy for people; with `quotes` (source_text.read_paragraphs), the first
+    sentence of each paragraph a requirement cites."""
     md = policy.model
     text = Text()
     text.append(f"{md.id}", style="bold")
@@ -53,11 +61,17 @@ def describe(policy: Policy) -> Text:
         text.append(f"    satisfied by: {' or '.join(r.satisfied_by)}\n")
         when = "; ".join([m.deadline_text(r), *m.rule_terms(r)])
         text.append(f"    {when}; cites {', '.join(r.cites)}\n")
+        for cite in r.cites:
+            if quotes and cite in quotes:
+                text.append(f"      {cite}: ", style="bold")
+                text.append(f"{terminal(first_sentence(quotes[cite]))}\n", style="italic")
     return text
 
 
-def coverage(policy: Policy, entries: Sequence[ParagraphCoverage]) -> Text:
-    """Every paragraph with what encodes it, then the total ("42 of 42")."""
+def coverage(policy: Policy, entries: Sequence[ParagraphCoverage],
+             quotes: Mapping[str, str] | None = None) -> Text:
+    """Every paragraph with what encodes it, then the total ("42 of 42"); with `quotes`
+    (source_text.read_paragraphs), the text of each paragraph nothing encodes."""
     md = policy.model
     width = max([len(e.paragraph) for e in entries if not e.paragraph.startswith("local:")]
                 + [4])
@@ -67,6 +81,9 @@ def coverage(policy: Policy, entries: Sequence[ParagraphCoverage]) -> Text:
         text.append(f"{e.paragraph:<{width}}  ", style="bold" if e.covered else "bold yellow")
         if not e.encodings:
             text.append("not accounted for: nothing in the policy cites it\n", style="yellow")
+            if quotes and e.paragraph in quotes:
+                text.append(" " * (width + 2))
+                text.append(f"{terminal(_clip(quotes[e.paragraph]))}\n", style="italic")
             continue
         for i, enc in enumerate(e.encodings):
             if i:
@@ -86,15 +103,26 @@ def coverage(policy: Policy, entries: Sequence[ParagraphCoverage]) -> Text:
     return text
 
 
-def coverage_json(policy: Policy, entries: Sequence[ParagraphCoverage]) -> dict[str, Any]:
+def coverage_json(policy: Policy, entries: Sequence[ParagraphCoverage],
+                  quotes: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`coverage --format json`; a paragraph nothing encodes also has its `text` when the
+    source text quotes it."""
     source = [e for e in entries if not e.paragraph.startswith("local:")]
+    quoted = quotes or {}
     return {
         "policy": policy.id,
         "paragraphs": [
             {"paragraph": e.paragraph, "covered": e.covered,
              "encodings": [{"kind": x.kind, "id": x.id, "title": x.title}
                            for x in e.encodings]}
+            | ({"text": _clip(quoted[e.paragraph])}
+               if not e.covered and e.paragraph in quoted else {})
             for e in entries],
         "covered": sum(1 for e in source if e.covered),
         "total": len(source),
     }
+
+
+def _clip(paragraph: str) -> str:
+    return paragraph if len(paragraph) <= QUOTE_CHARS else (
+        paragraph[:QUOTE_CHARS - 1].rstrip() + "…")

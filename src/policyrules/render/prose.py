@@ -6,19 +6,24 @@ Text that comes from the worker file (the id, the agency, training ids) goes thr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 
 from ..contract.decision import Decision, Eligibility
 from ..contract.explanation import explain as explanation
 from ..contract.workers import Worker
 from ..policy import Policy
+from ..source_text import first_sentence
 from .safe import terminal
 from .style import STATUS_STYLE
 
 
-def explain(policy: Policy, worker: Worker, d: Decision) -> Text:
+def explain(policy: Policy, worker: Worker, d: Decision,
+            quotes: Mapping[str, str] | None = None) -> Text:
     """The decision requirement by requirement: paragraphs, dates, and what would satisfy it
-    (`Decision.explain()`, in colour)."""
+    (`Decision.explain()`, in colour); with `quotes` (source_text.read_paragraphs), each
+    cited paragraph's first sentence under its finding."""
     e = explanation(d, policy.model, worker)
     text = Text()
     text.append(terminal(str(e.worker)), style="bold")
@@ -36,6 +41,10 @@ def explain(policy: Policy, worker: Worker, d: Decision) -> Text:
         text.append(f.status.upper(), style=STATUS_STYLE[f.status])
         text.append("\n")
         text.append(f"   Paragraphs: {', '.join(f.cites)}   (policy line {f.policy_line})\n")
+        for cite in f.cites:
+            if quotes and cite in quotes:
+                text.append(f"     {cite}: ", style="bold")
+                text.append(f"{terminal(first_sentence(quotes[cite]))}\n", style="italic")
         text.append(f"   {terminal(f.explanation)}\n")
         text.append(f"   Dates: {terminal(f.dates)}\n")
         text.append(f"   To satisfy it: {f.to_satisfy}\n")

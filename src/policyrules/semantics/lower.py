@@ -64,6 +64,7 @@ def lower(program: Program) -> m.PolicyModel:
         path=top.path,
         files=tuple(program.files),
         fingerprint=fingerprint(program.files.values()),
+        source_text=program.source_text,
     )
 
 

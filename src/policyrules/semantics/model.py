@@ -377,6 +377,9 @@ class PolicyModel:
     files: tuple[str, ...]  # this file and those it extends
     # sha256 of the library version and the texts of `files` (semantics/fingerprint.py)
     fingerprint: str = ""
+    # The source document's text file (`source … text "FILE"`), resolved; read only by the
+    # authoring tools, through source_text.read_paragraphs
+    source_text: str | None = None
 
     @property
     def event_trainings(self) -> frozenset[str]:
