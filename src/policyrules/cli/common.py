@@ -137,3 +137,12 @@ def today() -> datetime.date:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
+
+
+def workforce_input(f: F) -> F:
+    """POLICY, WORKERS and how to read the worker file: the inputs of every command that
+    reads a whole workforce (`evaluate`, `report`)."""
+    for option in (map_option, date_format_option, sheet_option, training_option,
+                   click.argument("workers", metavar="WORKERS"), policy_argument):
+        f = option(f)
+    return f

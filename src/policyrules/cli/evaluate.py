@@ -21,27 +21,18 @@ from ..render.keep import CONTRACT_KEYS, KeepError, keep_columns
 from .common import (
     CONTEXT,
     color_option,
-    date_format_option,
     date_option,
     load_policy,
-    map_option,
     plural,
-    policy_argument,
-    sheet_option,
     today,
-    training_option,
+    workforce_input,
 )
 from .main import cli
 from .output import Out, ProgressBar, silence_stdout
 
 
 @cli.command(context_settings=CONTEXT)
-@policy_argument
-@click.argument("workers", metavar="WORKERS")
-@training_option
-@sheet_option
-@date_format_option
-@map_option
+@workforce_input
 @date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
               default=None, help="Output format.  [default: table on a terminal, else jsonl]")

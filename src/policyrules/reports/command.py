@@ -21,14 +21,10 @@ from ..batch import batch_gc
 from ..cli.common import (
     CONTEXT,
     color_option,
-    date_format_option,
     date_option,
     load_policy,
-    map_option,
-    policy_argument,
-    sheet_option,
     today,
-    training_option,
+    workforce_input,
 )
 from ..cli.main import cli
 from ..cli.output import Out, ProgressBar
@@ -40,12 +36,7 @@ FORMATS = ("html", "xlsx", "json")
 
 
 @cli.command(context_settings=CONTEXT)
-@policy_argument
-@click.argument("workers", metavar="WORKERS")
-@training_option
-@sheet_option
-@date_format_option
-@map_option
+@workforce_input
 @date_option("--as-of", "Report as at this day (YYYY-MM-DD).")
 @click.option("--by", "by", multiple=True, metavar="COLUMN",
               help="Break compliance down by this column: agency, sector, contact, volunteer, "
