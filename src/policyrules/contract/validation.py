@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import DateRangeError, Problem, WorkerError
 from ..semantics.dates import OutsideCalendar, parse_iso_date
@@ -61,23 +61,15 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
 
     raw_roles = get("roles")
     parsed_roles: tuple[RoleAssignment, ...] = ()
-    if raw_roles is not None:
-        if type(raw_roles) is not list and not isinstance(raw_roles, list):
-            problems.append(Problem("roles", f"must be a list, not {f.kind(raw_roles)}",
-                                    raw_roles, _ROLES_ALLOWED))
-        elif raw_roles:
-            parsed_roles = tuple([r for i, item in enumerate(raw_roles)
-                                  if (r := _role(item, i, roles, problems)) is not None])
+    if _is_list(raw_roles, "roles", _ROLES_ALLOWED, problems):
+        parsed_roles = tuple([r for i, item in enumerate(raw_roles)
+                              if (r := _role(item, i, roles, problems)) is not None])
 
     raw_training = get("training")
     records: tuple[TrainingRecord, ...] = ()
-    if raw_training is not None:
-        if type(raw_training) is not list and not isinstance(raw_training, list):
-            problems.append(Problem("training", f"must be a list, not {f.kind(raw_training)}",
-                                    raw_training, _TRAINING_ALLOWED))
-        elif raw_training:
-            records = tuple([t for i, item in enumerate(raw_training)
-                             if (t := _record(item, i, problems)) is not None])
+    if _is_list(raw_training, "training", _TRAINING_ALLOWED, problems):
+        records = tuple([t for i, item in enumerate(raw_training)
+                         if (t := _record(item, i, problems)) is not None])
     if type(data) is dict:
         # A copy without the known fields keeps the unknown ones in order, and is quicker
         # than testing every key (the same result as the comprehension below).
@@ -179,6 +171,18 @@ def date_range_error(worker: Worker, error: OutsideCalendar) -> DateRangeError:
 # A role held since the start, by name: one shared object each, since most workers' roles
 # are plain names. Only names of some policy's vocabulary get in, so it stays small.
 _HELD: dict[str, RoleAssignment] = {}
+
+
+def _is_list(value: object, field: str, allowed: str, problems: Problems
+             ) -> TypeGuard[list[Any]]:
+    """A list with items to read; absent (None) and empty are no items, anything else but a
+    list is a problem of the record (`{}`, `""`, `0` and `false` are not "none")."""
+    if value is None:
+        return False
+    if type(value) is not list and not isinstance(value, list):
+        problems.append(Problem(field, f"must be a list, not {f.kind(value)}", value, allowed))
+        return False
+    return bool(value)
 
 
 def _role(item: object, i: int, roles: Collection[str],
