@@ -620,8 +620,9 @@ def test_benchmark_reference_agrees_with_evaluate_frame() -> None:
     decisions, findings = bench_columnar.handwritten(workers_frame, training_frame,
                                                      bench_columnar.AS_OF)
     assert result.decisions.column("error").null_count == 3000
-    assert pl.DataFrame(pl.from_arrow(result.decisions)).equals(decisions)
-    assert pl.DataFrame(pl.from_arrow(result.findings)).drop("cites").equals(findings)
+    assert result.decisions.to_pylist() == decisions.to_pylist()
+    assert result.findings.to_pylist() == findings.to_pylist()
+    assert findings.num_rows > 3000
     sample = bench_columnar.records(workers_frame.head(200), training_frame)
     expect_decisions, expect_findings = expected(policy, sample, bench_columnar.AS_OF)
     assert result.decisions.slice(0, 200).to_pylist() == expect_decisions
