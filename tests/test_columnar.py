@@ -22,7 +22,7 @@ import policyrules
 from policyrules.engines.columnar.plan import plus
 from policyrules.language.nodes import Duration
 from policyrules.records import read_workers
-from policyrules.semantics.dates import add
+from policyrules.semantics.dates import OutsideCalendar, add
 from policyrules.testing import as_of_dates, workers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +40,52 @@ Row = dict[str, Any]
 @settings(max_examples=300)
 @given(st.dates(datetime.date(1990, 1, 1), datetime.date(2060, 12, 31)),
        st.sampled_from(["days", "weeks", "months", "years"]), st.integers(0, 60))
-def test_offset_by_is_the_one_date_helper(day: datetime.date, unit: str, amount: int) -> None:
+def test_plus_is_the_one_date_helper(day: datetime.date, unit: str, amount: int) -> None:
     duration = Duration(amount, unit)
     got = pl.select(plus(pl.lit(day, pl.Date), duration)).item()
     assert got == add(day, duration)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(st.none(), st.dates()), min_size=1, max_size=40),
+       st.sampled_from(["months", "years"]), st.integers(0, 130))
+def test_month_lookup_over_a_column_is_add(days: list[datetime.date | None], unit: str,
+                                           amount: int) -> None:
+    """A column's months are looked up over the span of its days: whatever the span
+    (one day, the whole calendar) and nulls, each value is `add`'s, where add has one."""
+    duration = Duration(amount, unit)
+    # Day numbers: a value past 9999-12-31 (a row the engine sets aside) is no Python date.
+    got = pl.select(plus(pl.lit(pl.Series(days, dtype=pl.Date)), duration)).to_series()
+    for day, value in zip(days, got.to_physical().to_list(), strict=True):
+        if day is None:
+            assert value is None
+        elif (expected := add_or_none(day, duration)) is not None:
+            assert value == (expected - datetime.date(1970, 1, 1)).days
+
+
+def add_or_none(day: datetime.date, duration: Duration) -> datetime.date | None:
+    try:
+        return add(day, duration)
+    except OutsideCalendar:
+        return None
+
+
+def test_month_lookup_at_every_month_end() -> None:
+    """Every month's last day of a leap and a common year + 1 to 13 months, and the
+    calendar's first and last months: one column, one lookup table."""
+    ends = [datetime.date(y, m % 12 + 1, 1) - datetime.timedelta(days=1)
+            for y in (2023, 2024) for m in range(1, 13)]
+    days = [*ends, datetime.date(2024, 2, 29), datetime.date(1, 1, 31),
+            datetime.date(9998, 11, 30)]
+    for months in range(1, 14):
+        got = pl.select(plus(pl.lit(pl.Series(days, dtype=pl.Date)), Duration(months, "months")))
+        assert got.to_series().to_list() == [add(d, Duration(months, "months")) for d in days]
+    assert pl.select(plus(pl.lit(datetime.date(9999, 11, 30), pl.Date),
+                          Duration(1, "months"))).item() == datetime.date(9999, 12, 30)
+    assert pl.select(plus(pl.lit(datetime.date(2024, 2, 29), pl.Date),
+                          Duration(1, "years"))).item() == datetime.date(2025, 2, 28)
+    assert pl.select(plus(pl.lit(pl.Series([None, None], dtype=pl.Date)),
+                          Duration(1, "years"))).to_series().to_list() == [None, None]
 
 
 @pytest.mark.parametrize(("day", "duration", "expected"), [

@@ -48,6 +48,17 @@ def dates(name: str, values: Days, none: np.int32) -> pl.Series:
                      .view(pa.date32()))
 
 
+def add_months(day: npt.NDArray[np.int64], months: int) -> Days:
+    """Day numbers + `months` calendar months, each clipped to its month's end, as
+    relativedelta adds them (2024-02-29 + 12 months = 2025-02-28)."""
+    month = day.astype("datetime64[D]").astype("datetime64[M]")
+    into = day - month.astype("datetime64[D]").astype(np.int64)
+    start = (month + months).astype("datetime64[D]").astype(np.int64)
+    length = (month + months + 1).astype("datetime64[D]").astype(np.int64) - start
+    out: Days = (start + np.minimum(into, length - 1)).astype(np.int32)
+    return out
+
+
 def owners(worker: pl.Series, ids: pl.Series) -> tuple[Rows, Rows]:
     """(record, row): every pair of a record (its position in `worker`) and a row whose
     id (`ids`, null where not text) is the record's worker, records of a run in order.

@@ -23,17 +23,21 @@ The frame the expressions run on has, per worker: `contact`, `sector`, `voluntee
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import assert_never
 
 import attrs
+import numpy as np
 import polars as pl
 
 from ...contract.vocabulary import STATUSES
 from ...language.nodes import Duration
 from ...semantics import model as m
+from . import arrays
 from .arrays import code
 
-_UNITS = {"days": "d", "weeks": "w", "months": "mo", "years": "y"}
+_DAYS = {"days": 1, "weeks": 7}
+_MONTHS = {"months": 1, "years": 12}
 # Statuses as a small enum while deciding (cheap to compare and to move), text at the end.
 STATUS = pl.Enum(STATUSES)
 
@@ -43,15 +47,35 @@ def _status(name: str) -> pl.Expr:
 
 
 def plus(day: pl.Expr, *durations: Duration | None) -> pl.Expr:
-    """`day` + each duration in turn, calendar arithmetic clipped to the month's end.
-
-    Polars' `offset_by` clips as relativedelta does (2025-08-31 + 6mo = 2026-02-28); a
-    test holds it to `semantics.dates.add`, leap days included.
-    """
+    """`day` + each duration in turn, calendar arithmetic clipped to the month's end
+    (`semantics.dates.add`: 2025-08-31 + 6 months = 2026-02-28); a test holds it to `add`,
+    month ends, leap days and the calendar's last year included."""
     for d in durations:
-        if d is not None:
-            day = day.dt.offset_by(f"{d.amount}{_UNITS[d.unit]}")
+        if d is None:
+            continue
+        if d.unit in _DAYS:
+            day = day + pl.duration(days=d.amount * _DAYS[d.unit])
+        else:
+            months = d.amount * _MONTHS[d.unit]
+            day = day.map_batches(functools.partial(later_months, months=months),
+                                  return_dtype=pl.Date, is_elementwise=True)
     return day
+
+
+def later_months(dates: pl.Series, months: int) -> pl.Series:
+    """Each date + `months` calendar months, clipped to the month's end.
+
+    A workforce's dates span a few thousand days but number millions: the answer is
+    worked out once for each day of the span (NumPy over day numbers) and looked up.
+    """
+    values = dates.to_physical()
+    first, last = values.min(), values.max()
+    if not isinstance(first, int) or not isinstance(last, int):
+        return dates  # no dates at all
+    span = arrays.add_months(np.arange(first, last + 1, dtype=np.int64), months)
+    moved = span[(values - first).fill_null(0).to_numpy()]
+    return arrays.dates(dates.name, np.where(values.is_null().to_numpy(), arrays.EARLIEST,
+                                             moved), arrays.EARLIEST)
 
 
 @attrs.frozen

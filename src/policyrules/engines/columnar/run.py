@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ...contract.decision import Decision
 from ...contract.validation import parse_worker
-from ...contract.vocabulary import STATUSES
+from ...contract.vocabulary import CONTACT_LEVELS, SECTORS, STATUSES
 from ...contract.workers import Worker
 from ...errors import UsageError, WorkerError
 from ...language.nodes import Duration
@@ -176,8 +176,12 @@ def _facts(frame: pl.DataFrame, started: pl.Series, items: pl.DataFrame, item_ro
     """Every row with what the plan's conditions read of the worker: contact, sector,
     volunteer, started, and the roles held on as_of (`_h`) and role anchors (`_a`)."""
     n = frame.height
-    out = frame.select(inputs.text_value(frame, "contact").alias("contact"),
-                       inputs.text_value(frame, "sector").alias("sector"),
+    # Contact and sector as enums: conditions test them many times, and an enum compares
+    # as a small integer (a value outside the vocabulary is on a bad row, set aside).
+    out = frame.select(inputs.text_value(frame, "contact")
+                       .cast(pl.Enum(CONTACT_LEVELS), strict=False).alias("contact"),
+                       inputs.text_value(frame, "sector")
+                       .cast(pl.Enum(SECTORS), strict=False).alias("sector"),
                        inputs.volunteer_value(frame)[0].alias("volunteer"),
                        ).with_columns(started=started)
     if not (plan.roles or plan.anchors):
@@ -290,7 +294,7 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
                             for b in sets], pa.list_(pa.string()))
     overdue = STATUSES.index("overdue")
     decisions = pa.table({
-        "worker": worker.take(rows),
+        "worker": worker if len(rows) == n else worker.take(rows),
         "compliant": pa.array(~(statuses[rows] == overdue).any(axis=1)),
         "groups": group_lists.take(np.searchsorted(sets, bits)),
         "error": pa.nulls(len(rows), pa.string()),
