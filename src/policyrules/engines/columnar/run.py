@@ -115,6 +115,9 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
             owned = recs.select(pl.all().gather(rec)).with_columns(
                 _row=pl.Series(row, dtype=pl.UInt32))
             facts = facts.with_columns(_hours_facts(n, owned, plan, i, rule.hours))
+    # The per-record arrays are done with: freed before the result tables are built, they
+    # keep the peak memory of a million workers well under a gigabyte.
+    del recs, rec, row, rec_day, kind, keep, items, item_row, item_since
 
     decided = _decide(model, plan, facts, frame["_id"], ~aside)
     set_aside = frame.with_columns(_bad=pl.Series(bad)).filter(pl.Series(aside))
@@ -285,27 +288,31 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
         statuses[:, i] = wide[f"_s{i}"].fill_null(_NOT_APPLIED).to_numpy()
         dues[:, i] = arrays.days(wide[f"_d{i}"], arrays.EARLIEST)
     statuses[~good] = _NOT_APPLIED
+    bits = wide["_g"].to_numpy()
+    del wide  # freed before the result tables are built (peak memory)
     rows = np.flatnonzero(good)
     worker = ids.to_arrow().cast(pa.string())
     # Groups: a workforce has few distinct sets, so each set's list is built once.
-    bits = wide["_g"].to_numpy()[rows]
-    sets = np.unique(wide["_g"].unique().to_numpy())
+    sets = np.unique(pl.Series(bits).unique().to_numpy())
+    bits = bits[rows]
     group_lists = pa.array([[g.id for j, g in enumerate(model.groups) if int(b) >> j & 1]
                             for b in sets], pa.list_(pa.string()))
     overdue = STATUSES.index("overdue")
     decisions = pa.table({
         "worker": worker if len(rows) == n else worker.take(rows),
-        "compliant": pa.array(~(statuses[rows] == overdue).any(axis=1)),
+        "compliant": pa.array(~(statuses == overdue).any(axis=1)[rows]),
         "groups": group_lists.take(np.searchsorted(sets, bits)),
         "error": pa.nulls(len(rows), pa.string()),
     }, schema=DECISIONS)
     cell = np.flatnonzero(statuses.ravel() != _NOT_APPLIED)
-    at, req = cell // max(width, 1), cell % max(width, 1)
+    at, req = np.divmod(cell, max(width, 1))
     days = dues.ravel()[cell]
+    status_codes = statuses.ravel()[cell]
+    del cell, statuses, dues
     findings = pa.table({
         "worker": worker.take(at),
         "requirement": pa.array([r.id for r in rules], pa.string()).take(req),
-        "status": pa.array(STATUSES, pa.string()).take(statuses.ravel()[cell]),
+        "status": pa.array(STATUSES, pa.string()).take(status_codes),
         "due": pa.array(days, mask=days == arrays.EARLIEST, type=pa.int32())
         .view(pa.date32()),
         "cites": pa.array([list(r.cites) for r in rules], pa.list_(pa.string())).take(req),
