@@ -5,6 +5,7 @@ in the row path's own words."""
 from __future__ import annotations
 
 import datetime
+import random
 import re
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policyrules
+from policyrules.engines.columnar import arrays
 from policyrules.engines.columnar.plan import plus
 from policyrules.language.nodes import Duration
 from policyrules.records import read_workers
@@ -237,6 +239,44 @@ def test_shipped_workforce_row_for_row() -> None:
         findings += [{"worker": d.worker, "requirement": f.requirement, "status": f.status,
                       "due": f.due, "cites": list(f.cites)} for f in d.findings]
     assert sum(d["error"] is not None for d in decisions) == 8  # examples/README.md
+    assert result.decisions.to_pylist() == decisions
+    assert result.findings.to_pylist() == findings
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(st.none(), st.sampled_from("ABCDE")), max_size=30),
+       st.lists(st.one_of(st.none(), st.sampled_from("ABCDEF")), max_size=12))
+def test_records_find_every_row_with_their_workers_id(worker: list[str | None],
+                                                      ids: list[str | None]) -> None:
+    """Records in any order, ids held by several rows or none, missing on either side:
+    each record goes to every row whose id is its worker, and to no other."""
+    record, row = arrays.owners(pl.Series(worker, dtype=pl.String),
+                                pl.Series(ids, dtype=pl.String))
+    assert sorted(zip(record.tolist(), row.tolist(), strict=True)) == [
+        (i, j) for i, w in enumerate(worker) for j, d in enumerate(ids)
+        if w is not None and w == d]
+
+
+@settings(max_examples=25)
+@given(st.randoms(use_true_random=False))
+def test_records_in_any_order_and_an_id_held_twice(rng: random.Random) -> None:
+    """Training rows shuffled, and a worker id on two rows: each row is decided with all
+    the records of its id, in the table's order, as `evaluate` decides that mapping."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    courses = ["safeguarding-induction", "safeguarding-refresher",
+               "supervision-skills-training", "inter-agency-foundation"]
+    training = [{"worker": rng.choice("ABC"), "training": rng.choice(courses),
+                 "completed": f"20{rng.randint(18, 26)}-0{rng.randint(1, 9)}-28"}
+                for _ in range(rng.randint(0, 14))]
+    rows = [{"id": i, "started": "2018-02-28", "contact": "regular", "roles": "supervisor"}
+            for i in ("A", "B", "A", "C")]
+    result = policy.evaluate_frame(pl.DataFrame(rows), pl.DataFrame(
+        training, schema={"worker": pl.String, "training": pl.String, "completed": pl.String}),
+        as_of=AS_OF)
+    mappings = [{**r, "roles": ["supervisor"],
+                 "training": [{"training": t["training"], "completed": t["completed"]}
+                              for t in training if t["worker"] == r["id"]]} for r in rows]
+    decisions, findings = expected(policy, mappings, AS_OF)
     assert result.decisions.to_pylist() == decisions
     assert result.findings.to_pylist() == findings
 
