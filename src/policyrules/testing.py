@@ -45,7 +45,8 @@ T = TypeVar("T")
 Strategy = st.SearchStrategy
 
 _PROVIDERS = ("in-house", "local authority", "safeguarding partnership")
-_HOURS = (1.0, 2.5, 3.0, 6.0)
+# Tenths that floats cannot add exactly (0.7 + 0.2 + 0.1 < 1.0) beside whole hours.
+_HOURS = (0.1, 0.2, 0.7, 1.0, 2.5, 3.0, 6.0)
 _LEVELS = ("1", "2", "3")
 
 
