@@ -13,7 +13,7 @@ import attrs
 
 from ..contract.workers import TrainingRecord, evidence_key, latest_record
 from .dates import add
-from .model import from_units
+from .units import from_units
 
 if TYPE_CHECKING:
     from ..contract.workers import Worker

@@ -1,7 +1,7 @@
 """Hours targets: which records reach `at least N hours [within P]`, and until when.
 
 A record counts from the day it was completed to that day + P, inclusive (docs/language.md
-says why this and not `as_of − P`). Hours are added as whole units (`model.units`), so a
+says why this and not `as_of − P`). Hours are added as whole units (`units.units`), so a
 total never depends on the order it was added in. Both row engines call these; the columnar engine
 computes the same in whole columns, and the differential test holds them together.
 """

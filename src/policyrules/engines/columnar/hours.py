@@ -3,7 +3,7 @@
 Each function takes the records that count towards one requirement (one row per record:
 `_row`, `_rec` (the record's place in the input), `_completed`, `_h` (its hours: its own,
 else its course's, else 0) and the `evidence_key` columns) and gives one row per worker
-who has any. `_h` is in whole units (`semantics.model.units`), so the sums are exact
+who has any. `_h` is in whole units (`semantics.units`), so the sums are exact
 integers and agree with the row path whatever order they run in.
 """
 
@@ -14,6 +14,7 @@ import datetime
 import polars as pl
 
 from ...semantics import model as m
+from ...semantics.units import HOURS_UNIT
 from .plan import plus
 
 # `contract.workers.evidence_key`: missing values sort apart from "" and 0, so no two
@@ -34,7 +35,7 @@ def hours_of(hours: m.Hours) -> pl.Expr:
     given = pl.coalesce(pl.col("hours"), default)
     # Not strict: a row over `MAX_HOURS` is an error row, but may be computed before the
     # filter that drops it; every good row's units fit.
-    return (given * m.HOURS_UNIT + 0.5).floor().cast(pl.Int64, strict=False)
+    return (given * HOURS_UNIT + 0.5).floor().cast(pl.Int64, strict=False)
 
 
 def reach(counted: pl.LazyFrame, hours: m.Hours, i: int,
