@@ -433,17 +433,20 @@ def test_pandas_missing_hours_count_as_the_course_declares() -> None:
     assert result.decisions.column("error").null_count == 3
 
 
+ONE_HOUR = policyrules.loads(
+    'policy sums\n  title "Sums"\n  source "S" paragraphs 1 to 1\n\n'
+    'training course "Course"\n  delivery single-agency\n  cites 1\n\n'
+    'requirement hour "One hour"\n  applies to everyone\n  satisfied by course\n'
+    '  at least 1 hours within 1 year\n  no deadline\n  cites 1\n  explain "One hour"\n',
+    name="sums.policy")
+
+
 def test_hours_add_up_whatever_their_order() -> None:
     """0.7 + 0.2 + 0.1 hours is one hour, whichever record is newest and in whatever order
     the records come: every engine adds whole millionths of an hour, not floats (as floats,
     0.7 + 0.2 + 0.1 < 1.0 <= 0.1 + 0.2 + 0.7)."""
     assert 0.7 + 0.2 + 0.1 < 1.0 <= 0.1 + 0.2 + 0.7
-    policy = policyrules.loads(
-        'policy sums\n  title "Sums"\n  source "S" paragraphs 1 to 1\n\n'
-        'training course "Course"\n  delivery single-agency\n  cites 1\n\n'
-        'requirement hour "One hour"\n  applies to everyone\n  satisfied by course\n'
-        '  at least 1 hours within 1 year\n  no deadline\n  cites 1\n  explain "One hour"\n',
-        name="sums.policy")
+    policy = ONE_HOUR
     for dated in ([0.7, 0.2, 0.1], [0.1, 0.2, 0.7]):  # oldest first
         records = [_rec("course", f"2026-0{i + 1}-01", hours=h) for i, h in enumerate(dated)]
         for listed in (records, records[::-1]):
@@ -472,12 +475,7 @@ def test_hours_add_up_whatever_their_order() -> None:
 
 
 def test_hours_beyond_the_limit_are_an_error_of_the_record_in_rows_and_columns() -> None:
-    policy = policyrules.loads(
-        'policy sums\n  title "Sums"\n  source "S" paragraphs 1 to 1\n\n'
-        'training course "Course"\n  delivery single-agency\n  cites 1\n\n'
-        'requirement hour "One hour"\n  applies to everyone\n  satisfied by course\n'
-        '  at least 1 hours within 1 year\n  no deadline\n  cites 1\n  explain "One hour"\n',
-        name="sums.policy")
+    policy = ONE_HOUR
     for hours, ok in ((1_000_000, True), (1_000_000.5, False), (1e300, False)):
         record = {"id": "A", "started": "2026-01-01", "contact": "none",
                   "training": [_rec("course", "2026-02-01", hours=hours)]}
