@@ -245,7 +245,7 @@ def _hours_facts(n: int, owned: pl.DataFrame, plan: Plan, i: int,
         _h=hours_of(target))
     reached = hours.reach(counted, target, i, plan.as_of).collect()
     where = reached["_row"].to_numpy().astype(np.int64)
-    out = [pl.Series(f"_ht{i}", arrays.scatter(n, where, reached[f"_ht{i}"].to_numpy(), 0.0)),
+    out = [pl.Series(f"_ht{i}", arrays.scatter(n, where, reached[f"_ht{i}"].to_numpy(), 0)),
            arrays.dates(f"_hr{i}", arrays.scatter(
                n, where, arrays.days(reached[f"_hr{i}"], arrays.EARLIEST), arrays.EARLIEST),
                arrays.EARLIEST)]
