@@ -116,7 +116,7 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
                 _row=pl.Series(row, dtype=pl.UInt32))
             facts = facts.with_columns(_hours_facts(n, owned, plan, i, rule.hours))
     # The per-record arrays are done with: freed before the result tables are built, they
-    # keep the peak memory of a million workers well under a gigabyte.
+    # keep the peak memory of a million workers under a gigabyte.
     del recs, rec, row, rec_day, kind, keep, items, item_row, item_since
 
     decided = _decide(model, plan, facts, frame["_id"], ~aside)
