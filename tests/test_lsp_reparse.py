@@ -14,6 +14,7 @@ from conftest import FIXTURES, ROOT
 from policyrules.errors import PolicyError
 from policyrules.language import nodes as n
 from policyrules.language.parser import parse
+from policyrules.lsp import reparse
 from policyrules.lsp.reparse import Reparser
 
 POLICIES = [*sorted((ROOT / "policies").rglob("*.policy")),
@@ -94,3 +95,22 @@ def test_a_run_of_edits_parses_as_parse_parses_each(data: st.DataObject, path: P
     for _ in range(data.draw(st.integers(1, 4))):
         text = data.draw(edit(text))
         assert outcome(reparser.parse, text, str(path)) == outcome(parse, text, str(path))
+
+
+def test_a_line_break_moves_the_declarations_below_without_parsing_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    reparser = Reparser()
+    text = TEXTS[DURHAM]
+    reparser.parse(text, str(DURHAM))
+    parsed: list[int] = []
+    real = reparse._parse_piece
+
+    def counted(piece: str, first: int, text_lines: list[str], path: str) -> object:
+        parsed.append(first)
+        return real(piece, first, text_lines, path)
+
+    monkeypatch.setattr(reparse, "_parse_piece", counted)
+    at = text.index("requirement induction")
+    edited = text[:at] + "\n" + text[at:]
+    assert reparser.parse(edited, str(DURHAM)) == parse(edited, str(DURHAM))
+    assert len(parsed) == 1  # the piece that took the new line; those below only moved

@@ -5,8 +5,9 @@ touches one declaration or two. So the text is cut into pieces at the lines wher
 declaration begins (the same reader's guess `parser` uses to carry on past a syntax
 error): the header with whatever precedes the first such line, then one piece per
 declaration. A piece is parsed on its own, with blank lines before it so that its lines
-keep their numbers; a piece whose text and first line are as in the last parse of the
-same file is not parsed again.
+keep their numbers. A piece whose text was in the last parse of the same file is not
+parsed again: what it parsed to is reused, its positions moved down or up by the lines
+typed or deleted above it (a line break typed near the top moves every piece below).
 
 Pieces that each parse, put together, are the parse of the whole: the grammar is LALR
 (one parse per text), and a piece boundary falls between tokens at the start of a line.
@@ -18,13 +19,15 @@ holds the two equal over arbitrary edits of every shipped policy.
 
 from __future__ import annotations
 
+import datetime
 import itertools
+from typing import Any
 
 import attrs
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Span
 from ..language import nodes as n
 from ..language.build_ast import Builder
 from ..language.comments import find_comments
@@ -48,9 +51,9 @@ class Reparser:
     file for the next."""
 
     def __init__(self) -> None:
-        # path → (piece text, first line) → what it parsed to; only the last text's pieces,
-        # so memory stays the size of the files open.
-        self._last: dict[str, dict[tuple[str, int], _Piece]] = {}
+        # path → piece text → its first line (0-based) and what it parsed to; only the last
+        # text's pieces, so memory stays the size of the files open.
+        self._last: dict[str, dict[str, tuple[int, _Piece]]] = {}
 
     def parse(self, text: str, path: str) -> n.PolicyFile:
         """`parse(text, path)`, the same result or the same PolicySyntaxError."""
@@ -63,15 +66,21 @@ class Reparser:
         starts = [i for i, line in enumerate(text_lines) if _DECLARATION_START.match(line)]
         bounds = [0, *(s for s in starts if s > 0), len(text_lines)]
         previous = self._last.get(path, {})
-        current: dict[tuple[str, int], _Piece] = {}
+        current: dict[str, tuple[int, _Piece]] = {}
+        pieces: list[_Piece] = []
         for first, end in itertools.pairwise(bounds):
-            key = ("\n".join(text_lines[first:end]), first)
-            piece = previous.get(key) or _parse_piece(key[0], first, text_lines, path)
+            text_of = "\n".join(text_lines[first:end])
+            kept = previous.get(text_of)
+            # The header piece is parsed by another start, so it is reused only as such.
+            if kept is not None and (kept[0] == 0) == (first == 0):
+                piece: _Piece | None = _moved(kept[1], first - kept[0])
+            else:
+                piece = _parse_piece(text_of, first, text_lines, path)
             if piece is None:
                 return self._whole(text, path)
-            current[key] = piece
+            current[text_of] = (first, piece)
+            pieces.append(piece)
         self._last[path] = current
-        pieces = list(current.values())
         header = pieces[0].header
         if header is None:
             return self._whole(text, path)
@@ -104,3 +113,52 @@ def _parse_piece(piece: str, first: int, text_lines: list[str], path: str) -> _P
     if isinstance(built, n.PolicyFile):
         return _Piece(built.header, built.declarations, problems)
     return _Piece(None, tuple(built.children), problems)
+
+
+def _moved(piece: _Piece, lines_down: int) -> _Piece:
+    """`piece` as if parsed `lines_down` lines further down (up, if negative)."""
+    if lines_down == 0:
+        return piece
+    moved: _Piece = _shift(piece, lines_down)
+    return moved
+
+
+# Values that hold no Span, by type: most of what `_shift` meets, let through at once.
+_LEAVES = frozenset({str, int, float, bool, type(None), datetime.date})
+
+
+def _shift(value: Any, by: int) -> Any:
+    """`value` with every Span in it `by` lines lower; what holds no Span is kept as is."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is Span:
+        return Span(value.file, value.line + by, value.column, value.end_line + by,
+                    value.end_column)
+    if kind is tuple:
+        items = tuple(_shift(x, by) for x in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if kind is list:
+        return [_shift(x, by) for x in value]
+    fields = _attrs_fields(kind)
+    if not fields:
+        return value
+    changed = {}
+    for name, alias in fields:
+        old = getattr(value, name)
+        new = _shift(old, by)
+        if new is not old:
+            changed[alias] = new
+    return attrs.evolve(value, **changed) if changed else value
+
+
+_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _attrs_fields(kind: type) -> tuple[tuple[str, str], ...]:
+    """The (name, argument name) of each field of an attrs class; () for any other."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = tuple((f.name, f.alias or f.name) for f in attrs.fields(kind)
+                                      ) if attrs.has(kind) else ()
+    return found
