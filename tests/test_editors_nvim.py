@@ -128,3 +128,17 @@ def test_ci_installs_neovim_with_the_readmes_command() -> None:
     command = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
     assert command in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
     assert "command -v nvim" in command and "install -y chromium neovim" in command
+
+
+def _doc_blocks(lang: str) -> list[str]:
+    return [body for kind, body in re.findall(r"```(\w*)\n(.*?)```",
+                                              DOCS.read_text(encoding="utf-8"), re.S)
+            if kind == lang]
+
+
+def test_the_docs_show_the_diagnostic_neovim_kept(seen: dict[str, Any]) -> None:
+    assert seen["type"]["shown"] + "\n" in _doc_blocks("lua")
+
+
+def test_the_docs_show_the_hover_neovim_received(seen: dict[str, Any]) -> None:
+    assert seen["hover"]["markdown"] + "\n" in _doc_blocks("markdown")
