@@ -234,6 +234,10 @@ def test_a_burst_of_changes_ends_checked_at_its_last_version(editor: Editor,
     line, column = position(fixed, "role chef\n")
     assert "Chef" in hover_text(editor.hover(uri, line, column + len("role ")))
     assert editor.run(editor._diagnostics(uri, editor.versions[uri])) == []
+    # Only versions that were the latest when checked are published: never an older one
+    # after a newer, and none twice.
+    published = [p.version for p in editor.published[uri]]
+    assert published == sorted(set(published)) and published[-1] == editor.versions[uri]
 
 
 def test_no_text_silences_the_server(editor: Editor, tmp_path: Path) -> None:

@@ -135,30 +135,36 @@ def _shift(value: Any, by: int) -> Any:
     if kind is Span:
         return Span(value.file, value.line + by, value.column, value.end_line + by,
                     value.end_column)
-    if kind is tuple:
-        items = tuple(_shift(x, by) for x in value)
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    if kind is list:
-        return [_shift(x, by) for x in value]
+    if kind is tuple or kind is list:
+        items = [x if type(x) in _LEAVES else _shift(x, by) for x in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return tuple(items) if kind is tuple else items
     fields = _attrs_fields(kind)
     if not fields:
         return value
-    changed = {}
+    arguments = {}
+    changed = False
     for name, alias in fields:
         old = getattr(value, name)
-        new = _shift(old, by)
-        if new is not old:
-            changed[alias] = new
-    return attrs.evolve(value, **changed) if changed else value
+        if type(old) not in _LEAVES:  # most fields are: no call for them
+            new = _shift(old, by)
+            changed = changed or new is not old
+            old = new
+        arguments[alias] = old
+    return kind(**arguments) if changed else value
 
 
 _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
 def _attrs_fields(kind: type) -> tuple[tuple[str, str], ...]:
-    """The (name, argument name) of each field of an attrs class; () for any other."""
+    """The (name, argument name) of each field of an attrs class whose fields are all
+    arguments of its `__init__`; () for any other class (a value kept as is)."""
     found = _FIELDS.get(kind)
     if found is None:
-        found = _FIELDS[kind] = tuple((f.name, f.alias or f.name) for f in attrs.fields(kind)
-                                      ) if attrs.has(kind) else ()
+        fields = attrs.fields(kind) if attrs.has(kind) else ()
+        if not all(f.init for f in fields):
+            raise TypeError(f"{kind.__name__}: a field outside __init__ cannot be moved")
+        found = _FIELDS[kind] = tuple((f.name, f.alias or f.name) for f in fields)
     return found
