@@ -40,14 +40,13 @@ def edits(edit: str, changes: int) -> list[tuple[str, int]]:
         moved = good[:at] + "\n" + good[at:]
         return [(moved, 0) if i % 2 == 0 else (good, 0) for i in range(changes)]
     name = "safeguarding-induction"
+    letters = [at for at, ch in enumerate(name) if at > 0 and ch != "-"]
     out = []
     for i in range(changes):
         if i % 2:
             out.append((good, 0))
             continue
-        at = 1 + (i // 2) % (len(name) - 1)  # a different letter dropped each time
-        if name[at] == "-":
-            at += 1
+        at = letters[(i // 2) % len(letters)]  # a different letter dropped each time
         typo = name[:at] + name[at + 1:]
         out.append((good.replace(f"satisfied by {name}", f"satisfied by {typo}", 1), 1))
     return out

@@ -3,6 +3,7 @@ what `parse` gives: the same tree, the same problems, the same syntax errors."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from policyrules.errors import PolicyError
 from policyrules.language import nodes as n
 from policyrules.language.parser import parse
 from policyrules.lsp import reparse
+from policyrules.lsp.analysis import analyse
 from policyrules.lsp.reparse import Reparser
 
 POLICIES = [*sorted((ROOT / "policies").rglob("*.policy")),
@@ -114,3 +116,20 @@ def test_a_line_break_moves_the_declarations_below_without_parsing_them(
     edited = text[:at] + "\n" + text[at:]
     assert reparser.parse(edited, str(DURHAM)) == parse(edited, str(DURHAM))
     assert len(parsed) == 1  # the piece that took the new line; those below only moved
+
+
+def test_the_benchmark_misspells_differently_each_time() -> None:
+    """benchmarks/bench_lsp.py must not send the same text twice in a row of misspellings,
+    or a cache of whole texts would pass it; each misspelling is one error, each fix none."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_lsp
+
+    texts = bench_lsp.edits("typo", 40)
+    misspelt = [text for text, errors in texts if errors]
+    assert len(misspelt) == len(set(misspelt)) == 20
+    reparser = Reparser()
+    for text, errors in texts:
+        found = analyse(text, str(DURHAM), reparser.parse).diagnostics
+        assert [d.code for d in found] == ["unknown-name"] * errors
+    moved = bench_lsp.edits("line-break", 4)
+    assert [e for _, e in moved] == [0, 0, 0, 0] and moved[0][0] != moved[1][0]
