@@ -12,6 +12,7 @@ otherwise) with pygls's position codec; the policy's own spans count characters.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 
 from lsprotocol import types as t
@@ -62,6 +63,7 @@ class PolicyServer(LanguageServer):
         self.analyses: dict[str, a.Analysis] = {}
         self.parsed: dict[str, a.Analysis] = {}
         self.reparser = Reparser()
+        self.settled = False  # whether what the server holds long has been frozen (refresh)
 
     def refresh(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
@@ -77,6 +79,13 @@ class PolicyServer(LanguageServer):
         self.analyses[uri] = result
         if result.syntax is not None:
             self.parsed[uri] = result
+        if not self.settled:
+            # The grammar's tables, the modules and the first policy checked live as long as
+            # the server: kept out of the collector's full passes, which otherwise walk
+            # them every few dozen changes (a pause of 50 ms and more, under load).
+            # Objects that go are still freed when nothing refers to them.
+            gc.freeze()
+            self.settled = True
         lines = doc.lines
         diagnostics = [
             t.Diagnostic(
