@@ -67,7 +67,24 @@ def test_a_syntax_error_is_worded_as_parse_words_it() -> None:
     expected = outcome(parse, broken, str(DURHAM))
     assert isinstance(expected, tuple) and expected[0] == "PolicySyntaxError"
     assert outcome(reparser.parse, broken, str(DURHAM)) == expected
-    assert reparser.parse(text, str(DURHAM)) == parse(text, str(DURHAM))  # and back
+
+
+def test_once_fixed_nothing_is_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    reparser = Reparser()
+    text = TEXTS[DURHAM]
+    reparser.parse(text, str(DURHAM))
+    broken = text.replace('explain "Induction must', 'explain "Induction must""', 1)
+    assert isinstance(outcome(reparser.parse, broken, str(DURHAM)), tuple)
+    parsed: list[int] = []
+    real = reparse._parse_piece
+
+    def counted(piece: str, first: int, text_lines: list[str], path: str) -> object:
+        parsed.append(first)
+        return real(piece, first, text_lines, path)
+
+    monkeypatch.setattr(reparse, "_parse_piece", counted)
+    assert reparser.parse(text, str(DURHAM)) == parse(text, str(DURHAM))
+    assert parsed == []  # every piece, the one that was broken too, kept from before
 
 
 # What an author types: names, keywords, quotes, brackets, comments, line breaks.

@@ -61,7 +61,7 @@ class Reparser:
             return parse(text, path)  # its UsageError
         text = normalise(text)
         if refused_characters(text, path):
-            return self._whole(text, path)
+            return parse(text, path)
         text_lines = lines(text)
         starts = [i for i, line in enumerate(text_lines) if _DECLARATION_START.match(line)]
         bounds = [0, *(s for s in starts if s > 0), len(text_lines)]
@@ -77,13 +77,15 @@ class Reparser:
             else:
                 piece = _parse_piece(text_of, first, text_lines, path)
             if piece is None:
-                return self._whole(text, path)
+                # Kept with the last text's pieces: while the author finishes what does not
+                # parse yet, the rest is not parsed again, nor once it does.
+                self._last[path] = previous | current
+                return parse(text, path)
             current[text_of] = (first, piece)
             pieces.append(piece)
         self._last[path] = current
         header = pieces[0].header
-        if header is None:
-            return self._whole(text, path)
+        assert header is not None  # the first piece is always read as a header
         return n.PolicyFile(path, text, header,
                             tuple(d for p in pieces for d in p.declarations),
                             tuple(find_comments(text)),
@@ -91,10 +93,6 @@ class Reparser:
 
     def forget(self, path: str) -> None:
         self._last.pop(path, None)
-
-    def _whole(self, text: str, path: str) -> n.PolicyFile:
-        self._last.pop(path, None)
-        return parse(text, path)
 
 
 def _parse_piece(piece: str, first: int, text_lines: list[str], path: str) -> _Piece | None:
