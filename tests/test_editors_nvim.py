@@ -97,6 +97,19 @@ def test_hover_on_a_citation_quotes_the_paragraph(seen: dict[str, Any]) -> None:
     assert markdown.endswith("requirement `induction`, requirement `refresher`")
 
 
+def test_completion_offers_the_contact_levels(seen: dict[str, Any]) -> None:
+    assert sorted(seen["complete"]["labels"]) == ["none", "occasional", "predominant",
+                                                  "regular"]
+
+
+def test_the_outline_lists_the_declarations(seen: dict[str, Any]) -> None:
+    names = seen["outline"]["names"]
+    assert {"induction", "safeguarding-induction", "regular-contact"} <= set(names)
+    durham = (ROOT / "policies" / "durham.policy").read_text(encoding="utf-8")
+    assert names.count("induction") == 1
+    assert len(names) >= len(re.findall(r"^requirement ", durham, re.M)) > 0
+
+
 def test_fixing_the_name_clears_the_diagnostic(seen: dict[str, Any]) -> None:
     assert seen["fix"] == {"diagnostics": []}
 

@@ -1,7 +1,7 @@
 -- The author's loop of docs/editors.md, driven in a headless Neovim that was started with
 -- the docs' init.lua: open the Durham policy, misspell a training name, wait for the
--- diagnostic, hover a citation, fix it, go to a definition (in the file and across
--- `extends`), format. What Neovim saw is written as JSON to $POLICYRULES_OUT for
+-- diagnostic, hover a citation, complete, list the outline, fix it, go to a definition (in
+-- the file and across `extends`), format. What Neovim saw is written as JSON to $POLICYRULES_OUT for
 -- tests/test_editors_nvim.py to check; a step that fails is recorded there too.
 local out = { steps = {} }
 local PATIENCE = 30000 -- ms: a guard against a server that never answers, not a speed test
@@ -121,6 +121,26 @@ step("hover", function()
     end
   end
   error("no `cites 4.7` under the induction requirement")
+end)
+
+step("complete", function()
+  local line, column = find(bufnr, "applies to contact at least occasional")
+  local result = request(bufnr, "textDocument/completion", line,
+    column + #"applies to contact at least ")
+  local labels = {}
+  for _, item in ipairs(result.items or result) do
+    table.insert(labels, item.label)
+  end
+  return { labels = labels }
+end)
+
+step("outline", function()
+  local result = request(bufnr, "textDocument/documentSymbol", 0, 0)
+  local names = {}
+  for _, symbol in ipairs(result) do
+    table.insert(names, symbol.name)
+  end
+  return { names = names }
 end)
 
 step("fix", function()
