@@ -1,8 +1,9 @@
 -- The author's loop of docs/editors.md, driven in a headless Neovim that was started with
 -- the docs' init.lua: open the Durham policy, misspell a training name, wait for the
 -- diagnostic, hover a citation, complete, list the outline, fix it, go to a definition (in
--- the file and across `extends`), format. What Neovim saw is written as JSON to $POLICYRULES_OUT for
--- tests/test_editors_nvim.py to check; a step that fails is recorded there too.
+-- the file and across `extends`), format. What Neovim saw is written as JSON to
+-- $POLICYRULES_OUT for tests/test_editors_nvim.py to check; a step that fails is recorded
+-- there too.
 local out = { steps = {} }
 local PATIENCE = 30000 -- ms: a guard against a server that never answers, not a speed test
 
