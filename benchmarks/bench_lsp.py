@@ -1,13 +1,15 @@
 """How long an author waits for diagnostics: didChange → publishDiagnostics, Durham policy.
 
-    python benchmarks/bench_lsp.py [--changes 60] [--edit typo|line-break]
+    python benchmarks/bench_lsp.py [--changes 60] [--edit typo|line-break|open-quote]
 
 Starts `python -m policyrules lsp` as an editor would (pygls's LanguageClient over stdio),
 opens policies/durham.policy and sends changes one at a time, each waiting for the
 diagnostics of its version. `typo` (the default): alternately a misspelt training name
 (one error comes back), a different letter each time, and the fix (none). `line-break`:
 alternately a blank line typed above the induction requirement and deleted again, which
-moves every declaration below it (no error either way). Prints the median, 90th
+moves every declaration below it (no error either way). `open-quote`: alternately the
+induction requirement's explanation being retyped, its closing quote not yet typed (a
+syntax error), and the whole line back. Prints the median, 90th
 percentile and worst time per change, the whole round trip as the editor sees it
 (JSON-RPC both ways included), then the same checks run in this process as the server
 runs them (the floor, without the protocol) and the machine's load, since the figures move
@@ -40,6 +42,21 @@ def edits(edit: str, changes: int) -> list[tuple[str, int]]:
         at = good.index("requirement induction")
         moved = good[:at] + "\n" + good[at:]
         return [(moved, 0) if i % 2 == 0 else (good, 0) for i in range(changes)]
+    if edit == "open-quote":
+        # The explanation retyped, its closing quote not yet there: a syntax error, which is
+        # worded from a parse of the whole text.
+        sys.path.insert(0, str(ROOT / "src"))
+        from policyrules.lsp.analysis import analyse  # the whole parse, for the count
+
+        start = good.index('  explain "Induction must')
+        end = good.index("\n", start)
+        line = good[start:end]
+        texts = []
+        for i in range(changes):
+            typed = line[:len('  explain "') + 1 + (i // 2) % (len(line) - 12)]
+            text = good if i % 2 else good[:start] + typed + good[end:]
+            texts.append((text, len(analyse(text, str(DURHAM)).diagnostics)))
+        return texts
     name = "safeguarding-induction"
     letters = [at for at, ch in enumerate(name) if at > 0 and ch != "-"]
     out = []
@@ -121,11 +138,15 @@ def summary(what: str, times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=60)
-    parser.add_argument("--edit", choices=("typo", "line-break"), default="typo")
+    parser.add_argument("--edit", choices=("typo", "line-break", "open-quote"), default="typo")
     args = parser.parse_args()
     texts = edits(args.edit, args.changes)
+    times = asyncio.run(measure(texts))
     print(summary(f"didChange → publishDiagnostics, {DURHAM.name}, {args.changes} changes "
-                  f"({args.edit}; target 100 ms)", asyncio.run(measure(texts))))
+                  f"({args.edit}; target 100 ms)", times))
+    with_errors = [x for x, (_, errors) in zip(times, texts, strict=True) if errors]
+    if with_errors:
+        print(summary("  of which the changes with errors", with_errors))
     print(summary("  the pipeline alone, in process", pipeline_alone(texts)))
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
