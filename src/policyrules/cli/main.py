@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import sys
 from typing import Any
 
@@ -21,8 +22,28 @@ from .common import CONTEXT
 from .output import Out, silence_stdout
 from .signals import BROKEN_PIPE, INTERRUPTED, Stopped, stop_on_signals
 
+# Commands whose modules are imported only when the command is asked for (run, or listed
+# by --help): `report` and `diff` bring in modules that `evaluate` never needs, and every
+# run would pay for importing them. Each module registers its command on `cli` when
+# imported, or names it here (module, attribute) to be added.
+LAZY: dict[str, tuple[str, str | None]] = {
+    "diff": ("policyrules.cli.diff", "diff_command"),
+    "report": ("policyrules.reports.command", None),
+}
+
 
 class Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY:
+            module, attribute = LAZY[cmd_name]
+            loaded = importlib.import_module(module)
+            if attribute is not None:
+                self.add_command(getattr(loaded, attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         if sys.stdout is None:  # started with stdout closed (`>&-`)
             _say("standard output is closed: there is nowhere to write the results")
