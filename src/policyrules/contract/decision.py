@@ -31,17 +31,17 @@ class Finding:
     worker: Worker = attrs.field(repr=False, eq=False)
     as_of: datetime.date = attrs.field(repr=False)
     # Supplied by an engine that has them (the interpreter), else computed on first read:
-    # the compiled evaluator's hot loop does not pay for facts most runs never read.
-    _facts: Facts | None = attrs.field(default=None, repr=False, eq=False, alias="facts")
-    # The record facts alone (`records`), when read before the others.
-    _records: Records | None = attrs.field(default=None, init=False, repr=False, eq=False)
+    # the compiled evaluator's hot loop does not pay for facts most runs never read. Until
+    # all of them are read, it may hold the record facts alone (`records`).
+    _facts: Facts | Records | None = attrs.field(default=None, repr=False, eq=False,
+                                                 alias="facts")
 
     @property
     def facts(self) -> Facts:
         """What the finding rests on: the anchor date, the records that counted, the latest."""
         known = self._facts
-        if known is None:
-            known = facts_of(self.rule, self.worker, self.as_of, self._records)
+        if not isinstance(known, Facts):
+            known = facts_of(self.rule, self.worker, self.as_of, known)
             object.__setattr__(self, "_facts", known)  # a cache: frozen for everything else
         return known
 
@@ -50,12 +50,13 @@ class Finding:
         """The worker's records that satisfy the requirement (counted, later, excluded, the
         latest): the facts of one pass over the records, for what needs no more (a batch
         run explains every finding of the compiled engine)."""
-        known = self._records
+        known = self._facts
         if known is None:
-            f = self._facts
-            known = (records_of(self.rule, self.worker, self.as_of) if f is None
-                     else Records(f.counted, f.later, f.excluded, f.latest))
-            object.__setattr__(self, "_records", known)  # a cache, as `facts` is
+            known = records_of(self.rule, self.worker, self.as_of)
+            object.__setattr__(self, "_facts", known)  # a cache, as `facts` is
+            return known
+        if isinstance(known, Facts):
+            return Records(known.counted, known.later, known.excluded, known.latest)
         return known
 
     @property

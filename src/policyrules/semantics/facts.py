@@ -73,23 +73,27 @@ def records(rule: Requirement, worker: Worker, as_of: datetime.date) -> Records:
     """The worker's records of a satisfying training: counted (on or before the day), later
     ones, those of the day that a delivery or provider rule leaves out, and the latest
     counted."""
-    if not worker.training:
+    training = worker.training
+    if not training:
         return _NONE
-    counted: list[TrainingRecord] = []
-    later: list[TrainingRecord] = []
+    satisfied_by = rule.satisfied_by
+    mine = [r for r in training if r.training in satisfied_by]
+    if not mine:
+        return _NONE
+    delivery, provider = rule.delivery, rule.provider
     excluded: list[TrainingRecord] = []
-    satisfied_by, delivery, provider = rule.satisfied_by, rule.delivery, rule.provider
-    for r in worker.training:
-        if r.training not in satisfied_by:
-            continue
-        if (delivery is None or r.delivery == delivery) and (
-                provider is None or r.provider == provider):
-            (counted if r.completed <= as_of else later).append(r)
-        elif r.completed <= as_of:
-            excluded.append(r)
-    if not (counted or later or excluded):
-        return _NONE
-    return Records(tuple(counted), tuple(later), tuple(excluded), latest_record(counted))
+    if delivery is not None or provider is not None:
+        kept = []
+        for r in mine:
+            if (delivery is None or r.delivery == delivery) and (
+                    provider is None or r.provider == provider):
+                kept.append(r)
+            elif r.completed <= as_of:
+                excluded.append(r)
+        mine = kept
+    counted = [r for r in mine if r.completed <= as_of]
+    later = () if len(counted) == len(mine) else tuple(r for r in mine if r.completed > as_of)
+    return Records(tuple(counted), later, tuple(excluded), latest_record(counted))
 
 
 _NONE = Records((), (), (), None)
