@@ -59,7 +59,10 @@ def test_evaluate_leaves_heavy_packages_alone(tmp_path: Path, workers: str) -> N
                           "    assert stop.code in (0, 1), stop.code\n", tmp_path)
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").count("\n") == 2000
     assert seen["heavy"] == []
-    assert not any(m.startswith(("policyrules.diff.text", "policyrules.reports"))
+    # Nor the modules of the other commands.
+    assert not any(m.startswith(("policyrules.diff.text", "policyrules.reports",
+                                 "policyrules.cli.authoring", "policyrules.cli.explain",
+                                 "policyrules.lsp"))
                    for m in seen["ours"])
 
 
@@ -88,3 +91,17 @@ def test_reading_a_workbook_still_imports_openpyxl(tmp_path: Path) -> None:
                           "    assert stop.code in (0, 1), stop.code\n", tmp_path)
     assert "openpyxl" in seen["heavy"]
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").strip()
+
+
+def test_every_command_is_found_and_named_as_listed() -> None:
+    import click
+
+    from policyrules.cli import cli
+    from policyrules.cli.main import LAZY
+
+    context = click.Context(cli)
+    names = cli.list_commands(context)
+    assert set(LAZY) < set(names) and "evaluate" in names
+    for name in names:
+        command = cli.get_command(context, name)
+        assert command is not None and command.name == name

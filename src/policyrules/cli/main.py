@@ -23,11 +23,17 @@ from .output import Out, silence_stdout
 from .signals import BROKEN_PIPE, INTERRUPTED, Stopped, stop_on_signals
 
 # Commands whose modules are imported only when the command is asked for (run, or listed
-# by --help): `report` and `diff` bring in modules that `evaluate` never needs, and every
-# run would pay for importing them. Each module registers its command on `cli` when
-# imported, or names it here (module, attribute) to be added.
+# by --help): every run would otherwise pay for importing (and, without cached bytecode,
+# compiling) the modules of all the others. Each module registers its commands on `cli`
+# when imported, or names one here (module, attribute) to be added.
+_AUTHORING = ("policyrules.cli.authoring", None)
+_ONE_WORKER = ("policyrules.cli.explain", None)
 LAZY: dict[str, tuple[str, str | None]] = {
+    "check": _AUTHORING, "coverage": _AUTHORING, "describe": _AUTHORING, "fmt": _AUTHORING,
+    "test": _AUTHORING, "verify": _AUTHORING,
+    "explain": _ONE_WORKER, "eligible": _ONE_WORKER,
     "diff": ("policyrules.cli.diff", "diff_command"),
+    "lsp": ("policyrules.lsp.command", "lsp"),
     "report": ("policyrules.reports.command", None),
 }
 
