@@ -6,6 +6,7 @@ written in input order, in this process or in `--jobs` worker processes.
     write.py     whole records written from a thread; a failed write cut back
     parallel.py  the same stages in worker processes, output kept in input order
     many.py      `Policy.evaluate_many`: the same stages on a Python iterable
+    parquet.py   `--format parquet`: the columnar backend in bounded batches, or the stages
 
 A record that breaks CONTRACT §1 becomes an error record in the output and the run goes
 on; the counts say how many were compliant, not compliant and rejected. The CLI parses the
@@ -31,7 +32,7 @@ from ..errors import WorkerError
 from ..policy import Policy
 from ..records import WorkerInput
 from ..render import MACHINE_FORMATS, Table
-from . import parallel
+from . import parallel, parquet
 from .parallel import WorkerProcessError as WorkerProcessError
 from .read import chunks
 from .stages import STAGES as STAGES
@@ -72,6 +73,8 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
     with batch_gc():
         if fmt == "table":
             return run_table(policy, source, as_of, console, progress, log)
+        if fmt == "parquet":
+            return parquet.run_rows(policy, source, as_of, stdout, progress, log)
         writer = Writer(MACHINE_FORMATS[fmt](as_of, keep=keep, explain=explain), stdout)
         try:
             if jobs > 1:

@@ -7,7 +7,7 @@ import datetime
 import os
 import sys
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, NoReturn
 
 import click
 from rich.text import Text
@@ -34,8 +34,10 @@ from .output import Out, ProgressBar, silence_stdout
 @cli.command(context_settings=CONTEXT)
 @workforce_input
 @date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
-              default=None, help="Output format.  [default: table on a terminal, else jsonl]")
+@click.option("-f", "--format", "fmt", default=None,
+              type=click.Choice(["table", "json", "jsonl", "csv", "parquet"]),
+              help="Output format (parquet needs -o FILE).  [default: table on a terminal, "
+              "else jsonl]")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
               default=None, help="Write the decisions to FILE instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
@@ -87,12 +89,30 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
     if fmt == "table" and (keep or no_explain):
         raise click.UsageError("--keep and --no-explain are for the json, jsonl and csv "
                                "formats, not the table")
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("the parquet format is a binary file: give it a name with "
+                               "-o FILE")
+    if fmt == "parquet" and keep:
+        raise click.UsageError("--keep is for the json, jsonl and csv formats, not parquet")
     try:
         kept = keep_columns(keep, CSV_COLUMNS if fmt == "csv" else CONTRACT_KEYS)
     except KeepError as exc:
         raise click.UsageError(str(exc)) from None
     if jobs == 0:
         jobs = os.cpu_count() or 1
+    if fmt == "parquet" and log_path is None and mapping is None and date_format is None:
+        try:
+            columnar = batch.parquet.columnar_input(workers, training_file)
+        except WorkerFileError as exc:
+            raise out.fail(str(exc)) from None
+        if columnar:
+            route = batch.parquet.Columnar(loaded, workers, training_file, day)
+            try:
+                with _destination(output, out) as stream:
+                    counts = route.run(stream, lambda n: None)
+            except (WorkerFileError, UsageError) as exc:
+                raise out.fail(str(exc)) from None
+            _finish(out, counts, route.warnings, workers, day, quiet)
     try:
         source = WorkerInput(workers, training=training_file, sheet=sheet,
                              date_format=date_format, mapping=mapping,
@@ -117,10 +137,16 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
         raise out.fail(str(exc)) from None
     finally:
         progress.stop()
-    for warning in source.warnings:
+    _finish(out, counts, source.warnings, source.name, day, quiet)
+
+
+def _finish(out: Out, counts: batch.Counts, warnings: list[str], name: str,
+            day: datetime.date, quiet: bool) -> NoReturn:
+    """The warnings, the summary on stderr, and the exit status."""
+    for warning in warnings:
         out.warning(warning)
     if counts.total == 0:
-        out.warning(f"{source.name}: no worker records")
+        out.warning(f"{name}: no worker records")
     if not quiet:
         evaluated = counts.compliant + counts.not_compliant
         summary = Text(f"{plural(counts.total, 'record')}: {plural(evaluated, 'worker')} "

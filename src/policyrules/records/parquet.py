@@ -54,6 +54,18 @@ class ParquetInput:
             raise
         self.rows = self.file.metadata.num_rows
 
+    def text_column(self, name: str) -> None:
+        """Raise WorkerFileError unless the column `name` (matched) holds text: the
+        training file's `worker` ids (a number would silently match no worker)."""
+        field = self.file.schema_arrow.field(self.columns.index(name))
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or pa.types.is_string_view(kind) or pa.types.is_null(kind)):
+            raise WorkerFileError(f"{self.path}: the `{name}` column must hold worker ids "
+                                  f"as text, not {field.type}")
+
     def close(self) -> None:
         if self._owned:
             self._file.close()

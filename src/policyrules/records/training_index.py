@@ -88,6 +88,7 @@ class TrainingIndex:
         source = ParquetInput(self.path, "training", TRAINING_COLUMNS,
                               ("worker", "training"))
         try:
+            source.text_column("worker")
             for line, record in enumerate(source.records(), start=1):
                 self._add_record(line, parquet_training(record))
         finally:
