@@ -53,11 +53,15 @@ def run_rows(policy: Policy, source: WorkerInput, as_of: datetime.date, stream: 
     """The row path: any worker file, any option; a row group per `chunk` records."""
     out = _out(policy, as_of, stream)
     job = Job(policy, as_of, ParquetRows(), log=None if log is None else "line")
-    for records in chunks(source, chunk):
-        out.write(table([row for rows in process(job, records) for row in rows]))
-        if log is not None:
-            log.write(job.take_log())
-        progress(job.counts.total)
+    try:
+        for records in chunks(source, chunk):
+            out.write(table([row for rows in process(job, records) for row in rows]))
+            if log is not None:
+                log.write(job.take_log())
+            progress(job.counts.total)
+    except BaseException:
+        out.abandon()
+        raise
     out.close()
     return job.counts
 
@@ -103,6 +107,9 @@ class Columnar:
                     counts.add(_counts(part))
                     out.write(part)
                     progress(counts.total)
+        except BaseException:
+            out.abandon()
+            raise
         finally:
             source.close()
         out.close()

@@ -16,6 +16,7 @@ input, as in a JSON error record; rows come in input order. The file's key-value
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 from collections.abc import Sequence
@@ -79,3 +80,8 @@ class ParquetOut:
 
     def close(self) -> None:
         self._writer.close()
+
+    def abandon(self) -> None:
+        """The run failed: end the file (what is written stays readable), quietly."""
+        with contextlib.suppress(Exception):
+            self._writer.close()
