@@ -138,8 +138,9 @@ class Columnar:
                    .drop_nulls().unique())
         else:  # ids that are not text match no record (their rows are rejected)
             ids = pl.LazyFrame(schema={"_id": pl.String, "_batch": pl.UInt32})
-        (recs.join(ids, left_on="worker", right_on="_id")
-         .sort("_batch", "_line")
+        # A stable sort on the batch alone keeps each worker's records in file order.
+        (recs.join(ids, left_on="worker", right_on="_id", maintain_order="left")
+         .sort("_batch", maintain_order=True)
          .sink_parquet(path, row_group_size=SPILL_GROUP))
         self._orphans(recs, ids, source.path)
 
@@ -176,16 +177,18 @@ class Columnar:
         self.largest = max(self.largest, frame.height)
         frame = frame.with_columns(_line=pl.int_range(first, first + frame.height,
                                                       dtype=pl.Int64))
-        if frame.schema["id"] in (pl.String, pl.Categorical):
-            # Rows without an id are rejected (no findings): all in the first frame.
-            frame = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
-                pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
+        repeats = frame.schema["id"] in (pl.String, pl.Categorical) and frame.select(
+            pl.col("id").drop_nulls().is_duplicated().any()).item()
+        if not repeats:
+            rows = self._frame(frame, records)
         else:
-            frame = frame.with_columns(_k=pl.lit(0, pl.Int64))
-        parts = [self._frame(frame.filter(pl.col("_k") == k).drop("_k"), records)
-                 for k in range(int(frame.select(pl.col("_k").max()).item() or 0) + 1)]
-        rows = pl.concat(parts).sort("_line", "_f", maintain_order=True) if len(parts) > 1 \
-            else parts[0]
+            # Rows without an id are rejected (no findings): all in the first frame.
+            nth = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
+                pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
+            rows = pl.concat([
+                self._frame(nth.filter(pl.col("_k") == k).drop("_k"), records)
+                for k in range(int(nth.select(pl.col("_k").max()).item()) + 1)
+            ]).sort("_line", "_f", maintain_order=True)
         rows = self._row_errors(rows, frame, records)
         return rows.drop("_f").rename({"_line": "line"}).to_arrow().select(
             SCHEMA.names).cast(SCHEMA)
@@ -209,7 +212,7 @@ class Columnar:
         lines = rejected.filter(pl.col("worker").is_in(list(by_worker)))["_line"]
         subset = frame.filter(pl.col("_line").is_in(lines.implode()))
         texts: dict[int, str] = {}
-        values = to_frame(subset.drop("_line", "_k").to_arrow(), self.workers).to_dicts()
+        values = to_frame(subset.drop("_line").to_arrow(), self.workers).to_dicts()
         for line, row in zip(subset["_line"].to_list(), values, strict=True):
             raw = parquet_worker({k: v for k, v in row.items() if v is not None})
             if isinstance(raw, dict) and raw.get("id") in by_worker:
