@@ -133,39 +133,38 @@ class Columnar:
         id_name = source.file.schema_arrow.names[source.columns.index("id")]
         ids = pl.scan_parquet(self.workers).select(_id=pl.col(id_name))
         if ids.collect_schema()["_id"] in (pl.String, pl.Categorical):
-            ids = (ids.with_columns(pl.col("_id").cast(pl.String)).with_row_index("_n")
-                   .select("_id", _batch=(pl.col("_n") // self.rows).cast(pl.UInt32))
-                   .drop_nulls().unique())
+            # The one thing held for the whole file: each id and the batch it falls in.
+            known = (ids.with_columns(pl.col("_id").cast(pl.String)).with_row_index("_n")
+                     .select("_id", _batch=(pl.col("_n") // self.rows).cast(pl.UInt32))
+                     .drop_nulls().unique().collect())
         else:  # ids that are not text match no record (their rows are rejected)
-            ids = pl.LazyFrame(schema={"_id": pl.String, "_batch": pl.UInt32})
-        # A stable sort on the batch alone keeps each worker's records in file order.
-        (recs.join(ids, left_on="worker", right_on="_id", maintain_order="left")
-         .sort("_batch", maintain_order=True)
-         .sink_parquet(path, row_group_size=SPILL_GROUP))
-        self._orphans(recs, ids, source.path)
+            known = pl.DataFrame(schema={"_id": pl.String, "_batch": pl.UInt32})
+        # One pass over the records: each with its batch, or none (a worker not in the
+        # file). A stable sort on the batch alone keeps each worker's records in file
+        # order; the spill is compressed for speed, not size (it is read once).
+        joined = recs.join(known.lazy(), left_on="worker", right_on="_id", how="left",
+                           maintain_order="left")
+        _, unused, anonymous = pl.collect_all([
+            joined.filter(pl.col("_batch").is_not_null()).sort("_batch", maintain_order=True)
+            .sink_parquet(path, row_group_size=SPILL_GROUP, compression="lz4", lazy=True),
+            joined.filter(pl.col("worker").is_not_null() & pl.col("_batch").is_null())
+            .select(pl.len().alias("n"), pl.col("worker").n_unique().alias("w"),
+                    pl.col("worker").first().alias("first"),
+                    pl.col("_line").first().alias("line")),
+            recs.filter(pl.col("worker").is_null())
+            .select(pl.len().alias("n"), pl.col("_line").min().alias("line")),
+        ])
+        # The row path's warnings about records no worker used, counted in columns.
+        u, a = unused.row(0, named=True), anonymous.row(0, named=True)
+        self.warnings += orphan_warnings(
+            self.training, source.path,
+            (u["n"], u["w"], u["first"], u["line"]) if u["n"] else None,
+            (a["n"], a["line"]) if a["n"] else None)
 
         def read(k: int) -> pa.Table:
             return (pl.scan_parquet(path).filter(pl.col("_batch") == k).drop("_batch")
                     .collect().to_arrow())
         return read
-
-    def _orphans(self, recs: pl.LazyFrame, ids: pl.LazyFrame, workers_name: str) -> None:
-        """The row path's warnings about records no worker used, counted in columns."""
-        unused, anonymous = pl.collect_all([
-            recs.filter(pl.col("worker").is_not_null())
-                .join(ids.select("_id").unique(), left_on="worker", right_on="_id",
-                      how="anti")
-                .select(pl.len().alias("n"), pl.col("worker").n_unique().alias("w"),
-                        pl.col("worker").first().alias("first"),
-                        pl.col("_line").first().alias("line")),
-            recs.filter(pl.col("worker").is_null())
-                .select(pl.len().alias("n"), pl.col("_line").min().alias("line")),
-        ])
-        u, a = unused.row(0, named=True), anonymous.row(0, named=True)
-        self.warnings += orphan_warnings(
-            self.training or "", workers_name,
-            (u["n"], u["w"], u["first"], u["line"]) if u["n"] else None,
-            (a["n"], a["line"]) if a["n"] else None)
 
     def _decide(self, batch: pa.RecordBatch, first: int,
                 records: pa.Table | None) -> pa.Table:

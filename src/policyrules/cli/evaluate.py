@@ -15,6 +15,7 @@ from rich.text import Text
 from .. import batch
 from ..contract.log import DecisionLog
 from ..errors import UsageError
+from ..policy import Policy
 from ..records import WorkerFileError, WorkerInput
 from ..render import CSV_COLUMNS
 from ..render.keep import CONTRACT_KEYS, KeepError, keep_columns
@@ -100,19 +101,9 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
         raise click.UsageError(str(exc)) from None
     if jobs == 0:
         jobs = os.cpu_count() or 1
-    if fmt == "parquet" and log_path is None and mapping is None and date_format is None:
-        try:
-            columnar = batch.parquet.columnar_input(workers, training_file)
-        except WorkerFileError as exc:
-            raise out.fail(str(exc)) from None
-        if columnar:
-            route = batch.parquet.Columnar(loaded, workers, training_file, day)
-            try:
-                with _destination(output, out) as stream:
-                    counts = route.run(stream, lambda n: None)
-            except (WorkerFileError, UsageError) as exc:
-                raise out.fail(str(exc)) from None
-            _finish(out, counts, route.warnings, workers, day, quiet)
+    if (fmt == "parquet" and log_path is None and mapping is None and date_format is None
+            and sheet is None):
+        _columnar(loaded, workers, training_file, day, output, out, quiet)
     try:
         source = WorkerInput(workers, training=training_file, sheet=sheet,
                              date_format=date_format, mapping=mapping,
@@ -156,6 +147,28 @@ def _finish(out: Out, counts: batch.Counts, warnings: list[str], name: str,
             summary.stylize("bold red")
         out.err.print(summary)
     sys.exit(1 if counts.rejected else 0)
+
+
+def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.date,
+              output: str | None, out: Out, quiet: bool) -> None:
+    """Parquet to Parquet through the columnar backend (batch/parquet.py), when the files
+    allow it; otherwise return, for the row path."""
+    try:
+        columnar = batch.parquet.columnar_input(workers, training)
+    except WorkerFileError as exc:
+        raise out.fail(str(exc)) from None
+    if not columnar:
+        return
+    route = batch.parquet.Columnar(policy, workers, training, day)
+    bar = ProgressBar(out, None, lambda: 0, enabled=not quiet)  # a count of records
+    try:
+        with _destination(output, out) as stream:
+            counts = route.run(stream, bar.update)
+    except (WorkerFileError, UsageError) as exc:
+        raise out.fail(str(exc)) from None
+    finally:
+        bar.stop()
+    _finish(out, counts, route.warnings, workers, day, quiet)
 
 
 @contextlib.contextmanager
