@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -261,3 +262,37 @@ def test_a_worker_with_no_findings_has_one_row_of_null_findings(tmp_path: Path) 
     assert pq.read_table(out).to_pylist() == [
         {"line": 1, "worker": "A", "compliant": True, "groups": [], "error": None,
          "requirement": None, "status": None, "due": None, "cites": None}]
+
+
+def _without_training_lines(text: str) -> str:
+    """Output with the training file's name and line taken out of error messages (a
+    CSV's line counts its header, a Parquet file's row does not)."""
+    return re.sub(r" \([^()]* line \d+\)", "", text)
+
+
+def test_training_in_parquet_or_csv_beside_csv_workers_gives_the_same_output(
+        tmp_path: Path) -> None:
+    _, training = _example_parquet(tmp_path)
+    csv_workers = str(ROOT / "examples" / "workers.csv")
+    csv_training = str(ROOT / "examples" / "training.csv")
+    a = run("evaluate", DURHAM, csv_workers, "--training", training, "--as-of",
+            EXAMPLE_AS_OF, "-f", "jsonl")
+    b = run("evaluate", DURHAM, csv_workers, "--training", csv_training, "--as-of",
+            EXAMPLE_AS_OF, "-f", "jsonl")
+    assert a.exit_code == b.exit_code == 1
+    assert f"({training} line 6336)" in a.stdout  # the bad record's row in the file
+    assert _without_training_lines(a.stdout) == _without_training_lines(b.stdout)
+
+
+def test_log_takes_the_row_path_and_writes_the_same_file(tmp_path: Path) -> None:
+    workers, training = _example_parquet(tmp_path)
+    plain, logged = str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")
+    log = tmp_path / "log.jsonl"
+    a = run("evaluate", DURHAM, workers, "--training", training, "--as-of", EXAMPLE_AS_OF,
+            "-f", "parquet", "-o", plain)
+    b = run("evaluate", DURHAM, workers, "--training", training, "--as-of", EXAMPLE_AS_OF,
+            "-f", "parquet", "-o", logged, "--log", str(log))
+    assert a.exit_code == b.exit_code == 1
+    assert a.stderr == b.stderr
+    assert pq.read_table(plain).equals(pq.read_table(logged))
+    assert len(log.read_text().splitlines()) == 2000

@@ -233,11 +233,9 @@ class Columnar:
         lines = frame["_line"]
         result = self.policy.evaluate_frame(frame.drop("_line"), records, as_of=self.as_of)
         decisions = pl.DataFrame(result.decisions).with_columns(_line=lines)
+        # Within one frame an id names one row (see `_decide`), and a null id none.
         findings = pl.DataFrame(result.findings).with_row_index("_f")
-        findings = findings.join(decisions.filter(pl.col("error").is_null())
-                                 .select("worker", "_line"), on="worker")
-        return decisions.join(findings.drop("worker"), on="_line", how="left",
-                              maintain_order="left_right")
+        return decisions.join(findings, on="worker", how="left", maintain_order="left_right")
 
 
 def _counts(part: pa.Table) -> tuple[int, int, int]:

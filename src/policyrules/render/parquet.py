@@ -36,6 +36,8 @@ SCHEMA = pa.schema([
     ("cites", pa.list_(pa.string())),
 ])
 
+_REPEATED = ("groups", "error", "requirement", "status", "due", "cites")
+
 Row = tuple[int, str | None, bool | None, list[str] | None, str | None, str | None,
             str | None, datetime.date | None, list[str] | None]
 
@@ -72,7 +74,9 @@ class ParquetOut:
     """A Parquet file of `SCHEMA` written a table (a row group) at a time."""
 
     def __init__(self, stream: IO[bytes], about: dict[bytes, bytes]) -> None:
-        self._writer = pq.ParquetWriter(stream, SCHEMA.with_metadata(about))
+        # Dictionary pages only where few values repeat: ids and lines would not shrink.
+        self._writer = pq.ParquetWriter(stream, SCHEMA.with_metadata(about),
+                                        use_dictionary=list(_REPEATED))
 
     def write(self, part: pa.Table) -> None:
         if part.num_rows:
