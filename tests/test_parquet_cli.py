@@ -296,3 +296,12 @@ def test_log_takes_the_row_path_and_writes_the_same_file(tmp_path: Path) -> None
     assert a.stderr == b.stderr
     assert pq.read_table(plain).equals(pq.read_table(logged))
     assert len(log.read_text().splitlines()) == 2000
+
+
+@pytest.mark.parametrize("route", [[], ["--log", "/dev/null"]])
+def test_a_full_disk_is_a_one_line_error(tmp_path: Path, route: list[str]) -> None:
+    workers, _ = _example_parquet(tmp_path)
+    result = run("evaluate", DURHAM, workers, "--as-of", EXAMPLE_AS_OF, "-f", "parquet",
+                 "-o", "/dev/full", *route)
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("cannot write the output: No space left on device")

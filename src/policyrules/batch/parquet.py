@@ -15,10 +15,11 @@ rows; the records go to disk.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import polars as pl
@@ -35,6 +36,7 @@ from ..records.training_index import orphan_warnings
 from ..render.parquet import SCHEMA, ParquetOut, ParquetRows, metadata, table
 from .read import chunks
 from .stages import Counts, Job, process
+from .write import OutputError
 
 ROWS = 131_072  # workers per batch on the columnar route
 SPILL_GROUP = 65_536  # training records per row group of the spill file
@@ -43,8 +45,33 @@ Progress = Callable[[int], None]
 _SPILL = ("worker", "_batch", "_line")  # spill columns that are not the record's
 
 
+class _Output(ParquetOut):
+    """The Parquet file of a run: a failure to write it (a full disk) is an OutputError,
+    as it is for the text formats (write.py)."""
+
+    def __init__(self, policy: Policy, as_of: datetime.date, stream: IO[bytes]) -> None:
+        with self._failing():
+            super().__init__(stream, metadata(policy.id, as_of, policy.fingerprint))
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _failing() -> Iterator[None]:
+        try:
+            yield
+        except (OSError, pa.ArrowException) as exc:
+            raise OutputError(f"cannot write the output: {exc}") from exc
+
+    def write(self, part: pa.Table) -> None:
+        with self._failing():
+            super().write(part)
+
+    def close(self) -> None:
+        with self._failing():
+            super().close()
+
+
 def _out(policy: Policy, as_of: datetime.date, stream: IO[bytes]) -> ParquetOut:
-    return ParquetOut(stream, metadata(policy.id, as_of, policy.fingerprint))
+    return _Output(policy, as_of, stream)
 
 
 def run_rows(policy: Policy, source: WorkerInput, as_of: datetime.date, stream: IO[bytes],

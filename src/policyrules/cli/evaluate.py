@@ -164,7 +164,7 @@ def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.
     try:
         with _destination(output, out) as stream:
             counts = route.run(stream, bar.update)
-    except (WorkerFileError, UsageError) as exc:
+    except (WorkerFileError, UsageError, batch.OutputError) as exc:
         raise out.fail(str(exc)) from None
     finally:
         bar.stop()
