@@ -7,6 +7,8 @@ import datetime
 import io
 import json
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -305,3 +307,12 @@ def test_a_full_disk_is_a_one_line_error(tmp_path: Path, route: list[str]) -> No
                  "-o", "/dev/full", *route)
     assert result.exit_code == 2
     assert result.stderr.strip().endswith("cannot write the output: No space left on device")
+
+
+def test_the_command_line_loads_pyarrow_and_polars_only_for_parquet() -> None:
+    # Start-up time of every other run: the text formats never need them.
+    probe = ("import sys, policyrules.cli, policyrules.batch, policyrules.records; "
+             "print(sorted(m for m in ('pyarrow', 'polars') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -32,7 +32,7 @@ from ..errors import WorkerError
 from ..policy import Policy
 from ..records import WorkerInput
 from ..render import MACHINE_FORMATS, Table
-from . import parallel, parquet
+from . import parallel
 from .parallel import WorkerProcessError as WorkerProcessError
 from .read import chunks
 from .stages import STAGES as STAGES
@@ -74,6 +74,8 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
         if fmt == "table":
             return run_table(policy, source, as_of, console, progress, log)
         if fmt == "parquet":
+            from . import parquet  # pyarrow and Polars load only for this format
+
             return parquet.run_rows(policy, source, as_of, stdout, progress, log)
         writer = Writer(MACHINE_FORMATS[fmt](as_of, keep=keep, explain=explain), stdout)
         try:

@@ -153,13 +153,15 @@ def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.
               output: str | None, out: Out, quiet: bool) -> None:
     """Parquet to Parquet through the columnar backend (batch/parquet.py), when the files
     allow it; otherwise return, for the row path."""
+    from ..batch import parquet  # pyarrow and Polars load only for this format
+
     try:
-        columnar = batch.parquet.columnar_input(workers, training)
+        columnar = parquet.columnar_input(workers, training)
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None
     if not columnar:
         return
-    route = batch.parquet.Columnar(policy, workers, training, day)
+    route = parquet.Columnar(policy, workers, training, day)
     bar = ProgressBar(out, None, lambda: 0, enabled=not quiet)  # a count of records
     try:
         with _destination(output, out) as stream:

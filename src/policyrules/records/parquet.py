@@ -5,16 +5,14 @@ stays flat for any number of workers. Values are read as the columnar backend re
 table (`engines.columnar.inputs.to_frame`: categories as text, NaN as missing, a date past
 9999-12-31 as its text), so the row path and the columnar path see the same record. Text
 `roles`, `volunteer` and `hours` cells read as CSV cells do (§1.4). A record's number (its
-`line` in an error record) is its row in the file, counting from 1.
+`line` in an error record) is its row in the file, counting from 1. pyarrow is imported
+when a Parquet file is opened, not with the package (most runs read no Parquet).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO, Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import WorkerError
 from .csv import (
@@ -28,6 +26,9 @@ from .csv import (
 from .raw import Raw
 from .text import WorkerFileError, open_file
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 BATCH_ROWS = 65_536  # rows read at a time by the row path
 
 
@@ -38,6 +39,9 @@ class ParquetInput:
 
     def __init__(self, path: str, what: str, known: tuple[str, ...],
                  required: tuple[str, ...], file: IO[bytes] | None = None) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         self.path = path
         self._file = file if file is not None else open_file(path, what)
         self._owned = file is None
@@ -57,6 +61,8 @@ class ParquetInput:
     def text_column(self, name: str) -> None:
         """Raise WorkerFileError unless the column `name` (matched) holds text: the
         training file's `worker` ids (a number would silently match no worker)."""
+        import pyarrow as pa
+
         field = self.file.schema_arrow.field(self.columns.index(name))
         kind = field.type
         if pa.types.is_dictionary(kind):
@@ -72,6 +78,8 @@ class ParquetInput:
 
     def batches(self, size: int) -> Iterator[pa.RecordBatch]:
         """The file's rows, `size` at a time, with the matched column names."""
+        import pyarrow as pa
+
         try:
             for batch in self.file.iter_batches(batch_size=size):
                 yield batch.rename_columns(self.columns)
@@ -81,6 +89,8 @@ class ParquetInput:
 
     def records(self, size: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
         """Each row as a mapping of its non-null values, in file order."""
+        import pyarrow as pa
+
         from ..engines.columnar.inputs import to_frame  # Polars loads only when used
 
         for batch in self.batches(size):
