@@ -105,7 +105,7 @@ def test_batch_size_bounds_rows_in_flight_and_not_the_result(tmp_path: Path) -> 
     whole = Columnar(policy, workers, training, as_of, rows=1 << 20)
     whole_out = io.BytesIO()
     whole.run(whole_out, _quiet)
-    assert small.largest == 97  # 2000 rows: 20 full batches and a last of 60
+    assert 0 < small.largest <= 97  # partitions of about 97 workers, decided 97 at most
     assert whole.largest == 2000
     assert pq.read_table(small_out).equals(pq.read_table(whole_out))
 

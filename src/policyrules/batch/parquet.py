@@ -2,19 +2,16 @@
 where the input allows it, else through the row path's stages (render/parquet.py gives
 the table either way, and the two are the same rows: tests/test_parquet_cli.py).
 
-The columnar route takes a Parquet worker file and, optionally, a Parquet training file.
-It reads `rows` workers at a time (`ParquetFile.iter_batches`) and decides each batch with
-`Policy.evaluate_frame`, so deciding holds one batch, not the workforce. A training file
-may be in any order, so a batch's records cannot be read beside it; they are first
-spilled, in one pass, to a temporary Parquet file sorted by the batch their worker falls
-in (a join of the records with the workers' ids and batch numbers), and each batch then
-reads only its own row groups (a pushdown filter on the batch number).
-
-That pass is what memory grows with: Polars holds the ids and sorts the joined records in
-memory (about 300 MB a million workers with 4 records each, measured), so the peak is not
-yet flat in the number of workers. Partitioning both files by a hash of the worker id
-into spill files, deciding each partition, and merging the partitions' outputs by line
-would make it flat; that is the next step (docs/cli.md).
+The columnar route takes a Parquet worker file and, optionally, a Parquet training file,
+and decides at most `rows` workers at a time with `Policy.evaluate_frame`. Without a
+training file it reads the workers a batch at a time (`ParquetFile.iter_batches`), in
+file order. A training file may be in any order, so a worker and its records are first
+brought together: both files are read a batch at a time and spilled into partitions (one
+temporary Parquet file each, about `rows` workers a partition) by a hash of the worker id;
+each partition is read back whole and decided, `rows` workers at a time, into a partition
+of output rows; and the partitions' rows, each in input order, are merged by line into
+the output. Nothing holds the whole workforce or the whole training file: memory is set
+by the batch and the partitions (docs/cli.md has the measured figures).
 """
 
 from __future__ import annotations
@@ -28,6 +25,7 @@ from typing import IO, Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..contract.log import DecisionLog
 from ..engines.columnar.inputs import to_frame
@@ -43,10 +41,10 @@ from .stages import Counts, Job, process
 from .write import OutputError
 
 ROWS = 131_072  # workers per batch on the columnar route
-SPILL_GROUP = 65_536  # training records per row group of the spill file
+SPILL_GROUP = 65_536  # rows per row group of a spilled partition of workers or records
 
 Progress = Callable[[int], None]
-_SPILL = ("worker", "_batch", "_line")  # spill columns that are not the record's
+_SPILL = ("worker", "_p", "_line")  # spill columns that are not the record's
 
 
 class _Output(ParquetOut):
@@ -131,13 +129,18 @@ class Columnar:
         counts = Counts()
         out = _out(self.policy, self.as_of, stream)
         try:
-            with tempfile.TemporaryDirectory(prefix="policyrules-") as spill_dir:
-                records = self._spill(source, os.path.join(spill_dir, "training.parquet"))
-                for k, batch in enumerate(source.batches(self.rows)):
-                    part = self._decide(batch, k * self.rows + 1, records(k))
+            if self.training is None:  # nothing to bring together: batches in file order
+                first = 1
+                for batch in source.batches(self.rows):
+                    frame = _numbered(batch, first)
+                    first += frame.height
+                    part = self._decide(frame, None)
                     counts.add(_counts(part))
                     out.write(part)
                     progress(counts.total)
+            else:
+                with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
+                    self._partitioned(source, self.training, spill, out, counts, progress)
         except BaseException:
             out.abandon()
             raise
@@ -146,67 +149,78 @@ class Columnar:
         out.close()
         return counts
 
-    def _spill(self, source: ParquetInput, path: str
-               ) -> Callable[[int], pa.Table | None]:
-        """The training records sorted into `path` by batch; a reader of one batch's."""
-        if self.training is None:
-            return lambda k: None
-        trainer = ParquetInput(self.training, "training", TRAINING_COLUMNS,
-                               ("worker", "training"))
+    def _partitioned(self, source: ParquetInput, training: str, spill: str,
+                     out: ParquetOut, counts: Counts, progress: Progress) -> None:
+        """Workers and records spilled into partitions by a hash of the worker id, each
+        partition decided on its own, and the partitions' rows merged back by line."""
+        parts = max(1, -(-source.rows // self.rows))
+        # Partitions are read whole, except the decided rows: those are merged, reading
+        # ahead a row group of each partition, so their groups share about 4 batches.
+        workers = _Spill(spill, "w", parts, SPILL_GROUP)
+        records = _Spill(spill, "t", parts, SPILL_GROUP)
+        first = 1
+        for batch in source.batches(self.rows):
+            frame = _numbered(batch, first)
+            first += frame.height
+            workers.add(frame.with_columns(_p=_partition(frame, "id", parts)))
+        trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+        anonymous, first_anonymous = 0, None
         try:
             trainer.text_column("worker")
-            names = dict(zip(trainer.file.schema_arrow.names, trainer.columns, strict=True))
+            first = 1
+            for batch in trainer.batches(self.rows):
+                frame = _numbered(batch, first).with_columns(pl.col("worker").cast(pl.String))
+                first += frame.height
+                nameless = frame.filter(pl.col("worker").is_null())
+                if nameless.height:
+                    anonymous += nameless.height
+                    first_anonymous = first_anonymous or int(nameless["_line"][0])
+                named = frame.filter(pl.col("worker").is_not_null())
+                records.add(named.with_columns(_p=_partition(named, "worker", parts)))
         finally:
-            trainer.close()  # its columns are known; Polars reads the file itself
-        recs = (pl.scan_parquet(self.training).rename(names)
-                .with_row_index("_line", offset=1)
-                .with_columns(pl.col("worker").cast(pl.String)))
-        id_name = source.file.schema_arrow.names[source.columns.index("id")]
-        ids = pl.scan_parquet(self.workers).select(_id=pl.col(id_name))
-        if ids.collect_schema()["_id"] in (pl.String, pl.Categorical):
-            # The one thing held for the whole file: each id and the batch it falls in.
-            known = (ids.with_columns(pl.col("_id").cast(pl.String)).with_row_index("_n")
-                     .select("_id", _batch=(pl.col("_n") // self.rows).cast(pl.UInt32))
-                     .drop_nulls().unique().collect())
-        else:  # ids that are not text match no record (their rows are rejected)
-            known = pl.DataFrame(schema={"_id": pl.String, "_batch": pl.UInt32})
-        # One pass over the records: each with its batch, or none (a worker not in the
-        # file). A stable sort on the batch alone keeps each worker's records in file
-        # order; the spill is compressed for speed, not size (it is read once).
-        joined = recs.join(known.lazy(), left_on="worker", right_on="_id", how="left",
-                           maintain_order="left")
-        _, unused, anonymous = pl.collect_all([
-            joined.filter(pl.col("_batch").is_not_null()).sort("_batch", maintain_order=True)
-            .sink_parquet(path, row_group_size=SPILL_GROUP, compression="lz4", lazy=True),
-            joined.filter(pl.col("worker").is_not_null() & pl.col("_batch").is_null())
-            .select(pl.len().alias("n"), pl.col("worker").n_unique().alias("w"),
-                    pl.col("worker").first().alias("first"),
-                    pl.col("_line").first().alias("line")),
-            recs.filter(pl.col("worker").is_null())
-            .select(pl.len().alias("n"), pl.col("_line").min().alias("line")),
-        ])
-        # The row path's warnings about records no worker used, counted in columns.
-        u, a = unused.row(0, named=True), anonymous.row(0, named=True)
+            trainer.close()
+        workers.close()
+        records.close()
+        decided = _Spill(spill, "o", parts, max(1024, 4 * self.rows // parts))
+        unused: list[pl.DataFrame] = []
+        for p in range(parts):
+            own, recs = workers.read(p), records.read(p)
+            if recs is not None and own is not None and own.schema["id"] == pl.String:
+                ids = own.select(pl.col("id").drop_nulls().unique())
+                unused.append(recs.join(ids, left_on="worker", right_on="id", how="anti"))
+            elif recs is not None:
+                unused.append(recs)
+            if own is None:
+                continue
+            table_of = None if recs is None else recs.to_arrow()
+            for start in range(0, own.height, self.rows):
+                part = self._decide(own.slice(start, self.rows), table_of)
+                counts.add(_counts(part))
+                decided.add(pl.DataFrame(part).with_columns(_p=pl.lit(p)))
+                progress(counts.total)
+        decided.close()
+        self._warn_unused(unused, (anonymous, first_anonymous), source.path)
+        for part in decided.merged(self.rows, source.rows):
+            out.write(part.to_arrow().cast(SCHEMA))
+
+    def _warn_unused(self, unused: list[pl.DataFrame], anonymous: tuple[int, int | None],
+                     workers_name: str) -> None:
+        """The row path's warnings about records no worker used, counted in columns."""
+        found = pl.concat(unused) if unused else pl.DataFrame(
+            schema={"worker": pl.String, "_line": pl.Int64})
+        head = found.sort("_line").head(1)
         self.warnings += orphan_warnings(
-            self.training, source.path,
-            (u["n"], u["w"], u["first"], u["line"]) if u["n"] else None,
-            (a["n"], a["line"]) if a["n"] else None)
+            self.training or "", workers_name,
+            (found.height, found["worker"].n_unique(), head["worker"][0], head["_line"][0])
+            if found.height else None,
+            (anonymous[0], anonymous[1] or 0) if anonymous[0] else None)
 
-        def read(k: int) -> pa.Table:
-            return (pl.scan_parquet(path).filter(pl.col("_batch") == k).drop("_batch")
-                    .collect().to_arrow())
-        return read
-
-    def _decide(self, batch: pa.RecordBatch, first: int,
-                records: pa.Table | None) -> pa.Table:
-        """One batch's rows of `SCHEMA`. A decided worker's findings are joined to its
-        row by id, so ids that repeat within the batch are decided in separate frames
-        (the first of each id, the second, …): within one, an id names one row."""
-        frame = pl.from_arrow(pa.Table.from_batches([batch]))
-        assert isinstance(frame, pl.DataFrame)
+    def _decide(self, frame: pl.DataFrame, records: pa.Table | None) -> pa.Table:
+        """Rows of workers (numbered in `_line`) as rows of `SCHEMA`. A decided worker's
+        findings are joined to its row by id, so ids that repeat among them are decided
+        in separate frames (the first of each id, the second, …): within one, an id
+        names one row."""
         self.largest = max(self.largest, frame.height)
-        frame = frame.with_columns(_line=pl.int_range(first, first + frame.height,
-                                                      dtype=pl.Int64))
         repeats = frame.schema["id"] in (pl.String, pl.Categorical) and frame.select(
             pl.col("id").drop_nulls().is_duplicated().any()).item()
         if not repeats:
@@ -277,3 +291,88 @@ def _counts(part: pa.Table) -> tuple[int, int, int]:
             per_record.filter(~pl.col("compliant")).height,
             per_record.filter(pl.col("error").is_not_null()).height)
 
+
+
+def _numbered(batch: pa.RecordBatch, first: int) -> pl.DataFrame:
+    """A batch of a file as a frame, its rows numbered from `first` in `_line`."""
+    frame = pl.from_arrow(pa.Table.from_batches([batch]))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(_line=pl.int_range(first, first + frame.height,
+                                                 dtype=pl.Int64))
+
+
+def _partition(frame: pl.DataFrame, column: str, parts: int) -> pl.Expr:
+    """Each row's partition: by a hash of its worker id, so that a worker and its records
+    meet in one; a row without a text id (it has no records) by its line."""
+    by_line = (pl.col("_line") % parts).cast(pl.UInt32)
+    if frame.schema[column] not in (pl.String, pl.Categorical):
+        return by_line
+    key = pl.col(column).cast(pl.String)
+    return pl.when(key.is_null()).then(by_line).otherwise(
+        (key.hash(seed=_SEED) % parts).cast(pl.UInt32))
+
+
+_SEED = 0x5AFE  # one seed for both files of a run: the same id, the same partition
+
+
+class _Spill:
+    """Frames written to one temporary Parquet file per partition (`_p`), in the order
+    they come; a partition read back whole, or all of them merged by line."""
+
+    def __init__(self, folder: str, name: str, parts: int, group: int) -> None:
+        """`group`: rows per row group; what a merge reads ahead from each partition."""
+        self.paths = [os.path.join(folder, f"{name}{p}.parquet") for p in range(parts)]
+        self.group = group
+        self._writers: dict[int, pq.ParquetWriter] = {}
+
+    def add(self, frame: pl.DataFrame) -> None:
+        for key, piece in frame.partition_by("_p", as_dict=True,
+                                             include_key=False).items():
+            p = int(key[0])
+            table = piece.to_arrow()
+            writer = self._writers.get(p)
+            if writer is None:
+                writer = pq.ParquetWriter(self.paths[p], table.schema, compression="lz4")
+                self._writers[p] = writer
+            writer.write_table(table.cast(writer.schema), row_group_size=self.group)
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+    def read(self, p: int) -> pl.DataFrame | None:
+        if p not in self._writers:
+            return None
+        frame = pl.read_parquet(self.paths[p])
+        return frame
+
+    def merged(self, rows: int, lines: int) -> Iterator[pl.DataFrame]:
+        """Every partition's rows in line order, `rows` lines at a time: each partition
+        is in line order, so a window of lines is a prefix of each."""
+        # One thread and no pre-buffering per reader: there is a reader per partition.
+        streams = [pq.ParquetFile(self.paths[p], pre_buffer=False).iter_batches(
+                       batch_size=self.group, use_threads=False)
+                   for p in sorted(self._writers)]
+        empty = pl.DataFrame(pl.from_arrow(SCHEMA.empty_table()))
+        held = [empty for _ in streams]
+        ended = [False for _ in streams]
+        end = 1
+        while end <= lines:
+            end += rows
+            taken = []
+            for i, stream in enumerate(streams):
+                while not ended[i] and (held[i].height == 0 or held[i]["line"][-1] < end):
+                    batch = next(stream, None)
+                    if batch is None:
+                        ended[i] = True
+                    else:
+                        held[i] = pl.concat([held[i], _numbered_free(batch)])
+                taken.append(held[i].filter(pl.col("line") < end))
+                held[i] = held[i].filter(pl.col("line") >= end)
+            yield pl.concat(taken).sort("line", maintain_order=True)
+
+
+def _numbered_free(batch: pa.RecordBatch) -> pl.DataFrame:
+    frame = pl.from_arrow(pa.Table.from_batches([batch]))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
