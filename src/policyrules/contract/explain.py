@@ -67,15 +67,28 @@ def hours(value: float) -> str:
 
 def finding(f: Finding) -> str:
     words = _words(f.rule)
-    body = _hours_body(f, words) if f.rule.hours is not None else _body(f, words)
-    return f"{words.head}; {'; '.join([body, *_notes(f)])}."
+    if f.rule.hours is not None:
+        body, notes = _hours_body(f, words), _notes(f)
+    elif f.status == "met" and f.evidence and not _any_later(f):
+        # The usual met finding, without gathering the worker's records: its evidence
+        # starts with the latest record (`latest_record` is the first of
+        # `canonical_evidence`), nothing is dated after as_of, and a met finding has no
+        # note on excluded records.
+        body, notes = _body(f, words, f.evidence[0]), _notes(f, later=False)
+    else:
+        body, notes = _body(f, words, f.records.latest), _notes(f)
+    return f"{words.head}; {'; '.join([body, *notes])}."
 
 
-def _body(f: Finding, words: _Words) -> str:
+def _any_later(f: Finding) -> bool:
+    as_of = f.as_of
+    return any(r.completed > as_of for r in f.worker.training)
+
+
+def _body(f: Finding, words: _Words, last: TrainingRecord | None) -> str:
+    """`last`: the latest record that counts: the evidence of a met requirement, or what
+    an expired renewal was last met by (`records`, not `facts`: no dates are needed)."""
     rule, who = f.rule, f.worker.id
-    # The latest record that counts: the evidence of a met requirement, or what an expired
-    # renewal was last met by. (`records`, not `facts`: with a record, no dates are needed.)
-    last = f.records.latest
     if last is not None:
         done = f"{who} completed {rule.course(last.training)} on {iso(last.completed)}"
         if f.due is None:
@@ -145,10 +158,16 @@ def _deadline(f: Finding) -> str:
     return f"it {verb} {iso(f.due)}"
 
 
-def _notes(f: Finding) -> list[str]:
-    """What else a manager should know: records that do not count, and why."""
-    rule, facts = f.rule, f.records
+def _notes(f: Finding, *, later: bool = True) -> list[str]:
+    """What else a manager should know: records that do not count, and why. `later=False`:
+    the caller knows no record is dated after as_of, and the finding is met."""
+    rule = f.rule
     notes = []
+    if not later:
+        if rule.regular_updates:
+            notes.append(_REGULAR)
+        return notes
+    facts = f.records
     if f.status != "met" and facts.excluded:
         if rule.delivery is not None and (wrong := [r for r in facts.excluded
                                                     if r.delivery != rule.delivery]):
@@ -160,13 +179,16 @@ def _notes(f: Finding) -> list[str]:
             notes.append(f"{_some(rule, wrong)} from another provider {_do(wrong)} not "
                          f"count, as only those provided by {rule.provider} do")
     if facts.later:
-        later = facts.later
-        notes.append(f"{_some(rule, later)} dated {listed(_days(later), 'and')}, after "
-                     f"{iso(f.as_of)}, {'is' if len(later) == 1 else 'are'} not counted")
+        after = facts.later
+        notes.append(f"{_some(rule, after)} dated {listed(_days(after), 'and')}, after "
+                     f"{iso(f.as_of)}, {'is' if len(after) == 1 else 'are'} not counted")
     if rule.regular_updates:
-        notes.append("the document asks for regular updates but gives no period, so the "
-                     "policy checks only that it was done")
+        notes.append(_REGULAR)
     return notes
+
+
+_REGULAR = ("the document asks for regular updates but gives no period, so the policy "
+            "checks only that it was done")
 
 
 def _sorted(records: Iterable[TrainingRecord]) -> list[TrainingRecord]:
