@@ -21,8 +21,8 @@ from .errors import WorkerError as WorkerError
 from .policy import Policy as Policy
 from .policy import load as load
 from .policy import loads as loads
+from .reports.build import build_report as build_report
 from .reports.model import Report as Report
-from .reports.model import build_report as build_report
 
 __all__ = [
     "DateRangeError",
