@@ -11,7 +11,7 @@ from .csv import header_columns, hours_cell, row_cells
 from .date_format import DateFormat
 from .jsonl import parse_line
 from .mapping import FileMap
-from .raw import Raw, WithTraining
+from .raw import Raw, RowError, WithTraining
 from .text import WorkerFileError, open_file, utf8_lines
 from .xlsx import sheet_rows
 
@@ -129,9 +129,9 @@ class TrainingIndex:
                         record["completed"] = self.dates.iso(
                             completed, wid, f"training[{len(inline) + n}].completed")
                     except WorkerError as exc:
-                        return WorkerError(f"{exc.message} ({self.path} line {line})",
-                                           worker=wid, field=exc.field, value=exc.value,
-                                           allowed=exc.allowed)
+                        return RowError.carrying(WorkerError(
+                            f"{exc.message} ({self.path} line {line})", worker=wid,
+                            field=exc.field, value=exc.value, allowed=exc.allowed), raw)
         data["training"] = list(inline) + added
         return WithTraining(data, self.path, len(inline), tuple(n for n, _ in entries))
 
