@@ -37,7 +37,7 @@ import datetime
 
 import attrs
 
-from ..errors import WorkerError
+from ..errors import UsageError, WorkerError
 
 NOT_GIVEN = "(not given)"
 NO_GROUP = "(no group)"
@@ -56,6 +56,7 @@ DEMAND_MONTHS = 12
 # Columns every worker has (CONTRACT §1), and the two that come from the decision.
 WORKER_COLUMNS = ("agency", "sector", "contact", "volunteer", "started")
 MULTI_COLUMNS = ("group", "role")
+SHEET_ROWS = 1_048_576  # one xlsx worksheet's rows, the header included
 
 
 # The report, as frozen data ------------------------------------------------------------------
@@ -172,3 +173,11 @@ class Report:
     @property
     def rate(self) -> float | None:
         return self.compliant / self.workers if self.workers else None
+
+
+def sheet_overflow(sheet: str, count: int) -> UsageError | None:
+    """The error for a worksheet of `count` rows (and a header), when it cannot hold them."""
+    if count + 1 <= SHEET_ROWS:
+        return None
+    return UsageError(f"the {sheet!r} sheet would have {count} rows, more than a worksheet "
+                      f"holds ({SHEET_ROWS - 1}); use --format json")

@@ -32,6 +32,7 @@ from .model import (
     Report,
     RequirementCounts,
     Row,
+    sheet_overflow,
 )
 
 
@@ -264,6 +265,10 @@ def _demand(spec: Spec, findings: pl.DataFrame) -> tuple[Demand, ...]:
 
 
 def _finding_rows(spec: Spec, findings: pl.DataFrame) -> tuple[FindingRow, ...]:
+    # Said before a million rows are made, not after: the workbook could not hold them.
+    error = sheet_overflow("Findings", findings.height)
+    if error is not None:
+        raise error
     cites = {r.id: r.cites for r in spec.model.requirements}
     keys = [f"_j{j}" for j in range(len(spec.by))]
     return tuple(
