@@ -433,28 +433,63 @@ def test_pandas_missing_hours_count_as_the_course_declares() -> None:
     assert result.decisions.column("error").null_count == 3
 
 
-def test_hours_add_up_in_the_row_paths_order() -> None:
-    """Floating-point sums depend on order: the columns add the hours in the reference's
-    order (newest first for `reach`, as given for `lapsed`), so a total that reaches the
-    target only in that order agrees with the interpreter. (The compiled engine gives
-    `due` where the interpreter gives `overdue` in the second case: reported, issue #13.)"""
-    # 0.7 + 0.2 + 0.1 = 0.9999999999999999, but 0.1 + 0.2 + 0.7 = 1.0
+ONE_HOUR = policyrules.loads(
+    'policy sums\n  title "Sums"\n  source "S" paragraphs 1 to 1\n\n'
+    'training course "Course"\n  delivery single-agency\n  cites 1\n\n'
+    'requirement hour "One hour"\n  applies to everyone\n  satisfied by course\n'
+    '  at least 1 hours within 1 year\n  no deadline\n  cites 1\n  explain "One hour"\n',
+    name="sums.policy")
+
+
+def test_hours_add_up_whatever_their_order() -> None:
+    """0.7 + 0.2 + 0.1 hours is one hour, whichever record is newest and in whatever order
+    the records come: every engine adds whole millionths of an hour, not floats (as floats,
+    0.7 + 0.2 + 0.1 < 1.0 <= 0.1 + 0.2 + 0.7)."""
     assert 0.7 + 0.2 + 0.1 < 1.0 <= 0.1 + 0.2 + 0.7
-    policy = policyrules.loads(
-        'policy sums\n  title "Sums"\n  source "S" paragraphs 1 to 1\n\n'
-        'training course "Course"\n  delivery single-agency\n  cites 1\n\n'
-        'requirement hour "One hour"\n  applies to everyone\n  satisfied by course\n'
-        '  at least 1 hours within 1 year\n  no deadline\n  cites 1\n  explain "One hour"\n',
-        name="sums.policy")
-    for order in ([0.7, 0.2, 0.1], [0.1, 0.2, 0.7]):  # oldest first
+    policy = ONE_HOUR
+    for dated in ([0.7, 0.2, 0.1], [0.1, 0.2, 0.7]):  # oldest first
+        records = [_rec("course", f"2026-0{i + 1}-01", hours=h) for i, h in enumerate(dated)]
+        for listed in (records, records[::-1]):
+            record = {"id": "A", "started": "2026-01-01", "contact": "none",
+                      "training": listed}
+            frame, training = tables([record])
+            got = policy.evaluate_frame(frame, training, as_of=AS_OF).findings.to_pylist()
+            # Met until the oldest record's day + 1 year: all three are needed.
+            assert [(f["status"], f["due"]) for f in got] == [
+                ("met", datetime.date(2027, 1, 1))]
+            for finding in (policy.interpret(record, as_of=AS_OF).findings[0],
+                            policy.evaluate(record, as_of=AS_OF).findings[0]):
+                assert (finding.status, finding.due) == ("met", datetime.date(2027, 1, 1))
+                assert "has 1 hour of Course" in finding.explanation
+    # A lapse is found by the same exact sums: on 2027-05-01 the oldest record has left.
+    later = datetime.date(2027, 5, 1)
+    record = {"id": "A", "started": "2026-01-01", "contact": "none",
+              "training": [_rec("course", f"2026-0{i + 1}-01", hours=h)
+                           for i, h in enumerate([0.7, 0.2, 0.1])]}
+    frame, training = tables([record])
+    got = policy.evaluate_frame(frame, training, as_of=later).findings.to_pylist()
+    for finding in (policy.interpret(record, as_of=later).findings[0],
+                    policy.evaluate(record, as_of=later).findings[0]):
+        assert (finding.status, finding.due) == ("overdue", datetime.date(2027, 1, 1))
+        assert [(f["status"], f["due"]) for f in got] == [(finding.status, finding.due)]
+
+
+def test_hours_beyond_the_limit_are_an_error_of_the_record_in_rows_and_columns() -> None:
+    policy = ONE_HOUR
+    for hours, ok in ((1_000_000, True), (1_000_000.5, False), (1e300, False)):
         record = {"id": "A", "started": "2026-01-01", "contact": "none",
-                  "training": [_rec("course", f"2026-0{i + 1}-01", hours=h)
-                               for i, h in enumerate(order)]}
+                  "training": [_rec("course", "2026-02-01", hours=hours)]}
         frame, training = tables([record])
-        got = policy.evaluate_frame(frame, training, as_of=AS_OF).findings.to_pylist()
-        reference = policy.interpret(record, as_of=AS_OF).findings[0]
-        assert [(f["status"], f["due"]) for f in got] == [(reference.status, reference.due)]
-        assert got[0]["status"] == ("met" if order[0] == 0.7 else "overdue")
+        decisions = policy.evaluate_frame(frame, training, as_of=AS_OF).decisions.to_pylist()
+        if ok:
+            assert policy.evaluate(record, as_of=AS_OF).compliant
+            assert decisions[0]["compliant"] is True
+            continue
+        with pytest.raises(policyrules.PolicyError) as raised:
+            policy.evaluate(record, as_of=AS_OF)
+        assert "field 'training[0].hours': must be at most 1000000 hours" in str(raised.value)
+        assert decisions[0]["compliant"] is None
+        assert decisions[0]["error"] == str(raised.value)
 
 
 # Validation in columns -----------------------------------------------------------------------

@@ -239,6 +239,7 @@ requirement r "R" applies to everyone satisfied by a at least 3 hours within 1 y
     ("at least 3 hours within 0 years", "bad-duration"),
     ("at least 0 hours within 1 year", "bad-hours"),
     ("at least 3 hours within 1 year renew every 1 year", "renew-with-window"),
+    ("at least 1000000.5 hours within 1 year", "bad-hours"),
 ])
 def test_hours_targets_that_make_no_sense_are_errors(clauses: str, code: str) -> None:
     text = POLICY_HEAD + f"""
@@ -249,6 +250,18 @@ requirement r "R" applies to everyone satisfied by a {clauses}
     with pytest.raises(policyrules.PolicyCheckError) as info:
         build(text, "zero.policy")
     assert [d.code for d in info.value.diagnostics] == [code]
+
+
+def test_a_course_longer_than_the_hours_limit_is_an_error() -> None:
+    text = POLICY_HEAD + """
+training a "A" delivery single-agency hours 2000000 cites 1
+requirement r "R" applies to everyone satisfied by a at least 3 hours within 1 year
+  no deadline cites 1 explain "x"
+"""
+    with pytest.raises(policyrules.PolicyCheckError) as info:
+        build(text, "long.policy")
+    assert [(d.code, d.message) for d in info.value.diagnostics] == [
+        ("bad-hours", "`hours 2000000` is more than 1000000 hours")]
 
 
 def test_an_amendment_that_changes_the_period_warns_about_the_old_explanation(tmp_path) -> None:

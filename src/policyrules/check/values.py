@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..contract.vocabulary import MAX_HOURS
 from ..language import nodes as n
 from .context import Context
 
@@ -37,6 +38,12 @@ def expect_kind(ctx: Context, value: n.Value | None, kind: str, where: str) -> N
                   value.span, "the longest is `100 years` (1200 months, 5218 weeks, 36525 days)")
 
 
+def _at_most(ctx: Context, hours: n.Number, written: str) -> None:
+    if hours.value > MAX_HOURS:
+        ctx.error("bad-hours", f"`{written}` is more than {MAX_HOURS} hours", hours.span,
+                  f"give at most {MAX_HOURS} hours (about 114 years)")
+
+
 def check_values(ctx: Context) -> None:
     p = ctx.program
     for r in [*p.requirements, *p.amendments]:
@@ -52,6 +59,7 @@ def check_values(ctx: Context) -> None:
                 ctx.error("bad-hours", f"`at least {r.hours.hours.text} hours` asks for no "
                           "training at all", r.hours.hours.span,
                           "give a positive number of hours, like `at least 8 hours`")
+            _at_most(ctx, r.hours.hours, f"at least {r.hours.hours.text} hours")
         start, end = r.in_force_from, r.in_force_until
         if start is not None and end is not None and start.date and end.date \
                 and start.date > end.date:
@@ -92,6 +100,8 @@ def check_required_clauses(ctx: Context) -> None:
             ctx.error("missing-clause", f"group `{g.name.name}` has no `members` clause",
                       g.name.span, "add e.g. `members contact regular`")
     for t in p.trainings:
+        if t.hours is not None:
+            _at_most(ctx, t.hours, f"hours {t.hours.text}")
         if t.delivery is None:
             ctx.error("missing-clause", f"training `{t.name.name}` has no `delivery` clause",
                       t.name.span, "add `delivery single-agency` or `delivery inter-agency`")

@@ -12,7 +12,7 @@ from typing import Any
 from ..diagnostics import closest
 from ..errors import Problem, encodable
 from ..semantics.dates import is_plain_date, parse_iso_date
-from .vocabulary import CONTACT_LEVELS, DELIVERIES, SECTORS
+from .vocabulary import CONTACT_LEVELS, DELIVERIES, MAX_HOURS, SECTORS
 
 Problems = list[Problem]
 
@@ -188,6 +188,9 @@ def hours(value: object, field: str, problems: Problems) -> None:
                               or value < 0):
         problems.append(Problem(field + ".hours", f"must be a non-negative number, not "
                                 f"{value!r}", value, "a number of hours"))
+    elif isinstance(value, (int, float)) and value > MAX_HOURS:
+        problems.append(Problem(field + ".hours", f"must be at most {MAX_HOURS} hours, not "
+                                f"{value!r}", value, f"a number of hours up to {MAX_HOURS}"))
 
 
 def mean(value: object, choices: Collection[str]) -> str:

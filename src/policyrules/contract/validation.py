@@ -9,7 +9,6 @@ problems found so far and appends to it; a `Worker` is built only when the list 
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Collection, Mapping
 from typing import Any, TypeGuard
 
@@ -18,7 +17,7 @@ from ..semantics.dates import OutsideCalendar, parse_iso_date
 from . import fields as f
 from .fields import Problems
 from .plain import plain_record
-from .vocabulary import DELIVERIES, ROLES
+from .vocabulary import DELIVERIES, MAX_HOURS, ROLES
 from .workers import RoleAssignment, TrainingRecord, Worker
 
 _WORKER_FIELD_ORDER = ("id", "started", "contact", "roles", "training", "agency", "sector",
@@ -235,7 +234,7 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
                 and (delivery is None or delivery in DELIVERIES)
                 and (provider is None or (type(provider) is str and provider.isascii()))
                 and (level is None or (type(level) is str and level.isascii()))
-                and (hours is None or (type(hours) in (int, float) and 0 <= hours < math.inf))):
+                and (hours is None or (type(hours) in (int, float) and 0 <= hours <= MAX_HOURS))):
             try:
                 day = parse_iso_date(completed)
             except ValueError:

@@ -23,4 +23,7 @@ ROLES: tuple[str, ...] = (
 
 SECTORS: tuple[str, ...] = ("statutory", "voluntary", "community", "independent")
 DELIVERIES: tuple[str, ...] = ("single-agency", "inter-agency")
+# The most hours one record (or a policy's target or course) may give: about 114 years.
+# Hours are added in millionths (`semantics.units`); this keeps every total in 64 bits.
+MAX_HOURS = 1_000_000
 STATUSES: tuple[str, ...] = ("met", "due", "overdue")

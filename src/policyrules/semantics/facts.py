@@ -13,6 +13,7 @@ import attrs
 
 from ..contract.workers import TrainingRecord, evidence_key, latest_record
 from .dates import add
+from .units import from_units
 
 if TYPE_CHECKING:
     from ..contract.workers import Worker
@@ -110,5 +111,5 @@ def _hours(rule: Requirement, counted: list[TrainingRecord],
     if target is None:
         return None
     window = target.window
-    return sum(target.of(r.training, r.hours) for r in counted
-               if window is None or as_of <= add(r.completed, window))
+    return from_units(sum(target.units_of(r.training, r.hours) for r in counted
+                          if window is None or as_of <= add(r.completed, window)))

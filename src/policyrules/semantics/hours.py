@@ -1,7 +1,8 @@
 """Hours targets: which records reach `at least N hours [within P]`, and until when.
 
 A record counts from the day it was completed to that day + P, inclusive (docs/language.md
-says why this and not `as_of − P`). Both row engines call these; the columnar engine
+says why this and not `as_of − P`). Hours are added as whole units (`units.units`), so a
+total never depends on the order it was added in. Both row engines call these; the columnar engine
 computes the same in whole columns, and the differential test holds them together.
 """
 
@@ -22,12 +23,12 @@ def reach(hours: Hours, counted: Iterable[TrainingRecord], as_of: datetime.date
     window = hours.window
     live = [r for r in counted if window is None or as_of <= add(r.completed, window)]
     live.sort(key=lambda r: (-r.completed.toordinal(), evidence_key(r)))
-    total = 0.0
+    total, target = 0, hours.target_units
     for i, r in enumerate(live):
-        total += hours.of(r.training, r.hours)
-        if total >= hours.target and window is not None:
+        total += hours.units_of(r.training, r.hours)
+        if total >= target and window is not None:
             return True, add(r.completed, window), tuple(live[:i + 1])
-    if total >= hours.target:
+    if total >= target:
         return True, None, tuple(live)
     return False, None, ()
 
@@ -43,8 +44,8 @@ def lapsed(hours: Hours, counted: Iterable[TrainingRecord]) -> datetime.date | N
     best = None
     for r in records:
         day = add(r.completed, window)
-        total = sum(hours.of(x.training, x.hours) for x in records
+        total = sum(hours.units_of(x.training, x.hours) for x in records
                     if x.completed <= day <= add(x.completed, window))
-        if total >= hours.target and (best is None or day > best):
+        if total >= hours.target_units and (best is None or day > best):
             best = day
     return best

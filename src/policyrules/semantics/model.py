@@ -15,6 +15,7 @@ import attrs
 from ..contract.vocabulary import CONTACT_LEVELS, ROLES
 from ..diagnostics import Span
 from ..language.nodes import Duration
+from .units import units
 
 if TYPE_CHECKING:
     from ..contract.workers import TrainingRecord, Worker
@@ -118,6 +119,16 @@ class Hours:
             if course == training:
                 return hours
         return 0.0
+
+    def units_of(self, training: str, given: float | None) -> int:
+        """`of`, in the exact units every engine adds (`units`)."""
+        return units(self.of(training, given))
+
+    @property
+    def target_units(self) -> int:
+        return units(self.target)
+
+
 
 
 @attrs.frozen

@@ -3,8 +3,8 @@
 Each function takes the records that count towards one requirement (one row per record:
 `_row`, `_rec` (the record's place in the input), `_completed`, `_h` (its hours: its own,
 else its course's, else 0) and the `evidence_key` columns) and gives one row per worker
-who has any. Sums run in the order the row path adds them (`cum_sum` is a running total
-in row order), so the floating-point totals are the same to the last bit.
+who has any. `_h` is in whole units (`semantics.units`), so the sums are exact
+integers and agree with the row path whatever order they run in.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import datetime
 import polars as pl
 
 from ...semantics import model as m
+from ...semantics.units import HOURS_UNIT
 from .plan import plus
 
 # `contract.workers.evidence_key`: missing values sort apart from "" and 0, so no two
@@ -27,15 +28,19 @@ EVIDENCE_ORDER = [
 
 
 def hours_of(hours: m.Hours) -> pl.Expr:
-    """A record's hours (`Hours.of`): its own, else its course's declared hours, else 0."""
+    """A record's hours in units (`Hours.units_of`): its own, else its course's declared
+    hours, else 0 — through the same float operations as `units`, so to the same unit."""
     default = pl.col("training").replace_strict(
         dict(hours.defaults), default=0.0, return_dtype=pl.Float64)
-    return pl.coalesce(pl.col("hours"), default)
+    given = pl.coalesce(pl.col("hours"), default)
+    # Not strict: a row over `MAX_HOURS` is an error row, but may be computed before the
+    # filter that drops it; every good row's units fit.
+    return (given * HOURS_UNIT + 0.5).floor().cast(pl.Int64, strict=False)
 
 
 def reach(counted: pl.LazyFrame, hours: m.Hours, i: int,
           as_of: datetime.date) -> pl.LazyFrame:
-    """`_ht{i}`: the hours of the records still counting on as_of; `_hr{i}`: the day of
+    """`_ht{i}`: the hours (in units) of the records still counting on as_of; `_hr{i}`: the day of
     the record at which, newest first, they reach the target (its day + window is `due`).
     """
     live = counted
@@ -48,7 +53,7 @@ def reach(counted: pl.LazyFrame, hours: m.Hours, i: int,
             .agg(running.last().alias(f"_ht{i}"),
                  # Newest first, the first record at which the total reaches the target
                  # is the newest of those at which it has.
-                 pl.col("_completed").filter(running >= hours.target).max().alias(f"_hr{i}")))
+                 pl.col("_completed").filter(running >= hours.target_units).max().alias(f"_hr{i}")))
 
 
 def lapsed(counted: pl.LazyFrame, hours: m.Hours, i: int) -> pl.LazyFrame:
@@ -65,5 +70,5 @@ def lapsed(counted: pl.LazyFrame, hours: m.Hours, i: int) -> pl.LazyFrame:
              .sort("_row", "_cand", "_rec"))
     totals = pairs.group_by("_row", "_cand").agg(pl.col("_day").first(),
                                                  _total=pl.col("_h").cum_sum().last())
-    return (totals.filter(pl.col("_total") >= hours.target)
+    return (totals.filter(pl.col("_total") >= hours.target_units)
             .group_by("_row").agg(pl.col("_day").max().alias(f"_hl{i}")))

@@ -14,7 +14,7 @@ from collections.abc import Collection
 import polars as pl
 import pyarrow as pa
 
-from ...contract.vocabulary import CONTACT_LEVELS, DELIVERIES, SECTORS
+from ...contract.vocabulary import CONTACT_LEVELS, DELIVERIES, MAX_HOURS, SECTORS
 from ...errors import UsageError
 from ...records import FALSE_CELLS, TRUE_CELLS
 
@@ -157,19 +157,20 @@ def hours_number(frame: pl.DataFrame) -> pl.Expr:
 
 
 def hours_value(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """True where hours are given and are not a finite, non-negative number."""
+    """True where hours are given and are not a number from 0 to `MAX_HOURS`."""
     col = pl.col(name)
     dtype = frame.schema[name]
     if dtype == pl.Null:
         return pl.lit(False)
     if dtype.is_integer():
-        return col.is_not_null() & (col < 0)
+        return col.is_not_null() & ((col < 0) | (col > MAX_HOURS))
     if dtype == pl.String:
         # "nan" reads as NaN, which is a missing value (contract/plain.py), as in floats.
         col = _hours_text(name)
-        return pl.col(name).is_not_null() & (col.is_null() | col.is_infinite() | (col < 0))
+        return pl.col(name).is_not_null() & (col.is_null() | col.is_infinite() | (col < 0)
+                                             | (col > MAX_HOURS))
     if dtype.is_float():  # NaN is null by now (to_frame)
-        return col.is_not_null() & (col.is_infinite() | (col < 0))
+        return col.is_not_null() & (col.is_infinite() | (col < 0) | (col > MAX_HOURS))
     return col.is_not_null()
 
 

@@ -205,7 +205,7 @@ class Plan:
     def _hours_finding(self, i: int, hours: m.Hours) -> tuple[pl.Expr, pl.Expr]:
         """interpret._hours_finding: met while the hours still counting reach the target;
         else the first deadline, or the day it lapsed when that is later and overdue."""
-        met = pl.col(f"_ht{i}") >= hours.target
+        met = pl.col(f"_ht{i}") >= hours.target_units
         met_due = (pl.lit(None, pl.Date) if hours.window is None
                    else plus(pl.col(f"_hr{i}"), hours.window))
         status, due = self.not_met(self.rules[i])

@@ -181,7 +181,7 @@ def _facts(good: pl.DataFrame, items: pl.DataFrame, owned: pl.DataFrame,
             continue
         counted = records.filter(plan.counts(rule)).with_columns(_h=hours_of(rule.hours))
         facts = facts.join(hours.reach(counted, rule.hours, i, plan.as_of), on="_row",
-                           how="left").with_columns(pl.col(f"_ht{i}").fill_null(0.0))
+                           how="left").with_columns(pl.col(f"_ht{i}").fill_null(0))
         if rule.hours.window is not None:
             facts = facts.join(hours.lapsed(counted, rule.hours, i), on="_row", how="left")
         else:

@@ -20,15 +20,28 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections.abc import Collection, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
-from .contract.vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
-from .contract.workers import RoleAssignment, TrainingRecord, Worker
-from .errors import UsageError
-from .policy import Policy
+from ..contract.vocabulary import CONTACT_LEVELS, DELIVERIES, ROLES, SECTORS
+from ..contract.workers import RoleAssignment, TrainingRecord, Worker
+from ..errors import UsageError
+from ..policy import Policy
+from .fixed import (
+    fixed_or,
+    need_bool,
+    need_contact,
+    need_date,
+    need_delivery,
+    need_id,
+    need_role,
+    need_sector,
+    need_text,
+    record_tuple,
+    role_tuple,
+)
 
 __all__ = [
     "REFERENCE_DATE",
@@ -45,7 +58,8 @@ T = TypeVar("T")
 Strategy = st.SearchStrategy
 
 _PROVIDERS = ("in-house", "local authority", "safeguarding partnership")
-_HOURS = (1.0, 2.5, 3.0, 6.0)
+# Tenths that floats cannot add exactly (0.7 + 0.2 + 0.1 < 1.0) beside whole hours.
+_HOURS = (0.1, 0.2, 0.7, 1.0, 2.5, 3.0, 6.0)
 _LEVELS = ("1", "2", "3")
 
 
@@ -96,9 +110,9 @@ def as_of_dates(
     """
     lo = min_value if min_value is not None else _years(around, -5)
     hi = max_value if max_value is not None else _years(around, 5)
-    _need_date(around, "around")
-    _need_date(lo, "min_value")
-    _need_date(hi, "max_value")
+    need_date(around, "around")
+    need_date(lo, "min_value")
+    need_date(hi, "max_value")
     if lo > hi:
         raise UsageError(f"as_of_dates: min_value {lo} is after max_value {hi}")
     return _day(around, lo, hi)
@@ -166,10 +180,10 @@ def training_records(
     ids = _catalogue(policy, trainings, "training_records")
     if not ids:
         raise UsageError(f"training_records: policy {policy.id!r} has no training catalogue")
-    _need_date(as_of, "as_of")
-    days = _fixed_or(completed, _day(as_of, _years(as_of, -15), _years(as_of, 1)), _need_date,
+    need_date(as_of, "as_of")
+    days = fixed_or(completed, _day(as_of, _years(as_of, -15), _years(as_of, 1)), need_date,
                      "completed")
-    how = None if delivery is None else _fixed_or(delivery, st.nothing(), _need_delivery,
+    how = None if delivery is None else fixed_or(delivery, st.nothing(), need_delivery,
                                                   "delivery")
     return _record(policy, ids, days, how, details)
 
@@ -294,7 +308,7 @@ def workers(
     from. `prerequisites=True` keeps only records whose prerequisites were completed on or
     before their day. `details=True` also draws `provider`, `hours` and `level`.
     """
-    _need_date(as_of, "as_of")
+    need_date(as_of, "as_of")
     if max_roles < 0 or max_records < 0:
         raise UsageError("workers: max_roles and max_records must not be negative")
     known_roles = policy.model.role_names
@@ -304,26 +318,26 @@ def workers(
     else:
         pool = tuple(dict.fromkeys(roles_from))
         for r in pool:
-            _need_role(r, known_roles)
+            need_role(r, known_roles)
     catalogue = _catalogue(policy, trainings_from, "workers(trainings_from=…)")
 
     def fixed_roles(value: object) -> tuple[RoleAssignment, ...]:
-        return _role_tuple(value, known_roles)
+        return role_tuple(value, known_roles)
 
-    ids = _fixed_or(id, st.integers(1, 9999).map(lambda n: f"W{n:04d}"), _need_id, "id")
+    ids = fixed_or(id, st.integers(1, 9999).map(lambda n: f"W{n:04d}"), need_id, "id")
     return _worker(
         policy,
         as_of,
         ids,
-        None if started is None else _fixed_or(started, st.nothing(), _need_date, "started"),
-        _fixed_or(contact, st.sampled_from(CONTACT_LEVELS), _need_contact, "contact"),
-        None if roles is None else _fixed_or(roles, st.nothing(), None, "roles",
+        None if started is None else fixed_or(started, st.nothing(), need_date, "started"),
+        fixed_or(contact, st.sampled_from(CONTACT_LEVELS), need_contact, "contact"),
+        None if roles is None else fixed_or(roles, st.nothing(), None, "roles",
                                              convert=fixed_roles),
-        None if training is None else _fixed_or(training, st.nothing(), None, "training",
-                                                convert=_record_tuple),
-        _fixed_or(sector, st.none() | st.sampled_from(SECTORS), _need_sector, "sector"),
-        _fixed_or(volunteer, st.booleans(), _need_bool, "volunteer"),
-        _fixed_or(agency, st.none(), _need_text, "agency"),
+        None if training is None else fixed_or(training, st.nothing(), None, "training",
+                                                convert=record_tuple),
+        fixed_or(sector, st.none() | st.sampled_from(SECTORS), need_sector, "sector"),
+        fixed_or(volunteer, st.booleans(), need_bool, "volunteer"),
+        fixed_or(agency, st.none(), need_text, "agency"),
         pool,
         catalogue,
         max_roles,
@@ -331,93 +345,3 @@ def workers(
         prerequisites,
         details,
     )
-
-
-# Fixing fields -----------------------------------------------------------------------------
-
-
-def _fixed_or(value: Any, default: Strategy[Any], check: Any, name: str,
-              convert: Any = None) -> Strategy[Any]:
-    """`value` as a strategy: a strategy stays one (its draws are checked or converted); a
-    plain value is checked and becomes `st.just(value)`; None means `default`."""
-    if value is None:
-        return default
-    if isinstance(value, st.SearchStrategy):
-        if convert is not None:
-            return value.map(convert)
-        if check is not None:
-            return value.map(lambda v: _checked(check, v, name))
-        return value
-    if convert is not None:
-        return st.just(convert(value))
-    return st.just(_checked(check, value, name))
-
-
-def _checked(check: Any, value: Any, name: str) -> Any:
-    if check is not None:
-        check(value, name)
-    return value
-
-
-def _need_date(value: object, name: str) -> None:
-    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        raise UsageError(f"{name} must be a datetime.date, not {value!r}")
-
-
-def _need_id(value: object, name: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise UsageError(f"{name} must be a non-empty string, not {value!r}")
-
-
-def _need_text(value: object, name: str) -> None:
-    if value is not None and not isinstance(value, str):
-        raise UsageError(f"{name} must be a string or None, not {value!r}")
-
-
-def _need_bool(value: object, name: str) -> None:
-    if not isinstance(value, bool):
-        raise UsageError(f"{name} must be True or False, not {value!r}")
-
-
-def _need_contact(value: object, name: str) -> None:
-    if value not in CONTACT_LEVELS:
-        raise UsageError(f"{name} must be one of {', '.join(CONTACT_LEVELS)}, not {value!r}")
-
-
-def _need_sector(value: object, name: str) -> None:
-    if value is not None and value not in SECTORS:
-        raise UsageError(f"{name} must be one of {', '.join(SECTORS)} or None, not {value!r}")
-
-
-def _need_delivery(value: object, name: str) -> None:
-    if value not in DELIVERIES:
-        raise UsageError(f"{name} must be one of {', '.join(DELIVERIES)}, not {value!r}")
-
-
-def _need_role(value: object, known: Collection[str]) -> None:
-    if value not in known:
-        raise UsageError(f"unknown role {value!r}; the policy's roles are "
-                         f"{', '.join(sorted(known))}")
-
-
-def _role_tuple(value: object, known: Collection[str]) -> tuple[RoleAssignment, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise UsageError(f"roles must be a list of role names or RoleAssignment, not {value!r}")
-    out = []
-    for item in value:
-        assignment = RoleAssignment(item) if isinstance(item, str) else item
-        if not isinstance(assignment, RoleAssignment):
-            raise UsageError(f"roles: {item!r} is neither a role name nor a RoleAssignment")
-        _need_role(assignment.role, known)
-        out.append(assignment)
-    return tuple(out)
-
-
-def _record_tuple(value: object) -> tuple[TrainingRecord, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise UsageError(f"training must be a list of TrainingRecord, not {value!r}")
-    out = tuple(value)
-    for item in out:
-        if not isinstance(item, TrainingRecord):
-            raise UsageError(f"training: {item!r} is not a TrainingRecord")
-    return out
