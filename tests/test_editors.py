@@ -149,6 +149,9 @@ def test_the_vscode_extension_points_at_real_files() -> None:
     assert grammar["scopeName"] == _grammar()["scopeName"]
     json.loads((folder / language["configuration"]).read_text())
     assert (folder / manifest["main"]).is_file()
+    assert manifest["activationEvents"] == ["onLanguage:policyrules"]
+    setting = manifest["contributes"]["configuration"]["properties"]["policyrules.server.command"]
+    assert setting["default"] == ["policyrules", "lsp"]
 
 
 _STUBS = {
@@ -236,11 +239,16 @@ def test_the_editors_doc_settings_are_well_formed() -> None:
     assert config["language-server"]["policyrules"] == {"command": "policyrules",
                                                        "args": ["lsp"]}
     assert config["language"][0]["file-types"] == ["policy"]
+    assert config["language"][0]["language-servers"] == ["policyrules"]
     (vscode,) = _blocks("json")
     setting = json.loads(vscode)["policyrules.server.command"]
     manifest = json.loads((EDITORS / "vscode" / "package.json").read_text())
     assert "policyrules.server.command" in manifest["contributes"]["configuration"][
         "properties"]
     assert setting[-3:] == ["-m", "policyrules", "lsp"]
-    (lua,) = _blocks("lua")
-    assert 'cmd = { "policyrules", "lsp" }' in lua
+    # Neovim: the init.lua loads editors/nvim, whose default command is `policyrules lsp`
+    # (tests/test_editors_nvim.py runs it in Neovim).
+    init = _blocks("lua")[0]
+    assert 'require("policyrules").setup()' in init
+    module = (EDITORS / "nvim" / "lua" / "policyrules.lua").read_text(encoding="utf-8")
+    assert 'opts.cmd or { "policyrules", "lsp" }' in module

@@ -11,6 +11,7 @@ import policyrules
 from conftest import FIXTURES
 from policyrules.contract.decision import Finding
 from policyrules.contract.workers import TrainingRecord
+from policyrules.semantics.facts import Facts
 from strategies import DAYS, worker_dicts
 
 POLICY = policyrules.load(FIXTURES / "features.policy")
@@ -104,6 +105,8 @@ def test_latest_alone_is_the_latest_of_the_facts(data: dict[str, object],
     interpreted = POLICY.interpret(data, as_of=as_of)
     for f, g in zip(compiled.findings, interpreted.findings, strict=True):
         assert f.latest == g.facts.latest == g.latest
-        assert f._facts is None  # reading it computed no other facts
+        # Reading it computed the record facts alone, not the dates.
+        assert not isinstance(f._facts, Facts)
         assert f.explanation == g.explanation
+        assert f.records == g.records  # alone, and taken from the interpreter's facts
         assert f.latest == f.facts.latest  # and once the facts are known, from them

@@ -196,6 +196,38 @@ def test_diagnostics_are_checks_own_words(editor: Editor) -> None:
         assert got == expected and got
 
 
+def _readable_policies() -> list[Path]:
+    out = []
+    for path in [*sorted((ROOT / "policies").rglob("*.policy")),
+                 *sorted(FIXTURES.rglob("*.policy"))]:
+        try:
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        out.append(path)
+    return out
+
+
+def test_every_policy_gets_checks_diagnostics(editor: Editor) -> None:
+    """Each shipped and fixture policy, good or broken: what the server publishes is what
+    `check` finds, in its words, at its places (a problem in a file extended, at `extends`)."""
+    compared = 0
+    for path in _readable_policies():
+        _, diagnostics = editor.open(path)
+        expected = [(d.span.line - 1, d.span.column - 1, d.message, d.hint or None)
+                    for d in diagnostics_of(path) if d.span.file == str(path)]
+        got = [(d.range.start.line, d.range.start.character, *_split_hint(d.message))
+               for d in diagnostics if not d.related_information]
+        assert got == expected, path
+        compared += len(got)
+    assert compared > 0
+
+
+def _split_hint(message: str) -> tuple[str, str | None]:
+    text, _, hint = message.partition("\nhint: ")
+    return text, hint or None
+
+
 def test_warn_fixture_message_is_written_out(editor: Editor) -> None:
     _, diagnostics = editor.open(FIXTURES / "cli" / "warn.policy")
     (only,) = diagnostics
@@ -234,6 +266,10 @@ def test_a_burst_of_changes_ends_checked_at_its_last_version(editor: Editor,
     line, column = position(fixed, "role chef\n")
     assert "Chef" in hover_text(editor.hover(uri, line, column + len("role ")))
     assert editor.run(editor._diagnostics(uri, editor.versions[uri])) == []
+    # Only versions that were the latest when checked are published: never an older one
+    # after a newer, and none twice.
+    published = [p.version for p in editor.published[uri]]
+    assert published == sorted(set(published)) and published[-1] == editor.versions[uri]
 
 
 def test_no_text_silences_the_server(editor: Editor, tmp_path: Path) -> None:

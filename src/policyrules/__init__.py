@@ -1,5 +1,8 @@
 """policyrules: safeguarding training procedures as executable, checkable policy."""
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__ as __version__
 from .contract.decision import Decision as Decision
 from .contract.decision import Eligibility as Eligibility
@@ -21,8 +24,24 @@ from .errors import WorkerError as WorkerError
 from .policy import Policy as Policy
 from .policy import load as load
 from .policy import loads as loads
-from .reports.build import build_report as build_report
-from .reports.model import Report as Report
+
+if TYPE_CHECKING:
+    from .reports.build import build_report as build_report
+    from .reports.model import Report as Report
+
+# Names whose modules are imported on first use: a program that only evaluates (and the
+# CLI's start-up) should not pay for building reports. (`diff` stays eager: importing the
+# subpackage `policyrules.diff` would set the attribute `diff` to the module.)
+_LAZY = {"Report": "reports.model", "build_report": "reports.build"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'policyrules' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value
 
 __all__ = [
     "DateRangeError",

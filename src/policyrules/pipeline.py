@@ -167,18 +167,21 @@ def resolve(from_path: str, rel: str) -> str:
 
 
 def run(text: str, path: str = "<policy>",
-        resolve_extends: Callable[[str, str], str] = resolve) -> PipelineResult:
+        resolve_extends: Callable[[str, str], str] = resolve,
+        parse_text: Callable[[str, str], PolicyFile] = parse) -> PipelineResult:
     """Every stage over policy text. A syntax error that stops parsing raises
     PolicyCheckError; every other problem is a diagnostic in the result.
 
     `resolve_extends(from_path, name)` gives the file an `extends` names (by default,
     relative to the file that names it); `policyrules.loads` passes its own.
+    `parse_text(text, path)` parses this text and each file extended: `parse`, or the
+    editor's, which parses again only what an edit changed.
     """
-    top = parse(text, path)
+    top = parse_text(text, path)
     problems = list(top.problems)  # clauses written twice, here and in files extended
 
     def parse_file(p: str, span: Span | None) -> PolicyFile:
-        parsed = parse(read_policy(p, span), p)
+        parsed = parse_text(read_policy(p, span), p)
         problems.extend(parsed.problems)
         return parsed
 

@@ -15,19 +15,11 @@ file cannot be read or written, or the command was used wrongly; 130 interrupted
 stopped by signal N; 141 the reader of stdout went away.
 """
 
-# Commands in modules of their own, registered here (`lsp` imports pygls only when run).
-from ..lsp.command import lsp as _lsp
-from . import authoring as authoring
+# Commands in modules of their own: `evaluate` registered here, the others when asked for
+# (`main.LAZY`; `lsp` imports pygls only when run).
 from . import evaluate as evaluate
-from . import explain as explain
-from .diff import diff_command as _diff
 from .main import cli as cli
 from .main import main as main
 from .output import want_color as want_color
-
-cli.add_command(_lsp)
-cli.add_command(_diff)
-
-from ..reports import command as _report_command  # noqa: E402, F401  (registers `report`)
 
 __all__ = ["cli", "main", "want_color"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import sys
 from typing import Any
 
@@ -21,8 +22,34 @@ from .common import CONTEXT
 from .output import Out, silence_stdout
 from .signals import BROKEN_PIPE, INTERRUPTED, Stopped, stop_on_signals
 
+# Commands whose modules are imported only when the command is asked for (run, or listed
+# by --help): every run would otherwise pay for importing (and, without cached bytecode,
+# compiling) the modules of all the others. Each module registers its commands on `cli`
+# when imported, or names one here (module, attribute) to be added.
+_AUTHORING = ("policyrules.cli.authoring", None)
+_ONE_WORKER = ("policyrules.cli.explain", None)
+LAZY: dict[str, tuple[str, str | None]] = {
+    "check": _AUTHORING, "coverage": _AUTHORING, "describe": _AUTHORING, "fmt": _AUTHORING,
+    "test": _AUTHORING, "verify": _AUTHORING,
+    "explain": _ONE_WORKER, "eligible": _ONE_WORKER,
+    "diff": ("policyrules.cli.diff", "diff_command"),
+    "lsp": ("policyrules.lsp.command", "lsp"),
+    "report": ("policyrules.reports.command", None),
+}
+
 
 class Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY:
+            module, attribute = LAZY[cmd_name]
+            loaded = importlib.import_module(module)
+            if attribute is not None:
+                self.add_command(getattr(loaded, attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         if sys.stdout is None:  # started with stdout closed (`>&-`)
             _say("standard output is closed: there is nowhere to write the results")

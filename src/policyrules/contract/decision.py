@@ -7,9 +7,9 @@ from typing import Any
 
 import attrs
 
-from ..semantics.facts import Facts
+from ..semantics.facts import Facts, Records
 from ..semantics.facts import facts as facts_of
-from ..semantics.facts import latest as latest_of
+from ..semantics.facts import records as records_of
 from ..semantics.model import PolicyModel, Requirement
 from . import explain, explanation
 from .explanation import Explanation
@@ -31,26 +31,38 @@ class Finding:
     worker: Worker = attrs.field(repr=False, eq=False)
     as_of: datetime.date = attrs.field(repr=False)
     # Supplied by an engine that has them (the interpreter), else computed on first read:
-    # the compiled evaluator's hot loop does not pay for facts most runs never read.
-    _facts: Facts | None = attrs.field(default=None, repr=False, eq=False, alias="facts")
+    # the compiled evaluator's hot loop does not pay for facts most runs never read. Until
+    # all of them are read, it may hold the record facts alone (`records`).
+    _facts: Facts | Records | None = attrs.field(default=None, repr=False, eq=False,
+                                                 alias="facts")
 
     @property
     def facts(self) -> Facts:
         """What the finding rests on: the anchor date, the records that counted, the latest."""
         known = self._facts
-        if known is None:
-            known = facts_of(self.rule, self.worker, self.as_of)
+        if not isinstance(known, Facts):
+            known = facts_of(self.rule, self.worker, self.as_of, known)
             object.__setattr__(self, "_facts", known)  # a cache: frozen for everything else
         return known
 
     @property
-    def latest(self) -> TrainingRecord | None:
-        """`facts.latest`, without computing the other facts when they are not known yet
-        (a batch run explains every finding of the compiled engine)."""
+    def records(self) -> Records:
+        """The worker's records that satisfy the requirement (counted, later, excluded, the
+        latest): the facts of one pass over the records, for what needs no more (a batch
+        run explains every finding of the compiled engine)."""
         known = self._facts
-        if known is not None:
-            return known.latest
-        return latest_of(self.rule, self.worker, self.as_of)
+        if known is None:
+            known = records_of(self.rule, self.worker, self.as_of)
+            object.__setattr__(self, "_facts", known)  # a cache, as `facts` is
+            return known
+        if isinstance(known, Facts):
+            return Records(known.counted, known.later, known.excluded, known.latest)
+        return known
+
+    @property
+    def latest(self) -> TrainingRecord | None:
+        """`facts.latest`, without computing the other facts when they are not known yet."""
+        return self.records.latest
 
     @property
     def requirement(self) -> str:

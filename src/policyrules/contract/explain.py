@@ -74,8 +74,8 @@ def finding(f: Finding) -> str:
 def _body(f: Finding, words: _Words) -> str:
     rule, who = f.rule, f.worker.id
     # The latest record that counts: the evidence of a met requirement, or what an expired
-    # renewal was last met by.
-    last = f.facts.latest
+    # renewal was last met by. (`records`, not `facts`: with a record, no dates are needed.)
+    last = f.records.latest
     if last is not None:
         done = f"{who} completed {rule.course(last.training)} on {iso(last.completed)}"
         if f.due is None:
@@ -147,7 +147,7 @@ def _deadline(f: Finding) -> str:
 
 def _notes(f: Finding) -> list[str]:
     """What else a manager should know: records that do not count, and why."""
-    rule, facts = f.rule, f.facts
+    rule, facts = f.rule, f.records
     notes = []
     if f.status != "met" and facts.excluded:
         if rule.delivery is not None and (wrong := [r for r in facts.excluded

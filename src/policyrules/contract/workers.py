@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -85,12 +85,14 @@ def canonical_evidence(records: list[TrainingRecord]) -> tuple[TrainingRecord, .
     return tuple(sorted(records, key=evidence_key))
 
 
-def latest_record(records: list[TrainingRecord]) -> TrainingRecord | None:
+def latest_record(records: Sequence[TrainingRecord]) -> TrainingRecord | None:
     """The record completed last (of several on that day, the canonical first), or None."""
-    if not records:
-        return None
+    if len(records) <= 1:
+        return records[0] if records else None
     latest = max(r.completed for r in records)
-    return canonical_evidence([r for r in records if r.completed == latest])[0]
+    same = [r for r in records if r.completed == latest]
+    # The first of `canonical_evidence(same)`, without sorting them all.
+    return same[0] if len(same) == 1 else min(same, key=evidence_key)
 
 
 def evidence_key(r: TrainingRecord) -> tuple[object, ...]:

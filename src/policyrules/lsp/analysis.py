@@ -8,7 +8,7 @@ pipeline's, word for word.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal, assert_never
 
 import attrs
@@ -46,16 +46,20 @@ class Analysis:
     program: Program | None  # None when it does not parse or `extends` cannot be folded in
 
 
-def analyse(text: str, path: str) -> Analysis:
-    """Run the pipeline over `text` as the file `path`; every problem becomes a diagnostic."""
+def analyse(text: str, path: str,
+            parse_text: Callable[[str, str], n.PolicyFile] = parse) -> Analysis:
+    """Run the pipeline over `text` as the file `path`; every problem becomes a diagnostic.
+    `parse_text` parses it and the files it extends (the server's keeps what an edit did
+    not change)."""
     try:
-        result = pipeline.run(text, path)
+        result = pipeline.run(text, path, parse_text=parse_text)
     except PolicyCheckError as exc:  # a syntax error, here or in a file extended
         here = any(d.span.file == path for d in exc.diagnostics)
-        syntax = None if here else _parsed(text, path)  # this text parses: show its `extends`
+        # This text parses: show its `extends`.
+        syntax = None if here else _parsed(text, path, parse_text)
         return Analysis(path, text, exc.diagnostics, syntax, None)
     except PolicyFileError as exc:  # a file extended cannot be read
-        syntax = _parsed(text, path)
+        syntax = _parsed(text, path, parse_text)
         span = _extends_span(syntax, path)
         line = syntax.line(span.line) if syntax else ""
         return Analysis(path, text, (Diagnostic("error", "extends", str(exc), span, line),),
@@ -63,9 +67,10 @@ def analyse(text: str, path: str) -> Analysis:
     return Analysis(path, text, result.diagnostics, result.syntax, result.program)
 
 
-def _parsed(text: str, path: str) -> n.PolicyFile | None:
+def _parsed(text: str, path: str,
+            parse_text: Callable[[str, str], n.PolicyFile]) -> n.PolicyFile | None:
     try:
-        return parse(text, path)
+        return parse_text(text, path)
     except PolicyError:
         return None
 

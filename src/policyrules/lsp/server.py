@@ -1,9 +1,10 @@
 """The language server: the protocol side of `analysis`, over stdio (pygls).
 
 Every change re-runs the whole pipeline on the document, so there is no incremental
-checker to keep in step with `check`: the Durham policy checks in about 60 ms on the
-project's 2-core machine when it is quiet, and the protocol adds a few (see
-benchmarks/bench_lsp.py); of a burst of keystrokes only the last is checked.
+checker to keep in step with `check`; only parsing, most of the time a check takes, keeps
+the declarations an edit did not touch (reparse.py). A change to the Durham policy checks
+in a few milliseconds, and of a burst of keystrokes only the last is checked
+(benchmarks/bench_lsp.py measures the round trip).
 Positions go through the client's negotiated code units (UTF-16 unless the client chose
 otherwise) with pygls's position codec; the policy's own spans count characters.
 """
@@ -11,6 +12,7 @@ otherwise) with pygls's position codec; the policy's own spans count characters.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 
 from lsprotocol import types as t
@@ -26,6 +28,7 @@ from ..language.format import format_text
 from . import analysis as a
 from . import navigate
 from .completion import completions
+from .reparse import Reparser
 
 _SYMBOL_KINDS = {
     "role": t.SymbolKind.Property,
@@ -59,12 +62,14 @@ class PolicyServer(LanguageServer):
         super().__init__("policyrules", __version__)
         self.analyses: dict[str, a.Analysis] = {}
         self.parsed: dict[str, a.Analysis] = {}
+        self.reparser = Reparser()
+        self.settled = False  # whether what the server holds long has been frozen (refresh)
 
     def refresh(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
         path = _path(uri)
         try:
-            result = a.analyse(doc.source, path)
+            result = a.analyse(doc.source, path, self.reparser.parse)
         except Exception as exc:  # a fault of ours: say so where the author looks, go on
             problem = Diagnostic(
                 "error", "internal", f"policyrules could not check this text "
@@ -74,6 +79,13 @@ class PolicyServer(LanguageServer):
         self.analyses[uri] = result
         if result.syntax is not None:
             self.parsed[uri] = result
+        if not self.settled:
+            # The grammar's tables, the modules and the first policy checked live as long as
+            # the server: kept out of the collector's full passes, which otherwise walk
+            # them every few dozen changes (a pause of 50 ms and more, under load).
+            # Objects that go are still freed when nothing refers to them.
+            gc.freeze()
+            self.settled = True
         lines = doc.lines
         diagnostics = [
             t.Diagnostic(
@@ -103,6 +115,7 @@ class PolicyServer(LanguageServer):
     def forget(self, uri: str) -> None:
         self.analyses.pop(uri, None)
         self.parsed.pop(uri, None)
+        self.reparser.forget(_path(uri))
         self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri,
                                                                           diagnostics=[]))
 

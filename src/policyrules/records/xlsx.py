@@ -17,10 +17,6 @@ import zipfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-
 from ..errors import WorkerError
 from .csv import REQUIRED_COLUMNS, WORKER_COLUMNS, header_columns, row_cells, row_worker
 from .date_format import DateFormat
@@ -64,6 +60,12 @@ def cell_text(value: Any, cell: str, column: int) -> str:
 def sheet_rows(file: IO[bytes], path: str, sheet: str | None) -> tuple[str, Iterator[Row]]:
     """The sheet's title and its rows. Raises WorkerFileError when the file is not a
     workbook or has no such sheet."""
+    # openpyxl (and numpy, which it imports when present) only when a workbook is read:
+    # most runs read JSON Lines or CSV and should not pay for it at start-up.
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:

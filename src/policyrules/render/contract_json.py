@@ -128,12 +128,31 @@ class DecisionJson:
 
 
 def _record_js(f: Finding, r: TrainingRecord) -> str:
-    if r.hours is None and r.provider is None and r.level is None and f.rule.hours is None:
-        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                f'"delivery": {_js(r.delivery)}}}')
-    # Hours, provider or level (CONTRACT §5): the general path, through one encoder made
-    # once (json.dumps with any option builds a new encoder per call).
+    head = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+            f'"delivery": {_js(r.delivery)}')
+    rule_hours, provider, level = f.rule.hours, r.provider, r.level
+    if r.hours is None and provider is None and level is None and rule_hours is None:
+        return head + "}"
+    # The members `Finding.evidence_dict` adds, in its order, as json writes them: an int
+    # or a finite float by its repr, text by the same escaping as everything else here.
+    hours = rule_hours.of(r.training, r.hours) if rule_hours is not None else r.hours
+    if ((hours is None or type(hours) is int or (type(hours) is float and _finite(hours)))
+            and (provider is None or type(provider) is str)
+            and (level is None or type(level) is str)):
+        return "".join((head,
+                        "" if hours is None else f', "hours": {hours!r}',
+                        "" if provider is None else f', "provider": {_js(provider)}',
+                        "" if level is None else f', "level": {_js(level)}', "}"))
+    # Anything else (a value of another type, not a finite number): the general path,
+    # through one encoder made once (json.dumps with any option builds one per call).
     return _ENCODE(f.evidence_dict(r))
+
+
+def _finite(x: float) -> bool:
+    return -_INF < x < _INF
+
+
+_INF = float("inf")
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode

@@ -7,7 +7,7 @@ them (`Finding.facts`), and explanations, rendering and `verify`'s oracles only 
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
@@ -48,36 +48,56 @@ class Facts:
     deadline_record: TrainingRecord | None = None
 
 
-def facts(rule: Requirement, worker: Worker, as_of: datetime.date) -> Facts:
-    counted, later, excluded = split_records(rule, worker, as_of)
+class Records(NamedTuple):
+    """The worker's records of a training that satisfies the requirement, by where they
+    stand on the day: the part of the facts that one pass over the records gives, and all
+    that most explanations need (a tuple: made for every finding of a batch run)."""
+
+    counted: tuple[TrainingRecord, ...]
+    later: tuple[TrainingRecord, ...]
+    excluded: tuple[TrainingRecord, ...]
+    latest: TrainingRecord | None
+
+
+def facts(rule: Requirement, worker: Worker, as_of: datetime.date,
+          known: Records | None = None) -> Facts:
+    """All the facts; `known` is `records(rule, worker, as_of)` when already computed."""
+    rec = records(rule, worker, as_of) if known is None else known
     since = rule.role_since(worker)
     anchor = rule.anchor(worker, as_of)
     due, first = first_deadline(rule, worker, anchor, as_of)
-    return Facts(since, anchor, tuple(counted), latest_record(counted), tuple(later), due,
-                 _hours(rule, counted, as_of), tuple(excluded), first)
+    return Facts(since, anchor, rec.counted, rec.latest, rec.later, due,
+                 _hours(rule, rec.counted, as_of), rec.excluded, first)
 
 
-def split_records(rule: Requirement, worker: Worker, as_of: datetime.date
-                  ) -> tuple[list[TrainingRecord], list[TrainingRecord], list[TrainingRecord]]:
+def records(rule: Requirement, worker: Worker, as_of: datetime.date) -> Records:
     """The worker's records of a satisfying training: counted (on or before the day), later
-    ones, and those of the day that a delivery or provider rule leaves out."""
-    counted: list[TrainingRecord] = []
-    later: list[TrainingRecord] = []
+    ones, those of the day that a delivery or provider rule leaves out, and the latest
+    counted."""
+    training = worker.training
+    if not training:
+        return _NONE
+    satisfied_by = rule.satisfied_by
+    mine = [r for r in training if r.training in satisfied_by]
+    if not mine:
+        return _NONE
+    delivery, provider = rule.delivery, rule.provider
     excluded: list[TrainingRecord] = []
-    for r in worker.training:
-        if r.training not in rule.satisfied_by:
-            continue
-        if (rule.delivery is None or r.delivery == rule.delivery) and (
-                rule.provider is None or r.provider == rule.provider):
-            (counted if r.completed <= as_of else later).append(r)
-        elif r.completed <= as_of:
-            excluded.append(r)
-    return counted, later, excluded
+    if delivery is not None or provider is not None:
+        kept = []
+        for r in mine:
+            if (delivery is None or r.delivery == delivery) and (
+                    provider is None or r.provider == provider):
+                kept.append(r)
+            elif r.completed <= as_of:
+                excluded.append(r)
+        mine = kept
+    counted = [r for r in mine if r.completed <= as_of]
+    later = () if len(counted) == len(mine) else tuple(r for r in mine if r.completed > as_of)
+    return Records(tuple(counted), later, tuple(excluded), latest_record(counted))
 
 
-def latest(rule: Requirement, worker: Worker, as_of: datetime.date) -> TrainingRecord | None:
-    """`facts(...).latest` alone, for a fraction of the cost of all its facts."""
-    return latest_record(split_records(rule, worker, as_of)[0])
+_NONE = Records((), (), (), None)
 
 
 def first_deadline(rule: Requirement, worker: Worker, anchor: datetime.date,
@@ -105,7 +125,7 @@ def first_record(anchor: FromCompletion, worker: Worker,
     return min(done, key=lambda r: (r.completed, evidence_key(r))) if done else None
 
 
-def _hours(rule: Requirement, counted: list[TrainingRecord],
+def _hours(rule: Requirement, counted: tuple[TrainingRecord, ...],
            as_of: datetime.date) -> float | None:
     target = rule.hours
     if target is None:

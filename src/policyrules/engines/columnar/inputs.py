@@ -220,19 +220,19 @@ def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
     items = frame.select("_row", "roles")
     known = list(roles)
     if dtype == pl.String:
-        entries = (items.with_columns(pl.col("roles").str.split(";"))
-                   .explode("roles")
-                   .with_columns(pl.col("roles").str.strip_chars())
-                   .filter(pl.col("roles").is_not_null() & (pl.col("roles") != "")))
         parts = pl.col("roles").str.splitn("@", 2)
-        entries = entries.select(
-            "_row",
-            role=parts.struct.field("field_0").str.strip_chars(),
-            since_text=parts.struct.field("field_1").str.strip_chars(),
-        )
-        since, since_bad = date_value(entries, "since_text")
-        return entries.select("_row", "role", since=since,
-                              _bad=~pl.col("role").is_in(known) | since_bad)
+        # Lazy, so that the date's reading is shared by its value and its check.
+        since, since_bad = date_value(pl.DataFrame(schema={"since_text": pl.String}),
+                                      "since_text")
+        return (items.lazy().filter(pl.col("roles").is_not_null())
+                .with_columns(pl.col("roles").str.split(";")).explode("roles")
+                .with_columns(pl.col("roles").str.strip_chars())
+                .filter(pl.col("roles").is_not_null() & (pl.col("roles") != ""))
+                .select("_row", role=parts.struct.field("field_0").str.strip_chars(),
+                        since_text=parts.struct.field("field_1").str.strip_chars())
+                .select("_row", "role", since=since,
+                        _bad=~pl.col("role").is_in(known) | since_bad)
+                .collect())
     if isinstance(dtype, pl.List) and dtype.inner in _TEXT:
         entries = (items.filter(pl.col("roles").list.len() > 0).explode("roles")
                    .rename({"roles": "role"}).with_columns(pl.col("role").cast(pl.String)))

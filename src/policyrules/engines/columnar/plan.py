@@ -23,16 +23,21 @@ The frame the expressions run on has, per worker: `contact`, `sector`, `voluntee
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import assert_never
 
 import attrs
+import numpy as np
 import polars as pl
 
 from ...contract.vocabulary import STATUSES
 from ...language.nodes import Duration
 from ...semantics import model as m
+from . import arrays
+from .arrays import code
 
-_UNITS = {"days": "d", "weeks": "w", "months": "mo", "years": "y"}
+_DAYS = {"days": 1, "weeks": 7}
+_MONTHS = {"months": 1, "years": 12}
 # Statuses as a small enum while deciding (cheap to compare and to move), text at the end.
 STATUS = pl.Enum(STATUSES)
 
@@ -42,15 +47,35 @@ def _status(name: str) -> pl.Expr:
 
 
 def plus(day: pl.Expr, *durations: Duration | None) -> pl.Expr:
-    """`day` + each duration in turn, calendar arithmetic clipped to the month's end.
-
-    Polars' `offset_by` clips as relativedelta does (2025-08-31 + 6mo = 2026-02-28); a
-    test holds it to `semantics.dates.add`, leap days included.
-    """
+    """`day` + each duration in turn, calendar arithmetic clipped to the month's end
+    (`semantics.dates.add`: 2025-08-31 + 6 months = 2026-02-28); a test holds it to `add`,
+    month ends, leap days and the calendar's last year included."""
     for d in durations:
-        if d is not None:
-            day = day.dt.offset_by(f"{d.amount}{_UNITS[d.unit]}")
+        if d is None:
+            continue
+        if d.unit in _DAYS:
+            day = day + pl.duration(days=d.amount * _DAYS[d.unit])
+        else:
+            months = d.amount * _MONTHS[d.unit]
+            day = day.map_batches(functools.partial(later_months, months=months),
+                                  return_dtype=pl.Date, is_elementwise=True)
     return day
+
+
+def later_months(dates: pl.Series, months: int) -> pl.Series:
+    """Each date + `months` calendar months, clipped to the month's end.
+
+    A workforce's dates span a few thousand days but number millions: the answer is
+    worked out once for each day of the span (NumPy over day numbers) and looked up.
+    """
+    values = dates.to_physical()
+    first, last = values.min(), values.max()
+    if not isinstance(first, int) or not isinstance(last, int):
+        return dates  # no dates at all
+    span = arrays.add_months(np.arange(first, last + 1, dtype=np.int64), months)
+    moved = span[(values - first).fill_null(0).to_numpy()]
+    return arrays.dates(dates.name, np.where(values.is_null().to_numpy(), arrays.EARLIEST,
+                                             moved), arrays.EARLIEST)
 
 
 @attrs.frozen
@@ -63,6 +88,8 @@ class Plan:
     anchors: tuple[str, ...]  # roles a deadline counts from (`_a{i}`)
     courses: tuple[str, ...]  # courses whose records the plan reads (a record's `_slot`)
     events: tuple[frozenset[str], ...]  # course sets whose first completion counts (`_e{k}`)
+    deliveries: tuple[str, ...]  # deliveries a requirement asks for
+    providers: tuple[str, ...]  # providers a requirement asks for
 
     @classmethod
     def of(cls, model: m.PolicyModel, as_of: datetime.date) -> Plan:
@@ -87,14 +114,32 @@ class Plan:
                                         if r.anchor_role is not None)),
             courses=tuple(courses),
             events=tuple(dict.fromkeys(events)),
+            deliveries=tuple(sorted({r.delivery for r in rules if r.delivery is not None})),
+            providers=tuple(sorted({r.provider for r in rules if r.provider is not None})),
         )
 
     # Records -------------------------------------------------------------------------------
 
-    def slot(self) -> pl.Expr:
-        """A record's course as its position in `courses` (null: a course no rule reads)."""
-        return pl.col("training").replace_strict(
-            {t: j for j, t in enumerate(self.courses)}, default=None, return_dtype=pl.UInt16)
+    def kind(self) -> pl.Expr:
+        """A record's kind (-1: a course no rule reads): its course's position in `courses`
+        (`_slot`), and which of `deliveries` and `providers` it has, if any; `counts`
+        gives the same answer for every record of a kind, so it is asked once per kind."""
+        slot = pl.col("_slot")
+        delivery = code(pl.col("delivery"), self.deliveries)
+        provider = code(pl.col("provider"), self.providers)
+        return (pl.when(slot >= 0)
+                .then((slot * (len(self.deliveries) + 1) + delivery + 1)
+                      * (len(self.providers) + 1) + provider + 1)
+                .otherwise(-1))
+
+    def kinds(self) -> pl.DataFrame:
+        """One row per kind, in kind order, with the columns `counts` reads (null: a
+        delivery or provider that none of the plan's is)."""
+        return pl.DataFrame(
+            [(s, d, p) for s in range(len(self.courses)) for d in (None, *self.deliveries)
+             for p in (None, *self.providers)],
+            schema={"_slot": pl.Int32, "delivery": pl.String, "provider": pl.String},
+            orient="row")
 
     def _slots(self, trainings: frozenset[str] | tuple[str, ...]) -> list[int]:
         return sorted(self.courses.index(t) for t in trainings)
@@ -104,20 +149,18 @@ class Plan:
         its courses, delivered and provided as it asks (Requirement.counts)."""
         out = pl.col("_slot").is_in(self._slots(rule.satisfied_by))
         if rule.delivery is not None:
-            out = out & (pl.col("delivery") == rule.delivery)
+            out = out & (pl.col("delivery") == rule.delivery).fill_null(False)
         if rule.provider is not None:
             out = out & (pl.col("provider") == rule.provider).fill_null(False)
         return out
 
-    def record_columns(self) -> list[pl.Expr]:
-        """Per record, the day in each `_e` and `_l` column it could set (else null); the
-        caller takes each column's min (`_e`) or max (`_l`) per worker."""
-        done = pl.col("_completed")
-        firsts = [pl.when(pl.col("_slot").is_in(self._slots(e))).then(done).alias(f"_e{k}")
-                  for k, e in enumerate(self.events)]
-        latests = [pl.when(self.counts(r)).then(done).alias(f"_l{i}")
-                   for i, r in enumerate(self.rules) if r.hours is None]
-        return firsts + latests
+    def record_masks(self) -> tuple[list[pl.Expr], list[tuple[int, pl.Expr]]]:
+        """(for each of `events`, true on the records whose first completion sets `_e{k}`;
+        for each requirement `i` without an hours target, true on the records whose latest
+        sets `_l{i}`)."""
+        firsts = [pl.col("_slot").is_in(self._slots(e)) for e in self.events]
+        latests = [(i, self.counts(r)) for i, r in enumerate(self.rules) if r.hours is None]
+        return firsts, latests
 
     # Conditions ----------------------------------------------------------------------------
 

@@ -8,19 +8,22 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 import attrs
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from ...contract.decision import Decision
 from ...contract.validation import parse_worker
+from ...contract.vocabulary import CONTACT_LEVELS, SECTORS, STATUSES
 from ...contract.workers import Worker
 from ...errors import UsageError, WorkerError
 from ...language.nodes import Duration
 from ...records import TRAINING_COLUMNS, WORKER_COLUMNS, hours_cell, roles_cell, volunteer_cell
 from ...semantics import model as m
-from . import hours, inputs
+from . import arrays, hours, inputs
+from .arrays import Days, Mask, Rows, code
 from .hours import hours_of
-from .plan import STATUS, Plan
+from .plan import Plan
 
 # The row path: a validated worker's decision on the day (Policy.evaluate_checked).
 Decide = Callable[[Worker], Decision]
@@ -38,6 +41,16 @@ class FrameResult:
     input order, requirements as declared), as pyarrow Tables."""
 
     decisions: pa.Table
+    findings: pa.Table
+
+
+@attrs.frozen
+class Decided:
+    """The decided rows' two tables, with the input row of each of their rows."""
+
+    rows: Rows
+    decisions: pa.Table
+    finding_rows: Rows
     findings: pa.Table
 
 
@@ -61,34 +74,57 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
         _id=pl.col("id") if frame.schema["id"] == pl.String else pl.lit(None, pl.String))
     records = _training_frame(training)
     plan = Plan.of(model, as_of)
-    # Each record with the row it belongs to (an integer key: joins and groups on it are
-    # far quicker than on text), its date, whether it breaks §1.3, and the details the
-    # plan's rules read.
+    n = frame.height
+
+    # Each record's date, whether it breaks §1.3, its kind and the details the plan's
+    # rules read; then each pair of a record and the row it belongs to, as positions.
     completed, record_bad = inputs.training_checks(records)
-    owned = (records.lazy().select("_rec", "worker", "training", _completed=completed,
-                                   _bad=record_bad, **_details(records, plan))
-             .join(frame.lazy().select("_id", "_row"), left_on="worker", right_on="_id")
-             .collect())
+    recs = records.lazy().select(
+        "_rec", "training", _completed=completed, _bad=record_bad,
+        _slot=code(inputs.text_value(records, "training"), plan.courses),
+        **_details(records, plan)).with_columns(_kind=plan.kind()).collect()
+    rec, row = arrays.owners(records["worker"], frame["_id"])
+    rec_day = arrays.days(recs["_completed"], arrays.EARLIEST)[rec]
 
     started, scalar_bad = inputs.worker_checks(frame)
+    checked = frame.select(_started=started, _bad=scalar_bad)
     items = inputs.role_items(frame, roles)
-    frame = frame.with_columns(_started=started, _bad=scalar_bad
-                               | pl.col("_row").is_in(items.filter("_bad")["_row"].implode())
-                               | pl.col("_row").is_in(owned.filter("_bad")["_row"].implode()))
+    item_row = items["_row"].to_numpy().astype(np.int64)
+    item_since = arrays.days(items["since"], arrays.EARLIEST)
+    start = arrays.days(checked["_started"], arrays.EARLIEST)
+
+    bad = checked["_bad"].to_numpy().copy()
+    bad[item_row[items["_bad"].to_numpy()]] = True
+    bad[row[recs["_bad"].to_numpy()[rec]]] = True
     # Python's calendar ends at 9999-12-31 and Polars' does not: a row with a date so late
     # that a deadline from it could pass that day goes to the row path, which says so
     # (DateRangeError) exactly when and as `evaluate` does. No workforce has such rows.
-    last = _last_safe_day(plan)
-    frame = frame.with_columns(_far=(pl.col("_started") > last).fill_null(False)
-                               | pl.col("_row").is_in(items.filter(pl.col("since") > last)
-                                                      ["_row"].implode())
-                               | pl.col("_row").is_in(owned.filter(pl.col("_completed") > last)
-                                                      ["_row"].implode()))
-    good = frame.filter(~pl.col("_bad") & ~pl.col("_far"))
-    aside = frame.filter(pl.col("_bad") | pl.col("_far")).drop("_started", "_far")
+    last = (_last_safe_day(plan) - _EPOCH).days
+    aside = bad | (start > last)
+    aside[item_row[item_since > last]] = True
+    aside[row[rec_day > last]] = True
 
-    decided = _decide(model, plan, _facts(good, items, owned, plan))
-    return _tables(decided, _row_path(aside, records, roles, plan, decide))
+    # Records later than as_of are ignored (§1.3), and so are courses no rule reads.
+    kind = recs["_kind"].to_numpy()[rec]
+    keep = (rec_day != arrays.EARLIEST) & (rec_day <= (as_of - _EPOCH).days) & (kind >= 0)
+    rec, row, rec_day, kind = rec[keep], row[keep], rec_day[keep], kind[keep]
+    facts = _facts(frame, checked["_started"], items, item_row, item_since, start, plan)
+    facts = facts.with_columns(_record_facts(n, row, rec_day, kind, plan))
+    for i, rule in enumerate(plan.rules):
+        if rule.hours is not None:
+            owned = recs.select(pl.all().gather(rec)).with_columns(
+                _row=pl.Series(row, dtype=pl.UInt32))
+            facts = facts.with_columns(_hours_facts(n, owned, plan, i, rule.hours))
+    # The per-record arrays are done with: freed before the result tables are built, they
+    # keep the peak memory of a million workers under a gigabyte.
+    del recs, rec, row, rec_day, kind, keep, items, item_row, item_since
+
+    decided = _decide(model, plan, facts, frame["_id"], ~aside)
+    set_aside = frame.with_columns(_bad=pl.Series(bad)).filter(pl.Series(aside))
+    return _tables(decided, _row_path(set_aside, records, roles, plan, decide))
+
+
+_EPOCH = datetime.date(1970, 1, 1)
 
 
 def _last_safe_day(plan: Plan) -> datetime.date:
@@ -138,107 +174,150 @@ def _training_frame(training: object) -> pl.DataFrame:
     return records.with_columns(pl.col("worker").cast(pl.String)).with_row_index("_rec")
 
 
-def _facts(good: pl.DataFrame, items: pl.DataFrame, owned: pl.DataFrame,
-           plan: Plan) -> pl.LazyFrame:
-    """The good workers with what the plan's expressions read: held roles and role
-    anchors, first completions, latest counting records, hours (the columns of plan.py)."""
-    def text(name: str) -> pl.Expr:
-        # Good rows hold text here, or nothing (a column of nulls of another type).
-        return inputs.text_value(good, name).alias(name)
+def _facts(frame: pl.DataFrame, started: pl.Series, items: pl.DataFrame, item_row: Rows,
+           item_since: Days, start: Days, plan: Plan) -> pl.DataFrame:
+    """Every row with what the plan's conditions read of the worker: contact, sector,
+    volunteer, started, and the roles held on as_of (`_h`) and role anchors (`_a`)."""
+    n = frame.height
+    # Contact and sector as enums: conditions test them many times, and an enum compares
+    # as a small integer (a value outside the vocabulary is on a bad row, set aside).
+    out = frame.select(inputs.text_value(frame, "contact")
+                       .cast(pl.Enum(CONTACT_LEVELS), strict=False).alias("contact"),
+                       inputs.text_value(frame, "sector")
+                       .cast(pl.Enum(SECTORS), strict=False).alias("sector"),
+                       inputs.volunteer_value(frame)[0].alias("volunteer"),
+                       ).with_columns(started=started)
+    if not (plan.roles or plan.anchors):
+        return out
+    # A role without a `since` is held from the worker's start.
+    since = np.where(item_since == arrays.EARLIEST, start[item_row], item_since)
+    named = items.select(code(pl.col("role"), plan.roles).alias("held"),
+                         code(pl.col("role"), plan.anchors).alias("anchor"))
+    held = np.zeros((n, len(plan.roles)), np.bool_)
+    which = named["held"].to_numpy()
+    on = (which >= 0) & (since != arrays.EARLIEST) & (since <= (plan.as_of - _EPOCH).days)
+    held[item_row[on], which[on]] = True
+    which = named["anchor"].to_numpy()
+    on = (which >= 0) & (since != arrays.EARLIEST)
+    anchors = arrays.most(n, len(plan.anchors), item_row[on], which[on].astype(np.int64),
+                          since[on], latest=False)
+    return out.with_columns(
+        *[pl.Series(f"_h{i}", held[:, i]) for i in range(len(plan.roles))],
+        *[arrays.dates(f"_a{i}", anchors[:, i], arrays.LATEST)
+          for i in range(len(plan.anchors))])
 
-    columns = [pl.col("_row"), pl.col("_id").alias("id"), pl.col("_started").alias("started"),
-               text("contact"),
-               text("sector"), inputs.volunteer_value(good)[0].alias("volunteer")]
-    facts = good.lazy().select(columns)
-    today = pl.lit(plan.as_of, pl.Date)
-    # Wide columns first, then one plain aggregation per column: much quicker than a
-    # filtered aggregation per role or course.
-    if plan.roles or plan.anchors:
-        since = pl.coalesce(pl.col("since"), pl.col("started"))
-        held = (items.lazy().join(facts.select("_row", "started"), on="_row")
-                .select("_row",
-                        *[((pl.col("role") == r) & (since <= today)).alias(f"_h{i}")
-                          for i, r in enumerate(plan.roles)],
-                        *[pl.when(pl.col("role") == r).then(since).alias(f"_a{i}")
-                          for i, r in enumerate(plan.anchors)])
-                .group_by("_row")
-                .agg(*[pl.col(f"_h{i}").any() for i in range(len(plan.roles))],
-                     *[pl.col(f"_a{i}").min() for i in range(len(plan.anchors))]))
-        facts = facts.join(held, on="_row", how="left").with_columns(
-            [pl.col(f"_h{i}").fill_null(False) for i in range(len(plan.roles))])
-    # Records later than as_of are ignored (§1.3), and so are courses no rule reads.
-    records = (owned.lazy().filter(pl.col("_completed") <= today)
-               .with_columns(_slot=plan.slot()).filter(pl.col("_slot").is_not_null()))
-    days = plan.record_columns()
-    if days:
-        firsts = [pl.col(f"_e{k}").min() for k in range(len(plan.events))]
-        latest = (records.select("_row", *days).group_by("_row")
-                  .agg(*firsts, pl.exclude("_row", *[f"_e{k}" for k in range(len(plan.events))])
-                       .max()))
-        facts = facts.join(latest, on="_row", how="left")
-    for i, rule in enumerate(plan.rules):
-        if rule.hours is None:
+
+def _record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[pl.Series]:
+    """`_e{k}` and `_l{i}` of every row from its counting records: the plan says, once
+    per kind of record, which columns a record of that kind sets; a record then sets its
+    (row, kind) cell of a table of earliest and one of latest days, and each column is
+    the earliest (or latest) of its kinds' cells."""
+    firsts, latests = plan.record_masks()
+    masks = plan.kinds().select([e.alias(f"_e{k}") for k, e in enumerate(firsts)]
+                                + [e.alias(f"_l{i}") for i, e in latests])
+    out: list[pl.Series] = []
+    for names, latest in (([f"_e{k}" for k in range(len(firsts))], False),
+                          ([f"_l{i}" for i, _ in latests], True)):
+        if not names:
             continue
-        counted = records.filter(plan.counts(rule)).with_columns(_h=hours_of(rule.hours))
-        facts = facts.join(hours.reach(counted, rule.hours, i, plan.as_of), on="_row",
-                           how="left").with_columns(pl.col(f"_ht{i}").fill_null(0))
-        if rule.hours.window is not None:
-            facts = facts.join(hours.lapsed(counted, rule.hours, i), on="_row", how="left")
-        else:
-            facts = facts.with_columns(pl.lit(None, pl.Date).alias(f"_hl{i}"))
-    return facts
+        chosen = masks.select(names).to_numpy().astype(np.bool_)  # kinds × columns
+        # Only the kinds some column reads get a cell: narrower tables.
+        used = np.flatnonzero(chosen.any(axis=1))
+        cell = np.full(len(chosen), -1, np.int64)
+        cell[used] = np.arange(len(used))
+        at = cell[kind] if len(kind) else np.zeros(0, np.int64)
+        on = at >= 0
+        table = arrays.most(n, len(used), row[on], at[on], day[on], latest)
+        none = arrays.EARLIEST if latest else arrays.LATEST
+        pick = np.maximum if latest else np.minimum
+        for j, name in enumerate(names):
+            cells = cell[chosen[:, j]]
+            value = (pick.reduce(table[:, cells], axis=1) if len(cells)
+                     else np.full(n, none, np.int32))
+            out.append(arrays.dates(name, value, none))
+    return out
 
 
-def _decide(model: m.PolicyModel, plan: Plan,
-            facts: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(decisions of the good rows, their findings), each keyed by `_row`."""
+def _hours_facts(n: int, owned: pl.DataFrame, plan: Plan, i: int,
+                 target: m.Hours) -> list[pl.Series]:
+    """The columns of hours.py for `rules[i]` on every row."""
+    counted = owned.lazy().filter(plan.counts(plan.rules[i])).with_columns(
+        _h=hours_of(target))
+    reached = hours.reach(counted, target, i, plan.as_of).collect()
+    where = reached["_row"].to_numpy().astype(np.int64)
+    out = [pl.Series(f"_ht{i}", arrays.scatter(n, where, reached[f"_ht{i}"].to_numpy(), 0)),
+           arrays.dates(f"_hr{i}", arrays.scatter(
+               n, where, arrays.days(reached[f"_hr{i}"], arrays.EARLIEST), arrays.EARLIEST),
+               arrays.EARLIEST)]
+    if target.window is None:
+        return [*out, pl.Series(f"_hl{i}", [None] * n, dtype=pl.Date)]
+    gone = hours.lapsed(counted, target, i).collect()
+    where = gone["_row"].to_numpy().astype(np.int64)
+    return [*out, arrays.dates(f"_hl{i}", arrays.scatter(
+        n, where, arrays.days(gone[f"_hl{i}"], arrays.EARLIEST), arrays.EARLIEST),
+        arrays.EARLIEST)]
+
+
+# Status codes while deciding: positions in STATUSES (STATUS's physical values).
+_NOT_APPLIED = 255
+
+
+def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Series,
+            good: Mask) -> Decided:
+    """The decisions and findings of the `good` rows, with their row numbers.
+
+    The plan's expressions give every row a status (or none: the requirement does not
+    apply) and due day per requirement; a worker's findings are its requirements with a
+    status, so the findings of all rows, in order, are the cells with a status of the
+    rows × requirements table, read row by row.
+    """
     rules = plan.rules
     columns = []
     for i, rule in enumerate(rules):
         status, due = plan.finding(i)
         applies = plan.holds(rule.condition)
-        columns += [pl.when(applies).then(status).alias(f"_s{i}"),
+        columns += [pl.when(applies).then(status).to_physical().alias(f"_s{i}"),
                     pl.when(applies).then(due).alias(f"_d{i}")]
-    # Groups as a bit mask: a workforce has few distinct sets of groups, and joining each
-    # set's list once is far quicker than building a list on every row.
     mask = pl.sum_horizontal([plan.holds(g.condition).cast(pl.UInt64) * (1 << i)
                               for i, g in enumerate(model.groups)] or [pl.lit(0, pl.UInt64)])
-    # Collected once, in row order: decisions and every requirement's findings read it.
-    wide = facts.with_columns(*columns, _g=mask.cast(pl.UInt64)).sort("_row").collect()
-    sets = wide["_g"].unique().to_list()
-    group_lists = pl.DataFrame(
-        {"_g": sets, "groups": [[g.id for i, g in enumerate(model.groups) if bits >> i & 1]
-                                for bits in sets]},
-        schema={"_g": pl.UInt64, "groups": pl.List(pl.String)})
-    overdue = [pl.col(f"_s{i}") == "overdue" for i in range(len(rules))]
-    decisions = wide.lazy().select(
-        "_row", "_g",
-        worker=pl.col("id"),
-        compliant=~pl.any_horizontal(overdue).fill_null(False) if overdue else pl.lit(True),
-        error=pl.lit(None, pl.String),
-    ).join(group_lists.lazy(), on="_g", how="left", maintain_order="left").select(
-        "_row", "worker", "compliant", "groups", "error")
-    # Findings: each requirement's in row order, then a stable sort on the row alone puts
-    # them in declared order within each worker.
-    parts = [
-        wide.lazy().filter(pl.col(f"_s{i}").is_not_null()).select(
-            "_row", _req=pl.lit(i, pl.UInt32), worker=pl.col("id"),
-            status=pl.col(f"_s{i}"), due=pl.col(f"_d{i}"))
-        for i in range(len(rules))
-    ]
-    about = pl.DataFrame(
-        {"_req": range(len(rules)), "requirement": [r.id for r in rules],
-         "cites": [list(r.cites) for r in rules]},
-        schema={"_req": pl.UInt32, "requirement": pl.String, "cites": pl.List(pl.String)})
-    findings = (pl.concat(parts) if parts else pl.LazyFrame(schema={
-        "_row": pl.UInt32, "_req": pl.UInt32, "worker": pl.String, "status": STATUS,
-        "due": pl.Date}))
-    findings = (findings.sort("_row", maintain_order=True)
-                .join(about.lazy(), on="_req", how="left", maintain_order="left")
-                .select("_row", "worker", "requirement", pl.col("status").cast(pl.String),
-                        "due", "cites"))
-    done = pl.collect_all([decisions, findings])
-    return done[0], done[1]
+    wide = facts.lazy().select(*columns, _g=mask.cast(pl.UInt64)).collect()
+    n, width = facts.height, len(rules)
+    statuses = np.full((n, width), _NOT_APPLIED, np.uint8)
+    dues = np.full((n, width), arrays.EARLIEST, np.int32)
+    for i in range(width):
+        statuses[:, i] = wide[f"_s{i}"].fill_null(_NOT_APPLIED).to_numpy()
+        dues[:, i] = arrays.days(wide[f"_d{i}"], arrays.EARLIEST)
+    statuses[~good] = _NOT_APPLIED
+    bits = wide["_g"].to_numpy()
+    del wide  # freed before the result tables are built (peak memory)
+    rows = np.flatnonzero(good)
+    worker = ids.to_arrow().cast(pa.string())
+    # Groups: a workforce has few distinct sets, so each set's list is built once.
+    sets = np.unique(pl.Series(bits).unique().to_numpy())
+    bits = bits[rows]
+    group_lists = pa.array([[g.id for j, g in enumerate(model.groups) if int(b) >> j & 1]
+                            for b in sets], pa.list_(pa.string()))
+    overdue = STATUSES.index("overdue")
+    decisions = pa.table({
+        "worker": worker if len(rows) == n else worker.take(rows),
+        "compliant": pa.array(~(statuses == overdue).any(axis=1)[rows]),
+        "groups": group_lists.take(np.searchsorted(sets, bits)),
+        "error": pa.nulls(len(rows), pa.string()),
+    }, schema=DECISIONS)
+    cell = np.flatnonzero(statuses.ravel() != _NOT_APPLIED)
+    at, req = np.divmod(cell, max(width, 1))
+    days = dues.ravel()[cell]
+    status_codes = statuses.ravel()[cell]
+    del cell, statuses, dues
+    findings = pa.table({
+        "worker": worker.take(at),
+        "requirement": pa.array([r.id for r in rules], pa.string()).take(req),
+        "status": pa.array(STATUSES, pa.string()).take(status_codes),
+        "due": pa.array(days, mask=days == arrays.EARLIEST, type=pa.int32())
+        .view(pa.date32()),
+        "cites": pa.array([list(r.cites) for r in rules], pa.list_(pa.string())).take(req),
+    }, schema=FINDINGS)
+    return Decided(rows, decisions, at, findings)
 
 
 def _row_path(aside: pl.DataFrame, records: pl.DataFrame, roles: Collection[str],
@@ -294,14 +373,16 @@ def _row_path(aside: pl.DataFrame, records: pl.DataFrame, roles: Collection[str]
                 orient="row"))
 
 
-def _tables(decided: tuple[pl.DataFrame, pl.DataFrame],
-            aside: tuple[pl.DataFrame, pl.DataFrame]) -> FrameResult:
-    decisions, findings = decided
+def _tables(decided: Decided, aside: tuple[pl.DataFrame, pl.DataFrame]) -> FrameResult:
+    decisions, findings = decided.decisions, decided.findings
     if aside[0].height:  # every row is decided or has an error: together, in input order
-        decisions = pl.concat([decisions, aside[0]]).sort("_row")
-        # A stable sort on the row keeps each worker's findings in declared order.
-        findings = pl.concat([findings, aside[1]]).sort("_row", maintain_order=True)
-    return FrameResult(
-        decisions=decisions.drop("_row").to_arrow().cast(DECISIONS),
-        findings=findings.drop("_row").to_arrow().cast(FINDINGS),
-    )
+        decisions = _merge(decided.rows, decisions, aside[0])
+        findings = _merge(decided.finding_rows, findings, aside[1])
+    return FrameResult(decisions=decisions, findings=findings)
+
+
+def _merge(rows: Rows, table: pa.Table, other: pl.DataFrame) -> pa.Table:
+    # A stable sort on the row keeps each worker's findings in declared order.
+    order = np.argsort(np.concatenate([rows, other["_row"].to_numpy()]), kind="stable")
+    return pa.concat_tables([table, other.drop("_row").to_arrow().cast(table.schema)]) \
+        .take(order)

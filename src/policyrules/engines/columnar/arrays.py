@@ -1,0 +1,111 @@
+"""NumPy over whole columns: records to their workers, and per-worker minima and maxima.
+
+Days are int32 day numbers (days since 1970-01-01, as Arrow's date32 holds them), with a
+sentinel where there is no day: `EARLIEST` where the caller takes a maximum, `LATEST`
+where it takes a minimum, so a missing day never wins. The sentinels lie far outside
+Python's calendar (which `run` keeps every decided day inside), so no real day equals one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import pyarrow as pa
+
+Days = npt.NDArray[np.int32]
+Rows = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+T = TypeVar("T", bound=np.generic)
+
+EARLIEST = np.int32(np.iinfo(np.int32).min)
+LATEST = np.int32(np.iinfo(np.int32).max)
+
+
+def code(text: pl.Expr, names: Sequence[str]) -> pl.Expr:
+    """Each value's position in `names` (distinct), -1 where it is none of them or null.
+
+    An Enum cast looks each value up once in a small table: far quicker on millions of
+    rows than comparing with each name or `replace_strict`.
+    """
+    if not names:
+        return pl.lit(-1, pl.Int32)
+    return text.cast(pl.Enum(list(names)), strict=False).to_physical().cast(pl.Int32) \
+        .fill_null(-1)
+
+
+def days(dates: pl.Series, none: np.int32) -> Days:
+    """A Date column as day numbers, `none` where null."""
+    return dates.to_physical().fill_null(int(none)).to_numpy().astype(np.int32, copy=False)
+
+
+def dates(name: str, values: Days, none: np.int32) -> pl.Series:
+    """Day numbers as a Date column, null where `none`."""
+    return pl.Series(name, pa.array(values, mask=values == none, type=pa.int32())
+                     .view(pa.date32()))
+
+
+def add_months(day: npt.NDArray[np.int64], months: int) -> Days:
+    """Day numbers + `months` calendar months, each clipped to its month's end, as
+    relativedelta adds them (2024-02-29 + 12 months = 2025-02-28)."""
+    month = day.astype("datetime64[D]").astype("datetime64[M]")
+    into = day - month.astype("datetime64[D]").astype(np.int64)
+    start = (month + months).astype("datetime64[D]").astype(np.int64)
+    length = (month + months + 1).astype("datetime64[D]").astype(np.int64) - start
+    out: Days = (start + np.minimum(into, length - 1)).astype(np.int32)
+    return out
+
+
+def owners(worker: pl.Series, ids: pl.Series) -> tuple[Rows, Rows]:
+    """(record, row): every pair of a record (its position in `worker`) and a row whose
+    id (`ids`, null where not text) is the record's worker, records of a run in order.
+
+    Records usually come grouped by worker, so each run of equal workers is looked up
+    once; the lookup joins on 64-bit hashes and then compares the text of each candidate
+    pair, so two ids that share a hash never meet. A worker id held by several rows gives
+    its records to each, as the row path does to each mapping.
+    """
+    m = worker.len()
+    if m == 0 or ids.len() == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    run = worker.rle_id().to_numpy()
+    starts = np.concatenate([[0], np.flatnonzero(run[1:] != run[:-1]) + 1])
+    heads = worker.gather(starts)
+    candidates = pl.LazyFrame({"_h": heads.hash(), "_run": np.arange(len(starts))}).join(
+        pl.LazyFrame({"_h": ids.hash(), "_row": np.arange(ids.len())}), on="_h").collect()
+    run_of = candidates["_run"].to_numpy()
+    row_of = candidates["_row"].to_numpy()
+    same = (heads.gather(run_of) == ids.gather(row_of)).fill_null(False).to_numpy()
+    run_of, row_of = run_of[same], row_of[same]
+    if not len(run_of) or np.bincount(run_of).max() == 1:
+        # Ids are unique (the usual case): each record's row is its run's.
+        row_of_run = np.full(len(starts), -1, np.int64)
+        row_of_run[run_of] = row_of
+        row = row_of_run[run]
+        record = np.flatnonzero(row >= 0)
+        return record, row[record]
+    # Each matched run's records: its start, then start + 1, … for its length.
+    count = np.diff(starts, append=m)[run_of]
+    first = np.repeat(np.cumsum(count) - count, count)
+    record = np.repeat(starts[run_of], count) + (np.arange(int(count.sum())) - first)
+    return record.astype(np.int64), np.repeat(row_of, count).astype(np.int64)
+
+
+def most(n: int, width: int, row: Rows, column: npt.NDArray[np.int64], day: Days,
+         latest: bool) -> Days:
+    """An n × width table of the latest (or earliest) `day` per (row, column)."""
+    none = EARLIEST if latest else LATEST
+    table = np.full(n * width, none, np.int32)
+    ufunc = np.maximum if latest else np.minimum
+    ufunc.at(table, row * width + column, day)
+    return table.reshape(n, width)
+
+
+def scatter(n: int, row: Rows, values: npt.NDArray[T], fill: object) -> npt.NDArray[T]:
+    """One value per row: `values` at `row` (each row at most once), `fill` elsewhere."""
+    out = np.full(n, fill, values.dtype)
+    out[row] = values
+    return out
