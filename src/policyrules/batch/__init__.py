@@ -6,6 +6,7 @@ written in input order, in this process or in `--jobs` worker processes.
     write.py     whole records written from a thread; a failed write cut back
     parallel.py  the same stages in worker processes, output kept in input order
     many.py      `Policy.evaluate_many`: the same stages on a Python iterable
+    parquet.py   `--format parquet`: the columnar backend in bounded batches, or the stages
 
 A record that breaks CONTRACT §1 becomes an error record in the output and the run goes
 on; the counts say how many were compliant, not compliant and rejected. The CLI parses the
@@ -72,6 +73,10 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
     with batch_gc():
         if fmt == "table":
             return run_table(policy, source, as_of, console, progress, log)
+        if fmt == "parquet":
+            from . import parquet  # pyarrow and Polars load only for this format
+
+            return parquet.run_rows(policy, source, as_of, stdout, progress, log)
         writer = Writer(MACHINE_FORMATS[fmt](as_of, keep=keep, explain=explain), stdout)
         try:
             if jobs > 1:

@@ -7,7 +7,7 @@ import datetime
 import os
 import sys
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, NoReturn
 
 import click
 from rich.text import Text
@@ -15,6 +15,7 @@ from rich.text import Text
 from .. import batch
 from ..contract.log import DecisionLog
 from ..errors import UsageError
+from ..policy import Policy
 from ..records import WorkerFileError, WorkerInput
 from ..render import CSV_COLUMNS
 from ..render.keep import CONTRACT_KEYS, KeepError, keep_columns
@@ -34,8 +35,10 @@ from .output import Out, ProgressBar, silence_stdout
 @cli.command(context_settings=CONTEXT)
 @workforce_input
 @date_option("--as-of", "Evaluate on this day (YYYY-MM-DD).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
-              default=None, help="Output format.  [default: table on a terminal, else jsonl]")
+@click.option("-f", "--format", "fmt", default=None,
+              type=click.Choice(["table", "json", "jsonl", "csv", "parquet"]),
+              help="Output format (parquet needs -o FILE).  [default: table on a terminal, "
+              "else jsonl]")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), metavar="FILE",
               default=None, help="Write the decisions to FILE instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=1, show_default=True,
@@ -87,12 +90,20 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
     if fmt == "table" and (keep or no_explain):
         raise click.UsageError("--keep and --no-explain are for the json, jsonl and csv "
                                "formats, not the table")
+    if fmt == "parquet" and output is None:
+        raise click.UsageError("the parquet format is a binary file: give it a name with "
+                               "-o FILE")
+    if fmt == "parquet" and keep:
+        raise click.UsageError("--keep is for the json, jsonl and csv formats, not parquet")
     try:
         kept = keep_columns(keep, CSV_COLUMNS if fmt == "csv" else CONTRACT_KEYS)
     except KeepError as exc:
         raise click.UsageError(str(exc)) from None
     if jobs == 0:
         jobs = os.cpu_count() or 1
+    if (fmt == "parquet" and log_path is None and mapping is None and date_format is None
+            and sheet is None):
+        _columnar(loaded, workers, training_file, day, output, out, quiet)
     try:
         source = WorkerInput(workers, training=training_file, sheet=sheet,
                              date_format=date_format, mapping=mapping,
@@ -117,10 +128,16 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
         raise out.fail(str(exc)) from None
     finally:
         progress.stop()
-    for warning in source.warnings:
+    _finish(out, counts, source.warnings, source.name, day, quiet)
+
+
+def _finish(out: Out, counts: batch.Counts, warnings: list[str], name: str,
+            day: datetime.date, quiet: bool) -> NoReturn:
+    """The warnings, the summary on stderr, and the exit status."""
+    for warning in warnings:
         out.warning(warning)
     if counts.total == 0:
-        out.warning(f"{source.name}: no worker records")
+        out.warning(f"{name}: no worker records")
     if not quiet:
         evaluated = counts.compliant + counts.not_compliant
         summary = Text(f"{plural(counts.total, 'record')}: {plural(evaluated, 'worker')} "
@@ -130,6 +147,30 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
             summary.stylize("bold red")
         out.err.print(summary)
     sys.exit(1 if counts.rejected else 0)
+
+
+def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.date,
+              output: str | None, out: Out, quiet: bool) -> None:
+    """Parquet to Parquet through the columnar backend (batch/parquet.py), when the files
+    allow it; otherwise return, for the row path."""
+    from ..batch import parquet  # pyarrow and Polars load only for this format
+
+    try:
+        columnar = parquet.columnar_input(workers, training)
+    except WorkerFileError as exc:
+        raise out.fail(str(exc)) from None
+    if not columnar:
+        return
+    route = parquet.Columnar(policy, workers, training, day)
+    bar = ProgressBar(out, None, lambda: 0, enabled=not quiet)  # a count of records
+    try:
+        with _destination(output, out) as stream:
+            counts = route.run(stream, bar.update)
+    except (WorkerFileError, UsageError, batch.OutputError) as exc:
+        raise out.fail(str(exc)) from None
+    finally:
+        bar.stop()
+    _finish(out, counts, route.warnings, workers, day, quiet)
 
 
 @contextlib.contextmanager

@@ -58,8 +58,9 @@ def read_csv(counter: Counting, name: str, dates: DateFormat | None = None,
 
 
 def header_columns(cells: list[str], name: str, known: tuple[str, ...],
-                   required: tuple[str, ...], what: str) -> list[str]:
-    """Column names: known ones matched without regard to case or surrounding spaces."""
+                   required: tuple[str, ...], what: str, kind: str = "CSV") -> list[str]:
+    """Column names: known ones matched without regard to case or surrounding spaces.
+    `kind` names the file's format in an error (a worker CSV, a worker Parquet file)."""
     lookup = {k: k for k in known}
     columns = []
     for cell in cells:
@@ -77,7 +78,7 @@ def header_columns(cells: list[str], name: str, known: tuple[str, ...],
             guess = closest(c, [x for x in columns if x not in known])
             hints.append(f"{c!r}" + (f" (is {guess!r} meant to be {c!r}?)" if guess else ""))
         raise WorkerFileError(
-            f"{name}: a {what} CSV needs the column{'s' if len(missing) > 1 else ''} "
+            f"{name}: a {what} {kind} needs the column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(hints)}; its columns are: {', '.join(c for c in columns if c)}")
     return columns
 

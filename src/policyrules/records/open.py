@@ -17,6 +17,7 @@ from .date_format import DateFormat
 from .json_array import JsonArrayReader
 from .jsonl import block_lines, id_in_text, read_blocks
 from .mapping import ColumnMapping, FileMap, load_mapping
+from .parquet import read_parquet
 from .raw import Raw
 from .text import Counting, WorkerFileError, open_file
 from .training_index import TrainingIndex
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from ..policy import Policy
 
 FORMATS: dict[str, str] = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                           ".csv": "csv", ".xlsx": "xlsx"}
+                           ".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 _SUGGEST_FROM = 100_000  # ids kept for a "did you mean" when a worker is not found
 
 
@@ -46,7 +47,7 @@ def input_format(path: str) -> str:
     except KeyError:
         raise WorkerFileError(
             f"{path}: cannot tell the format from the name; worker files end in .json, "
-            ".jsonl (or .ndjson), .csv or .xlsx, and `-` reads JSON Lines from stdin"
+            ".jsonl (or .ndjson), .csv, .xlsx or .parquet, and `-` reads JSON Lines from stdin"
         ) from None
 
 
@@ -73,7 +74,7 @@ class WorkerInput:
                     f"the date format {date_format!r} differs from the mapping file's "
                     f"{columns.date_format!r} ({mapping}); give one of them")
             date_format = columns.date_format
-        if self.format in ("json", "jsonl") and columns.workers != FileMap():
+        if self.format in ("json", "jsonl", "parquet") and columns.workers != FileMap():
             raise WorkerFileError(f"{mapping}: [workers] maps the columns of CSV and xlsx "
                                   f"files; {path} is {self.format.upper()}, whose fields are "
                                   "named as CONTRACT §1 names them")
@@ -96,8 +97,9 @@ class WorkerInput:
             self._file = open_file(path, "worker")
             self._owned = True
             try:
-                # An xlsx file is compressed and read through openpyxl: no byte position.
-                self.size = (None if self.format == "xlsx"
+                # xlsx and Parquet files are read through their libraries: no byte
+                # position to show progress by.
+                self.size = (None if self.format in ("xlsx", "parquet")
                              else os.fstat(self._file.fileno()).st_size or None)
             except (OSError, ValueError):
                 self.size = None
@@ -137,6 +139,8 @@ class WorkerInput:
                        for item in block_lines(first, block, self.name))
         elif self.format == "json":
             records = JsonArrayReader(self._file, self.name, self._advance).items()
+        elif self.format == "parquet":
+            records = read_parquet(self._file, self.name)
         elif self.format == "xlsx":
             records = read_xlsx(self._file, self.name, self.sheet, self.dates,
                                 self.columns.workers)

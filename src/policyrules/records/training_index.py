@@ -11,6 +11,7 @@ from .csv import header_columns, hours_cell, row_cells
 from .date_format import DateFormat
 from .jsonl import parse_line
 from .mapping import FileMap
+from .parquet import ParquetInput, parquet_training
 from .raw import Raw, RowError, WithTraining
 from .text import WorkerFileError, open_file, utf8_lines
 from .xlsx import sheet_rows
@@ -41,6 +42,8 @@ class TrainingIndex:
         index = cls(path, dates, fmap)
         if path.lower().endswith(".xlsx"):
             return index._read_xlsx()
+        if path.lower().endswith(".parquet"):
+            return index._read_parquet()
         with open_file(path, "training") as raw:
             rows = csv.reader(utf8_lines(raw, path))
             line = 1
@@ -80,18 +83,33 @@ class TrainingIndex:
                 self._add(number, cells, columns)
         return self
 
+    def _read_parquet(self) -> TrainingIndex:
+        """A Parquet training file, typed: each row's non-null values, numbered from 1."""
+        source = ParquetInput(self.path, "training", TRAINING_COLUMNS,
+                              ("worker", "training"))
+        try:
+            source.text_column("worker")
+            for line, record in enumerate(source.records(), start=1):
+                self._add_record(line, parquet_training(record))
+        finally:
+            source.close()
+        return self
+
     def _add(self, line: int, row: list[str], columns: list[str]) -> None:
         record: dict[str, Any] = dict(row_cells(row, columns))
         if not record:
             return
         if self.fmap is not None:
             self.fmap.cells(record)
+        if "hours" in record:
+            record["hours"] = hours_cell(record["hours"])
+        self._add_record(line, record)
+
+    def _add_record(self, line: int, record: dict[str, Any]) -> None:
         worker = record.pop("worker", None)
         if worker is None:
             self.anonymous.append(line)
             return
-        if "hours" in record:
-            record["hours"] = hours_cell(record["hours"])
         self.by_worker.setdefault(worker, []).append((line, record))
 
     def attach(self, raw: Raw) -> Raw:
@@ -136,16 +154,29 @@ class TrainingIndex:
         return WithTraining(data, self.path, len(inline), tuple(n for n, _ in entries))
 
     def orphans(self, workers_name: str) -> list[str]:
-        out = []
         unused = [w for w in self.by_worker if w not in self.used]
-        if unused:
-            count = sum(len(self.by_worker[w]) for w in unused)
-            first = self.by_worker[unused[0]][0][0]
-            out.append(f"{self.path}: {count} training record{'s' if count > 1 else ''} "
-                       f"for {len(unused)} worker{'s' if len(unused) > 1 else ''} not in "
-                       f"{workers_name} (first: {unused[0]!r} on line {first}); not used")
-        if self.anonymous:
-            out.append(f"{self.path}: {len(self.anonymous)} training record"
-                       f"{'s' if len(self.anonymous) > 1 else ''} with no worker id "
-                       f"(first on line {self.anonymous[0]}); not used")
-        return out
+        count = sum(len(self.by_worker[w]) for w in unused)
+        return orphan_warnings(
+            self.path, workers_name,
+            (count, len(unused), unused[0], self.by_worker[unused[0]][0][0]) if unused
+            else None,
+            (len(self.anonymous), self.anonymous[0]) if self.anonymous else None)
+
+
+def orphan_warnings(path: str, workers_name: str,
+                    unused: tuple[int, int, object, int] | None,
+                    anonymous: tuple[int, int] | None) -> list[str]:
+    """The warnings about training records not used: `unused` is (records, workers, the
+    first such worker's id, its first line), `anonymous` (records with no worker id,
+    the first one's line). The columnar route counts them in columns and words them here."""
+    out = []
+    if unused is not None:
+        count, workers, first_id, first = unused
+        out.append(f"{path}: {count} training record{'s' if count > 1 else ''} "
+                   f"for {workers} worker{'s' if workers > 1 else ''} not in "
+                   f"{workers_name} (first: {first_id!r} on line {first}); not used")
+    if anonymous is not None:
+        count, first = anonymous
+        out.append(f"{path}: {count} training record{'s' if count > 1 else ''} "
+                   f"with no worker id (first on line {first}); not used")
+    return out

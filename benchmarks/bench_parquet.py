@@ -1,0 +1,145 @@
+"""`policyrules evaluate` Parquet → Parquet through the columnar route, against the row path.
+
+    python benchmarks/bench_parquet.py                          # 1,000,000 and 2,000,000
+    python benchmarks/bench_parquet.py --counts 200000,400000 --sample 50000 --repeat 3
+
+Generates each workforce once with bench_columnar.generate (0–8 training records a
+worker) as two Parquet files in benchmarks/out/parquet/ (git-ignored), then, for each
+count, runs `--repeat` times
+
+    /usr/bin/time -v python -m policyrules evaluate policies/durham.policy \\
+        workers.parquet --training training.parquet --as-of 2026-11-22 \\
+        --format parquet -o decisions.parquet --quiet
+
+and prints the median wall time, workers per second and peak resident memory: peak
+memory should not grow with the count (the route decides a bounded batch of workers at a
+time). On `--sample` workers (the first rows of the smallest count) it also times the same
+Parquet output written by the row path (`batch.parquet.run_rows`, the route `--log`
+takes) and checks that both files hold the same rows.
+
+This is a benchmark, not a test: the numbers depend on the machine and on what else runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out" / "parquet"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "src"))
+
+import bench_columnar  # noqa: E402
+
+import policyrules  # noqa: E402
+
+AS_OF = bench_columnar.AS_OF
+
+
+def workforce(n: int, policy: policyrules.Policy) -> tuple[Path, Path]:
+    """The two Parquet files of `n` generated workers (made once, then reused)."""
+    folder = OUT / str(n)
+    workers, training = folder / "workers.parquet", folder / "training.parquet"
+    if not (workers.exists() and training.exists()):
+        folder.mkdir(parents=True, exist_ok=True)
+        w, t = bench_columnar.generate(n, seed=1, policy=policy)
+        w.write_parquet(workers)
+        t.write_parquet(training)
+    return workers, training
+
+
+def sample(n: int, workers: Path, training: Path) -> tuple[Path, Path]:
+    """The first `n` workers of a workforce and their records."""
+    folder = OUT / f"sample-{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    w = pl.read_parquet(workers).head(n)
+    t = pl.read_parquet(training).join(w.select("id"), left_on="worker", right_on="id",
+                                       how="semi", maintain_order="left")
+    w.write_parquet(folder / "workers.parquet")
+    t.write_parquet(folder / "training.parquet")
+    return folder / "workers.parquet", folder / "training.parquet"
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of one run under /usr/bin/time -v."""
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True,
+                          cwd=ROOT)
+    if done.returncode not in (0, 1):
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    assert wall is not None and rss is not None, done.stderr
+    hours, minutes, seconds = wall.groups()
+    return (int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds),
+            int(rss.group(1)) / 1024)
+
+
+def columnar_command(workers: Path, training: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "policyrules", "evaluate", "policies/durham.policy",
+            str(workers), "--training", str(training), "--as-of", AS_OF.isoformat(),
+            "--format", "parquet", "-o", str(out), "--quiet"]
+
+
+def rows_command(workers: Path, training: Path, out: Path) -> list[str]:
+    return [sys.executable, __file__, "--row-path", str(workers), str(training), str(out)]
+
+
+def row_path(workers: str, training: str, out: str) -> None:
+    """The row path's Parquet output, in this process (what `evaluate --log` runs)."""
+    from policyrules.batch.parquet import run_rows
+    from policyrules.records import WorkerInput
+
+    policy = policyrules.load(bench_columnar.POLICY_FILE)
+    with WorkerInput(workers, training=training) as source, open(out, "wb") as stream:
+        run_rows(policy, source, AS_OF, stream, lambda n: None)
+
+
+def medians(command: list[str], repeat: int) -> tuple[float, float]:
+    runs = [timed(command) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--counts", default="1000000,2000000")
+    parser.add_argument("--sample", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--row-path", nargs=3, metavar=("WORKERS", "TRAINING", "OUT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.row_path:
+        row_path(*args.row_path)
+        return
+    policy = policyrules.load(bench_columnar.POLICY_FILE)
+    counts = [int(c) for c in args.counts.split(",")]
+    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, median of {args.repeat} runs")
+    for n in counts:
+        workers, training = workforce(n, policy)
+        wall, rss = medians(columnar_command(workers, training, OUT / "decisions.parquet"),
+                            args.repeat)
+        print(f"columnar route  {n:>9,} workers  {wall:7.2f} s  {n / wall:>10,.0f} workers/s"
+              f"  peak {rss:6.0f} MB")
+    if args.sample:
+        workers, training = sample(args.sample, *workforce(counts[0], policy))
+        a, b = OUT / "sample-columnar.parquet", OUT / "sample-rows.parquet"
+        col_wall, col_rss = medians(columnar_command(workers, training, a), args.repeat)
+        row_wall, row_rss = medians(rows_command(workers, training, b), args.repeat)
+        same = pq.read_table(a).equals(pq.read_table(b))
+        print(f"sample {args.sample:,}: columnar {col_wall:.2f} s ({col_rss:.0f} MB), row path "
+              f"{row_wall:.2f} s ({row_rss:.0f} MB): {row_wall / col_wall:.1f}x; "
+              f"same rows: {same}")
+        if not same:
+            sys.exit("the two routes disagree")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""`policyrules evaluate` with Parquet: reading Parquet worker and training files, and
+`--format parquet`, through the columnar route (bounded batches) and the row path."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import policyrules
+from policyrules.batch.parquet import Columnar, run_rows
+from policyrules.records import WorkerInput, roles_cell, volunteer_cell
+from test_cli import run
+from test_columnar import AS_OF, Row, broken_cases, tables
+
+ROOT = Path(__file__).resolve().parent.parent
+DURHAM = str(ROOT / "policies" / "durham.policy")
+EXAMPLE_AS_OF = "2026-11-22"
+
+
+def _quiet(n: int) -> None:
+    pass
+
+
+def _routes(policy: policyrules.Policy, workers: str, training: str | None,
+            as_of: datetime.date, rows: int) -> tuple[Any, ...]:
+    """(table, counts, warnings, largest batch) of the columnar route and the row path."""
+    route = Columnar(policy, workers, training, as_of, rows=rows)
+    columnar = io.BytesIO()
+    counts = route.run(columnar, _quiet)
+    row_path = io.BytesIO()
+    with WorkerInput(workers, training=training) as source:
+        row_counts = run_rows(policy, source, as_of, row_path, _quiet)
+        warnings = source.warnings
+    return ((pq.read_table(columnar), counts.as_tuple(), route.warnings, route.largest),
+            (pq.read_table(row_path), row_counts.as_tuple(), warnings))
+
+
+def _example_parquet(tmp: Path) -> tuple[str, str]:
+    """The shipped example workforce (bad rows included) as Parquet files of text."""
+    workers, training = str(tmp / "workers.parquet"), str(tmp / "training.parquet")
+    pl.read_csv(ROOT / "examples" / "workers.csv", infer_schema=False).write_parquet(workers)
+    pl.read_csv(ROOT / "examples" / "training.csv", infer_schema=False).write_parquet(training)
+    return workers, training
+
+
+@st.composite
+def workforces(draw: st.DrawFn) -> tuple[policyrules.Policy, list[Row], list[Row], bool]:
+    """Generated workers with bad rows (broken_cases), sometimes a repeated id, and
+    training for workers not in the file; whether to give a training file at all."""
+    policy, records = draw(broken_cases())
+    if draw(st.booleans()):
+        records.append(dict(draw(st.sampled_from(records))))  # an id seen before
+    extra = [{"id": "NOT-IN-FILE", "training": [
+        {"training": "safeguarding-induction", "completed": "2025-01-01"}]}] \
+        if draw(st.booleans()) else []
+    return policy, records, extra, draw(st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(workforces(), st.sampled_from(["text", "structs"]), st.integers(1, 4))
+def test_columnar_route_writes_the_row_paths_rows(
+        case: tuple[policyrules.Policy, list[Row], list[Row], bool], roles: str,
+        rows: int) -> None:
+    policy, records, extra, with_training = case
+    owned = [r if r["id"] else r | {"training": []} for r in records]
+    frame, training = tables(owned, roles=roles)
+    training = pl.concat([training, tables(extra)[1]]) if extra else training
+    with tempfile.TemporaryDirectory() as tmp:
+        workers_path = str(Path(tmp) / "w.parquet")
+        frame.write_parquet(workers_path)
+        training_path = None
+        if with_training:
+            training_path = str(Path(tmp) / "t.parquet")
+            training.write_parquet(training_path)
+        (table, counts, warnings, largest), (expect, row_counts, row_warnings) = _routes(
+            policy, workers_path, training_path, AS_OF, rows)
+    assert table.to_pylist() == expect.to_pylist()
+    assert table.schema == expect.schema
+    assert counts == row_counts
+    assert warnings == row_warnings
+    assert largest <= rows  # no more worker rows in flight than one batch
+
+
+def test_batch_size_bounds_rows_in_flight_and_not_the_result(tmp_path: Path) -> None:
+    workers, training = _example_parquet(tmp_path)
+    policy = policyrules.load(DURHAM)
+    as_of = datetime.date(2026, 11, 22)
+    small = Columnar(policy, workers, training, as_of, rows=97)
+    small_out = io.BytesIO()
+    small.run(small_out, _quiet)
+    whole = Columnar(policy, workers, training, as_of, rows=1 << 20)
+    whole_out = io.BytesIO()
+    whole.run(whole_out, _quiet)
+    assert 0 < small.largest <= 97  # partitions of about 97 workers, decided 97 at most
+    assert whole.largest == 2000
+    assert pq.read_table(small_out).equals(pq.read_table(whole_out))
+
+
+def test_parquet_output_round_trips_to_the_jsonl_decisions(tmp_path: Path) -> None:
+    workers, training = _example_parquet(tmp_path)
+    out = str(tmp_path / "out.parquet")
+    result = run("evaluate", DURHAM, workers, "--training", training, "--as-of",
+                 EXAMPLE_AS_OF, "-f", "parquet", "-o", out)
+    jsonl = run("evaluate", DURHAM, workers, "--training", training, "--as-of",
+                EXAMPLE_AS_OF, "-f", "jsonl")
+    assert result.exit_code == jsonl.exit_code == 1  # the example has 8 bad rows
+    assert result.stderr == jsonl.stderr
+    file = pq.ParquetFile(out)
+    about = json.loads(file.schema_arrow.metadata[b"policyrules"])
+    assert about["policy"] == "durham" and about["as_of"] == EXAMPLE_AS_OF
+    rows = file.read().to_pylist()
+    expected: list[dict[str, Any]] = []
+    for text in jsonl.stdout.splitlines():
+        record = json.loads(text)
+        if "error" in record:
+            expected.append({"line": record["line"], "worker": record["worker"],
+                             "compliant": None, "groups": None,
+                             "requirement": None, "status": None, "due": None,
+                             "cites": None})
+            continue
+        head = {"line": None, "worker": record["worker"],
+                "compliant": record["compliant"], "groups": record["groups"]}
+        for f in record["findings"] or [None]:
+            expected.append(head | ({"requirement": None, "status": None, "due": None,
+                                     "cites": None} if f is None else
+                                    {"requirement": f["requirement"], "status": f["status"],
+                                     "due": f["due"] and datetime.date.fromisoformat(f["due"]),
+                                     "cites": f["cites"]}))
+    # JSON gives a line to error records only; the lines are checked below.
+    got = [{k: v for k, v in r.items() if k != "error"}
+           | ({"line": None} if r["error"] is None else {}) for r in rows]
+    assert got == expected
+    errors = [r for r in rows if r["error"] is not None]
+    assert len(errors) == 8
+    assert all(r["error"].startswith("worker ") for r in errors)
+    # Every worker of the input has a row: 2000 records, 2000 distinct lines in order.
+    lines = [r["line"] for r in rows]
+    assert lines == sorted(lines) and len(set(lines)) == 2000
+
+
+def test_parquet_input_gives_the_same_bytes_as_the_same_records_in_jsonl(
+        tmp_path: Path) -> None:
+    workers, training = _example_parquet(tmp_path)
+    # A volunteer cell that is not true or false is worded as a CSV cell's error in
+    # Parquet text and as a wrong type in JSON: that row is left out of both.
+    frame = pl.read_parquet(workers).filter(
+        pl.col("volunteer").is_null() | pl.col("volunteer").is_in(["true", "false"]))
+    assert frame.height == 1999
+    frame.write_parquet(workers)
+    # The same records as JSON Lines, one per line, so that a record's line is its row.
+    jsonl = tmp_path / "workers.jsonl"
+    text_rows = frame.to_dicts()
+    lines = []
+    for row in text_rows:
+        data = {k: v for k, v in row.items() if v is not None}
+        # The CSV reader's reading of these cells (tested on its own in test_records).
+        if "roles" in data:
+            data["roles"] = roles_cell(data["roles"])
+        if "volunteer" in data:
+            data["volunteer"] = volunteer_cell(data["volunteer"], None)
+        lines.append(json.dumps(data))
+    jsonl.write_text("\n".join(lines) + "\n")
+    for fmt in ("jsonl", "csv", "json"):
+        a = run("evaluate", DURHAM, workers, "--training", training, "--as-of",
+                EXAMPLE_AS_OF, "-f", fmt)
+        b = run("evaluate", DURHAM, str(jsonl), "--training", training, "--as-of",
+                EXAMPLE_AS_OF, "-f", fmt)
+        assert a.exit_code == b.exit_code == 1
+        assert a.stdout == b.stdout
+
+
+def _one(tmp_path: Path, **columns: pa.Array) -> str:
+    base = {"id": pa.array(["A"]), "started": pa.array(["2026-01-01"]),
+            "contact": pa.array(["regular"])}
+    path = str(tmp_path / "w.parquet")
+    pq.write_table(pa.table(base | columns), path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_a_date_time_column_rejects_its_rows_naming_the_value(tmp_path: Path,
+                                                               fmt: str) -> None:
+    path = _one(tmp_path, started=pa.array([datetime.datetime(2026, 1, 1, 9, 30)]))
+    out = str(tmp_path / "out.parquet")
+    result = run("evaluate", DURHAM, path, "--as-of", EXAMPLE_AS_OF, "-f", fmt,
+                 *(["-o", out] if fmt == "parquet" else []))
+    assert result.exit_code == 1
+    text = result.stdout if fmt == "jsonl" else pq.read_table(out)["error"][0].as_py()
+    assert "is a date-time (2026-01-01T09:30:00), not a date" in text
+
+
+def test_a_column_of_the_wrong_type_rejects_its_rows(tmp_path: Path) -> None:
+    path = _one(tmp_path, started=pa.array([20260101]))
+    result = run("evaluate", DURHAM, path, "--as-of", EXAMPLE_AS_OF, "-f", "jsonl")
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["field"] == "started"
+    assert "must be a date string, not a number" in error["message"]
+
+
+def test_a_file_without_an_id_column_is_refused_naming_the_columns(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.parquet")
+    pq.write_table(pa.table({"ident": ["A"], "started": ["2026-01-01"],
+                             "contact": ["regular"]}), path)
+    for extra in ([], ["-f", "parquet", "-o", str(tmp_path / "o.parquet")]):
+        result = run("evaluate", DURHAM, path, "--as-of", EXAMPLE_AS_OF, *extra)
+        assert result.exit_code == 2
+        assert "a worker Parquet file needs the column 'id'" in result.stderr
+        assert "ident" in result.stderr
+
+
+def test_a_training_file_whose_worker_ids_are_numbers_is_refused(tmp_path: Path) -> None:
+    path = _one(tmp_path)
+    training = str(tmp_path / "t.parquet")
+    pq.write_table(pa.table({"worker": [1], "training": ["x"], "completed": ["2026-01-01"]}),
+                   training)
+    for extra in (["-f", "jsonl"], ["-f", "parquet", "-o", str(tmp_path / "o.parquet")]):
+        result = run("evaluate", DURHAM, path, "--training", training,
+                     "--as-of", EXAMPLE_AS_OF, *extra)
+        assert result.exit_code == 2
+        assert "the `worker` column must hold worker ids as text, not int64" in result.stderr
+
+
+def test_not_a_parquet_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "w.parquet"
+    path.write_text("id,started,contact\n")
+    result = run("evaluate", DURHAM, str(path), "--as-of", EXAMPLE_AS_OF, "-f", "jsonl")
+    assert result.exit_code == 2
+    assert f"{path}: not a Parquet file" in result.stderr
+
+
+def test_parquet_output_needs_a_file_and_takes_no_keep(tmp_path: Path) -> None:
+    path = _one(tmp_path)
+    result = run("evaluate", DURHAM, path, "--as-of", EXAMPLE_AS_OF, "-f", "parquet")
+    assert result.exit_code == 2
+    assert "give it a name with -o FILE" in result.stderr
+    result = run("evaluate", DURHAM, path, "--as-of", EXAMPLE_AS_OF, "-f", "parquet",
+                 "-o", str(tmp_path / "o.parquet"), "--keep", "agency")
+    assert result.exit_code == 2
+    assert "--keep is for the json, jsonl and csv formats, not parquet" in result.stderr
+
+
+def test_a_worker_with_no_findings_has_one_row_of_null_findings(tmp_path: Path) -> None:
+    # contact none and no roles: no requirement applies under Durham.
+    path = _one(tmp_path, contact=pa.array(["none"]))
+    out = str(tmp_path / "o.parquet")
+    result = run("evaluate", DURHAM, path, "--as-of", EXAMPLE_AS_OF, "-f", "parquet",
+                 "-o", out)
+    assert result.exit_code == 0
+    assert pq.read_table(out).to_pylist() == [
+        {"line": 1, "worker": "A", "compliant": True, "groups": [], "error": None,
+         "requirement": None, "status": None, "due": None, "cites": None}]
+
+
+def _without_training_lines(text: str) -> str:
+    """Output with the training file's name and line taken out of error messages (a
+    CSV's line counts its header, a Parquet file's row does not)."""
+    return re.sub(r" \([^()]* line \d+\)", "", text)
+
+
+def test_training_in_parquet_or_csv_beside_csv_workers_gives_the_same_output(
+        tmp_path: Path) -> None:
+    _, training = _example_parquet(tmp_path)
+    csv_workers = str(ROOT / "examples" / "workers.csv")
+    csv_training = str(ROOT / "examples" / "training.csv")
+    a = run("evaluate", DURHAM, csv_workers, "--training", training, "--as-of",
+            EXAMPLE_AS_OF, "-f", "jsonl")
+    b = run("evaluate", DURHAM, csv_workers, "--training", csv_training, "--as-of",
+            EXAMPLE_AS_OF, "-f", "jsonl")
+    assert a.exit_code == b.exit_code == 1
+    assert f"({training} line 6336)" in a.stdout  # the bad record's row in the file
+    assert _without_training_lines(a.stdout) == _without_training_lines(b.stdout)
+
+
+def test_log_takes_the_row_path_and_writes_the_same_file(tmp_path: Path) -> None:
+    workers, training = _example_parquet(tmp_path)
+    plain, logged = str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")
+    log = tmp_path / "log.jsonl"
+    a = run("evaluate", DURHAM, workers, "--training", training, "--as-of", EXAMPLE_AS_OF,
+            "-f", "parquet", "-o", plain)
+    b = run("evaluate", DURHAM, workers, "--training", training, "--as-of", EXAMPLE_AS_OF,
+            "-f", "parquet", "-o", logged, "--log", str(log))
+    assert a.exit_code == b.exit_code == 1
+    assert a.stderr == b.stderr
+    assert pq.read_table(plain).equals(pq.read_table(logged))
+    assert len(log.read_text().splitlines()) == 2000
+
+
+@pytest.mark.parametrize("route", [[], ["--log", "/dev/null"]])
+def test_a_full_disk_is_a_one_line_error(tmp_path: Path, route: list[str]) -> None:
+    workers, _ = _example_parquet(tmp_path)
+    result = run("evaluate", DURHAM, workers, "--as-of", EXAMPLE_AS_OF, "-f", "parquet",
+                 "-o", "/dev/full", *route)
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("cannot write the output: No space left on device")
+
+
+def test_the_command_line_loads_pyarrow_and_polars_only_for_parquet() -> None:
+    # Start-up time of every other run: the text formats never need them.
+    probe = ("import sys, policyrules.cli, policyrules.batch, policyrules.records; "
+             "print(sorted(m for m in ('pyarrow', 'polars') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
