@@ -69,7 +69,8 @@ def test_evaluate_leaves_heavy_packages_alone(tmp_path: Path, workers: str) -> N
 def test_lazy_names_are_the_real_ones() -> None:
     import policyrules
     from policyrules.diff import diff
-    from policyrules.reports.model import Report, build_report
+    from policyrules.reports.build import build_report
+    from policyrules.reports.model import Report
 
     assert policyrules.diff is diff
     assert policyrules.Report is Report

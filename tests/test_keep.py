@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 import policyrules
 from conftest import write
@@ -145,3 +146,71 @@ def test_no_explain_leaves_the_csv_column_empty(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows and all(r["explanation"] == "" for r in rows)
     assert all(r["requirement"] and r["team"] == "North" for r in rows)
+
+
+# Records rejected while they are read carry their kept columns too ----------------------------
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_csv_rows_rejected_while_read_carry_their_kept_cells(
+        tmp_path: Path, fmt: str, jobs: str) -> None:
+    path = write(tmp_path, "w.csv", "id,started,contact,team,volunteer\n"
+                 "W1,10/01/2024,regular,North,no\n"
+                 "W2,10/01/2024,regular,South,no,surplus\n"  # more cells than columns
+                 "W3,31/02/2024,regular,East,no\n"           # not a calendar date
+                 "W4,10/01/2024,regular,West,maybe\n")       # volunteer not true/false
+    result = run("evaluate", SMALL, path, "--as-of", AS_OF, "-f", fmt, "-j", jobs,
+                 "--date-format", "dd/mm/yyyy", "--keep", "team,volunteer")
+    assert result.exit_code == 1
+    records = ([json.loads(x) for x in result.stdout.splitlines()] if fmt == "jsonl"
+               else json.loads(result.stdout))
+    assert [(r["worker"], r.get("error", {}).get("field"), r["team"], r["volunteer"])
+            for r in records] == [
+        ("W1", None, "North", False), ("W2", "(row)", "South", "no"),
+        ("W3", "started", "East", "no"), ("W4", "volunteer", "West", "maybe")]
+
+
+def test_a_rejected_rows_kept_cell_is_escaped_in_csv_output(tmp_path: Path) -> None:
+    path = write(tmp_path, "w.csv", "id,started,contact,team\n"
+                 "W1,2024-01-10,regular,=HYPERLINK(\"x\"),surplus\n")
+    result = run("evaluate", SMALL, path, "--as-of", AS_OF, "-f", "csv", "--keep", "team")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["worker"], r["error_field"], r["team"]) for r in rows] == [
+        ("W1", "(row)", "'=HYPERLINK(\"x\")")]
+
+
+def test_jsonl_records_rejected_for_their_training_file_carry_their_kept_values(
+        tmp_path: Path) -> None:
+    # The worker's training record has a date that does not fit --date-format: the record
+    # is rejected while its training is attached, before it is validated.
+    path = workers_file(tmp_path, {"id": "W1", "started": "2024-01-10", "contact": "regular",
+                                   "team": "North", "cost_centre": 41})
+    training = write(tmp_path, "t.csv", "worker,training,completed\n"
+                     "W1,induction-course,31/02/2024\n")
+    result = run("evaluate", SMALL, path, "--training", training, "--as-of", AS_OF,
+                 "-f", "jsonl", "--date-format", "dd/mm/yyyy", "--keep", "team,cost_centre")
+    assert result.exit_code == 1
+    record = json.loads(result.stdout)
+    assert record["error"]["field"] == "training[0].completed"
+    assert (record["team"], record["cost_centre"]) == ("North", 41)
+
+
+def test_xlsx_rows_rejected_while_read_carry_their_kept_cells(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Staff ID", "started", "contact", "Team"])
+    sheet.append(["W1", datetime.datetime(2024, 1, 10, 9, 30), "regular", "North"])
+    sheet.append(["W2", datetime.date(2024, 1, 10), "regular", "South"])
+    path = str(tmp_path / "w.xlsx")
+    book.save(path)
+    mapping = write(tmp_path, "map.toml", '[workers.columns]\n"Staff ID" = "id"\n'
+                    '"Team" = "team"\n[workers.values.team]\n"North" = "N"\n')
+    result = run("evaluate", SMALL, path, "--map", mapping, "--as-of", AS_OF, "-f", "jsonl",
+                 "--keep", "team")
+    assert result.exit_code == 1
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    # Under the mapped column name, with the mapped value, as a decided row would have it.
+    assert [(r["worker"], r.get("error", {}).get("field"), r["team"]) for r in records] == [
+        ("W1", "started", "N"), ("W2", None, "South")]

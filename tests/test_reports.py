@@ -66,6 +66,7 @@ def _recount(policy: policyrules.Policy, records: Iterable[Any], as_of: datetime
     by_key: Counter[tuple[str, ...]] = Counter()
     by_key_ok: Counter[tuple[str, ...]] = Counter()
     statuses: Counter[tuple[str, str]] = Counter()
+    never_done: Counter[str] = Counter()  # overdue, with no counting record by as_of
     falls_due = 0
     overdue = 0
     demand: dict[tuple[str, str], set[int]] = defaultdict(set)  # of positions: ids may repeat
@@ -78,6 +79,7 @@ def _recount(policy: policyrules.Policy, records: Iterable[Any], as_of: datetime
             statuses[f.requirement, f.status] += 1
             if f.status == "overdue":
                 overdue += 1
+                never_done[f.requirement] += f.facts.latest is None
                 month: str | None = months[0]
             else:
                 month = _month(f.due) if f.due else None
@@ -88,7 +90,7 @@ def _recount(policy: policyrules.Policy, records: Iterable[Any], as_of: datetime
     return {
         "workers": len(decisions), "compliant": sum(d.compliant for _, d in decisions),
         "rejected": rejected, "by": by_key, "by_ok": by_key_ok, "statuses": statuses,
-        "falls_due": falls_due, "overdue": overdue,
+        "falls_due": falls_due, "overdue": overdue, "never_done": never_done,
         "demand": {k: len(v) for k, v in demand.items()},
     }
 
@@ -118,6 +120,7 @@ def _assert_agrees(report: Any, expected: dict[str, Any]) -> None:
     for r in report.requirements:
         assert (r.met, r.due, r.overdue) == tuple(
             expected["statuses"][r.requirement, s] for s in ("met", "due", "overdue"))
+        assert r.never_done == expected["never_done"][r.requirement]
         assert sum(n for _, n in r.ageing) == r.overdue
         assert sum(n for _, n in r.falls_due_bands) == r.falls_due
     assert len(report.overdue) == expected["overdue"]
@@ -158,6 +161,19 @@ def test_rejected_records_are_counted_with_their_reasons(durham: policyrules.Pol
     assert data["rejected"] == 4
     assert data["data_quality"] == {"started": 1, "contact": 1, "id": 1, "roles[0]": 1}
     assert data["rejections"][3]["value"] in ("nan", "NaN")
+
+
+def test_a_deadline_past_the_calendar_is_a_rejected_record(
+        features: policyrules.Policy) -> None:
+    # evaluate rejects it (DateRangeError); the report counts it as rejected, with the same
+    # error naming the worker's own id, and reports the others.
+    late = {"id": "Z", "started": "9999-10-01", "contact": "regular"}
+    with pytest.raises(policyrules.DateRangeError) as raised:
+        features.evaluate(late, AS_OF)
+    report = build_report(features, [_features_workers()[0], late], AS_OF)
+    assert report.workers == 1
+    assert [(r.record, r.worker, r.field, r.message) for r in report.rejected] == [
+        (2, "Z", "started", str(raised.value))]
 
 
 # Hand-worked figures on the features policy ------------------------------------------------------

@@ -6,14 +6,19 @@ import datetime
 import json
 import re
 import shlex
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import policyrules
 from conftest import AS_OF, FIXTURES, ROOT, write
 from policyrules.cli import cli
+from policyrules.testing import workers as worker_strategy
 
 FEATURES = str(FIXTURES / "features.policy")
 GOOD = [
@@ -179,3 +184,105 @@ def test_the_documented_json_figures_are_the_real_ones(monkeypatch: pytest.Monke
     assert "94 places on the safeguarding refresher" in prose
     assert "then 13 in December 2026 (13 renewals, 0 new starters), 24 in January 2027, 20 in" \
         " February" in prose
+
+
+# Any workforce, bad rows included: the report's JSON against evaluate's JSON Lines ---------
+
+BAD_LINES = [
+    '{"id": "bad-date", "started": "2026-02-30", "contact": "regular", "team": "North"}',
+    '{"id": "bad-contact", "started": "2020-01-01", "contact": "regualr"}',
+    '{"started": "2020-01-01", "contact": "none", "team": "South"}',
+    '{"id": "not-json", "started": ',
+    '["not", "an", "object"]',
+]
+
+
+def _recount_jsonl(lines: list[str], as_of: datetime.date, horizon: int) -> dict[str, Any]:
+    """The report's figures counted from `evaluate --format jsonl --keep team` output, by
+    the test's own code: team then group, statuses, overdue and falling-due findings, and
+    the workers needing each first `satisfied by` course each month."""
+    first = as_of.year * 12 + as_of.month - 1
+    months = [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(first, first + 12)]
+    out: dict[str, Any] = {"workers": 0, "compliant": 0, "rejected": 0, "overdue": 0,
+                           "falls_due": 0}
+    by: Counter[tuple[str, ...]] = Counter()
+    by_ok: Counter[tuple[str, ...]] = Counter()
+    statuses: Counter[tuple[str, str]] = Counter()
+    demand: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for n, line in enumerate(lines):
+        d = json.loads(line)
+        if "error" in d:
+            out["rejected"] += 1
+            continue
+        out["workers"] += 1
+        out["compliant"] += d["compliant"]
+        team = d["team"] or "(not given)"
+        by[(team,)] += 1
+        by_ok[(team,)] += d["compliant"]
+        for group in d["groups"] or ["(no group)"]:
+            by[(team, group)] += 1
+            by_ok[(team, group)] += d["compliant"]
+        for f in d["findings"]:
+            statuses[f["requirement"], f["status"]] += 1
+            due = datetime.date.fromisoformat(f["due"]) if f["due"] else None
+            if f["status"] == "overdue":
+                out["overdue"] += 1
+                month: str | None = months[0]
+            else:
+                month = due.isoformat()[:7] if due else None
+                if due and as_of <= due <= as_of + datetime.timedelta(days=horizon):
+                    out["falls_due"] += 1
+            if month in months:
+                demand[f["satisfied_by"][0], month].add(n)
+    out["by"] = {k: (by[k], by_ok[k]) for k in by}
+    out["statuses"] = statuses
+    out["demand"] = {k: len(v) for k, v in demand.items()}
+    return out
+
+
+def _flatten_json(by: dict[str, Any], prefix: tuple[str, ...] = ()
+                  ) -> dict[tuple[str, ...], tuple[int, int]]:
+    out = {}
+    for rows in by.values():
+        for row in rows:
+            key = (*prefix, row["key"])
+            out[key] = (row["workers"], row["compliant"])
+            out.update(_flatten_json(row.get("by", {}), key))
+    return out
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), as_of=st.dates(datetime.date(2024, 1, 1), datetime.date(2028, 12, 31)),
+       horizon=st.integers(0, 400))
+def test_any_workforce_report_json_agrees_with_evaluate_jsonl(
+        tmp_path: Path, data: st.DataObject, as_of: datetime.date, horizon: int) -> None:
+    features = policyrules.load(FEATURES)
+    drawn = data.draw(st.lists(worker_strategy(
+        features, as_of=as_of, id=st.sampled_from(["A", "B", "C", "D", "E", "F"])),
+        max_size=20))
+    teams = data.draw(st.lists(st.sampled_from(["", "North", "South"]),
+                               min_size=len(drawn), max_size=len(drawn)))
+    lines = [json.dumps(w.to_dict() | {"team": t}) for w, t in zip(drawn, teams, strict=True)]
+    for bad in data.draw(st.lists(st.sampled_from(BAD_LINES), max_size=3)):
+        lines.insert(data.draw(st.integers(0, len(lines))), bad)
+    path = write(tmp_path, "any.jsonl", "".join(line + "\n" for line in lines))
+    day = as_of.isoformat()
+    evaluated = run("evaluate", FEATURES, path, "--as-of", day, "--format", "jsonl",
+                    "--keep", "team", "-q")
+    reported = run("report", FEATURES, path, "--as-of", day, "--horizon", str(horizon),
+                   "--by", "team", "--by", "group", "--format", "json", "-q")
+    assert evaluated.exit_code == reported.exit_code, reported.stderr
+    report = json.loads(reported.stdout)
+    expected = _recount_jsonl(evaluated.stdout.splitlines(), as_of, horizon)
+    for key in ("workers", "compliant", "rejected"):
+        assert report[key] == expected[key], key
+    assert _flatten_json(report["by"]) == expected["by"]
+    for r in report["requirements"]:
+        assert (r["met"], r["due"], r["overdue"]) == tuple(
+            expected["statuses"][r["requirement"], s] for s in ("met", "due", "overdue"))
+        assert sum(r["ageing"].values()) == r["overdue"]
+    assert len(report["overdue"]) == expected["overdue"]
+    assert len(report["falls_due"]) == expected["falls_due"]
+    assert {(d["training"], d["month"]): d["workers"] for d in report["demand"]} == \
+        expected["demand"]

@@ -12,7 +12,7 @@ import pytest
 
 import policyrules
 from conftest import AS_OF
-from policyrules.reports import build_report
+from policyrules.reports import build_report, model
 from policyrules.reports import workbook as wb
 from policyrules.reports.workbook import render_xlsx
 
@@ -115,6 +115,12 @@ def test_rejected_sheet_names_record_field_and_problem(features: policyrules.Pol
 
 def test_too_many_rows_for_a_sheet_is_a_clear_error(features: policyrules.Policy,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wb, "MAX_ROWS", 3)
+    report = build_report(features, WORKERS, AS_OF)
+    monkeypatch.setattr(model, "SHEET_ROWS", 3)
     with pytest.raises(policyrules.UsageError, match="more than a worksheet holds"):
-        render_xlsx(build_report(features, WORKERS, AS_OF))
+        render_xlsx(report)
+    # Building the report says so before it makes every finding's row.
+    with pytest.raises(policyrules.UsageError,
+                       match=r"'Findings' sheet would have \d+ rows, more than a worksheet"):
+        build_report(features, WORKERS, AS_OF)
+    assert build_report(features, WORKERS, AS_OF, keep_findings=False).findings == ()

@@ -26,13 +26,13 @@ from .policy import load as load
 from .policy import loads as loads
 
 if TYPE_CHECKING:
+    from .reports.build import build_report as build_report
     from .reports.model import Report as Report
-    from .reports.model import build_report as build_report
 
 # Names whose modules are imported on first use: a program that only evaluates (and the
 # CLI's start-up) should not pay for building reports. (`diff` stays eager: importing the
 # subpackage `policyrules.diff` would set the attribute `diff` to the module.)
-_LAZY = {"Report": "reports.model", "build_report": "reports.model"}
+_LAZY = {"Report": "reports.model", "build_report": "reports.build"}
 
 
 def __getattr__(name: str) -> Any:

@@ -41,6 +41,7 @@ from .open import find_worker as find_worker
 from .open import input_format as input_format
 from .open import read_workers as read_workers
 from .raw import Raw as Raw
+from .raw import RowError as RowError
 from .raw import WithTraining as WithTraining
 from .text import WorkerFileError as WorkerFileError
 from .training_index import TRAINING_COLUMNS as TRAINING_COLUMNS

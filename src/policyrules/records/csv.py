@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..diagnostics import closest
 from ..errors import WorkerError
 from .date_format import DateFormat
-from .raw import Raw
+from .raw import Raw, RowError
 
 if TYPE_CHECKING:
     from .mapping import FileMap
@@ -100,10 +100,12 @@ def row_worker(row: list[str], columns: list[str], width: int,
     if fmap is not None:
         fmap.cells(data)
     wid = data.get("id")
+    cells = dict(data)  # as read, before the cells below are taken apart
     if len(row) > width and any(c.strip() for c in row[width:]):
-        return WorkerError(f"the row has {len(row)} cells but the header has {width} columns",
-                           worker=wid, field="(row)", value=len(row),
-                           allowed=f"at most {width} cells, one per column")
+        return RowError.carrying(WorkerError(
+            f"the row has {len(row)} cells but the header has {width} columns",
+            worker=wid, field="(row)", value=len(row),
+            allowed=f"at most {width} cells, one per column"), cells)
     try:
         if "roles" in data:
             data["roles"] = roles_cell(data["roles"])
@@ -114,7 +116,7 @@ def row_worker(row: list[str], columns: list[str], width: int,
         if dates is not None:
             dates.record(data, wid)
     except WorkerError as exc:
-        return exc
+        return RowError.carrying(exc, cells)
     return data
 
 

@@ -12,7 +12,7 @@ from .date_format import DateFormat
 from .jsonl import parse_line
 from .mapping import FileMap
 from .parquet import ParquetInput, parquet_training
-from .raw import Raw, WithTraining
+from .raw import Raw, RowError, WithTraining
 from .text import WorkerFileError, open_file, utf8_lines
 from .xlsx import sheet_rows
 
@@ -147,9 +147,9 @@ class TrainingIndex:
                         record["completed"] = self.dates.iso(
                             completed, wid, f"training[{len(inline) + n}].completed")
                     except WorkerError as exc:
-                        return WorkerError(f"{exc.message} ({self.path} line {line})",
-                                           worker=wid, field=exc.field, value=exc.value,
-                                           allowed=exc.allowed)
+                        return RowError.carrying(WorkerError(
+                            f"{exc.message} ({self.path} line {line})", worker=wid,
+                            field=exc.field, value=exc.value, allowed=exc.allowed), raw)
         data["training"] = list(inline) + added
         return WithTraining(data, self.path, len(inline), tuple(n for n, _ in entries))
 

@@ -21,7 +21,7 @@ from ..errors import WorkerError
 from .csv import REQUIRED_COLUMNS, WORKER_COLUMNS, header_columns, row_cells, row_worker
 from .date_format import DateFormat
 from .mapping import FileMap
-from .raw import Raw
+from .raw import Raw, RowError
 from .text import WorkerFileError
 
 
@@ -117,9 +117,12 @@ def read_xlsx(file: IO[bytes], path: str, sheet: str | None,
         if problem is not None:
             index = problem.column
             field = columns[index] if index < len(columns) else "(row)"
-            wid = row_cells(cells, columns).get("id")
-            yield number, WorkerError(str(problem), worker=wid, field=field,
-                                      value=problem.value.isoformat(),
-                                      allowed="a date (YYYY-MM-DD, or a date cell)")
+            data = row_cells(cells, columns)
+            if fmap is not None:
+                fmap.cells(data)
+            yield number, RowError.carrying(WorkerError(
+                str(problem), worker=data.get("id"), field=field,
+                value=problem.value.isoformat(),
+                allowed="a date (YYYY-MM-DD, or a date cell)"), data)
             continue
         yield number, row_worker(cells, columns, len(columns), dates, fmap)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..contract.workers import Worker
 from ..errors import PolicyError
-from ..records import Raw, WithTraining, parse_line
+from ..records import Raw, RowError, WithTraining, parse_line
 
 # Keys of a decision (CONTRACT §2) and of an error record (§1.5): a kept column under one
 # of these names would overwrite what the contract says is there.
@@ -64,10 +64,13 @@ def worker_values(worker: Worker, keep: Sequence[str]) -> list[Any]:
 
 
 def raw_values(raw: Raw, keep: Sequence[str]) -> list[Any]:
-    """The kept columns of a record as read (for a record that is rejected): null for a
-    record that is not an object at all."""
+    """The kept columns of a record as read (for a record that is rejected): those of its
+    cells when it was rejected while being read; null for a record that is not an object
+    at all (a JSON Lines line that is not JSON)."""
     data: Any = raw
-    if isinstance(raw, str):
+    if isinstance(raw, RowError):
+        data = raw.cells
+    elif isinstance(raw, str):
         data = parse_line(raw)
     if isinstance(data, WithTraining):
         data = data.record

@@ -1,5 +1,5 @@
 """Workforce reports for the partnership (CONTRACT §8): model, then JSON, HTML, workbook."""
 
+from .build import ReportBuilder as ReportBuilder
+from .build import build_report as build_report
 from .model import Report as Report
-from .model import ReportBuilder as ReportBuilder
-from .model import build_report as build_report

@@ -1,9 +1,9 @@
 """`policyrules report` (CONTRACT §8): a workforce summary as HTML, a workbook or JSON.
 
-It reads the worker file with the same reader `evaluate` uses, feeds each decision to a
-`ReportBuilder`, and writes one file. Registered on the `policyrules` group by a one-line
-import at the end of cli/__init__.py; importing this module first works too, because by
-then the group and its helpers are defined.
+It reads the worker file with the same reader `evaluate` uses, gives each worker to a
+`ReportBuilder` (which decides them as whole tables), and writes one file. Registered on
+the `policyrules` group by a one-line import at the end of cli/__init__.py; importing
+this module first works too, because by then the group and its helpers are defined.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from ..cli.main import cli
 from ..cli.output import Out, ProgressBar
 from ..errors import UsageError, WorkerError
 from ..records import WorkerFileError, WorkerInput
-from .model import Report, ReportBuilder
+from .build import ReportBuilder
+from .model import Report
 
 FORMATS = ("html", "xlsx", "json")
 
@@ -98,7 +99,7 @@ def report(policy: str, workers: str, training_file: str | None, sheet: str | No
                 if isinstance(item, WorkerError):
                     builder.reject(item, line)
                 else:
-                    builder.add(loaded.evaluate_checked(item, day), item)
+                    builder.add(item, line)
                 if count % 1000 == 0:
                     progress.update(count)
         result = builder.finish()

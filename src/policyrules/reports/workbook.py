@@ -18,10 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import UsageError
-from .model import AGEING_LABELS, DUE_LABELS, Report, Row
+from .model import AGEING_LABELS, DUE_LABELS, Report, Row, sheet_overflow
 
-MAX_ROWS = 1_048_576  # one worksheet's rows, the header included
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"
 MONTH_FORMAT = "mmm yyyy"
@@ -108,9 +106,9 @@ def _table(sheet: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]
            count: int | None = None) -> None:
     """A header and rows; `percent` and `month` are the 0-based columns so formatted,
     `count` the number of rows when known (checked against the sheet's limit first)."""
-    if count is not None and count + 1 > MAX_ROWS:
-        raise UsageError(f"the {sheet.title!r} sheet would have {count} rows, more than a "
-                         f"worksheet holds ({MAX_ROWS - 1}); use --format json")
+    error = sheet_overflow(sheet.title, count) if count is not None else None
+    if error is not None:
+        raise error
     sheet.append(list(header))
     for cell in sheet[1]:
         cell.font = _BOLD
