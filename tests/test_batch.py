@@ -270,3 +270,25 @@ def test_text_that_is_not_unicode_is_escaped_not_lost() -> None:
     assert write_module.utf8("caf\u00e9") == "caf\u00e9".encode()
     assert write_module.utf8('"W\ud800"') == b'"W\\ud800"'
     assert json.loads(write_module.utf8('"W\ud800"')) == "W\ud800"
+
+
+def test_terminating_a_pool_whose_result_pipe_holds_half_a_message_ends_its_thread() -> None:
+    """A worker killed while sending its result (Ctrl-C during `--jobs`) leaves half a
+    message in the result pipe: the pool's manager thread must not wait for the rest
+    forever, since interpreter exit joins it (the CLI hung, exit never came)."""
+    import multiprocessing
+    import os
+    import struct
+    from concurrent.futures import ProcessPoolExecutor
+
+    from policyrules.batch.parallel import _terminate
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    assert pool.submit(abs, -1).result() == 1  # the worker and the manager thread run
+    thread = pool._executor_manager_thread  # type: ignore[attr-defined]
+    # A header announcing 100 bytes, and one of them: what a killed sender leaves.
+    os.write(pool._result_queue._writer.fileno(),  # type: ignore[attr-defined]
+             struct.pack("!i", 100) + b"x")
+    _terminate(pool)
+    thread.join(60)
+    assert not thread.is_alive()

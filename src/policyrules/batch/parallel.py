@@ -150,9 +150,19 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     # (`terminate_workers`); its process table is the only handle on them, and shutdown
     # clears it: take it first.
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    calls, results = getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
             p.terminate()
     for p in processes:
         p.join(5)
+    # A worker killed while sending a result leaves half a message in the result pipe, and
+    # the pool's manager thread waits for the rest, which the pipe's write end, still open
+    # here, could yet send: interpreter exit joins that thread and never ends. With the
+    # workers gone, closing this copy of the write end makes the read end instead. And a
+    # chunk half written to the task pipe must not hold the exit either.
+    if calls is not None:
+        calls.cancel_join_thread()
+    if results is not None and not any(p.is_alive() for p in processes):
+        results._writer.close()
