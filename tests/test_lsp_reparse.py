@@ -34,6 +34,19 @@ def outcome(parser: Callable[[str, str], n.PolicyFile], text: str, path: str) ->
     return result
 
 
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the first line of every piece parsed again."""
+    parsed: list[int] = []
+    real = reparse._parse_piece
+
+    def counted(piece: str, first: int, text_lines: list[str], path: str) -> object:
+        parsed.append(first)
+        return real(piece, first, text_lines, path)
+
+    monkeypatch.setattr(reparse, "_parse_piece", counted)
+    return parsed
+
+
 @pytest.mark.parametrize("path", POLICIES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_policy_parses_as_parse_parses_it(path: Path) -> None:
     reparser = Reparser()
@@ -75,14 +88,7 @@ def test_once_fixed_nothing_is_parsed_again(monkeypatch: pytest.MonkeyPatch) -> 
     reparser.parse(text, str(DURHAM))
     broken = text.replace('explain "Induction must', 'explain "Induction must""', 1)
     assert isinstance(outcome(reparser.parse, broken, str(DURHAM)), tuple)
-    parsed: list[int] = []
-    real = reparse._parse_piece
-
-    def counted(piece: str, first: int, text_lines: list[str], path: str) -> object:
-        parsed.append(first)
-        return real(piece, first, text_lines, path)
-
-    monkeypatch.setattr(reparse, "_parse_piece", counted)
+    parsed = _count_parses(monkeypatch)
     assert reparser.parse(text, str(DURHAM)) == parse(text, str(DURHAM))
     assert parsed == []  # every piece, the one that was broken too, kept from before
 
@@ -121,14 +127,7 @@ def test_a_line_break_moves_the_declarations_below_without_parsing_them(
     reparser = Reparser()
     text = TEXTS[DURHAM]
     reparser.parse(text, str(DURHAM))
-    parsed: list[int] = []
-    real = reparse._parse_piece
-
-    def counted(piece: str, first: int, text_lines: list[str], path: str) -> object:
-        parsed.append(first)
-        return real(piece, first, text_lines, path)
-
-    monkeypatch.setattr(reparse, "_parse_piece", counted)
+    parsed = _count_parses(monkeypatch)
     at = text.index("requirement induction")
     edited = text[:at] + "\n" + text[at:]
     assert reparser.parse(edited, str(DURHAM)) == parse(edited, str(DURHAM))
