@@ -2,9 +2,11 @@ import datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import settings
 
 import policyrules
+from policyrules.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -20,6 +22,15 @@ settings.load_profile("policyrules")
 collect_ignore_glob = ["fixtures/*"]
 
 AS_OF = datetime.date(2026, 11, 22)
+
+
+def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
+    """The command as a user runs it, with stdout and stderr kept apart."""
+    try:
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> str:

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policyrules
-from conftest import write
-from policyrules.cli import cli, want_color
+from conftest import run, write
+from policyrules.cli import want_color
 from policyrules.cli.output import PROGRESS_AFTER, Out, ProgressBar
 from policyrules.render import DecisionJson
 from policyrules.testing import as_of_dates
@@ -41,15 +40,6 @@ W1 = {"id": "W1", "started": "2024-01-10", "contact": "regular",
 W2 = {"id": "W2", "started": "2020-05-01", "contact": "none", "agency": "Council"}
 W3 = {"id": "W3", "started": "2026-10-01", "contact": "occasional"}
 BAD = {"id": "B1", "started": "2024-01-10", "contact": "regualr"}
-
-
-def run(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
-    """The command as a user runs it, with stdout and stderr kept apart."""
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        runner = CliRunner()
-    return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
 
 def jsonl(*workers: Any) -> str:

@@ -8,26 +8,16 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
 import policyrules
-from conftest import write
-from policyrules.cli import cli
+from conftest import run, write
 from policyrules.errors import UsageError, WorkerError
 from policyrules.records import read_workers
 from policyrules.records.date_format import DATE_FORMATS, DateFormat
 
 SMALL = str(Path(__file__).parent / "fixtures" / "cli" / "small.policy")
-
-
-def run(*args: str) -> Result:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        runner = CliRunner()
-    return runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def read(path: str, **kw: str) -> list[policyrules.Worker | WorkerError]:

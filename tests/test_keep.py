@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
 import policyrules
-from conftest import write
-from policyrules.cli import cli
+from conftest import run, write
 from policyrules.render import CSV_COLUMNS
 from policyrules.render.keep import CONTRACT_KEYS, KeepError, keep_columns
 
@@ -29,14 +27,6 @@ W1 = {"id": "W1", "started": "2024-01-10", "contact": "regular", "team": "North"
       "training": [{"training": "induction-course", "completed": "2024-03-01"}]}
 W2 = {"id": "W2", "started": "2020-05-01", "contact": "none"}
 BAD = {"id": "B1", "started": "2024-01-10", "contact": "regualr", "team": "South"}
-
-
-def run(*args: str) -> Result:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        runner = CliRunner()
-    return runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def workers_file(tmp_path: Path, *records: Any) -> str:

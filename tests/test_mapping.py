@@ -10,12 +10,10 @@ import shlex
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
 import policyrules
-from conftest import ROOT, write
-from policyrules.cli import cli
+from conftest import ROOT, run, write
 from policyrules.errors import WorkerError
 from policyrules.records import WorkerFileError, read_workers
 
@@ -37,14 +35,6 @@ date_format = "dd/mm/yyyy"
 """
 STAFF = "Staff ID,Start Date,Contact Level,Team\nW1,10/01/2024,Regular,North\n"
 TRAINING = "Staff ID,Course,Done\nW1,Induction (e-learning),01/03/2024\n"
-
-
-def run(*args: str) -> Result:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        runner = CliRunner()
-    return runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def read(tmp_path: Path, staff: str = STAFF, mapping: str = MAPPING,

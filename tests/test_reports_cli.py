@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import policyrules
-from conftest import AS_OF, FIXTURES, ROOT, write
-from policyrules.cli import cli
+from conftest import AS_OF, FIXTURES, ROOT, run, write
 from policyrules.testing import workers as worker_strategy
 
 FEATURES = str(FIXTURES / "features.policy")
@@ -27,14 +25,6 @@ GOOD = [
     {"id": "B", "started": "2026-05-20", "contact": "regular", "team": "South"},
 ]
 BAD = {"id": "X", "started": "2024-01-10", "contact": "regualr"}
-
-
-def run(*args: str) -> Result:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        runner = CliRunner()
-    return runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def _jsonl(tmp_path: Path, *workers: object) -> str:

@@ -11,13 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
 import policyrules
-from conftest import FIXTURES
-from policyrules.cli import cli
+from conftest import FIXTURES, run
 from policyrules.errors import PolicyFileError
 from policyrules.language.parser import parse
 from policyrules.source_text import (
@@ -46,14 +44,6 @@ PARAGRAPHS = {
            "neither is 1.5.1 below. 1.5.1 A note under 1.5.",
 }
 SECRET = "root:x:0:0:do-not-echo-me"
-
-
-def run(*args: str) -> Result:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        runner = CliRunner()
-    return runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def policy_naming(tmp_path: Path, text_name: str) -> Path:

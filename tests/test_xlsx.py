@@ -9,28 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
 import policyrules
-from conftest import write
-from policyrules.cli import cli
+from conftest import run, write
 from policyrules.records import WorkerFileError, WorkerInput
 from policyrules.records.xlsx import CellError, cell_text
 
 SMALL = str(Path(__file__).parent / "fixtures" / "cli" / "small.policy")
 AS_OF = datetime.date(2026, 11, 22)
 HEADER = ["id", "started", "contact", "team", "training"]
-
-
-def run(*args: str) -> Result:
-    try:
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-    except TypeError:
-        runner = CliRunner()
-    return runner.invoke(cli, list(args), catch_exceptions=False)
 
 
 def workbook(tmp_path: Path, name: str, sheets: dict[str, list[list[Any]]]) -> str:
