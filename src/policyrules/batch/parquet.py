@@ -23,6 +23,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+import attrs
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -123,6 +126,7 @@ class Columnar:
         self.training = training
         self.warnings: list[str] = []
         self.largest = 0  # the most worker rows decided at once (tests bound it by `rows`)
+        self.ordered = False  # whether the records came in the workers' order (tests)
 
     def run(self, stream: IO[bytes], progress: Progress) -> Counts:
         source = ParquetInput(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
@@ -139,8 +143,14 @@ class Columnar:
                     out.write(part)
                     progress(counts.total)
             else:
-                with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
-                    self._partitioned(source, self.training, spill, out, counts, progress)
+                order = _in_order(source, self.training, self.rows)
+                if order is not None:
+                    self.ordered = True
+                    self._ordered(source, self.training, order, out, counts, progress)
+                else:
+                    with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
+                        self._partitioned(source, self.training, spill, out, counts,
+                                          progress)
         except BaseException:
             out.abandon()
             raise
@@ -148,6 +158,30 @@ class Columnar:
             source.close()
         out.close()
         return counts
+
+    def _ordered(self, source: ParquetInput, training: str, order: _Order,
+                 out: ParquetOut, counts: Counts, progress: Progress) -> None:
+        """Both files read once, side by side: each batch of workers with the run of
+        records that `order` found to be theirs."""
+        trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+        try:
+            records = _Taker(trainer.batches(self.rows))
+            first = first_record = 1
+            for batch in source.batches(self.rows):
+                size = int(order.records[first - 1:first - 1 + batch.num_rows].sum())
+                frame = _numbered(batch, first)
+                first += frame.height
+                taken = records.take(size)
+                own = None if taken is None else _numbered(taken, first_record).with_columns(
+                    pl.col("worker").cast(pl.String)).to_arrow()
+                first_record += size
+                part = self._decide(frame, own)
+                counts.add(_counts(part))
+                out.write(part)
+                progress(counts.total)
+        finally:
+            trainer.close()
+        self._warn_unused(order.unused, order.anonymous, source.path)
 
     def _partitioned(self, source: ParquetInput, training: str, spill: str,
                      out: ParquetOut, counts: Counts, progress: Progress) -> None:
@@ -229,23 +263,25 @@ class Columnar:
             # Rows without an id are rejected (no findings): all in the first frame.
             nth = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
                 pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
-            rows = pl.concat([
+            rows = pa.concat_tables([
                 self._frame(nth.filter(pl.col("_k") == k).drop("_k"), records)
                 for k in range(int(nth.select(pl.col("_k").max()).item()) + 1)
-            ]).sort("_line", "_f", maintain_order=True)
+            ]).sort_by([("_line", "ascending"), ("_f", "ascending")])
         rows = self._row_errors(rows, frame, records)
-        return rows.drop("_f").rename({"_line": "line"}).to_arrow().select(
-            SCHEMA.names).cast(SCHEMA)
+        return rows.drop_columns(["_f"]).rename_columns(
+            ["line" if c == "_line" else c for c in rows.column_names if c != "_f"]) \
+            .select(SCHEMA.names).cast(SCHEMA)
 
-    def _row_errors(self, rows: pl.DataFrame, frame: pl.DataFrame,
-                    records: pa.Table | None) -> pl.DataFrame:
+    def _row_errors(self, rows: pa.Table, frame: pl.DataFrame,
+                    records: pa.Table | None) -> pa.Table:
         """Rejected rows' error text as the row path words it for the same files: a bad
         record of the training file names its line there (`(training.parquet line 7)`),
         which a table of records cannot. Only rejected workers with records are read
         again, through the row path's own `validate`."""
         if records is None or records.num_rows == 0:
             return rows
-        rejected = rows.filter(pl.col("error").is_not_null()).select("_line", "worker")
+        rejected = pl.DataFrame(rows.select(["_line", "worker", "error"])).filter(
+            pl.col("error").is_not_null())
         recs = pl.DataFrame(records).filter(pl.col("worker").is_in(rejected["worker"]
                                                                     .implode()))
         if recs.height == 0:
@@ -271,16 +307,46 @@ class Columnar:
                 texts[line] = str(found)
         fixed = pl.DataFrame({"_line": list(texts), "_error": list(texts.values())},
                              schema={"_line": pl.Int64, "_error": pl.String})
-        return (rows.join(fixed, on="_line", how="left", maintain_order="left")
-                .with_columns(error=pl.coalesce("_error", "error")).drop("_error"))
+        error = (pl.DataFrame(rows.select(["_line", "error"]))
+                 .join(fixed, on="_line", how="left", maintain_order="left")
+                 .select(pl.coalesce("_error", "error"))).to_series().to_arrow()
+        return rows.set_column(rows.column_names.index("error"), "error", error)
 
-    def _frame(self, frame: pl.DataFrame, records: pa.Table | None) -> pl.DataFrame:
-        lines = frame["_line"]
+    def _frame(self, frame: pl.DataFrame, records: pa.Table | None) -> pa.Table:
+        lines = frame["_line"].to_numpy()
         result = self.policy.evaluate_frame(frame.drop("_line"), records, as_of=self.as_of)
-        decisions = pl.DataFrame(result.decisions).with_columns(_line=lines)
-        # Within one frame an id names one row (see `_decide`), and a null id none.
-        findings = pl.DataFrame(result.findings).with_row_index("_f")
-        return decisions.join(findings, on="worker", how="left", maintain_order="left_right")
+        return _rows(result.decisions, result.findings, lines)
+
+
+def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
+          ) -> pa.Table:
+    """The rows of `SCHEMA` (with `_line` for `line`, and `_f`: the finding's position)
+    of one frame's result, whose ids are distinct: each decision once per finding, or once
+    with null finding columns.
+
+    A worker's findings are one run of its id in `findings`, in the decisions' order, so
+    with distinct ids the k-th decision whose id has a run is the k-th run: each row's
+    count of findings comes from the runs, without a join on the ids.
+    """
+    n = decisions.num_rows
+    runs = pl.Series(findings["worker"]).rle()
+    has = pl.Series(decisions["worker"]).is_in(runs.struct.field("value").implode()) \
+        .fill_null(False).to_numpy()
+    count = np.zeros(n, np.int64)
+    count[has] = runs.struct.field("len").to_numpy()
+    copies = np.maximum(count, 1)
+    row = np.repeat(np.arange(n), copies)
+    found = np.repeat(count > 0, copies)
+    at = np.full(len(row), -1, np.int64)
+    at[found] = np.arange(findings.num_rows)
+    take = pa.array(at, mask=~found)
+    columns = {"_line": pa.array(lines[row]),
+               **{c: decisions[c].take(row) for c in ("worker", "compliant", "groups",
+                                                      "error")},
+               **{c: findings[c].take(take) for c in ("requirement", "status", "due",
+                                                      "cites")},
+               "_f": pa.array(at)}
+    return pa.table(columns)
 
 
 def _counts(part: pa.Table) -> tuple[int, int, int]:
@@ -293,9 +359,117 @@ def _counts(part: pa.Table) -> tuple[int, int, int]:
 
 
 
-def _numbered(batch: pa.RecordBatch, first: int) -> pl.DataFrame:
+@attrs.frozen
+class _Order:
+    """The records of a training file that lists them in the workers' order: how many
+    records go with each batch of workers, and those no worker uses."""
+
+    records: npt.NDArray[np.int32]  # records to read with each worker, in file order
+    unused: list[pl.DataFrame]  # `worker` and `_line` of records of no worker
+    anonymous: tuple[int, int | None]  # records without a worker id, and the first's line
+
+
+def _in_order(source: ParquetInput, training: str, rows: int) -> _Order | None:
+    """The `_Order` of the training file, or None when its records do not follow the
+    workers' order (or an id repeats among the workers), for the partitioned route.
+
+    One pass over the worker ids and the records' `worker` column only: each run of
+    records of one worker is looked up once, by a 64-bit hash of its id in the sorted
+    hashes of the ids and then by its text, and the worker rows so found must never go
+    back. The ids and a count a worker are held while it runs (about 20 MB a million
+    workers); the records only a batch at a time.
+    """
+    ids = pl.Series(source.file.read(
+        columns=[source.file.schema_arrow.names[source.columns.index("id")]]).column(0))
+    if ids.dtype in (pl.Categorical, pl.Enum):
+        ids = ids.cast(pl.String)
+    if ids.dtype != pl.String:  # no text id: no record is any worker's
+        ids = pl.Series(values=[None] * len(ids), dtype=pl.String)
+    hashes = ids.hash(seed=_SEED).to_numpy()
+    by_hash = np.argsort(hashes, kind="stable")
+    hashes = hashes[by_hash]
+    # Equal hashes are a repeated id (or, rarely, two ids that share one): null ids all
+    # hash alike, so they are left out of the lookup first.
+    named = ids.is_not_null().to_numpy()[by_hash]
+    by_hash, hashes = by_hash[named], hashes[named]
+    if (hashes[1:] == hashes[:-1]).any():
+        return None
+    trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+    try:
+        trainer.text_column("worker")
+        per_worker = np.zeros(max(1, source.rows), np.int32)
+        unused: list[pl.DataFrame] = []
+        anonymous, first_anonymous = 0, None
+        last, line = 0, 1
+        for column in trainer.column("worker", max(rows, 1 << 20)):
+            worker = pl.Series(column).cast(pl.String)
+            starts = np.flatnonzero(np.diff(worker.rle_id().to_numpy(), prepend=-1))
+            heads = worker.gather(starts)
+            length = np.diff(starts, append=len(worker))
+            row, found = _lookup(heads, ids, hashes, by_hash)
+            matched = row[found]
+            if len(matched) and (matched[0] < last or (np.diff(matched) < 0).any()):
+                return None
+            nameless = np.repeat(heads.is_null().to_numpy(), length)
+            lost = np.repeat(~found, length) & ~nameless
+            lines = np.arange(line, line + len(worker))
+            line += len(worker)
+            if nameless.any():
+                anonymous += int(nameless.sum())
+                first_anonymous = first_anonymous or int(lines[nameless][0])
+            if lost.any():
+                unused.append(pl.DataFrame({"worker": worker.filter(pl.Series(lost)),
+                                            "_line": lines[lost]}))
+            # A record of no worker goes with the worker of the run before it.
+            row = np.maximum.accumulate(np.concatenate([[last], np.where(found, row, -1)]))
+            last = int(row[-1])
+            np.add.at(per_worker, row[1:], length.astype(np.int32))
+        return _Order(per_worker, unused, (anonymous, first_anonymous))
+    finally:
+        trainer.close()
+
+
+def _lookup(heads: pl.Series, ids: pl.Series, hashes: npt.NDArray[np.uint64],
+            by_hash: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
+                                                     npt.NDArray[np.bool_]]:
+    """(row, found): the row of `ids` whose id is each of `heads`, found by its hash in
+    the sorted `hashes` (`by_hash` their rows) and then compared as text."""
+    if not len(hashes):
+        return np.zeros(len(heads), np.int64), np.zeros(len(heads), np.bool_)
+    wanted = heads.hash(seed=_SEED).to_numpy()
+    at = np.minimum(np.searchsorted(hashes, wanted), len(hashes) - 1)
+    row = by_hash[at]
+    found = (hashes[at] == wanted) & (ids.gather(row) == heads).fill_null(False).to_numpy()
+    return row, found
+
+
+class _Taker:
+    """Rows of a stream of record batches, taken `n` at a time, in order."""
+
+    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
+        self._batches = batches
+        self._held: list[pa.RecordBatch] = []
+        self._count = 0
+
+    def take(self, n: int) -> pa.Table | None:
+        """The next `n` rows (None for none), as slices of the batches read: no copy."""
+        if n == 0:
+            return None
+        while self._count < n:
+            batch = next(self._batches)
+            self._held.append(batch)
+            self._count += batch.num_rows
+        table = pa.Table.from_batches(self._held)
+        rest = table.slice(n)
+        self._held = rest.to_batches()
+        self._count -= n
+        return table.slice(0, n)
+
+
+def _numbered(batch: pa.RecordBatch | pa.Table, first: int) -> pl.DataFrame:
     """A batch of a file as a frame, its rows numbered from `first` in `_line`."""
-    frame = pl.from_arrow(pa.Table.from_batches([batch]))
+    frame = pl.from_arrow(batch if isinstance(batch, pa.Table)
+                          else pa.Table.from_batches([batch]))
     assert isinstance(frame, pl.DataFrame)
     return frame.with_columns(_line=pl.int_range(first, first + frame.height,
                                                  dtype=pl.Int64))

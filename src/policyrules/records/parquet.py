@@ -87,6 +87,18 @@ class ParquetInput:
             raise WorkerFileError(f"{self.path}: cannot read the Parquet file ({exc})"
                                   ) from None
 
+    def column(self, name: str, size: int) -> Iterator[pa.Array]:
+        """One column (matched name) of the file's rows, `size` at a time."""
+        import pyarrow as pa
+
+        real = self.file.schema_arrow.names[self.columns.index(name)]
+        try:
+            for batch in self.file.iter_batches(batch_size=size, columns=[real]):
+                yield batch.column(0)
+        except (pa.ArrowException, OSError) as exc:
+            raise WorkerFileError(f"{self.path}: cannot read the Parquet file ({exc})"
+                                  ) from None
+
     def records(self, size: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
         """Each row as a mapping of its non-null values, in file order."""
         import pyarrow as pa
