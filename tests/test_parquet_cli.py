@@ -137,6 +137,23 @@ def test_records_in_the_workers_order_are_read_beside_them_in_one_pass(
     assert _same_as_row_path(policy, workers, training, rows)
 
 
+@pytest.mark.parametrize("with_training", [True, False])
+def test_batches_decided_in_threads_are_written_as_one_thread_writes_them(
+        tmp_path: Path, with_training: bool) -> None:
+    workers, training = _example_parquet(tmp_path)
+    policy = policyrules.load(DURHAM)
+    files = []
+    for threads in (1, 2, 3):
+        route = Columnar(policy, workers, training if with_training else None, AS_OF,
+                         rows=97, threads=threads)
+        out = io.BytesIO()
+        counts = route.run(out, _quiet)
+        files.append((pq.read_table(out), counts.as_tuple(), route.warnings))
+    assert files[0][0].num_rows > 2000  # every worker, some with several findings
+    assert files[1] == files[0]
+    assert files[2] == files[0]
+
+
 def test_records_out_of_the_workers_order_are_partitioned_with_the_same_rows(
         tmp_path: Path) -> None:
     workers, training = _example_parquet(tmp_path)
