@@ -378,8 +378,9 @@ def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
 
 def _counts(part: pa.Table) -> tuple[int, int, int]:
     """(compliant, not compliant, rejected) of the records in one batch's rows."""
-    per_record = pl.DataFrame(part.select(["line", "compliant", "error"])).unique(
-        "line", keep="first")
+    # A record's rows are together: its first is where the line changes.
+    per_record = pl.DataFrame(part.select(["line", "compliant", "error"])).filter(
+        pl.col("line").diff().fill_null(1) != 0)
     return (per_record.filter(pl.col("compliant")).height,
             per_record.filter(~pl.col("compliant")).height,
             per_record.filter(pl.col("error").is_not_null()).height)
