@@ -186,6 +186,21 @@ def test_records_of_no_worker_anywhere_in_the_file_leave_the_order_alone(
         assert _same_as_row_path(policy, workers, training, rows)
 
 
+def test_a_path_is_read_as_it_is_named_and_dictionary_text_as_text(tmp_path: Path) -> None:
+    # A folder that looks like a hive partition and names that look like glob patterns.
+    folder = tmp_path / "year=2026"
+    folder.mkdir()
+    workers, training = str(folder / "w[1].parquet"), str(folder / "t?.parquet")
+    example_workers, example_training = _example_parquet(tmp_path)
+    for source, target, column in ((example_workers, workers, "id"),
+                                   (example_training, training, "worker")):
+        table = pq.read_table(source)
+        at = table.column_names.index(column)
+        pq.write_table(table.set_column(at, column, table[column].dictionary_encode()),
+                       target)
+    assert _same_as_row_path(policyrules.load(DURHAM), workers, training, 500)
+
+
 def test_a_repeated_id_is_partitioned(tmp_path: Path) -> None:
     workers = str(tmp_path / "w.parquet")
     training = str(tmp_path / "t.parquet")

@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..contract.log import DecisionLog
@@ -166,21 +165,13 @@ class Columnar:
         records that `order` found to be theirs."""
         trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
 
-        def work() -> Iterator[tuple[pl.DataFrame, pa.Table | None]]:
-            records = _Taker(trainer.batches(self.rows))
-            first_record = 1
+        def work() -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
+            records = _Taker(_frames(trainer, self.rows))
             for frame in _frames(source, self.rows):
                 first = int(frame["_line"][0]) - 1
-                size = int(order.records[first:first + frame.height].sum())
-                taken = records.take(size)
-                if taken is not None:
-                    worker = taken.column_names.index("worker")
-                    taken = taken.set_column(worker, "worker",
-                                             taken["worker"].cast(pa.string())) \
-                        .append_column("_line", _int64(np.arange(
-                            first_record, first_record + size)))
-                first_record += size
-                yield frame, taken
+                taken = records.take(int(order.records[first:first + frame.height].sum()))
+                yield frame, None if taken is None else taken.with_columns(
+                    pl.col("worker").cast(pl.String))
 
         try:
             self._pipelined(work(), out, counts, progress)
@@ -188,7 +179,7 @@ class Columnar:
             trainer.close()
         self._warn_unused(order.unused, order.anonymous, source.path)
 
-    def _pipelined(self, work: Iterator[tuple[pl.DataFrame, pa.Table | None]],
+    def _pipelined(self, work: Iterator[tuple[pl.DataFrame, pl.DataFrame | None]],
                    out: ParquetOut, counts: Counts, progress: Progress) -> None:
         """Each (workers, records) of `work` decided, `threads` at once, and written in
         order; at most `threads` + 1 batches are held."""
@@ -218,19 +209,14 @@ class Columnar:
         # ahead a row group of each partition, so their groups share about 4 batches.
         workers = _Spill(spill, "w", parts, SPILL_GROUP)
         records = _Spill(spill, "t", parts, SPILL_GROUP)
-        first = 1
-        for batch in source.batches(self.rows):
-            frame = _numbered(batch, first)
-            first += frame.height
+        for frame in _frames(source, self.rows):
             workers.add(frame.with_columns(_p=_partition(frame, "id", parts)))
         trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
         anonymous, first_anonymous = 0, None
         try:
             trainer.text_column("worker")
-            first = 1
-            for batch in trainer.batches(self.rows):
-                frame = _numbered(batch, first).with_columns(pl.col("worker").cast(pl.String))
-                first += frame.height
+            for frame in _frames(trainer, self.rows):
+                frame = frame.with_columns(pl.col("worker").cast(pl.String))
                 nameless = frame.filter(pl.col("worker").is_null())
                 if nameless.height:
                     anonymous += nameless.height
@@ -252,7 +238,7 @@ class Columnar:
                 unused.append(recs)
             if own is None:
                 continue
-            table_of = None if recs is None else recs.to_arrow()
+            table_of = recs
             for start in range(0, own.height, self.rows):
                 self.largest = max(self.largest, min(self.rows, own.height - start))
                 part = self._decide(own.slice(start, self.rows), table_of)
@@ -276,7 +262,7 @@ class Columnar:
             if found.height else None,
             (anonymous[0], anonymous[1] or 0) if anonymous[0] else None)
 
-    def _decide(self, frame: pl.DataFrame, records: pa.Table | None) -> pa.Table:
+    def _decide(self, frame: pl.DataFrame, records: pl.DataFrame | None) -> pa.Table:
         """Rows of workers (numbered in `_line`) as rows of `SCHEMA`. A decided worker's
         findings are joined to its row by id, so ids that repeat among them are decided
         in separate frames (the first of each id, the second, …): within one, an id
@@ -299,18 +285,16 @@ class Columnar:
             .select(SCHEMA.names).cast(SCHEMA)
 
     def _row_errors(self, rows: pa.Table, frame: pl.DataFrame,
-                    records: pa.Table | None) -> pa.Table:
+                    records: pl.DataFrame | None) -> pa.Table:
         """Rejected rows' error text as the row path words it for the same files: a bad
         record of the training file names its line there (`(training.parquet line 7)`),
         which a table of records cannot. Only rejected workers with records are read
         again, through the row path's own `validate`."""
-        if records is None or records.num_rows == 0:
+        if records is None or records.height == 0:
             return rows
         rejected = pl.DataFrame(rows.select(["_line", "worker", "error"])).filter(
             pl.col("error").is_not_null())
-        # Records are filtered in Arrow: only the few of rejected workers become a frame.
-        recs = pl.DataFrame(records.filter(pc.is_in(records["worker"], value_set=(
-            rejected["worker"].drop_nulls().to_arrow().cast(records["worker"].type)))))
+        recs = records.filter(pl.col("worker").is_in(rejected["worker"].implode()))
         if recs.height == 0:
             return rows
         by_worker: dict[str, list[dict[str, Any]]] = {}
@@ -339,7 +323,7 @@ class Columnar:
                  .select(pl.coalesce("_error", "error"))).to_series().to_arrow()
         return rows.set_column(rows.column_names.index("error"), "error", error)
 
-    def _frame(self, frame: pl.DataFrame, records: pa.Table | None) -> pa.Table:
+    def _frame(self, frame: pl.DataFrame, records: pl.DataFrame | None) -> pa.Table:
         lines = frame["_line"].to_numpy()
         result = self.policy.evaluate_frame(frame.drop("_line"), records, as_of=self.as_of)
         return _rows(result.decisions, result.findings, lines)
@@ -407,8 +391,8 @@ def _in_order(source: ParquetInput, training: str, rows: int) -> _Order | None:
     back. The ids and a count a worker are held while it runs (about 20 MB a million
     workers); the records only a batch at a time.
     """
-    ids = pl.Series(source.file.read(
-        columns=[source.file.schema_arrow.names[source.columns.index("id")]]).column(0))
+    ids = pl.concat([f["id"] for f in source.frames(1 << 20, ("id",))]) if source.rows \
+        else pl.Series(values=[], dtype=pl.String)
     if ids.dtype in (pl.Categorical, pl.Enum):
         ids = ids.cast(pl.String)
     if ids.dtype != pl.String:  # no text id: no record is any worker's
@@ -429,8 +413,8 @@ def _in_order(source: ParquetInput, training: str, rows: int) -> _Order | None:
         unused: list[pl.DataFrame] = []
         anonymous, first_anonymous = 0, None
         last, line = 0, 1
-        for column in trainer.column("worker", max(rows, 1 << 20)):
-            worker = pl.Series(column).cast(pl.String)
+        for column in trainer.frames(max(rows, 1 << 20), ("worker",)):
+            worker = column["worker"].cast(pl.String)
             starts = np.flatnonzero(np.diff(worker.rle_id().to_numpy(), prepend=-1))
             heads = worker.gather(starts)
             length = np.diff(starts, append=len(worker))
@@ -475,35 +459,34 @@ def _lookup(heads: pl.Series, ids: pl.Series, hashes: npt.NDArray[np.uint64],
 
 
 class _Taker:
-    """Rows of a stream of record batches, taken `n` at a time, in order."""
+    """Rows of a stream of frames, taken `n` at a time, in order."""
 
-    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
-        self._batches = batches
-        self._held: list[pa.RecordBatch] = []
+    def __init__(self, frames: Iterator[pl.DataFrame]) -> None:
+        self._frames = frames
+        self._held: list[pl.DataFrame] = []
         self._count = 0
 
-    def take(self, n: int) -> pa.Table | None:
-        """The next `n` rows (None for none), as slices of the batches read: no copy."""
+    def take(self, n: int) -> pl.DataFrame | None:
+        """The next `n` rows (None for none), as slices of the frames read: no copy."""
         if n == 0:
             return None
         while self._count < n:
-            batch = next(self._batches)
-            self._held.append(batch)
-            self._count += batch.num_rows
-        table = pa.Table.from_batches(self._held)
-        rest = table.slice(n)
-        self._held = rest.to_batches()
+            frame = next(self._frames)
+            self._held.append(frame)
+            self._count += frame.height
+        held = pl.concat(self._held, rechunk=False)
+        self._held = [held.slice(n)]
         self._count -= n
-        return table.slice(0, n)
+        return held.slice(0, n)
 
 
 def _frames(source: ParquetInput, rows: int) -> Iterator[pl.DataFrame]:
     """The file's rows, `rows` at a time, numbered in `_line` from 1."""
     first = 1
-    for batch in source.batches(rows):
-        frame = _numbered(batch, first)
+    for frame in source.frames(rows):
+        yield frame.with_columns(_line=pl.int_range(first, first + frame.height,
+                                                    dtype=pl.Int64))
         first += frame.height
-        yield frame
 
 
 def _int64(values: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None = None
@@ -513,15 +496,6 @@ def _int64(values: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None = 
     values = np.ascontiguousarray(values, np.int64)
     bits = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
     return pa.Array.from_buffers(pa.int64(), len(values), [bits, pa.py_buffer(values)])
-
-
-def _numbered(batch: pa.RecordBatch | pa.Table, first: int) -> pl.DataFrame:
-    """A batch of a file as a frame, its rows numbered from `first` in `_line`."""
-    frame = pl.from_arrow(batch if isinstance(batch, pa.Table)
-                          else pa.Table.from_batches([batch]))
-    assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(_line=pl.int_range(first, first + frame.height,
-                                                 dtype=pl.Int64))
 
 
 def _partition(frame: pl.DataFrame, column: str, parts: int) -> pl.Expr:
