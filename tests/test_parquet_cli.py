@@ -434,3 +434,18 @@ def test_the_command_line_loads_pyarrow_and_polars_only_for_parquet() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_parquet_route_does_not_load_pandas(tmp_path: Path) -> None:
+    # pyarrow imports pandas on the first `pa.array`: a quarter of a second of every run.
+    workers, training = _example_parquet(tmp_path)
+    probe = ("import runpy, sys; sys.argv = ['policyrules', *sys.argv[1:]]\n"
+             "try:\n    runpy.run_module('policyrules', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, "evaluate", DURHAM, workers,
+                           "--training", training, "--as-of", EXAMPLE_AS_OF, "-f", "parquet",
+                           "-o", str(tmp_path / "out.parquet"), "--quiet"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert pq.read_table(tmp_path / "out.parquet").num_rows > 2000

@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..contract.log import DecisionLog
+from ..engines.columnar import arrays
 from ..engines.columnar.inputs import to_frame
 from ..errors import WorkerError
 from ..policy import Policy
@@ -350,13 +351,13 @@ def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
     found = np.repeat(count > 0, copies)
     at = np.full(len(row), -1, np.int64)
     at[found] = np.arange(findings.num_rows)
-    take = _int64(at, found)
-    columns = {"_line": _int64(lines[row]),
-               **{c: decisions[c].take(row) for c in ("worker", "compliant", "groups",
-                                                      "error")},
+    take, each = arrays.arrow(at, pa.int64(), found), arrays.indices(row)
+    columns = {"_line": arrays.arrow(lines[row], pa.int64()),
+               **{c: decisions[c].take(each) for c in ("worker", "compliant", "groups",
+                                                       "error")},
                **{c: findings[c].take(take) for c in ("requirement", "status", "due",
                                                       "cites")},
-               "_f": _int64(at)}
+               "_f": arrays.arrow(at, pa.int64())}
     return pa.table(columns)
 
 
@@ -487,15 +488,6 @@ def _frames(source: ParquetInput, rows: int) -> Iterator[pl.DataFrame]:
         yield frame.with_columns(_line=pl.int_range(first, first + frame.height,
                                                     dtype=pl.Int64))
         first += frame.height
-
-
-def _int64(values: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None = None
-           ) -> pa.Array:
-    """A NumPy array as an Arrow one, null where not `valid`, the values not copied
-    (`pa.array` would import pandas, a quarter of a second)."""
-    values = np.ascontiguousarray(values, np.int64)
-    bits = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(pa.int64(), len(values), [bits, pa.py_buffer(values)])
 
 
 def _partition(frame: pl.DataFrame, column: str, parts: int) -> pl.Expr:
