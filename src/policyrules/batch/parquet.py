@@ -39,7 +39,8 @@ from ..errors import WorkerError
 from ..policy import Policy
 from ..records import TRAINING_COLUMNS, WORKER_COLUMNS, WithTraining, WorkerInput, validate
 from ..records.csv import REQUIRED_COLUMNS
-from ..records.parquet import ParquetInput, parquet_training, parquet_worker
+from ..records.csv_table import TableInput, open_table, plain_csv
+from ..records.parquet import parquet_training, parquet_worker
 from ..records.training_index import orphan_warnings
 from ..render.parquet import SCHEMA, ParquetOut, ParquetRows, metadata, table
 from .read import chunks
@@ -103,14 +104,15 @@ def run_rows(policy: Policy, source: WorkerInput, as_of: datetime.date, stream: 
 
 
 def columnar_input(workers: str, training: str | None) -> bool:
-    """Whether the columnar route can read these files: Parquet workers without a
-    `training` column of their own (records inline are the row path's), and no training
-    file or a Parquet one."""
-    if not workers.lower().endswith(".parquet"):
+    """Whether the columnar route can read these files: Parquet or plain CSV workers
+    (records/csv_table.py) without a `training` column of their own (records inline are
+    the row path's), and no training file or a Parquet or plain CSV one."""
+    if not _table_file(workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS):
         return False
-    if training is not None and not training.lower().endswith(".parquet"):
+    if training is not None and not _table_file(training, "training", TRAINING_COLUMNS,
+                                                ("worker", "training")):
         return False
-    source = ParquetInput(workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
+    source = open_table(workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
     try:
         return "training" not in source.columns
     finally:
@@ -136,7 +138,7 @@ class Columnar:
         self.ordered = False  # whether the records came in the workers' order (tests)
 
     def run(self, stream: IO[bytes], progress: Progress) -> Counts:
-        source = ParquetInput(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
+        source = open_table(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
         counts = Counts()
         out = _out(self.policy, self.as_of, stream)
         try:
@@ -160,16 +162,16 @@ class Columnar:
         out.close()
         return counts
 
-    def _ordered(self, source: ParquetInput, training: str, order: _Order,
+    def _ordered(self, source: TableInput, training: str, order: _Order,
                  out: ParquetOut, counts: Counts, progress: Progress) -> None:
         """Both files read once, side by side: each batch of workers with the run of
         records that `order` found to be theirs."""
-        trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+        trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
 
         def work() -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
             records = _Taker(_frames(trainer, self.rows))
             for frame in _frames(source, self.rows):
-                first = int(frame["_line"][0]) - 1
+                first = int(frame["_line"][0]) - source.first_line
                 taken = records.take(int(order.records[first:first + frame.height].sum()))
                 yield frame, None if taken is None else taken.with_columns(
                     pl.col("worker").cast(pl.String))
@@ -201,7 +203,7 @@ class Columnar:
             while pending:
                 put()
 
-    def _partitioned(self, source: ParquetInput, training: str, spill: str,
+    def _partitioned(self, source: TableInput, training: str, spill: str,
                      out: ParquetOut, counts: Counts, progress: Progress) -> None:
         """Workers and records spilled into partitions by a hash of the worker id, each
         partition decided on its own, and the partitions' rows merged back by line."""
@@ -212,7 +214,7 @@ class Columnar:
         records = _Spill(spill, "t", parts, SPILL_GROUP)
         for frame in _frames(source, self.rows):
             workers.add(frame.with_columns(_p=_partition(frame, "id", parts)))
-        trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+        trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
         anonymous, first_anonymous = 0, None
         try:
             trainer.text_column("worker")
@@ -248,7 +250,7 @@ class Columnar:
                 progress(counts.total)
         decided.close()
         self._warn_unused(unused, (anonymous, first_anonymous), source.path)
-        for part in decided.merged(self.rows, source.rows):
+        for part in decided.merged(self.rows, source.first_line + source.rows - 1):
             out.write(part.to_arrow().cast(SCHEMA))
 
     def _warn_unused(self, unused: list[pl.DataFrame], anonymous: tuple[int, int | None],
@@ -382,7 +384,7 @@ class _Order:
     anonymous: tuple[int, int | None]  # records without a worker id, and the first's line
 
 
-def _in_order(source: ParquetInput, training: str, rows: int) -> _Order | None:
+def _in_order(source: TableInput, training: str, rows: int) -> _Order | None:
     """The `_Order` of the training file, or None when its records do not follow the
     workers' order (or an id repeats among the workers), for the partitioned route.
 
@@ -407,13 +409,13 @@ def _in_order(source: ParquetInput, training: str, rows: int) -> _Order | None:
     by_hash, hashes = by_hash[named], hashes[named]
     if (hashes[1:] == hashes[:-1]).any():
         return None
-    trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+    trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
     try:
         trainer.text_column("worker")
         per_worker = np.zeros(max(1, source.rows), np.int32)
         unused: list[pl.DataFrame] = []
         anonymous, first_anonymous = 0, None
-        last, line = 0, 1
+        last, line = 0, trainer.first_line
         for column in trainer.frames(max(rows, 1 << 20), ("worker",)):
             worker = column["worker"].cast(pl.String)
             starts = np.flatnonzero(np.diff(worker.rle_id().to_numpy(), prepend=-1))
@@ -481,13 +483,21 @@ class _Taker:
         return held.slice(0, n)
 
 
-def _frames(source: ParquetInput, rows: int) -> Iterator[pl.DataFrame]:
+def _frames(source: TableInput, rows: int) -> Iterator[pl.DataFrame]:
     """The file's rows, `rows` at a time, numbered in `_line` from 1."""
-    first = 1
+    first = source.first_line
     for frame in source.frames(rows):
         yield frame.with_columns(_line=pl.int_range(first, first + frame.height,
                                                     dtype=pl.Int64))
         first += frame.height
+
+
+def _table_file(path: str, what: str, known: tuple[str, ...],
+                required: tuple[str, ...]) -> bool:
+    """Whether the columnar route reads this file: Parquet, or a plain CSV file."""
+    name = path.lower()
+    return name.endswith(".parquet") or (
+        name.endswith(".csv") and plain_csv(path, what, known, required) is not None)
 
 
 def _partition(frame: pl.DataFrame, column: str, parts: int) -> pl.Expr:

@@ -151,8 +151,8 @@ def _finish(out: Out, counts: batch.Counts, warnings: list[str], name: str,
 
 def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.date,
               output: str | None, out: Out, quiet: bool) -> None:
-    """Parquet to Parquet through the columnar backend (batch/parquet.py), when the files
-    allow it; otherwise return, for the row path."""
+    """Parquet or plain CSV to Parquet through the columnar backend (batch/parquet.py),
+    when the files allow it; otherwise return, for the row path."""
     from ..batch import parquet  # pyarrow and Polars load only for this format
 
     try:

@@ -38,6 +38,8 @@ class ParquetInput:
     are (known names without regard to case); raises WorkerFileError for a file that is
     not Parquet or lacks a required column."""
 
+    first_line = 1  # a row's number (`line`) is its row in the file, counting from 1
+
     def __init__(self, path: str, what: str, known: tuple[str, ...],
                  required: tuple[str, ...], file: IO[bytes] | None = None) -> None:
         import pyarrow as pa
