@@ -23,7 +23,6 @@ from collections.abc import Iterator
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from .csv import header_columns
@@ -36,7 +35,8 @@ CHUNK = 1 << 23  # bytes looked at at a time by the first pass
 # doubled inside: where Python's `csv` and Polars read a line alike.
 _CELL = r'(?:"(?:[^"]|"")*"|[^",]*)'
 _STRICT = re.compile(rf"{_CELL}(?:,{_CELL})*")
-_COMMA, _QUOTE, _CR, _LF = ord(","), ord('"'), ord("\r"), ord("\n")
+_COMMA, _QUOTE, _LF = ord(","), ord('"'), ord("\n")
+_NOT_CONTROL = bytes(range(0x20, 0x100))
 
 
 @attrs.frozen
@@ -175,25 +175,26 @@ class _Scan:
                 data.decode("utf-8")
             except UnicodeDecodeError:
                 return False  # the row path names the line and the byte
-        b = np.frombuffer(data, np.uint8)
-        control = b < 0x20
-        control[(b == _LF) | (b == _CR) | (b == ord("\t"))] = False
-        if control.any():
+        if data.translate(None, _NOT_CONTROL).translate(None, b"\t\r\n"):
             return False  # Python's and Polars' ideas of space differ on some of these
-        cr = np.flatnonzero(b == _CR)
-        if len(cr) and (cr[-1] + 1 >= len(b) or (b[cr + 1] != _LF).any()):
+        if data.count(b"\r") != data.count(b"\r\n"):
             return False  # a lone carriage return ends a line for Python only
+        b = np.frombuffer(data, np.uint8)
         ends = np.flatnonzero(b == _LF)
         if not len(ends) or ends[-1] != len(b) - 1:
             ends = np.append(ends, len(b))  # the last line, without a line end
         starts = np.concatenate([[0], ends[:-1] + 1])
-        commas = _per_line(b == _COMMA, ends)
-        quotes = _per_line(b == _QUOTE, ends)
-        # Bytes other than commas and spaces (ASCII): a line without any may be blank.
-        solid = _per_line((b > 0x20) & (b < 0x80) & (b != _COMMA), ends)
+        # Per line (each segment runs from its start through its line end): its commas;
+        # whether it has a quote; and whether it may be blank, looked at in Python below,
+        # which a line whose first byte is not a comma or a space (ASCII) cannot be.
+        commas = np.add.reduceat(b == _COMMA, starts, dtype=np.int64)
+        quotes = np.logical_or.reduceat(b == _QUOTE, starts) if b'"' in data \
+            else np.zeros(len(starts), np.bool_)
+        lead = b[starts]
+        solid = (lead > 0x20) & (lead < 0x80) & (lead != _COMMA)
         cells = commas + 1
         blank = np.zeros(len(ends), np.bool_)
-        for i in np.flatnonzero((quotes > 0) | (solid == 0)):
+        for i in np.flatnonzero(quotes | ~solid):
             text = data[starts[i]:ends[i]].decode("utf-8").removesuffix("\r")
             if quotes[i]:
                 if not _STRICT.fullmatch(text):
@@ -241,10 +242,3 @@ class _Scan:
             return None  # no header: the row path's empty file
         return _Plan(self.columns, self.skip, self.last - self.skip - 1)
 
-
-def _per_line(mask: npt.NDArray[np.bool_], ends: npt.NDArray[np.intp]
-              ) -> npt.NDArray[np.int64]:
-    """How many of `mask` fall in each line (lines end at `ends`, exclusive)."""
-    total = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    at = total[ends]
-    return np.diff(at, prepend=0)
