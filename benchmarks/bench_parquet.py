@@ -3,6 +3,7 @@
     python benchmarks/bench_parquet.py                          # 1,000,000 and 2,000,000
     python benchmarks/bench_parquet.py --counts 200000,400000 --sample 50000 --repeat 3
     python benchmarks/bench_parquet.py --counts 1000000 --sample 0 --shuffled
+    python benchmarks/bench_parquet.py --counts 0 --sample 0 --csv 200000
 
 Generates each workforce once with bench_columnar.generate (0–8 training records a
 worker) as two Parquet files in benchmarks/out/parquet/ (git-ignored), then, for each
@@ -20,6 +21,11 @@ which the route first partitions by worker. On `--sample` workers (the first row
 smallest count) it also times the same Parquet output written by the row path
 (`batch.parquet.run_rows`, the route `--log` takes) and checks that both files hold the
 same rows.
+
+`--csv N` times CSV input to the same Parquet output: N workers and their training from
+examples/generate.py (bad rows included) as workers.csv and training.csv, through the
+columnar route (a plain CSV file is read by Polars' CSV reader) and through the row path
+(`--log /dev/null` takes it), and checks that both files hold the same rows.
 
 This is a benchmark, not a test: the numbers depend on the machine and on what else runs.
 """
@@ -110,6 +116,32 @@ def row_path(workers: str, training: str, out: str) -> None:
         run_rows(policy, source, AS_OF, stream, lambda n: None)
 
 
+def csv_workforce(n: int) -> tuple[Path, Path]:
+    """The CSV files of `n` workers from examples/generate.py (made once, then reused)."""
+    folder = OUT / f"csv-{n}"
+    workers, training = folder / "workers.csv", folder / "training.csv"
+    if not (workers.exists() and training.exists()):
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(ROOT / "examples" / "generate.py"), "--count",
+                        str(n), "--out", str(folder)], check=True, capture_output=True)
+    return workers, training
+
+
+def csv_case(n: int, repeat: int) -> None:
+    """CSV workers and training to Parquet: the columnar route against the row path."""
+    workers, training = csv_workforce(n)
+    a, b = OUT / "csv-columnar.parquet", OUT / "csv-rows.parquet"
+    col_wall, col_rss = medians(columnar_command(workers, training, a), repeat)
+    row_wall, row_rss = medians([*columnar_command(workers, training, b), "--log",
+                                 "/dev/null"], repeat)
+    same = pq.read_table(a).equals(pq.read_table(b))
+    print(f"csv {n:,}: columnar {col_wall:.2f} s ({col_rss:.0f} MB), row path "
+          f"{row_wall:.2f} s ({row_rss:.0f} MB): {row_wall / col_wall:.1f}x; "
+          f"same rows: {same}")
+    if not same:
+        sys.exit("the two routes disagree on CSV input")
+
+
 def medians(command: list[str], repeat: int) -> tuple[float, float]:
     runs = [timed(command) for _ in range(repeat)]
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
@@ -122,6 +154,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--shuffled", action="store_true",
                         help="also time training files in random order (partitioned route)")
+    parser.add_argument("--csv", type=int, default=0, metavar="N",
+                        help="also time N workers as CSV files (0: not)")
     parser.add_argument("--row-path", nargs=3, metavar=("WORKERS", "TRAINING", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -129,7 +163,7 @@ def main() -> None:
         row_path(*args.row_path)
         return
     policy = policyrules.load(bench_columnar.POLICY_FILE)
-    counts = [int(c) for c in args.counts.split(",")]
+    counts = [int(c) for c in args.counts.split(",") if int(c)]
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, median of {args.repeat} runs")
     for shuffled in (False, True) if args.shuffled else (False,):
         for n in counts:
@@ -150,6 +184,8 @@ def main() -> None:
               f"same rows: {same}")
         if not same:
             sys.exit("the two routes disagree")
+    if args.csv:
+        csv_case(args.csv, args.repeat)
 
 
 if __name__ == "__main__":
