@@ -341,6 +341,22 @@ def test_the_first_pass_reads_lines_across_its_chunks(tmp_path: Path,
     csv_table._scan.cache_clear()
 
 
+@pytest.mark.parametrize(("block", "size"), [(7, 4), (40, 1000), (1 << 20, 3)])
+def test_records_are_read_in_batches_of_whole_lines(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    block: int, size: int) -> None:
+    from policyrules.records import csv_table
+
+    text = b"\n" + HEADER + b"".join(b"W%d,2020-01-01,none\n" % i for i in range(10))
+    workers, _ = _files(tmp_path, text + b" , \n\n")
+    monkeypatch.setattr(csv_table, "BLOCK", block)  # a line cut at every read
+    table = open_table(workers, "worker", *_worker_columns())
+    frames = list(table.frames(size))
+    assert all(0 < f.height <= size for f in frames)
+    assert pl.concat(frames)["id"].to_list() == [f"W{i}" for i in range(10)]
+    assert next(table.frames(size, ("id",))).columns == ["id"]
+
+
 def test_a_changed_file_is_looked_at_again(tmp_path: Path) -> None:
     workers, _ = _files(tmp_path, HEADER + b"A,2020-01-01,none\n")
     assert columnar_input(workers, None)

@@ -30,6 +30,7 @@ from .parquet import ParquetInput
 from .text import BOM, WorkerFileError
 
 CHUNK = 1 << 23  # bytes looked at at a time by the first pass
+BLOCK = 1 << 24  # bytes read at a time for a batch of records (fewer records if longer)
 
 # A line of cells each either unquoted (no quote, no comma) or wholly quoted with quotes
 # doubled inside: where Python's `csv` and Polars read a line alike.
@@ -78,23 +79,57 @@ class CsvTable:
                ) -> Iterator[pl.DataFrame]:
         """The file's records (the `columns`, or all named ones), at most `size` at a
         time, as Polars frames of text: each cell stripped, an empty cell null, as
-        `records.csv.row_cells` reads a cell."""
+        `records.csv.row_cells` reads a cell.
+
+        Each batch of whole lines is handed to Polars' CSV reader as bytes: a plain
+        file has no line end inside a cell, so any line end is a record's. (Polars' own
+        streaming scan reads ahead of a slow consumer without bound.)"""
         wanted = set(self.columns if columns is None else columns)
-        if not self.rows:
-            return
-        names = self._names
+        cells = [_cell(n).alias(c) for n, c in zip(self._names, self.columns, strict=True)
+                 if c and c in wanted]
         try:
-            batches = pl.scan_csv(
-                self.path, glob=False, infer_schema=False, skip_lines=self._skip,
-                with_column_names=lambda _: names, n_rows=self.rows, quote_char='"',
-                raise_if_empty=False).select(
-                    _cell(n).alias(c) for n, c in zip(self._names, self.columns, strict=True)
-                    if c and c in wanted).collect_batches(chunk_size=size)
-            for frame in batches:
-                for start in range(0, frame.height, size):
-                    yield frame.slice(start, size)
+            for lines, count in self._lines(size):
+                frame = pl.read_csv(lines, has_header=False, new_columns=self._names,
+                                    infer_schema=False, quote_char='"',
+                                    raise_if_empty=False).select(cells)
+                if frame.height != count:  # the file changed since the first pass
+                    raise WorkerFileError(f"{self.path}: the file changed while it was read")
+                yield frame
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise WorkerFileError(f"{self.path}: cannot read the CSV file ({exc})") from None
+
+    def _lines(self, size: int) -> Iterator[tuple[bytes, int]]:
+        """(bytes, how many records) of the records' lines, at most `size` lines and
+        about BLOCK bytes at a time, after the header and before any blank lines that
+        end the file."""
+        left, skip = self.rows, self._skip + 1  # the lines before the first record
+        held, ended = b"", False
+        with open(self.path, "rb") as f:
+            while left:
+                ends = np.flatnonzero(np.frombuffer(held, np.uint8) == _LF)
+                want = skip or min(size, left)
+                if len(ends) < want and not ended and (skip or len(held) < BLOCK
+                                                       or not len(ends)):
+                    more = f.read(BLOCK)
+                    ended = not more
+                    held += more
+                    continue
+                if skip:
+                    if len(ends) < skip:
+                        return  # the file changed since the first pass: no records
+                    held, skip = held[ends[skip - 1] + 1:], 0
+                    continue
+                if len(ends) >= want:
+                    count, cut = want, int(ends[want - 1]) + 1
+                elif ended:  # the last record, without a line end
+                    count, cut = len(ends) + (not held.endswith(b"\n")), len(held)
+                else:
+                    count, cut = len(ends), int(ends[-1]) + 1
+                if not count:
+                    return
+                yield held[:cut], count
+                held = held[cut:]
+                left -= count
 
 
 TableInput = CsvTable | ParquetInput  # what the columnar route reads
