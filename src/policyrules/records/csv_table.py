@@ -1,6 +1,6 @@
 """CSV worker and training files read as tables (CONTRACT §1.4), for the columnar route.
 
-Polars' CSV reader reads the file in batches of rows, every column as text, so each cell
+Polars' CSV reader reads the file in batches of whole lines, every column as text, so each cell
 is validated by the columnar backend's own column checks, as a text cell of a Parquet
 file is. A file is read this way only when a first pass over its bytes finds that it is
 plain: one record a line, so that a record's `line` (the row path's, counting blank lines
@@ -10,7 +10,8 @@ line between rows, bytes that are not UTF-8, a lone carriage return, a control c
 a quote inside an unquoted cell, a header the row path refuses — makes the file not plain,
 and the caller takes the row path for it, which gives that file's exact lines and errors.
 The first pass reads the file a chunk at a time and looks at each line with NumPy; only
-lines with a quote or with nothing but commas and spaces are looked at in Python.
+lines with a quote, or beginning with a comma, a space or a byte that is not ASCII (which
+may be blank), are looked at in Python.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class _Plan:
 
 class CsvTable:
     """A plain CSV file (see the module's doc) opened for the columnar route, with the
-    interface of `ParquetInput` that the route uses. Build it with `plain_csv`."""
+    interface of `ParquetInput` that the route uses. Opened by `open_table`."""
 
     def __init__(self, path: str, plan: _Plan) -> None:
         self.path = path
