@@ -43,7 +43,8 @@ def _agree(policy: policyrules.Policy, records: list[Row], as_of: datetime.date,
         for f in decision.findings:
             finding, cells = next(found)
             assert finding["requirement"] == f.requirement
-            assert columnar_facts.value(cells, objects) == row_facts(f.rule, worker, as_of)
+            row = tuple(cells[name] for name in columnar_facts.FACTS.names)
+            assert columnar_facts.value(row, objects) == row_facts(f.rule, worker, as_of)
             assert tuple(objects[i] for i in cells["evidence"]) == f.evidence
             # Positions of this worker's own records, not of equal ones of another.
             named = [*cells["counted"], *cells["later"], *cells["excluded"],

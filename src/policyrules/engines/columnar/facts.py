@@ -13,7 +13,7 @@ evidence.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -230,12 +230,16 @@ def _reached(counted: pl.LazyFrame, target: m.Hours, as_of: datetime.date) -> pl
         pl.col("_rec").alias("_evidence"))
 
 
-def value(row: Mapping[str, Any], records: Sequence[TrainingRecord]) -> Facts:
-    """One row of `FACTS` as the `Facts` of semantics/facts.py, its records picked out of
-    `records` (the training table's records as objects, by position)."""
-    pick = records.__getitem__
-    latest, first = row["latest"], row["deadline_record"]
-    return Facts(row["role_since"], row["anchor"], tuple(map(pick, row["counted"])),
-                 None if latest is None else records[latest], tuple(map(pick, row["later"])),
-                 row["deadline"], row["hours"], tuple(map(pick, row["excluded"])),
-                 None if first is None else records[first])
+def value(row: Sequence[Any], records: Sequence[TrainingRecord], first: int = 0) -> Facts:
+    """One row of `FACTS` (its values in the schema's order) as the `Facts` of
+    semantics/facts.py, its records picked out of `records`: the training table's records
+    as objects, from its row `first` on."""
+    anchor, since, deadline, deadline_record, latest, counted, later, excluded, _, hours = row
+
+    def pick(positions: Sequence[int]) -> tuple[TrainingRecord, ...]:
+        return tuple(records[i - first] for i in positions)
+
+    return Facts(since, anchor, pick(counted),
+                 None if latest is None else records[latest - first], pick(later),
+                 deadline, hours, pick(excluded),
+                 None if deadline_record is None else records[deadline_record - first])
