@@ -12,7 +12,6 @@ evidence.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -22,7 +21,6 @@ import polars as pl
 import pyarrow as pa
 
 from ...contract.workers import TrainingRecord
-from ...semantics import model as m
 from ...semantics.facts import Facts
 from ...semantics.units import HOURS_UNIT
 from . import arrays, inputs
@@ -97,8 +95,7 @@ def table(plan: Plan, rows: pl.DataFrame, owned: pl.DataFrame, at: Rows,
     out = findings.lazy().with_row_index("_f")
     if placed is not None:
         out = out.join(_lists(placed), on=["_row", "_i"], how="left")
-        out = out.join(_latest(placed), on=["_row", "_i"], how="left")
-        out = out.join(_evidence(plan, placed), on=["_row", "_i"], how="left")
+        out = out.join(_counted(plan, placed), on=["_row", "_i"], how="left")
     else:
         out = out.with_columns(*[pl.lit(None, pl.List(pl.Int64)).alias(n)
                                  for n in (*_LISTS, "_evidence")],
@@ -185,49 +182,40 @@ def _lists(placed: pl.LazyFrame) -> pl.LazyFrame:
         *[pl.col("_rec").filter(pl.col("_cls") == c).alias(n) for n, c in _LISTS.items()])
 
 
-def _latest(placed: pl.LazyFrame) -> pl.LazyFrame:
-    """`latest_record(counted)`: the latest day, and of several that day the first in
-    evidence order (then the worker's order)."""
-    return (placed.filter(pl.col("_cls") == _COUNTED)
-            .sort("_row", "_i", "_day", *EVIDENCE_ORDER, "_rec",
-                  descending=[False, False, True] + [False] * (len(EVIDENCE_ORDER) + 1))
-            .group_by("_row", "_i", maintain_order=True)
-            .agg(pl.col("_rec").first().alias("latest")))
+def _counted(plan: Plan, placed: pl.LazyFrame) -> pl.LazyFrame:
+    """`latest` and `_evidence` per finding, from its counted records sorted once newest
+    first, then in evidence order (then the worker's order):
 
-
-def _evidence(plan: Plan, placed: pl.LazyFrame) -> pl.LazyFrame:
-    """The records that met each requirement (kept only where the finding is met):
-    the counted records of the latest day in evidence order (interpret.finding), or for
-    an hours target those that reach it, newest first (semantics.hours.reach)."""
-    counted = placed.filter(pl.col("_cls") == _COUNTED)
+    * `latest_record(counted)`: the first of them;
+    * the evidence of a requirement met by a record (interpret.finding): those of the
+      latest day, in evidence order;
+    * of an hours target (semantics.hours.reach): those still in the window, newest first,
+      up to the one at which the total reaches the target (all of them without a window).
+    """
+    newest = (placed.filter(pl.col("_cls") == _COUNTED)
+              .sort("_row", "_i", "_day", *EVIDENCE_ORDER, "_rec",
+                    descending=[False, False, True] + [False] * (len(EVIDENCE_ORDER) + 1))
+              .collect().lazy())
+    group = ("_row", "_i")
+    latest = newest.group_by(*group, maintain_order=True).agg(
+        pl.col("_rec").first().alias("latest"))
     hours_rules = [i for i, r in enumerate(plan.rules) if r.hours is not None]
-    plain = (counted.filter(~pl.col("_i").is_in(hours_rules))
-             .filter(pl.col("_day") == pl.col("_day").max().over("_row", "_i"))
-             .sort("_row", "_i", *EVIDENCE_ORDER, "_rec")
-             .group_by("_row", "_i", maintain_order=True)
-             .agg(pl.col("_rec").alias("_evidence")))
-    parts = [plain]
+    parts = [newest.filter(~pl.col("_i").is_in(hours_rules)
+                           & (pl.col("_day") == pl.col("_day").first().over(*group)))]
+    as_of = pl.lit(plan.as_of, pl.Date)
     for i in hours_rules:
         target = plan.rules[i].hours
         assert target is not None
-        parts.append(_reached(counted.filter(pl.col("_i") == i), target, plan.as_of))
-    return pl.concat(parts)
-
-
-def _reached(counted: pl.LazyFrame, target: m.Hours, as_of: datetime.date) -> pl.LazyFrame:
-    """`reach`'s records: those still in the window, newest first in evidence order, up to
-    the one at which the total reaches the target (all of them without a window)."""
-    live = counted.with_columns(_u=hours_of(target))
-    if target.window is not None:
-        live = live.filter(pl.lit(as_of, pl.Date) <= plus(pl.col("_day"), target.window))
-    running = pl.col("_u").cum_sum().over("_row", "_i")
-    ordered = live.sort("_row", "_i", "_day", *EVIDENCE_ORDER, "_rec",
-                        descending=[False, False, True] + [False] * (len(EVIDENCE_ORDER) + 1))
-    if target.window is not None:
-        # Up to and including the first record at which the running total reaches it.
-        ordered = ordered.filter(running - pl.col("_u") < target.target_units)
-    return ordered.group_by("_row", "_i", maintain_order=True).agg(
+        live = newest.filter(pl.col("_i") == i).with_columns(_u=hours_of(target))
+        if target.window is not None:
+            live = live.filter(as_of <= plus(pl.col("_day"), target.window))
+            # Up to and including the first record at which the running total reaches it.
+            running = pl.col("_u").cum_sum().over(*group)
+            live = live.filter(running - pl.col("_u") < target.target_units)
+        parts.append(live.drop("_u"))
+    evidence = pl.concat(parts).group_by(*group, maintain_order=True).agg(
         pl.col("_rec").alias("_evidence"))
+    return latest.join(evidence, on=list(group), how="left")
 
 
 def value(row: Sequence[Any], records: Sequence[TrainingRecord], first: int = 0) -> Facts:
