@@ -7,8 +7,6 @@ written in input order, in this process or in `--jobs` worker processes.
     parallel.py  the same stages in worker processes, output kept in input order
     many.py      `Policy.evaluate_many`: the same stages on a Python iterable
     parquet.py   `--format parquet`: the columnar backend in bounded batches, or the stages
-    columnar_text.py  CSV to the text formats: validate → decide through the columnar
-                 backend, then the same log and encode stages
 
 A record that breaks CONTRACT §1 becomes an error record in the output and the run goes
 on; the counts say how many were compliant, not compliant and rejected. The CLI parses the
@@ -39,14 +37,11 @@ from .parallel import WorkerProcessError as WorkerProcessError
 from .read import chunks
 from .stages import STAGES as STAGES
 from .stages import Counts as Counts
-from .stages import Job, Stage, process
+from .stages import Job, process
 from .write import OutputError as OutputError
 from .write import Writer
 
 BATCH = 512  # records per chunk in one process (and per write)
-# Records per chunk on the columnar route: enough to pay for a frame's set-up, few enough
-# that memory stays flat and output starts at once.
-COLUMNAR_BATCH = 4096
 CHUNK = 1000  # records per task with --jobs
 BLOCK = 1 << 20  # bytes of JSON Lines per task with --jobs
 
@@ -69,22 +64,15 @@ def batch_gc() -> Iterator[None]:
 def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, jobs: int,
         stdout: IO[bytes], console: Console, progress: Progress, chunk: int = CHUNK,
         block: int = BLOCK, log: DecisionLog | None = None, keep: Sequence[str] = (),
-        explain: bool = True, columnar: bool = False) -> Counts:
+        explain: bool = True) -> Counts:
     """Evaluate every record of `source`: as a table on `console`, or in a machine format
     on `stdout`, in `jobs` processes if more than one (`chunk` records or `block` bytes
     of JSON Lines per task). With `log`, each record's entry goes to it, in input order,
     from this process. `keep` names input columns to carry into each record of a machine
-    format (`render/keep.py`); `explain=False` leaves out findings' explanations.
-    `columnar`: a CSV decided through the columnar backend (columnar_text.py), in this
-    process, `COLUMNAR_BATCH` records at a time; the same output."""
-    stages, size = STAGES, BATCH
-    if columnar:
-        from .columnar_text import COLUMNAR_STAGES  # Polars loads only for this route
-
-        stages, size, jobs = COLUMNAR_STAGES, COLUMNAR_BATCH, 1
+    format (`render/keep.py`); `explain=False` leaves out findings' explanations."""
     with batch_gc():
         if fmt == "table":
-            return run_table(policy, source, as_of, console, progress, log, stages, size)
+            return run_table(policy, source, as_of, console, progress, log)
         if fmt == "parquet":
             from . import parquet  # pyarrow and Polars load only for this format
 
@@ -95,8 +83,7 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
                 counts = parallel.run(policy, jobs, source, as_of, writer, progress,
                                       chunk=chunk, block=block, log=log)
             else:
-                counts = run_serial(policy, source, as_of, writer, progress, log, stages,
-                                    size)
+                counts = run_serial(policy, source, as_of, writer, progress, log)
         except Exception:
             writer.abandon()
             raise
@@ -110,11 +97,10 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
 
 
 def run_serial(policy: Policy, source: WorkerInput, as_of: datetime.date, writer: Writer,
-               progress: Progress, log: DecisionLog | None = None,
-               stages: tuple[Stage, ...] = STAGES, size: int = BATCH) -> Counts:
+               progress: Progress, log: DecisionLog | None = None) -> Counts:
     job = Job(policy, as_of, writer.fmt, writer.fmt.keep, log=None if log is None else "line")
-    for records in chunks(source, size):
-        writer.add(process(job, records, stages))
+    for records in chunks(source, BATCH):
+        writer.add(process(job, records))
         if log is not None:
             log.write(job.take_log())
         progress(job.counts.total)
@@ -133,13 +119,12 @@ class _TableRows:
 
 
 def run_table(policy: Policy, source: WorkerInput, as_of: datetime.date, console: Console,
-              progress: Progress, log: DecisionLog | None = None,
-              stages: tuple[Stage, ...] = STAGES, size: int = BATCH) -> Counts:
+              progress: Progress, log: DecisionLog | None = None) -> Counts:
     table = Table(policy)
     console.print(table.header())
     job = Job(policy, as_of, _TableRows(table), log=None if log is None else "line")
-    for records in chunks(source, size):
-        for row in process(job, records, stages):
+    for records in chunks(source, BATCH):
+        for row in process(job, records):
             console.print(row)
         if log is not None:
             log.write(job.take_log())

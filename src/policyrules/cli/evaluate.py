@@ -115,15 +115,11 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
     except UsageError as exc:
         raise out.fail(str(exc)) from None
     progress = ProgressBar(out, source.size, lambda: source.position, enabled=not quiet)
-    # A CSV to a text format: decided through the columnar backend (docs/cli.md says
-    # which inputs take which route; the output is the same).
-    columnar = (fmt != "parquet" and log_path is None and mapping is None
-                and date_format is None and _csv_files(workers, training_file))
     try:
         with source, _destination(output, out) as stream, log or contextlib.nullcontext():
             counts = batch.run(loaded, source, day, fmt, jobs=jobs, stdout=stream,
                                console=out.out, progress=progress.update, log=log,
-                               keep=kept, explain=not no_explain, columnar=columnar)
+                               keep=kept, explain=not no_explain)
     except batch.OutputError as exc:
         if output is None:
             silence_stdout()  # what stdout still buffers must not be tried again at exit
@@ -151,12 +147,6 @@ def _finish(out: Out, counts: batch.Counts, warnings: list[str], name: str,
             summary.stylize("bold red")
         out.err.print(summary)
     sys.exit(1 if counts.rejected else 0)
-
-
-def _csv_files(workers: str, training: str | None) -> bool:
-    """A CSV worker file, with no training file or a CSV one: the columnar text route's."""
-    return workers.lower().endswith(".csv") and (
-        training is None or training.lower().endswith(".csv"))
 
 
 def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.date,

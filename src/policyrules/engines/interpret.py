@@ -115,16 +115,10 @@ def evaluate(policy: m.PolicyModel, worker: Worker, as_of: datetime.date) -> Dec
         for rule in policy.requirements
         if rule.in_force(as_of) and holds(rule.condition, worker, roles, done)
     )
-    return Decision(worker.id, policy.id, as_of, groups, findings,
-                    unrecognised_training(frozenset(t.id for t in policy.trainings), worker,
-                                          as_of), policy, worker)
-
-
-def unrecognised_training(known: frozenset[str], worker: Worker,
-                          as_of: datetime.date) -> tuple[str, ...]:
-    """The courses of the worker's records by as_of that the catalogue (`known`) lacks."""
-    return tuple(sorted({r.training for r in worker.training
-                         if r.training not in known and r.completed <= as_of}))
+    known = {t.id for t in policy.trainings}
+    unrecognised = tuple(sorted({r.training for r in worker.training
+                                 if r.training not in known and r.completed <= as_of}))
+    return Decision(worker.id, policy.id, as_of, groups, findings, unrecognised, policy, worker)
 
 
 def eligible(policy: m.PolicyModel, worker: Worker, training: m.Training,
