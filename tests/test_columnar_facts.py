@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policyrules
+from policyrules.contract.decision import Finding
+from policyrules.contract.explanation import dates, to_satisfy
 from policyrules.contract.workers import TrainingRecord
 from policyrules.engines.columnar import facts as columnar_facts
 from policyrules.semantics.facts import facts as row_facts
@@ -44,8 +46,16 @@ def _agree(policy: policyrules.Policy, records: list[Row], as_of: datetime.date,
             finding, cells = next(found)
             assert finding["requirement"] == f.requirement
             row = tuple(cells[name] for name in columnar_facts.FACTS.names)
-            assert columnar_facts.value(row, objects) == row_facts(f.rule, worker, as_of)
-            assert tuple(objects[i] for i in cells["evidence"]) == f.evidence
+            facts = columnar_facts.value(row, objects)
+            assert facts == row_facts(f.rule, worker, as_of)
+            evidence = tuple(objects[i] for i in cells["evidence"])
+            assert evidence == f.evidence
+            # One definition of the words: a finding carrying the columns' facts is
+            # explained as the row path's finding is.
+            carried = Finding(f.rule, finding["status"], finding["due"], evidence, worker,
+                              as_of, facts)
+            assert carried.explanation == f.explanation
+            assert (dates(carried), to_satisfy(carried)) == (dates(f), to_satisfy(f))
             # Positions of this worker's own records, not of equal ones of another.
             named = [*cells["counted"], *cells["later"], *cells["excluded"],
                      *cells["evidence"], cells["latest"], cells["deadline_record"]]
