@@ -76,7 +76,7 @@ def table(plan: Plan, rows: pl.DataFrame, owned: pl.DataFrame, at: Rows,
     per_rule: list[pl.LazyFrame] = []
     firsts: list[pl.LazyFrame] = []
     for i, rule in enumerate(rules):
-        mine = owned.lazy().filter(pl.col("_slot").is_in(_slots(plan, rule.satisfied_by)))
+        mine = owned.lazy().filter(pl.col("_slot").is_in(plan._slots(rule.satisfied_by)))
         ok = plan.counts(rule)
         on = pl.col("_day") <= as_of
         cls = (pl.when(ok & on).then(_COUNTED).when(ok).then(_LATER)
@@ -85,7 +85,7 @@ def table(plan: Plan, rows: pl.DataFrame, owned: pl.DataFrame, at: Rows,
                                     "provider", "level", "hours", _i=pl.lit(i, pl.Int64),
                                     _cls=cls.cast(pl.Int8)).drop_nulls("_cls"))
         if rule.before_first is not None:
-            events = _slots(plan, rule.before_first.trainings)
+            events = plan._slots(rule.before_first.trainings)
             firsts.append(owned.lazy().filter(pl.col("_slot").is_in(events) & on).sort(
                 "_row", "_day", *EVIDENCE_ORDER, "_rec").group_by("_row", maintain_order=True)
                 .agg(pl.col("_rec").first().alias("_first"))
@@ -120,10 +120,6 @@ def table(plan: Plan, rows: pl.DataFrame, owned: pl.DataFrame, at: Rows,
         **{n: result[n].to_arrow() for n in (*_LISTS, "evidence")},
         "hours": dates["hours"],
     }).cast(FACTS)
-
-
-def _slots(plan: Plan, trainings: frozenset[str] | tuple[str, ...]) -> list[int]:
-    return sorted(plan.courses.index(t) for t in trainings)
 
 
 def _row_dates(plan: Plan, rows: pl.DataFrame, at: Rows, req: Rows
