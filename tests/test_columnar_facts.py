@@ -136,3 +136,18 @@ def test_rows_the_row_path_decides_have_no_column_facts() -> None:
     assert rows and {w for w, _ in rows} >= {"W2"}
     assert all((anchor is None) == (w == "W1") for w, anchor in rows)
     assert pl.DataFrame(result.facts).height == result.findings.num_rows
+
+
+def test_facts_without_a_training_table() -> None:
+    """No records at all: every list is empty, the anchor is the start, and the deadline
+    is the start + the requirement's period, clipped to the month's end."""
+    policy = policyrules.load("policies/durham.policy")
+    frame, _ = tables(_one([], started="2025-08-31"))
+    result = policy.evaluate_frame(frame, None, as_of=D(2026, 11, 22), facts=True)
+    assert result.facts is not None
+    induction = result.facts.to_pylist()[0]
+    assert result.findings["requirement"][0].as_py() == "induction"
+    assert induction == {"anchor": D(2025, 8, 31), "role_since": None,
+                         "deadline": D(2026, 2, 28), "deadline_record": None,
+                         "latest": None, "counted": [], "later": [], "excluded": [],
+                         "evidence": [], "hours": None}
