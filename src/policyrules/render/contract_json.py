@@ -128,14 +128,21 @@ class DecisionJson:
 
 
 def _record_js(f: Finding, r: TrainingRecord) -> str:
+    rule_hours, provider, level, hours = f.rule.hours, r.provider, r.level, r.hours
+    if (rule_hours is None and type(hours) is int and type(provider) is str
+            and type(level) is str):
+        # The usual record of a batch, whole, in one step: the same text as below.
+        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+                f'"delivery": {_js(r.delivery)}, "hours": {hours!r}, '
+                f'"provider": {_js(provider)}, "level": {_js(level)}}}')
     head = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
             f'"delivery": {_js(r.delivery)}')
-    rule_hours, provider, level = f.rule.hours, r.provider, r.level
-    if r.hours is None and provider is None and level is None and rule_hours is None:
+    if hours is None and provider is None and level is None and rule_hours is None:
         return head + "}"
     # The members `Finding.evidence_dict` adds, in its order, as json writes them: an int
     # or a finite float by its repr, text by the same escaping as everything else here.
-    hours = rule_hours.of(r.training, r.hours) if rule_hours is not None else r.hours
+    if rule_hours is not None:
+        hours = rule_hours.of(r.training, hours)
     if ((hours is None or type(hours) is int or (type(hours) is float and _finite(hours)))
             and (provider is None or type(provider) is str)
             and (level is None or type(level) is str)):
