@@ -235,15 +235,32 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
                 and (provider is None or (type(provider) is str and provider.isascii()))
                 and (level is None or (type(level) is str and level.isascii()))
                 and (hours is None or (type(hours) in (int, float) and 0 <= hours <= MAX_HOURS))):
+            # The type of `hours` is in the key: 1, 1.0 and True are equal keys.
+            key = (training, completed, delivery, provider, level, hours, type(hours))
+            record = _RECORDS.get(key)
+            if record is not None:
+                return record
             try:
                 day = parse_iso_date(completed)
             except ValueError:
                 pass
             else:
+                if len(_RECORDS) >= _RECORDS_KEPT:
+                    _RECORDS.clear()
                 # `{}` given, not left to the factory: one call fewer per record.
-                return TrainingRecord(training, day, delivery or "single-agency", provider,
-                                      hours, level, {})
+                record = _RECORDS[key] = TrainingRecord(
+                    training, day, delivery or "single-agency", provider, hours, level, {})
+                return record
     return _full_record(item, i, problems)
+
+
+# Records that passed the quick path above, by their fields. A workforce repeats the same
+# records (a course on a day, from a provider) many times over, and a record is frozen, so
+# one object serves every worker who has it: it is built once, and its evidence text is
+# encoded once (render/contract_json.py). Its `extra` is an empty mapping, shared by those
+# workers (a Mapping: read, not written). Cleared when full, so memory stays bounded.
+_RECORDS: dict[tuple[object, ...], TrainingRecord] = {}
+_RECORDS_KEPT = 1 << 16
 
 
 def _full_record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
