@@ -228,6 +228,16 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
         # than comparing its keys, which is left for a record with a null in it).
         known = (2 + (delivery is not None) + (provider is not None) + (level is not None)
                  + (hours is not None))
+        # The type of `hours` is in the key: 1, 1.0 and True are equal keys.
+        key = (training, completed, delivery, provider, level, hours, type(hours))
+        if len(item) == known:
+            # No unknown field, and the fields of a record that passed every check below.
+            try:
+                record = _RECORDS.get(key)
+            except TypeError:  # a list or an object where a value belongs: see below
+                record = None
+            if record is not None:
+                return record
         if ((len(item) == known or item.keys() <= _RECORD_FIELDS)
                 and type(training) is str and training and training.isascii()
                 and type(completed) is str
@@ -235,9 +245,7 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
                 and (provider is None or (type(provider) is str and provider.isascii()))
                 and (level is None or (type(level) is str and level.isascii()))
                 and (hours is None or (type(hours) in (int, float) and 0 <= hours <= MAX_HOURS))):
-            # The type of `hours` is in the key: 1, 1.0 and True are equal keys.
-            key = (training, completed, delivery, provider, level, hours, type(hours))
-            record = _RECORDS.get(key)
+            record = _RECORDS.get(key)  # with a null field: not looked up above
             if record is not None:
                 return record
             try:
