@@ -32,6 +32,10 @@ class _Words:
     # id, and what closes the sentence (the note on regular updates, or nothing).
     titles: dict[str, str]
     met_end: str
+    # What follows the worker's id in a met finding's text, by (course, day, due): the
+    # same for every worker who completed that course that day. Cleared when full.
+    met: dict[tuple[str, datetime.date, datetime.date | None], str] = attrs.field(
+        factory=dict)
 
 
 # By identity: hashing a frozen Requirement walks all its fields, which costs more than
@@ -90,11 +94,21 @@ def _met(f: Finding, words: _Words, last: TrainingRecord) -> str:
     evidence starts with the latest record (`latest_record` is the first of
     `canonical_evidence`), nothing is dated after as_of, and a met finding has no note on
     excluded records. The same text as `_body` and `_notes` give it."""
-    title = words.titles.get(last.training) or f.rule.course(last.training)
-    done = f"{words.head}; {f.worker.id} completed {title} on {iso(last.completed)}"
-    if f.due is None:
-        return done + words.met_end
-    return f"{done} and must renew it by {iso(f.due)}{words.met_end}"
+    key = (last.training, last.completed, f.due)
+    rest = words.met.get(key)
+    if rest is None:
+        title = words.titles.get(last.training) or f.rule.course(last.training)
+        rest = f" completed {title} on {iso(last.completed)}"
+        if f.due is not None:
+            rest += f" and must renew it by {iso(f.due)}"
+        rest += words.met_end
+        if len(words.met) >= _MET_KEPT:
+            words.met.clear()
+        words.met[key] = rest
+    return f"{words.head}; {f.worker.id}{rest}"
+
+
+_MET_KEPT = 1 << 12
 
 
 # The last worker `_any_later` looked at, and its answer: a worker's findings are explained
