@@ -35,7 +35,7 @@ class _Words:
     # What follows the worker's id in a met finding's text, by (course, day, due): the
     # same for every worker who completed that course that day. Cleared when full.
     met: dict[tuple[str, datetime.date, datetime.date | None], str] = attrs.field(
-        factory=dict)
+        factory=dict, eq=False)
 
 
 # By identity: hashing a frozen Requirement walks all its fields, which costs more than
