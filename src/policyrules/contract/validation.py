@@ -268,7 +268,7 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
 # encoded once (render/contract_json.py). Its `extra` is an empty mapping, shared by those
 # workers (a Mapping: read, not written). Cleared when full, so memory stays bounded.
 _RECORDS: dict[tuple[object, ...], TrainingRecord] = {}
-_RECORDS_KEPT = 1 << 14
+_RECORDS_KEPT = 1 << 16
 
 
 def _full_record(item: object, i: int, problems: Problems) -> TrainingRecord | None:

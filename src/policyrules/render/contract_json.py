@@ -29,7 +29,7 @@ def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
 
 
 _CACHE_LIMIT = 1 << 14
-_TEXTS_KEPT = 1 << 14  # as many records as validation keeps (contract/validation.py)
+_TEXTS_KEPT = 1 << 16  # as many records as validation keeps (contract/validation.py)
 
 
 def _list(items: Iterable[str]) -> str:
