@@ -2,6 +2,7 @@
 
     python benchmarks/bench_parquet.py                          # 1,000,000 and 2,000,000
     python benchmarks/bench_parquet.py --counts 200000,400000 --sample 50000 --repeat 3
+    python benchmarks/bench_parquet.py --counts 1000000 --sample 0 --shuffled
 
 Generates each workforce once with bench_columnar.generate (0–8 training records a
 worker) as two Parquet files in benchmarks/out/parquet/ (git-ignored), then, for each
@@ -13,9 +14,12 @@ count, runs `--repeat` times
 
 and prints the median wall time, workers per second and peak resident memory: peak
 memory should not grow with the count (the route decides a bounded batch of workers at a
-time). On `--sample` workers (the first rows of the smallest count) it also times the same
-Parquet output written by the row path (`batch.parquet.run_rows`, the route `--log`
-takes) and checks that both files hold the same rows.
+time). The generated training file lists the records in the workers' order, which the
+route reads beside the workers; `--shuffled` also times the same records in random order,
+which the route first partitions by worker. On `--sample` workers (the first rows of the
+smallest count) it also times the same Parquet output written by the row path
+(`batch.parquet.run_rows`, the route `--log` takes) and checks that both files hold the
+same rows.
 
 This is a benchmark, not a test: the numbers depend on the machine and on what else runs.
 """
@@ -45,15 +49,18 @@ import policyrules  # noqa: E402
 AS_OF = bench_columnar.AS_OF
 
 
-def workforce(n: int, policy: policyrules.Policy) -> tuple[Path, Path]:
-    """The two Parquet files of `n` generated workers (made once, then reused)."""
-    folder = OUT / str(n)
+def workforce(n: int, policy: policyrules.Policy, shuffled: bool = False
+              ) -> tuple[Path, Path]:
+    """The two Parquet files of `n` generated workers (made once, then reused); the
+    training records in the workers' order, or `shuffled` (the partitioned route)."""
+    folder = OUT / (f"{n}-shuffled" if shuffled else str(n))
     workers, training = folder / "workers.parquet", folder / "training.parquet"
     if not (workers.exists() and training.exists()):
         folder.mkdir(parents=True, exist_ok=True)
         w, t = bench_columnar.generate(n, seed=1, policy=policy)
         w.write_parquet(workers)
-        t.write_parquet(training)
+        (t.sample(fraction=1.0, shuffle=True, seed=1) if shuffled else t).write_parquet(
+            training)
     return workers, training
 
 
@@ -113,6 +120,8 @@ def main() -> None:
     parser.add_argument("--counts", default="1000000,2000000")
     parser.add_argument("--sample", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--shuffled", action="store_true",
+                        help="also time training files in random order (partitioned route)")
     parser.add_argument("--row-path", nargs=3, metavar=("WORKERS", "TRAINING", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -122,12 +131,14 @@ def main() -> None:
     policy = policyrules.load(bench_columnar.POLICY_FILE)
     counts = [int(c) for c in args.counts.split(",")]
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, median of {args.repeat} runs")
-    for n in counts:
-        workers, training = workforce(n, policy)
-        wall, rss = medians(columnar_command(workers, training, OUT / "decisions.parquet"),
-                            args.repeat)
-        print(f"columnar route  {n:>9,} workers  {wall:7.2f} s  {n / wall:>10,.0f} workers/s"
-              f"  peak {rss:6.0f} MB")
+    for shuffled in (False, True) if args.shuffled else (False,):
+        for n in counts:
+            workers, training = workforce(n, policy, shuffled)
+            wall, rss = medians(columnar_command(workers, training,
+                                                 OUT / "decisions.parquet"), args.repeat)
+            print(f"columnar route  {n:>9,} workers  {wall:7.2f} s  {n / wall:>10,.0f} "
+                  f"workers/s  peak {rss:6.0f} MB"
+                  + ("  (training shuffled)" if shuffled else ""))
     if args.sample:
         workers, training = sample(args.sample, *workforce(counts[0], policy))
         a, b = OUT / "sample-columnar.parquet", OUT / "sample-rows.parquet"

@@ -110,6 +110,124 @@ def test_batch_size_bounds_rows_in_flight_and_not_the_result(tmp_path: Path) -> 
     assert pq.read_table(small_out).equals(pq.read_table(whole_out))
 
 
+def _same_as_row_path(policy: policyrules.Policy, workers: str, training: str | None,
+                      rows: int) -> bool:
+    """Assert the columnar route writes the row path's rows; whether it read the records
+    beside the workers (in their order) rather than partitioned."""
+    route = Columnar(policy, workers, training, AS_OF, rows=rows)
+    out = io.BytesIO()
+    counts = route.run(out, _quiet)
+    row_path = io.BytesIO()
+    with WorkerInput(workers, training=training) as source:
+        row_counts = run_rows(policy, source, AS_OF, row_path, _quiet)
+        warnings = source.warnings
+    assert pq.read_table(out).to_pylist() == pq.read_table(row_path).to_pylist()
+    assert counts.as_tuple() == row_counts.as_tuple()
+    assert route.warnings == warnings
+    return route.ordered
+
+
+@pytest.mark.parametrize("rows", [1, 97, 1 << 20])
+def test_records_in_the_workers_order_are_read_beside_them_in_one_pass(
+        tmp_path: Path, rows: int) -> None:
+    workers, training = _example_parquet(tmp_path)
+    # Batches of 97 records end inside a worker's run of records, and batches of one
+    # worker take one run each.
+    policy = policyrules.load(DURHAM)
+    assert _same_as_row_path(policy, workers, training, rows)
+
+
+@pytest.mark.parametrize("with_training", [True, False])
+def test_batches_decided_in_threads_are_written_as_one_thread_writes_them(
+        tmp_path: Path, with_training: bool) -> None:
+    workers, training = _example_parquet(tmp_path)
+    policy = policyrules.load(DURHAM)
+    files = []
+    for threads in (1, 2, 3):
+        route = Columnar(policy, workers, training if with_training else None, AS_OF,
+                         rows=97, threads=threads)
+        out = io.BytesIO()
+        counts = route.run(out, _quiet)
+        files.append((pq.read_table(out), counts.as_tuple(), route.warnings))
+    assert files[0][0].num_rows > 2000  # every worker, some with several findings
+    assert files[1] == files[0]
+    assert files[2] == files[0]
+
+
+def test_records_out_of_the_workers_order_are_partitioned_with_the_same_rows(
+        tmp_path: Path) -> None:
+    workers, training = _example_parquet(tmp_path)
+    records = pl.read_parquet(training)
+    # The first worker's first record moved to the end: not in order any more.
+    last = records.tail(1)
+    assert last["worker"][0] != records["worker"][0]
+    pl.concat([records.slice(1), records.head(1)]).write_parquet(training)
+    policy = policyrules.load(DURHAM)
+    assert not _same_as_row_path(policy, workers, training, 97)
+
+
+def test_records_of_no_worker_anywhere_in_the_file_leave_the_order_alone(
+        tmp_path: Path) -> None:
+    workers = str(tmp_path / "w.parquet")
+    training = str(tmp_path / "t.parquet")
+    pl.DataFrame({"id": ["A", "B", None, "C"], "started": ["2025-01-01"] * 4,
+                  "contact": ["regular"] * 4}).write_parquet(workers)
+    course = "safeguarding-induction"
+    pl.DataFrame({
+        # Unknown workers first, between and last; a record without a worker; C's
+        # records after B's, split by an unknown one.
+        "worker": ["X", "A", "Y", None, "B", "C", "Z", "C", "X"],
+        "training": [course] * 9,
+        "completed": ["2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01",
+                      "2025-06-01", "2025-07-01", "bad", "2025-08-01", "2025-09-01"],
+    }).write_parquet(training)
+    policy = policyrules.load(DURHAM)
+    for rows in (1, 2, 4):
+        assert _same_as_row_path(policy, workers, training, rows)
+
+
+def test_a_path_is_read_as_it_is_named_and_dictionary_text_as_text(tmp_path: Path) -> None:
+    # A folder that looks like a hive partition and names that look like glob patterns.
+    folder = tmp_path / "year=2026"
+    folder.mkdir()
+    workers, training = str(folder / "w[1].parquet"), str(folder / "t?.parquet")
+    example_workers, example_training = _example_parquet(tmp_path)
+    for source, target, column in ((example_workers, workers, "id"),
+                                   (example_training, training, "worker")):
+        table = pq.read_table(source)
+        at = table.column_names.index(column)
+        pq.write_table(table.set_column(at, column, table[column].dictionary_encode()),
+                       target)
+    assert _same_as_row_path(policyrules.load(DURHAM), workers, training, 500)
+
+
+def test_a_repeated_id_is_partitioned(tmp_path: Path) -> None:
+    workers = str(tmp_path / "w.parquet")
+    training = str(tmp_path / "t.parquet")
+    pl.DataFrame({"id": ["A", "B", "A"], "started": ["2025-01-01"] * 3,
+                  "contact": ["regular"] * 3}).write_parquet(workers)
+    pl.DataFrame({"worker": ["A", "B"], "training": ["safeguarding-induction"] * 2,
+                  "completed": ["2025-02-01", "2025-03-01"]}).write_parquet(training)
+    assert not _same_as_row_path(policyrules.load(DURHAM), workers, training, 2)
+
+
+@pytest.mark.parametrize(("n_workers", "n_records"), [(0, 0), (0, 2), (2, 0)])
+def test_empty_files_give_the_row_paths_rows(tmp_path: Path, n_workers: int,
+                                             n_records: int) -> None:
+    workers = str(tmp_path / "w.parquet")
+    training = str(tmp_path / "t.parquet")
+    pl.DataFrame({"id": ["A", "B"][:n_workers], "started": ["2025-01-01"] * n_workers,
+                  "contact": ["regular"] * n_workers},
+                 schema=dict.fromkeys(("id", "started", "contact"), pl.String)
+                 ).write_parquet(workers)
+    pl.DataFrame({"worker": ["A", "Q"][:n_records],
+                  "training": ["safeguarding-induction"] * n_records,
+                  "completed": ["2025-02-01"] * n_records},
+                 schema=dict.fromkeys(("worker", "training", "completed"), pl.String)
+                 ).write_parquet(training)
+    assert _same_as_row_path(policyrules.load(DURHAM), workers, training, 2)
+
+
 def test_parquet_output_round_trips_to_the_jsonl_decisions(tmp_path: Path) -> None:
     workers, training = _example_parquet(tmp_path)
     out = str(tmp_path / "out.parquet")
@@ -316,3 +434,18 @@ def test_the_command_line_loads_pyarrow_and_polars_only_for_parquet() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_parquet_route_does_not_load_pandas(tmp_path: Path) -> None:
+    # pyarrow imports pandas on the first `pa.array`: a quarter of a second of every run.
+    workers, training = _example_parquet(tmp_path)
+    probe = ("import runpy, sys; sys.argv = ['policyrules', *sys.argv[1:]]\n"
+             "try:\n    runpy.run_module('policyrules', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print('pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, "evaluate", DURHAM, workers,
+                           "--training", training, "--as-of", EXAMPLE_AS_OF, "-f", "parquet",
+                           "-o", str(tmp_path / "out.parquet"), "--quiet"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert pq.read_table(tmp_path / "out.parquet").num_rows > 2000

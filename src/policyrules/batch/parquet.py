@@ -20,14 +20,20 @@ import contextlib
 import datetime
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
+import attrs
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..contract.log import DecisionLog
+from ..engines.columnar import arrays
 from ..engines.columnar.inputs import to_frame
 from ..errors import WorkerError
 from ..policy import Policy
@@ -41,6 +47,7 @@ from .stages import Counts, Job, process
 from .write import OutputError
 
 ROWS = 131_072  # workers per batch on the columnar route
+THREADS = 2  # batches decided at once on the columnar route
 SPILL_GROUP = 65_536  # rows per row group of a spilled partition of workers or records
 
 Progress = Callable[[int], None]
@@ -115,14 +122,18 @@ class Columnar:
     format, `rows` workers at a time. `warnings` after `run`: as the row path's."""
 
     def __init__(self, policy: Policy, workers: str, training: str | None,
-                 as_of: datetime.date, rows: int = ROWS) -> None:
+                 as_of: datetime.date, rows: int = ROWS, threads: int = THREADS) -> None:
+        """`threads`: batches decided at once, while the next is read and the last
+        written (NumPy, Polars and Parquet's codecs let go of the interpreter's lock)."""
         self.policy = policy
         self.as_of = as_of
         self.rows = rows
+        self.threads = threads
         self.workers = workers
         self.training = training
         self.warnings: list[str] = []
         self.largest = 0  # the most worker rows decided at once (tests bound it by `rows`)
+        self.ordered = False  # whether the records came in the workers' order (tests)
 
     def run(self, stream: IO[bytes], progress: Progress) -> Counts:
         source = ParquetInput(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
@@ -130,17 +141,17 @@ class Columnar:
         out = _out(self.policy, self.as_of, stream)
         try:
             if self.training is None:  # nothing to bring together: batches in file order
-                first = 1
-                for batch in source.batches(self.rows):
-                    frame = _numbered(batch, first)
-                    first += frame.height
-                    part = self._decide(frame, None)
-                    counts.add(_counts(part))
-                    out.write(part)
-                    progress(counts.total)
+                self._pipelined(((frame, None) for frame in _frames(source, self.rows)),
+                                out, counts, progress)
             else:
-                with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
-                    self._partitioned(source, self.training, spill, out, counts, progress)
+                order = _in_order(source, self.training, self.rows)
+                if order is not None:
+                    self.ordered = True
+                    self._ordered(source, self.training, order, out, counts, progress)
+                else:
+                    with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
+                        self._partitioned(source, self.training, spill, out, counts,
+                                          progress)
         except BaseException:
             out.abandon()
             raise
@@ -148,6 +159,47 @@ class Columnar:
             source.close()
         out.close()
         return counts
+
+    def _ordered(self, source: ParquetInput, training: str, order: _Order,
+                 out: ParquetOut, counts: Counts, progress: Progress) -> None:
+        """Both files read once, side by side: each batch of workers with the run of
+        records that `order` found to be theirs."""
+        trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+
+        def work() -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
+            records = _Taker(_frames(trainer, self.rows))
+            for frame in _frames(source, self.rows):
+                first = int(frame["_line"][0]) - 1
+                taken = records.take(int(order.records[first:first + frame.height].sum()))
+                yield frame, None if taken is None else taken.with_columns(
+                    pl.col("worker").cast(pl.String))
+
+        try:
+            self._pipelined(work(), out, counts, progress)
+        finally:
+            trainer.close()
+        self._warn_unused(order.unused, order.anonymous, source.path)
+
+    def _pipelined(self, work: Iterator[tuple[pl.DataFrame, pl.DataFrame | None]],
+                   out: ParquetOut, counts: Counts, progress: Progress) -> None:
+        """Each (workers, records) of `work` decided, `threads` at once, and written in
+        order; at most `threads` + 1 batches are held."""
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="policyrules") as pool:
+            pending: deque[Future[pa.Table]] = deque()
+
+            def put() -> None:
+                part = pending.popleft().result()
+                counts.add(_counts(part))
+                out.write(part)
+                progress(counts.total)
+
+            for frame, records in work:
+                self.largest = max(self.largest, frame.height)
+                pending.append(pool.submit(self._decide, frame, records))
+                if len(pending) > self.threads:
+                    put()
+            while pending:
+                put()
 
     def _partitioned(self, source: ParquetInput, training: str, spill: str,
                      out: ParquetOut, counts: Counts, progress: Progress) -> None:
@@ -158,19 +210,14 @@ class Columnar:
         # ahead a row group of each partition, so their groups share about 4 batches.
         workers = _Spill(spill, "w", parts, SPILL_GROUP)
         records = _Spill(spill, "t", parts, SPILL_GROUP)
-        first = 1
-        for batch in source.batches(self.rows):
-            frame = _numbered(batch, first)
-            first += frame.height
+        for frame in _frames(source, self.rows):
             workers.add(frame.with_columns(_p=_partition(frame, "id", parts)))
         trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
         anonymous, first_anonymous = 0, None
         try:
             trainer.text_column("worker")
-            first = 1
-            for batch in trainer.batches(self.rows):
-                frame = _numbered(batch, first).with_columns(pl.col("worker").cast(pl.String))
-                first += frame.height
+            for frame in _frames(trainer, self.rows):
+                frame = frame.with_columns(pl.col("worker").cast(pl.String))
                 nameless = frame.filter(pl.col("worker").is_null())
                 if nameless.height:
                     anonymous += nameless.height
@@ -192,8 +239,9 @@ class Columnar:
                 unused.append(recs)
             if own is None:
                 continue
-            table_of = None if recs is None else recs.to_arrow()
+            table_of = recs
             for start in range(0, own.height, self.rows):
+                self.largest = max(self.largest, min(self.rows, own.height - start))
                 part = self._decide(own.slice(start, self.rows), table_of)
                 counts.add(_counts(part))
                 decided.add(pl.DataFrame(part).with_columns(_p=pl.lit(p)))
@@ -215,12 +263,11 @@ class Columnar:
             if found.height else None,
             (anonymous[0], anonymous[1] or 0) if anonymous[0] else None)
 
-    def _decide(self, frame: pl.DataFrame, records: pa.Table | None) -> pa.Table:
+    def _decide(self, frame: pl.DataFrame, records: pl.DataFrame | None) -> pa.Table:
         """Rows of workers (numbered in `_line`) as rows of `SCHEMA`. A decided worker's
         findings are joined to its row by id, so ids that repeat among them are decided
         in separate frames (the first of each id, the second, …): within one, an id
         names one row."""
-        self.largest = max(self.largest, frame.height)
         repeats = frame.schema["id"] in (pl.String, pl.Categorical) and frame.select(
             pl.col("id").drop_nulls().is_duplicated().any()).item()
         if not repeats:
@@ -229,25 +276,26 @@ class Columnar:
             # Rows without an id are rejected (no findings): all in the first frame.
             nth = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
                 pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
-            rows = pl.concat([
+            rows = pa.concat_tables([
                 self._frame(nth.filter(pl.col("_k") == k).drop("_k"), records)
                 for k in range(int(nth.select(pl.col("_k").max()).item()) + 1)
-            ]).sort("_line", "_f", maintain_order=True)
+            ]).sort_by([("_line", "ascending"), ("_f", "ascending")])
         rows = self._row_errors(rows, frame, records)
-        return rows.drop("_f").rename({"_line": "line"}).to_arrow().select(
-            SCHEMA.names).cast(SCHEMA)
+        return rows.drop_columns(["_f"]).rename_columns(
+            ["line" if c == "_line" else c for c in rows.column_names if c != "_f"]) \
+            .select(SCHEMA.names).cast(SCHEMA)
 
-    def _row_errors(self, rows: pl.DataFrame, frame: pl.DataFrame,
-                    records: pa.Table | None) -> pl.DataFrame:
+    def _row_errors(self, rows: pa.Table, frame: pl.DataFrame,
+                    records: pl.DataFrame | None) -> pa.Table:
         """Rejected rows' error text as the row path words it for the same files: a bad
         record of the training file names its line there (`(training.parquet line 7)`),
         which a table of records cannot. Only rejected workers with records are read
         again, through the row path's own `validate`."""
-        if records is None or records.num_rows == 0:
+        if records is None or records.height == 0:
             return rows
-        rejected = rows.filter(pl.col("error").is_not_null()).select("_line", "worker")
-        recs = pl.DataFrame(records).filter(pl.col("worker").is_in(rejected["worker"]
-                                                                    .implode()))
+        rejected = pl.DataFrame(rows.select(["_line", "worker", "error"])).filter(
+            pl.col("error").is_not_null())
+        recs = records.filter(pl.col("worker").is_in(rejected["worker"].implode()))
         if recs.height == 0:
             return rows
         by_worker: dict[str, list[dict[str, Any]]] = {}
@@ -271,34 +319,175 @@ class Columnar:
                 texts[line] = str(found)
         fixed = pl.DataFrame({"_line": list(texts), "_error": list(texts.values())},
                              schema={"_line": pl.Int64, "_error": pl.String})
-        return (rows.join(fixed, on="_line", how="left", maintain_order="left")
-                .with_columns(error=pl.coalesce("_error", "error")).drop("_error"))
+        error = (pl.DataFrame(rows.select(["_line", "error"]))
+                 .join(fixed, on="_line", how="left", maintain_order="left")
+                 .select(pl.coalesce("_error", "error"))).to_series().to_arrow()
+        return rows.set_column(rows.column_names.index("error"), "error", error)
 
-    def _frame(self, frame: pl.DataFrame, records: pa.Table | None) -> pl.DataFrame:
-        lines = frame["_line"]
+    def _frame(self, frame: pl.DataFrame, records: pl.DataFrame | None) -> pa.Table:
+        lines = frame["_line"].to_numpy()
         result = self.policy.evaluate_frame(frame.drop("_line"), records, as_of=self.as_of)
-        decisions = pl.DataFrame(result.decisions).with_columns(_line=lines)
-        # Within one frame an id names one row (see `_decide`), and a null id none.
-        findings = pl.DataFrame(result.findings).with_row_index("_f")
-        return decisions.join(findings, on="worker", how="left", maintain_order="left_right")
+        return _rows(result.decisions, result.findings, lines)
+
+
+def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
+          ) -> pa.Table:
+    """The rows of `SCHEMA` (with `_line` for `line`, and `_f`: the finding's position)
+    of one frame's result, whose ids are distinct: each decision once per finding, or once
+    with null finding columns.
+
+    A worker's findings are one run of its id in `findings`, in the decisions' order, so
+    with distinct ids the k-th decision whose id has a run is the k-th run: each row's
+    count of findings comes from the runs, without a join on the ids.
+    """
+    n = decisions.num_rows
+    runs = pl.Series(findings["worker"]).rle()
+    has = pl.Series(decisions["worker"]).is_in(runs.struct.field("value").implode()) \
+        .fill_null(False).to_numpy()
+    count = np.zeros(n, np.int64)
+    count[has] = runs.struct.field("len").to_numpy()
+    copies = np.maximum(count, 1)
+    row = np.repeat(np.arange(n), copies)
+    found = np.repeat(count > 0, copies)
+    at = np.full(len(row), -1, np.int64)
+    at[found] = np.arange(findings.num_rows)
+    take, each = arrays.arrow(at, pa.int64(), found), arrays.indices(row)
+    columns = {"_line": arrays.arrow(lines[row], pa.int64()),
+               **{c: decisions[c].take(each) for c in ("worker", "compliant", "groups",
+                                                       "error")},
+               **{c: findings[c].take(take) for c in ("requirement", "status", "due",
+                                                      "cites")},
+               "_f": arrays.arrow(at, pa.int64())}
+    return pa.table(columns)
 
 
 def _counts(part: pa.Table) -> tuple[int, int, int]:
     """(compliant, not compliant, rejected) of the records in one batch's rows."""
-    per_record = pl.DataFrame(part.select(["line", "compliant", "error"])).unique(
-        "line", keep="first")
+    # A record's rows are together: its first is where the line changes.
+    per_record = pl.DataFrame(part.select(["line", "compliant", "error"])).filter(
+        pl.col("line").diff().fill_null(1) != 0)
     return (per_record.filter(pl.col("compliant")).height,
             per_record.filter(~pl.col("compliant")).height,
             per_record.filter(pl.col("error").is_not_null()).height)
 
 
 
-def _numbered(batch: pa.RecordBatch, first: int) -> pl.DataFrame:
-    """A batch of a file as a frame, its rows numbered from `first` in `_line`."""
-    frame = pl.from_arrow(pa.Table.from_batches([batch]))
-    assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(_line=pl.int_range(first, first + frame.height,
-                                                 dtype=pl.Int64))
+@attrs.frozen
+class _Order:
+    """The records of a training file that lists them in the workers' order: how many
+    records go with each batch of workers, and those no worker uses."""
+
+    records: npt.NDArray[np.int32]  # records to read with each worker, in file order
+    unused: list[pl.DataFrame]  # `worker` and `_line` of records of no worker
+    anonymous: tuple[int, int | None]  # records without a worker id, and the first's line
+
+
+def _in_order(source: ParquetInput, training: str, rows: int) -> _Order | None:
+    """The `_Order` of the training file, or None when its records do not follow the
+    workers' order (or an id repeats among the workers), for the partitioned route.
+
+    One pass over the worker ids and the records' `worker` column only: each run of
+    records of one worker is looked up once, by a 64-bit hash of its id in the sorted
+    hashes of the ids and then by its text, and the worker rows so found must never go
+    back. The ids and a count a worker are held while it runs (about 20 MB a million
+    workers); the records only a batch at a time.
+    """
+    ids = pl.concat([f["id"] for f in source.frames(1 << 20, ("id",))]) if source.rows \
+        else pl.Series(values=[], dtype=pl.String)
+    if ids.dtype in (pl.Categorical, pl.Enum):
+        ids = ids.cast(pl.String)
+    if ids.dtype != pl.String:  # no text id: no record is any worker's
+        ids = pl.Series(values=[None] * len(ids), dtype=pl.String)
+    hashes = ids.hash(seed=_SEED).to_numpy()
+    by_hash = np.argsort(hashes)
+    hashes = hashes[by_hash]
+    # Equal hashes are a repeated id (or, rarely, two ids that share one): null ids all
+    # hash alike, so they are left out of the lookup first.
+    named = ids.is_not_null().to_numpy()[by_hash]
+    by_hash, hashes = by_hash[named], hashes[named]
+    if (hashes[1:] == hashes[:-1]).any():
+        return None
+    trainer = ParquetInput(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+    try:
+        trainer.text_column("worker")
+        per_worker = np.zeros(max(1, source.rows), np.int32)
+        unused: list[pl.DataFrame] = []
+        anonymous, first_anonymous = 0, None
+        last, line = 0, 1
+        for column in trainer.frames(max(rows, 1 << 20), ("worker",)):
+            worker = column["worker"].cast(pl.String)
+            starts = np.flatnonzero(np.diff(worker.rle_id().to_numpy(), prepend=-1))
+            heads = worker.gather(starts)
+            length = np.diff(starts, append=len(worker))
+            row, found = _lookup(heads, ids, hashes, by_hash)
+            matched = row[found]
+            if len(matched) and (matched[0] < last or (np.diff(matched) < 0).any()):
+                return None
+            nameless = np.repeat(heads.is_null().to_numpy(), length)
+            lost = np.repeat(~found, length) & ~nameless
+            lines = np.arange(line, line + len(worker))
+            line += len(worker)
+            if nameless.any():
+                anonymous += int(nameless.sum())
+                first_anonymous = first_anonymous or int(lines[nameless][0])
+            if lost.any():
+                unused.append(pl.DataFrame({"worker": worker.filter(pl.Series(lost)),
+                                            "_line": lines[lost]}))
+            # A record of no worker goes with the worker of the run before it.
+            row = np.maximum.accumulate(np.concatenate([[last], np.where(found, row, -1)]))
+            last = int(row[-1])
+            np.add.at(per_worker, row[1:], length.astype(np.int32))
+        return _Order(per_worker, unused, (anonymous, first_anonymous))
+    finally:
+        trainer.close()
+
+
+def _lookup(heads: pl.Series, ids: pl.Series, hashes: npt.NDArray[np.uint64],
+            by_hash: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
+                                                     npt.NDArray[np.bool_]]:
+    """(row, found): the row of `ids` whose id is each of `heads`, found by its hash in
+    the sorted `hashes` (`by_hash` their rows) and then compared as text."""
+    if not len(hashes):
+        return np.zeros(len(heads), np.int64), np.zeros(len(heads), np.bool_)
+    wanted = heads.hash(seed=_SEED).to_numpy()
+    # Looked up in sorted order: each search then starts near the last (6× quicker).
+    order = np.argsort(wanted)
+    at = np.empty(len(wanted), np.int64)
+    at[order] = np.minimum(np.searchsorted(hashes, wanted[order]), len(hashes) - 1)
+    row = by_hash[at]
+    found = (hashes[at] == wanted) & (ids.gather(row) == heads).fill_null(False).to_numpy()
+    return row, found
+
+
+class _Taker:
+    """Rows of a stream of frames, taken `n` at a time, in order."""
+
+    def __init__(self, frames: Iterator[pl.DataFrame]) -> None:
+        self._frames = frames
+        self._held: list[pl.DataFrame] = []
+        self._count = 0
+
+    def take(self, n: int) -> pl.DataFrame | None:
+        """The next `n` rows (None for none), as slices of the frames read: no copy."""
+        if n == 0:
+            return None
+        while self._count < n:
+            frame = next(self._frames)
+            self._held.append(frame)
+            self._count += frame.height
+        held = pl.concat(self._held, rechunk=False)
+        self._held = [held.slice(n)]
+        self._count -= n
+        return held.slice(0, n)
+
+
+def _frames(source: ParquetInput, rows: int) -> Iterator[pl.DataFrame]:
+    """The file's rows, `rows` at a time, numbered in `_line` from 1."""
+    first = 1
+    for frame in source.frames(rows):
+        yield frame.with_columns(_line=pl.int_range(first, first + frame.height,
+                                                    dtype=pl.Int64))
+        first += frame.height
 
 
 def _partition(frame: pl.DataFrame, column: str, parts: int) -> pl.Expr:

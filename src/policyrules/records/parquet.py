@@ -27,6 +27,7 @@ from .raw import Raw
 from .text import WorkerFileError, open_file
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
 BATCH_ROWS = 65_536  # rows read at a time by the row path
@@ -84,6 +85,33 @@ class ParquetInput:
             for batch in self.file.iter_batches(batch_size=size):
                 yield batch.rename_columns(self.columns)
         except (pa.ArrowException, OSError) as exc:
+            raise WorkerFileError(f"{self.path}: cannot read the Parquet file ({exc})"
+                                  ) from None
+
+    def frames(self, size: int, columns: tuple[str, ...] | None = None
+               ) -> Iterator[pl.DataFrame]:
+        """The file's rows (the matched `columns`, or all), at most `size` at a time, as
+        Polars frames with the matched column names.
+
+        Read from the file's path by Polars' own reader, streaming: it decodes Parquet
+        straight into Polars' columns, a fifth of the work of pyarrow's batches and a
+        conversion on text columns."""
+        import polars as pl
+
+        real = self.file.schema_arrow.names
+        named = dict(zip(real, self.columns, strict=True))
+        wanted = list(real) if columns is None else [real[self.columns.index(c)]
+                                                     for c in columns]
+        try:
+            # The path as it is: no glob patterns, no hive partitions read from its name.
+            batches = pl.scan_parquet(self.path, glob=False, hive_partitioning=False
+                                      ).select(wanted).rename(
+                {k: v for k, v in named.items() if k in wanted}).collect_batches(
+                    chunk_size=size)
+            for frame in batches:
+                for start in range(0, frame.height, size):
+                    yield frame.slice(start, size)
+        except (pl.exceptions.PolarsError, OSError) as exc:
             raise WorkerFileError(f"{self.path}: cannot read the Parquet file ({exc})"
                                   ) from None
 

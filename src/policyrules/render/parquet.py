@@ -37,6 +37,7 @@ SCHEMA = pa.schema([
 ])
 
 _REPEATED = ("groups", "error", "requirement", "status", "due", "cites")
+_STATISTICS = ("line", "compliant", "status", "due")
 
 Row = tuple[int, str | None, bool | None, list[str] | None, str | None, str | None,
             str | None, datetime.date | None, list[str] | None]
@@ -75,8 +76,14 @@ class ParquetOut:
 
     def __init__(self, stream: IO[bytes], about: dict[bytes, bytes]) -> None:
         # Dictionary pages only where few values repeat: ids and lines would not shrink.
+        # Snappy, Parquet's default, that every reader reads (LZ4 and no compression
+        # write no quicker here; zstd is a third of the size at twice the time).
+        # Statistics (min and max per page) where a reader would filter on them: on the
+        # ids, requirements and lists they cost a fifth of the writing time.
         self._writer = pq.ParquetWriter(stream, SCHEMA.with_metadata(about),
-                                        use_dictionary=list(_REPEATED))
+                                        use_dictionary=list(_REPEATED),
+                                        compression="snappy",
+                                        write_statistics=list(_STATISTICS))
 
     def write(self, part: pa.Table) -> None:
         if part.num_rows:

@@ -9,7 +9,7 @@ Python's calendar (which `run` keeps every decided day inside), so no real day e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -44,8 +44,49 @@ def days(dates: pl.Series, none: np.int32) -> Days:
 
 def dates(name: str, values: Days, none: np.int32) -> pl.Series:
     """Day numbers as a Date column, null where `none`."""
-    return pl.Series(name, pa.array(values, mask=values == none, type=pa.int32())
-                     .view(pa.date32()))
+    return pl.Series(name, arrow(values, pa.date32(), values != none))
+
+
+# Arrow arrays are built from buffers: `pa.array` imports pandas on its first call, a
+# quarter of a second of every command line run that decides a Parquet file.
+
+def arrow(values: npt.NDArray[Any], kind: pa.DataType, valid: Mask | None = None
+          ) -> pa.Array:
+    """NumPy values of `kind`'s width (int32 for date32) as an Arrow array, null where
+    not `valid`; the values are not copied."""
+    values = np.ascontiguousarray(values)
+    assert values.itemsize * 8 == kind.bit_width, (values.dtype, kind)
+    return pa.Array.from_buffers(kind, len(values), [_bits(valid), pa.py_buffer(values)])
+
+
+def indices(values: npt.NDArray[Any]) -> pa.Array:
+    """Positions for an Arrow take."""
+    return arrow(values.astype(np.int64, copy=False), pa.int64())
+
+
+def flags(values: Mask) -> pa.Array:
+    """Booleans as an Arrow bool array."""
+    packed = _bits(values)
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, packed])
+
+
+def strings(values: Sequence[str]) -> pa.Array:
+    """A few texts as an Arrow string array."""
+    data = [v.encode() for v in values]
+    ends = np.cumsum([0, *map(len, data)], dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), len(data), [None, pa.py_buffer(ends),
+                                                          pa.py_buffer(b"".join(data))])
+
+
+def string_lists(values: Sequence[Sequence[str]]) -> pa.Array:
+    """A few lists of texts as an Arrow list<string> array."""
+    ends = np.cumsum([0, *map(len, values)], dtype=np.int32)
+    return pa.ListArray.from_arrays(arrow(ends, pa.int32()),
+                                    strings([v for each in values for v in each]))
+
+
+def _bits(mask: Mask | None) -> pa.Buffer | None:
+    return None if mask is None else pa.py_buffer(np.packbits(mask, bitorder="little"))
 
 
 def add_months(day: npt.NDArray[np.int64], months: int) -> Days:

@@ -295,13 +295,13 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
     # Groups: a workforce has few distinct sets, so each set's list is built once.
     sets = np.unique(pl.Series(bits).unique().to_numpy())
     bits = bits[rows]
-    group_lists = pa.array([[g.id for j, g in enumerate(model.groups) if int(b) >> j & 1]
-                            for b in sets], pa.list_(pa.string()))
+    group_lists = arrays.string_lists([[g.id for j, g in enumerate(model.groups)
+                                        if int(b) >> j & 1] for b in sets])
     overdue = STATUSES.index("overdue")
     decisions = pa.table({
-        "worker": worker if len(rows) == n else worker.take(rows),
-        "compliant": pa.array(~(statuses == overdue).any(axis=1)[rows]),
-        "groups": group_lists.take(np.searchsorted(sets, bits)),
+        "worker": worker if len(rows) == n else worker.take(arrays.indices(rows)),
+        "compliant": arrays.flags(~(statuses == overdue).any(axis=1)[rows]),
+        "groups": group_lists.take(arrays.indices(np.searchsorted(sets, bits))),
         "error": pa.nulls(len(rows), pa.string()),
     }, schema=DECISIONS)
     cell = np.flatnonzero(statuses.ravel() != _NOT_APPLIED)
@@ -310,12 +310,11 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
     status_codes = statuses.ravel()[cell]
     del cell, statuses, dues
     findings = pa.table({
-        "worker": worker.take(at),
-        "requirement": pa.array([r.id for r in rules], pa.string()).take(req),
-        "status": pa.array(STATUSES, pa.string()).take(status_codes),
-        "due": pa.array(days, mask=days == arrays.EARLIEST, type=pa.int32())
-        .view(pa.date32()),
-        "cites": pa.array([list(r.cites) for r in rules], pa.list_(pa.string())).take(req),
+        "worker": worker.take(arrays.indices(at)),
+        "requirement": arrays.strings([r.id for r in rules]).take(arrays.indices(req)),
+        "status": arrays.strings(STATUSES).take(arrays.indices(status_codes)),
+        "due": arrays.arrow(days, pa.date32(), days != arrays.EARLIEST),
+        "cites": arrays.string_lists([r.cites for r in rules]).take(arrays.indices(req)),
     }, schema=FINDINGS)
     return Decided(rows, decisions, at, findings)
 
@@ -385,4 +384,4 @@ def _merge(rows: Rows, table: pa.Table, other: pl.DataFrame) -> pa.Table:
     # A stable sort on the row keeps each worker's findings in declared order.
     order = np.argsort(np.concatenate([rows, other["_row"].to_numpy()]), kind="stable")
     return pa.concat_tables([table, other.drop("_row").to_arrow().cast(table.schema)]) \
-        .take(order)
+        .take(arrays.indices(order))
