@@ -10,7 +10,9 @@ Generates `--count` workers (0–8 training records each, roles as CSV-style tex
       Polars for the text, NumPy over int32 day numbers and small codes for the rest,
       statuses as codes, no validation beyond what the rules need;
   (c) the row path (`Policy.evaluate` on §1 mappings, validation included) on a sample of
-      `--sample` workers.
+      `--sample` workers;
+  (d) (a) with `facts=True`: also each finding's facts and evidence (records that counted,
+      anchor, deadline, hours), what rendering a finding needs beyond status and due.
 
 It checks that all three agree (every decision and finding), and prints the medians in
 µs per worker and the ratios. Nothing here is a test: speed is measured, not asserted.
@@ -277,12 +279,19 @@ def main() -> None:
         def by_hand() -> Any:
             return handwritten(pl.read_parquet(wpath), pl.read_parquet(tpath), AS_OF)
 
+        def with_facts() -> Any:
+            return policy.evaluate_frame(pl.read_parquet(wpath), pl.read_parquet(tpath),
+                                         as_of=AS_OF, facts=True)
+
         t_frame, result = timed(frame, args.repeat, "a")
         t_hand, (hand_decisions, hand_findings) = timed(by_hand, args.repeat, "b")
+        t_facts, factual = timed(with_facts, args.repeat, "d")
 
     assert result.decisions.num_rows == args.count
     assert result.decisions.equals(hand_decisions), "evaluate_frame and handwritten differ"
     assert result.findings.equals(hand_findings), "findings differ"
+    assert factual.findings.equals(result.findings), "facts=True changed the findings"
+    assert factual.facts.num_rows == result.findings.num_rows, "a facts row per finding"
     frame_decisions = pl.DataFrame(pl.from_arrow(result.decisions))
     frame_findings = pl.DataFrame(pl.from_arrow(result.findings))
 
@@ -309,8 +318,11 @@ def main() -> None:
           f"{args.count / t_hand:,.0f} workers/s")
     print(f"(c) row path, {n:,} sample:        {c:8.3f} ({cc:8.3f})  "
           f"{n / t_rows:,.0f} workers/s")
+    d, cd = t_facts / args.count * 1e6, CPU["d"] / args.count * 1e6
+    print(f"(d) (a) with facts=True:            {d:8.3f} ({cd:8.3f})  "
+          f"{args.count / t_facts:,.0f} workers/s")
     print(f"(a)/(b) = {a / b:.2f}× wall, {ca / cb:.2f}× CPU;   (c)/(a) = {c / a:.0f}× wall, "
-          f"{cc / ca:.0f}× CPU")
+          f"{cc / ca:.0f}× CPU;   (d)/(a) = {d / a:.2f}× wall, {cd / ca:.2f}× CPU")
 
 
 if __name__ == "__main__":

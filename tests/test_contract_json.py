@@ -52,3 +52,58 @@ def test_a_course_s_hours_fill_in_for_a_record_without_any() -> None:
     record = TrainingRecord(course, datetime.date(2025, 1, 2))
     f = Finding(rule, "met", None, (record,), WORKER, datetime.date(2026, 11, 22))
     assert json.loads(_record_js(f, record))["hours"] == hours
+
+
+# Workers who share a record (the same fields) share one validated TrainingRecord, whose
+# evidence text is encoded once per encoder. Records drawn from a small pool, so that they
+# repeat across workers, with hours of every JSON kind (1, 1.0 and true are equal keys).
+_POOL_HOURS = st.sampled_from([None, 1, 1.0, 2, 2.5, True, -1, 0])
+_POOL = st.lists(st.fixed_dictionaries(
+    {"training": st.sampled_from(TRAININGS[:6]),
+     "completed": st.sampled_from(["2024-02-29", "2025-06-01", "2026-01-31", "2025-02-30"])},
+    optional={"hours": _POOL_HOURS, "provider": st.sampled_from(["in-house", "é"]),
+              "level": st.sampled_from(["level 1", "level 2"]),
+              "delivery": st.sampled_from(["single-agency", "inter-agency", "x"])}),
+    min_size=1, max_size=5)
+
+
+@given(st.sampled_from([DURHAM, FRAMEWORK]), _POOL,
+       st.lists(st.lists(st.integers(0, 4), max_size=4), min_size=1, max_size=6))
+def test_workers_sharing_records_get_the_text_json_writes(
+        policy: policyrules.Policy, pool: list[dict[str, object]],
+        picks: list[list[int]]) -> None:
+    from policyrules.render import DecisionJson
+
+    encode = DecisionJson()  # one encoder for the run, as `evaluate` has
+    for n, pick in enumerate(picks):
+        record = {"id": f"W{n}", "started": "2023-01-01", "contact": "predominant",
+                  "training": [dict(pool[i % len(pool)]) for i in pick]}
+        try:
+            decision = policy.evaluate(record, as_of=datetime.date(2026, 11, 22))
+        except policyrules.WorkerError as exc:  # the same record must fail every time
+            with_copy = {**record, "training": [dict(t) for t in record["training"]]}
+            try:
+                policy.evaluate(with_copy, as_of=datetime.date(2026, 11, 22))
+            except policyrules.WorkerError as again:
+                assert str(again) == str(exc)
+            else:
+                raise AssertionError("an invalid record was accepted the second time")
+            continue
+        assert encode.text(decision, "") == json.dumps(decision.to_dict(), ensure_ascii=False)
+
+
+def test_equal_hours_of_another_type_are_not_taken_for_each_other() -> None:
+    def hours_shown(hours: object) -> object:
+        record = {"id": "W1", "started": "2023-01-01", "contact": "predominant",
+                  "training": [{"training": "safeguarding-induction",
+                                "completed": "2023-02-01", "hours": hours}]}
+        return DURHAM.worker(record).training[0].hours
+
+    assert repr(hours_shown(1)) == "1"
+    assert repr(hours_shown(1.0)) == "1.0"  # not the record with int hours read before
+    try:
+        hours_shown(True)
+    except policyrules.WorkerError as exc:
+        assert exc.field == "training[0].hours" and "not True" in exc.message
+    else:
+        raise AssertionError("hours: true was accepted")

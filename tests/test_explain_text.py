@@ -197,3 +197,55 @@ def test_a_record_from_another_provider_does_not_count() -> None:
         "sets no deadline, so it is needed now; records of Joint inter-agency course and "
         "Level 3 safeguarding from another provider do not count, as only those provided by "
         "County safeguarding partnership do.")
+
+
+# The usual met finding is written in one step (`explain._met`), and whether a worker has
+# records after the day is remembered for the worker just explained (`_any_later`). Both
+# must give what the general path gives, for every policy's findings, whatever worker
+# and day came before (the remembered answer must never leak to another worker or day).
+def _general(f: policyrules.Finding) -> str:
+    from policyrules.contract import explain
+
+    words = explain._words(f.rule)
+    if f.rule.hours is not None:
+        body = explain._hours_body(f, words)
+    else:
+        body = explain._body(f, words, f.records.latest)
+    return f"{words.head}; {'; '.join([body, *explain._notes(f)])}."
+
+
+_SHIPPED = [DURHAM, FRAMEWORK,
+            policyrules.load(FIXTURES.parent.parent / "policies" / "pan_lancashire.policy")]
+
+
+@given(st.data())
+def test_the_quick_explanation_is_the_general_one(data: st.DataObject) -> None:
+    from policyrules.testing import as_of_dates, workers
+
+    policy = data.draw(st.sampled_from(_SHIPPED))
+    for _ in range(data.draw(st.integers(1, 3))):  # several workers and days in a row
+        worker = data.draw(workers(policy, details=True))
+        as_of = data.draw(as_of_dates())
+        for finding in policy.evaluate(worker, as_of=as_of).findings:
+            assert finding.explanation == _general(finding)
+
+
+def test_a_worker_with_a_later_record_is_not_explained_as_the_one_before() -> None:
+    # The same records, one of them dated after the day for the second worker only: the
+    # remembered answer of the first must not be used for the second.
+    early = {"id": "E1", "started": "2025-01-06", "contact": "regular",
+             "training": [{"training": "induction", "completed": "2025-02-01"}]}
+    late = {**early, "id": "E2",
+            "training": [*early["training"],  # type: ignore[list-item]
+                         {"training": "induction", "completed": "2027-01-10"}]}
+    day = D("2026-01-05")
+    first, second = (next(f for f in FRAMEWORK.evaluate(w, as_of=day).findings
+                          if f.requirement == "induction") for w in (early, late))
+    assert first.status == second.status == "met"
+    assert first.explanation == ("Induction within six months of starting, and before any "
+                                 "joint course (1); E1 completed Trust induction on "
+                                 "2025-02-01.")
+    assert second.explanation == ("Induction within six months of starting, and before any "
+                                  "joint course (1); E2 completed Trust induction on "
+                                  "2025-02-01; a record of Trust induction dated 2027-01-10, "
+                                  "after 2026-01-05, is not counted.")

@@ -7,6 +7,7 @@ added anywhere on the common path shows up here, not as a slower benchmark weeks
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -31,9 +32,10 @@ print(json.dumps({{"heavy": loaded, "ours": ours}}), file=sys.__stderr__)
 """
 
 
-def _modules_after(body: str, tmp_path: Path) -> dict[str, list[str]]:
+def _modules_after(body: str, tmp_path: Path,
+                   heavy: tuple[str, ...] = HEAVY) -> dict[str, list[str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.run([sys.executable, "-c", _REPORT.format(heavy=HEAVY, body=body)],
+    proc = subprocess.run([sys.executable, "-c", _REPORT.format(heavy=heavy, body=body)],
                           capture_output=True, text=True, cwd=tmp_path, env=env,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -66,6 +68,22 @@ def test_evaluate_leaves_heavy_packages_alone(tmp_path: Path, workers: str) -> N
                    for m in seen["ours"])
 
 
+def test_evaluate_in_one_process_imports_only_what_it_uses(tmp_path: Path) -> None:
+    # Start-up is part of every run (#17): without --jobs, no process pool; without --map,
+    # no TOML reader; and no policy comparison.
+    argv = ["policyrules", "evaluate", str(ROOT / "policies" / "durham.policy"),
+            str(ROOT / "examples" / "workers.jsonl"), "--as-of", "2026-11-22", "-o",
+            str(tmp_path / "out.jsonl"), "--quiet"]
+    seen = _modules_after(f"sys.argv = {argv!r}\n"
+                          "from policyrules.cli import main\n"
+                          "try:\n    main()\nexcept SystemExit as stop:\n"
+                          "    assert stop.code in (0, 1), stop.code\n", tmp_path,
+                          heavy=("multiprocessing", "concurrent", "tomllib"))
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").count("\n") == 2000
+    assert seen["heavy"] == []
+    assert not {"policyrules.batch.parallel", "policyrules.diff.compare"} & set(seen["ours"])
+
+
 def test_lazy_names_are_the_real_ones() -> None:
     import policyrules
     from policyrules.diff import diff
@@ -73,6 +91,15 @@ def test_lazy_names_are_the_real_ones() -> None:
     from policyrules.reports.model import Report
 
     assert policyrules.diff is diff
+    # The comparison's classes, imported when first asked for.
+    from policyrules.diff import Comparison, Difference
+    from policyrules.diff.compare import Comparison as Compared
+    from policyrules.diff.compare import Difference as Different
+
+    assert (Comparison, Difference) == (Compared, Different)
+    package = importlib.import_module("policyrules.diff")  # the package, not the function
+    with pytest.raises(AttributeError, match=r"policyrules\.diff' has no attribute 'no_such"):
+        package.no_such_name  # noqa: B018
     assert policyrules.Report is Report
     assert policyrules.build_report is build_report
     with pytest.raises(AttributeError, match="no_such_name"):

@@ -132,6 +132,10 @@ class UsageError(PolicyError):
     """An argument to the API is wrong (for example a date-time where a date belongs)."""
 
 
+class WorkerProcessError(PolicyError):
+    """A `--jobs` worker process stopped unexpectedly; the run cannot go on."""
+
+
 class GeneratedCodeError(PolicyError):
     """policyrules refused the Python it generated for a policy: a bug in policyrules.
 

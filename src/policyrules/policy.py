@@ -98,14 +98,16 @@ class Policy:
 
         return evaluate_many(self, workers, _as_date(as_of, "as_of"), log)
     def evaluate_frame(self, workers: object, training: object = None, *,
-                       as_of: datetime.date) -> FrameResult:
+                       as_of: datetime.date, facts: bool = False) -> FrameResult:
         """Decisions and findings for a whole table of workers (CONTRACT §6), as pyarrow
-        Tables; the columnar backend, equal to `evaluate` row for row."""
+        Tables; the columnar backend, equal to `evaluate` row for row. With `facts`,
+        `result.facts` says what each finding rests on (docs/columnar.md)."""
         from .engines.columnar import evaluate_frame  # Polars loads only when used
 
         day = _as_date(as_of, "as_of")
         return evaluate_frame(self.model, self._roles, workers, training, day,
-                              lambda worker: self.evaluate_checked(worker, day))
+                              lambda worker: self.evaluate_checked(worker, day),
+                              with_facts=facts)
 
     def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""

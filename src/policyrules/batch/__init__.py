@@ -29,11 +29,10 @@ from ..contract.decision import Decision
 from ..contract.log import DecisionLog
 from ..contract.workers import Worker
 from ..errors import WorkerError
+from ..errors import WorkerProcessError as WorkerProcessError
 from ..policy import Policy
 from ..records import WorkerInput
 from ..render import MACHINE_FORMATS, Table
-from . import parallel
-from .parallel import WorkerProcessError as WorkerProcessError
 from .read import chunks
 from .stages import STAGES as STAGES
 from .stages import Counts as Counts
@@ -80,6 +79,9 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
         writer = Writer(MACHINE_FORMATS[fmt](as_of, keep=keep, explain=explain), stdout)
         try:
             if jobs > 1:
+                # multiprocessing and its executor load only for --jobs
+                from . import parallel
+
                 counts = parallel.run(policy, jobs, source, as_of, writer, progress,
                                       chunk=chunk, block=block, log=log)
             else:

@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..contract.log import DecisionLog, Entry
-from ..errors import PolicyError
+from ..errors import WorkerProcessError
 from ..policy import Policy
 from ..records import Raw, WorkerInput
 from ..render import MACHINE_FORMATS, OutputFormat
@@ -40,10 +40,6 @@ from .write import Writer, utf8
 # A chunk's text, its counts, and its decision log entries (empty without a log).
 Result = tuple[bytes, tuple[int, int, int], list[Entry]]
 Progress = Callable[[int], None]
-
-
-class WorkerProcessError(PolicyError):
-    """A `--jobs` worker process stopped unexpectedly; the run cannot go on."""
 
 
 # In each worker process: the run's job and its format, set once by `start_worker`.

@@ -16,7 +16,6 @@ from ..errors import PolicyCheckError, PolicyFileError
 from ..policy import Policy, load
 from ..records.date_format import DATE_FORMATS
 from ..semantics.dates import parse_iso_date
-from ..source_text import read_paragraphs
 from .output import Out
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -105,6 +104,8 @@ def load_policy(path: str, out: Out) -> Policy:
 def source_quotes(policy: Policy, out: Out) -> dict[str, str]:
     """The paragraphs of the policy's source text file, for a command to quote; a file
     that cannot be read (or paragraphs not found in it) is a warning, never a failure."""
+    from ..source_text import read_paragraphs  # not needed by `evaluate`
+
     quotes = read_paragraphs(policy.model.source_text, policy.model.paragraphs)
     for warning in quotes.warnings:
         out.warning(warning)

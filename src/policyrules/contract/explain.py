@@ -7,6 +7,7 @@ records is in date order, so that the text does not depend on the order of the r
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from ..semantics.model import FromCompletion
 if TYPE_CHECKING:
     from ..semantics.model import Requirement
     from .decision import Finding
+    from .workers import Worker
 
 
 @attrs.frozen
@@ -26,6 +28,14 @@ class _Words:
     head: str  # the rule's sentence and its paragraphs
     courses: str  # the courses written in `satisfied by`, by title
     also: str  # the courses that count as those, as a closing aside ("" when none)
+    # For the usual finding, met by a record (`_met`): each satisfying course's title by
+    # id, and what closes the sentence (the note on regular updates, or nothing).
+    titles: dict[str, str]
+    met_end: str
+    # What follows the worker's id in a met finding's text, by (course, day, due): the
+    # same for every worker who completed that course that day. Cleared when full.
+    met: dict[tuple[str, datetime.date, datetime.date | None], str] = attrs.field(
+        factory=dict, eq=False)
 
 
 # By identity: hashing a frozen Requirement walks all its fields, which costs more than
@@ -42,7 +52,9 @@ def _words(rule: Requirement) -> _Words:
     others = [rule.course(t) for t in rule.satisfied_by if t not in declared]
     also = (f" (a record of {listed(others, 'or')} counts too)" if others else "")
     words = _Words(f"{rule.explain.rstrip('.')} ({', '.join(rule.cites)})",
-                   listed([rule.course(t) for t in declared], "or"), also)
+                   listed([rule.course(t) for t in declared], "or"), also,
+                   {t: rule.course(t) for t in rule.satisfied_by},
+                   f"; {_REGULAR}." if rule.regular_updates else ".")
     if len(_WORDS) > 4096:
         _WORDS.clear()
     _WORDS[id(rule)] = (rule, words)
@@ -66,26 +78,58 @@ def hours(value: float) -> str:
 
 
 def finding(f: Finding) -> str:
-    words = _words(f.rule)
-    if f.rule.hours is not None:
+    rule = f.rule
+    words = _words(rule)
+    if rule.hours is not None:
         body, notes = _hours_body(f, words), _notes(f)
-    elif f.status == "met" and f.evidence and not _any_later(f):
-        # The usual met finding, without gathering the worker's records: its evidence
-        # starts with the latest record (`latest_record` is the first of
-        # `canonical_evidence`), nothing is dated after as_of, and a met finding has no
-        # note on excluded records.
-        body, notes = _body(f, words, f.evidence[0]), _notes(f, later=False)
+    elif f.status == "met" and f.evidence and not _any_later(f.worker, f.as_of):
+        return _met(f, words, f.evidence[0])
     else:
         body, notes = _body(f, words, f.records.latest), _notes(f)
     return f"{words.head}; {'; '.join([body, *notes])}."
 
 
-def _any_later(f: Finding) -> bool:
-    as_of = f.as_of
-    for r in f.worker.training:  # noqa: SIM110 (a generator costs more than the test)
+def _met(f: Finding, words: _Words, last: TrainingRecord) -> str:
+    """The usual met finding, in one step, without gathering the worker's records: its
+    evidence starts with the latest record (`latest_record` is the first of
+    `canonical_evidence`), nothing is dated after as_of, and a met finding has no note on
+    excluded records. The same text as `_body` and `_notes` give it."""
+    key = (last.training, last.completed, f.due)
+    rest = words.met.get(key)
+    if rest is None:
+        title = words.titles.get(last.training) or f.rule.course(last.training)
+        rest = f" completed {title} on {iso(last.completed)}"
+        if f.due is not None:
+            rest += f" and must renew it by {iso(f.due)}"
+        rest += words.met_end
+        if len(words.met) >= _MET_KEPT:
+            words.met.clear()
+        words.met[key] = rest
+    return f"{words.head}; {f.worker.id}{rest}"
+
+
+_MET_KEPT = 1 << 12
+
+
+# The last worker `_any_later` looked at, and its answer: a worker's findings are explained
+# one after another, and the answer is the worker's, not the finding's. One tuple, replaced
+# whole, so that threads explaining at once never read half of it.
+_LATER: tuple[object, datetime.date, bool] = (None, datetime.date.min, False)
+
+
+def _any_later(worker: Worker, as_of: datetime.date) -> bool:
+    """Whether any of the worker's records is dated after `as_of`."""
+    global _LATER
+    seen, day, answer = _LATER
+    if seen is worker and day == as_of:
+        return answer
+    answer = False
+    for r in worker.training:
         if r.completed > as_of:
-            return True
-    return False
+            answer = True
+            break
+    _LATER = (worker, as_of, answer)
+    return answer
 
 
 def _body(f: Finding, words: _Words, last: TrainingRecord | None) -> str:

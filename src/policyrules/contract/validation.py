@@ -228,6 +228,16 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
         # than comparing its keys, which is left for a record with a null in it).
         known = (2 + (delivery is not None) + (provider is not None) + (level is not None)
                  + (hours is not None))
+        # The type of `hours` is in the key: 1, 1.0 and True are equal keys.
+        key = (training, completed, delivery, provider, level, hours, type(hours))
+        if len(item) == known:
+            # No unknown field, and the fields of a record that passed every check below.
+            try:
+                record = _RECORDS.get(key)
+            except TypeError:  # a list or an object where a value belongs: see below
+                record = None
+            if record is not None:
+                return record
         if ((len(item) == known or item.keys() <= _RECORD_FIELDS)
                 and type(training) is str and training and training.isascii()
                 and type(completed) is str
@@ -235,15 +245,30 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
                 and (provider is None or (type(provider) is str and provider.isascii()))
                 and (level is None or (type(level) is str and level.isascii()))
                 and (hours is None or (type(hours) in (int, float) and 0 <= hours <= MAX_HOURS))):
+            record = _RECORDS.get(key)  # with a null field: not looked up above
+            if record is not None:
+                return record
             try:
                 day = parse_iso_date(completed)
             except ValueError:
                 pass
             else:
+                if len(_RECORDS) >= _RECORDS_KEPT:
+                    _RECORDS.clear()
                 # `{}` given, not left to the factory: one call fewer per record.
-                return TrainingRecord(training, day, delivery or "single-agency", provider,
-                                      hours, level, {})
+                record = _RECORDS[key] = TrainingRecord(
+                    training, day, delivery or "single-agency", provider, hours, level, {})
+                return record
     return _full_record(item, i, problems)
+
+
+# Records that passed the quick path above, by their fields. A workforce repeats the same
+# records (a course on a day, from a provider) many times over, and a record is frozen, so
+# one object serves every worker who has it: it is built once, and its evidence text is
+# encoded once (render/contract_json.py). Its `extra` is an empty mapping, shared by those
+# workers (a Mapping: read, not written). Cleared when full, so memory stays bounded.
+_RECORDS: dict[tuple[object, ...], TrainingRecord] = {}
+_RECORDS_KEPT = 1 << 16
 
 
 def _full_record(item: object, i: int, problems: Problems) -> TrainingRecord | None:

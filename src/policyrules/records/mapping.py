@@ -23,7 +23,6 @@ allowed). Unknown keys, and a mapped column that the file does not have, are err
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
@@ -100,6 +99,8 @@ def _file_map(value: object, where: str, path: str) -> FileMap:
 
 def load_mapping(path: str) -> ColumnMapping:
     """Read a mapping file. Raises WorkerFileError naming what is wrong in it."""
+    import tomllib  # only for --map: not a cost of every run
+
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)

@@ -29,6 +29,7 @@ def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
 
 
 _CACHE_LIMIT = 1 << 14
+_TEXTS_KEPT = 1 << 16  # as many records as validation keeps (contract/validation.py)
 
 
 def _list(items: Iterable[str]) -> str:
@@ -54,6 +55,10 @@ class DecisionJson:
         # Lists of names (groups, unrecognised training), each encoded once: a run repeats
         # a few of them. Cleared when full.
         self._lists: dict[tuple[str, ...], str] = {}
+        # Evidence records' text by identity (kept beside the record so an id is never
+        # reused): validation gives the workers who share a record one object
+        # (contract/validation.py), so each is encoded once. Cleared when full.
+        self._texts: dict[int, tuple[TrainingRecord, str]] = {}
 
     def _rule(self, rule: m.Requirement) -> tuple[str, str, str]:
         cached = self._parts.get(id(rule))
@@ -96,6 +101,7 @@ class DecisionJson:
         out = ['{"worker": ', _js(d.worker), middle[2], "true", ', "groups": ',
                self._names(groups) if groups else "[]", ', "findings": [']
         parts = self._parts
+        texts = self._texts
         explain = self._explain
         sep = ""
         for f in d.findings:
@@ -115,7 +121,18 @@ class DecisionJson:
             if not evidence:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
-                shown = _record_js(f, evidence[0])
+                r = evidence[0]
+                if rule.hours is None:  # else the hours shown are the rule's to give
+                    hit = texts.get(id(r))
+                    if hit is not None and hit[0] is r:
+                        shown = hit[1]
+                    else:
+                        if len(texts) >= _TEXTS_KEPT:
+                            texts.clear()
+                        shown = _record_js(f, r)
+                        texts[id(r)] = (r, shown)
+                else:
+                    shown = _record_js(f, r)
             else:
                 shown = ", ".join(_record_js(f, r) for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
@@ -128,14 +145,21 @@ class DecisionJson:
 
 
 def _record_js(f: Finding, r: TrainingRecord) -> str:
+    rule_hours, provider, level, hours = f.rule.hours, r.provider, r.level, r.hours
+    if (rule_hours is None and type(hours) is int and type(provider) is str
+            and type(level) is str):
+        # The usual record of a batch, whole, in one step: the same text as below.
+        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
+                f'"delivery": {_js(r.delivery)}, "hours": {hours!r}, '
+                f'"provider": {_js(provider)}, "level": {_js(level)}}}')
     head = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
             f'"delivery": {_js(r.delivery)}')
-    rule_hours, provider, level = f.rule.hours, r.provider, r.level
-    if r.hours is None and provider is None and level is None and rule_hours is None:
+    if hours is None and provider is None and level is None and rule_hours is None:
         return head + "}"
     # The members `Finding.evidence_dict` adds, in its order, as json writes them: an int
     # or a finite float by its repr, text by the same escaping as everything else here.
-    hours = rule_hours.of(r.training, r.hours) if rule_hours is not None else r.hours
+    if rule_hours is not None:
+        hours = rule_hours.of(r.training, hours)
     if ((hours is None or type(hours) is int or (type(hours) is float and _finite(hours)))
             and (provider is None or type(provider) is str)
             and (level is None or type(level) is str)):

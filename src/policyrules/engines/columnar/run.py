@@ -21,6 +21,7 @@ from ...language.nodes import Duration
 from ...records import TRAINING_COLUMNS, WORKER_COLUMNS, hours_cell, roles_cell, volunteer_cell
 from ...semantics import model as m
 from . import arrays, hours, inputs
+from . import facts as finding_facts
 from .arrays import Days, Mask, Rows, code
 from .hours import hours_of
 from .plan import Plan
@@ -42,6 +43,8 @@ class FrameResult:
 
     decisions: pa.Table
     findings: pa.Table
+    # With `facts=True`: one row per finding, what it rests on (facts.FACTS), else None.
+    facts: pa.Table | None = None
 
 
 @attrs.frozen
@@ -55,9 +58,11 @@ class Decided:
 
 
 def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object,
-                   training: object, as_of: datetime.date, decide: Decide) -> FrameResult:
+                   training: object, as_of: datetime.date, decide: Decide, *,
+                   with_facts: bool = False) -> FrameResult:
     """Decide every row of `workers` in columns; `decide` is the row path (the compiled
-    evaluator), which words the errors and decides the few rows columns cannot."""
+    evaluator), which words the errors and decides the few rows columns cannot. With
+    `with_facts`, also what each finding rests on (facts.py)."""
     frame = inputs.to_frame(workers, "workers")
     inputs.need_columns(frame, inputs.WORKER_REQUIRED, "workers")
     if "training" in frame.columns and frame.schema["training"] != pl.Null:
@@ -103,6 +108,10 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     aside = bad | (start > last)
     aside[item_row[item_since > last]] = True
     aside[row[rec_day > last]] = True
+    paired = None
+    if with_facts:  # every record of a row decided here, later ones and others included
+        mine = ~aside[row]
+        paired = finding_facts.pairs(records, rec[mine], row[mine], rec_day[mine])
 
     # Records later than as_of are ignored (§1.3), and so are courses no rule reads.
     kind = recs["_kind"].to_numpy()[rec]
@@ -120,8 +129,11 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     del recs, rec, row, rec_day, kind, keep, items, item_row, item_since
 
     decided = _decide(model, plan, facts, frame["_id"], ~aside)
+    found = None if paired is None else finding_facts.table(
+        plan, facts, paired, decided.finding_rows, pl.Series(decided.findings["requirement"]),
+        pl.Series(decided.findings["status"]))
     set_aside = frame.with_columns(_bad=pl.Series(bad)).filter(pl.Series(aside))
-    return _tables(decided, _row_path(set_aside, records, roles, plan, decide))
+    return _tables(decided, _row_path(set_aside, records, roles, plan, decide), found)
 
 
 _EPOCH = datetime.date(1970, 1, 1)
@@ -372,12 +384,16 @@ def _row_path(aside: pl.DataFrame, records: pl.DataFrame, roles: Collection[str]
                 orient="row"))
 
 
-def _tables(decided: Decided, aside: tuple[pl.DataFrame, pl.DataFrame]) -> FrameResult:
+def _tables(decided: Decided, aside: tuple[pl.DataFrame, pl.DataFrame],
+            found: pa.Table | None = None) -> FrameResult:
     decisions, findings = decided.decisions, decided.findings
     if aside[0].height:  # every row is decided or has an error: together, in input order
         decisions = _merge(decided.rows, decisions, aside[0])
         findings = _merge(decided.finding_rows, findings, aside[1])
-    return FrameResult(decisions=decisions, findings=findings)
+        if found is not None:  # the row path's findings carry their facts themselves
+            nulls = aside[1].select("_row", *[pl.lit(None).alias(n) for n in found.schema.names])
+            found = _merge(decided.finding_rows, found, nulls)
+    return FrameResult(decisions=decisions, findings=findings, facts=found)
 
 
 def _merge(rows: Rows, table: pa.Table, other: pl.DataFrame) -> pa.Table:
