@@ -44,8 +44,9 @@ def _roles(roles: list[Any]) -> str:
 def csv_workforces(draw: st.DrawFn) -> tuple[str, str, str | None, str]:
     """(policy path, workers CSV text, training CSV text or None, as_of): generated
     workers with bad rows, month-end dates, roles with dates, hours, cells with commas,
-    quotes and spaces around them, and training records in or out of the workers' order
-    (some for workers not in the file)."""
+    quotes and spaces around them, blank lines before the header and after the records,
+    and training records in or out of the workers' order (some for workers not in the
+    file)."""
     path = str(draw(st.sampled_from(POLICIES)))
     policy = policyrules.load(path)
     drawn = draw(st.lists(workers(policy, as_of=AS_OF, details=True), max_size=6))
@@ -83,7 +84,8 @@ def csv_workforces(draw: st.DrawFn) -> tuple[str, str, str | None, str]:
                           draw(agency), _cell(r.get("sector")),
                           draw(st.sampled_from(["yes", "1", "TRUE"])) if volunteer
                           else draw(st.sampled_from(["", "no", "false"]))]))
-    workers_text = draw(st.sampled_from(["", "\ufeff"])) + end.join(lines) + \
+    workers_text = draw(st.sampled_from(["", "\ufeff"])) + \
+        draw(st.sampled_from(["", end, " ," + end + end])) + end.join(lines) + \
         draw(st.sampled_from(["", end, end + end]))
     training_text = None
     if draw(st.booleans()):
@@ -149,6 +151,20 @@ def test_the_example_workforce_in_csv_takes_the_columnar_route(tmp_path: Path) -
     assert columnar[0].equals(row_path[0])
     assert columnar[1] == row_path[1]
     assert "3 training records with no worker id (first on line 2758)" in columnar[1]
+
+
+@pytest.mark.parametrize("hours", ["nan", " NaN ", "inf", "-1", "x"])
+def test_text_hours_read_as_the_row_path_reads_them(tmp_path: Path, hours: str) -> None:
+    """"nan" is a missing value (the course's hours) on both routes; "inf", a negative
+    number and text reject the worker. Found by the generated workforces: Polars orders
+    NaN above every number, so the range check rejected it."""
+    workers, training = _files(
+        tmp_path, "id,started,contact\nA,2023-02-28,none\n",
+        f"worker,training,completed,hours\nA,induction-course,2023-02-28,{hours}\n")
+    policy = str(ROOT / "tests" / "fixtures" / "framework.policy")
+    columnar, row_path = _both(tmp_path, policy, workers, training, "--as-of", "2024-02-29")
+    assert columnar[0].equals(row_path[0]) and columnar[1:] == row_path[1:]
+    assert (columnar[2] == 0) == (hours.strip().lower() == "nan")
 
 
 def test_csv_records_in_small_batches_keep_their_lines(tmp_path: Path) -> None:

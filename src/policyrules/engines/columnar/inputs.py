@@ -165,8 +165,9 @@ def hours_value(frame: pl.DataFrame, name: str) -> pl.Expr:
     if dtype.is_integer():
         return col.is_not_null() & ((col < 0) | (col > MAX_HOURS))
     if dtype == pl.String:
-        # "nan" reads as NaN, which is a missing value (contract/plain.py), as in floats.
-        col = _hours_text(name)
+        # "nan" reads as NaN, which is a missing value (contract/plain.py), as in floats:
+        # never out of range (Polars orders NaN above every number, so it is made 0).
+        col = _hours_text(name).fill_nan(0.0)
         return pl.col(name).is_not_null() & (col.is_null() | col.is_infinite() | (col < 0)
                                              | (col > MAX_HOURS))
     if dtype.is_float():  # NaN is null by now (to_frame)
