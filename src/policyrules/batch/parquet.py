@@ -1,36 +1,34 @@
 """`evaluate --format parquet`: decided through the columnar backend in bounded batches
 where the input allows it, else through the row path's stages (render/parquet.py gives
-the table either way, and the two are the same rows: tests/test_parquet_cli.py).
+the table either way, and the two are the same rows: tests/test_parquet_cli.py,
+tests/test_csv_columnar.py).
 
-The columnar route takes a Parquet worker file and, optionally, a Parquet training file,
-and decides at most `rows` workers at a time with `Policy.evaluate_frame`. Without a
-training file it reads the workers a batch at a time (`ParquetFile.iter_batches`), in
-file order. A training file may be in any order, so a worker and its records are first
-brought together: both files are read a batch at a time and spilled into partitions (one
-temporary Parquet file each, about `rows` workers a partition) by a hash of the worker id;
-each partition is read back whole and decided, `rows` workers at a time, into a partition
-of output rows; and the partitions' rows, each in input order, are merged by line into
-the output. Nothing holds the whole workforce or the whole training file: memory is set
-by the batch and the partitions (docs/cli.md has the measured figures).
+The columnar route (`Columnar`) takes a Parquet or plain CSV worker file
+(records/csv_table.py says which CSV is plain) and, optionally, a training file of either
+kind, and decides at most `rows` workers at a time with `Policy.evaluate_frame`. Without a
+training file the workers are read a batch at a time, in file order. When the training
+records follow the workers' order (`colocate.in_order`), both files are read side by
+side, each batch of workers with its run of records. Any other order is spilled into
+partitions by a hash of the worker id (`spill.Spill`), each partition decided on its own
+and the partitions' rows merged back by line. Nothing holds the whole workforce or the
+whole training file: memory is set by the batch and the partitions (docs/cli.md has the
+measured figures).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
-import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..contract.log import DecisionLog
 from ..engines.columnar import arrays
@@ -43,7 +41,9 @@ from ..records.csv_table import TableInput, open_table, plain_csv
 from ..records.parquet import parquet_training, parquet_worker
 from ..records.training_index import orphan_warnings
 from ..render.parquet import SCHEMA, ParquetOut, ParquetRows, metadata, table
+from .colocate import Order, Taker, in_order, numbered
 from .read import chunks
+from .spill import Spill, partition
 from .stages import Counts, Job, process
 from .write import OutputError
 
@@ -143,10 +143,10 @@ class Columnar:
         out = _out(self.policy, self.as_of, stream)
         try:
             if self.training is None:  # nothing to bring together: batches in file order
-                self._pipelined(((frame, None) for frame in _frames(source, self.rows)),
+                self._pipelined(((frame, None) for frame in numbered(source, self.rows)),
                                 out, counts, progress)
             else:
-                order = _in_order(source, self.training, self.rows)
+                order = in_order(source, self.training, self.rows)
                 if order is not None:
                     self.ordered = True
                     self._ordered(source, self.training, order, out, counts, progress)
@@ -162,15 +162,15 @@ class Columnar:
         out.close()
         return counts
 
-    def _ordered(self, source: TableInput, training: str, order: _Order,
+    def _ordered(self, source: TableInput, training: str, order: Order,
                  out: ParquetOut, counts: Counts, progress: Progress) -> None:
         """Both files read once, side by side: each batch of workers with the run of
         records that `order` found to be theirs."""
         trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
 
         def work() -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
-            records = _Taker(_frames(trainer, self.rows))
-            for frame in _frames(source, self.rows):
+            records = Taker(numbered(trainer, self.rows))
+            for frame in numbered(source, self.rows):
                 first = int(frame["_line"][0]) - source.first_line
                 taken = records.take(int(order.records[first:first + frame.height].sum()))
                 yield frame, None if taken is None else taken.with_columns(
@@ -210,27 +210,27 @@ class Columnar:
         parts = max(1, -(-source.rows // self.rows))
         # Partitions are read whole, except the decided rows: those are merged, reading
         # ahead a row group of each partition, so their groups share about 4 batches.
-        workers = _Spill(spill, "w", parts, SPILL_GROUP)
-        records = _Spill(spill, "t", parts, SPILL_GROUP)
-        for frame in _frames(source, self.rows):
-            workers.add(frame.with_columns(_p=_partition(frame, "id", parts)))
+        workers = Spill(spill, "w", parts, SPILL_GROUP)
+        records = Spill(spill, "t", parts, SPILL_GROUP)
+        for frame in numbered(source, self.rows):
+            workers.add(frame.with_columns(_p=partition(frame, "id", parts)))
         trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
         anonymous, first_anonymous = 0, None
         try:
             trainer.text_column("worker")
-            for frame in _frames(trainer, self.rows):
+            for frame in numbered(trainer, self.rows):
                 frame = frame.with_columns(pl.col("worker").cast(pl.String))
                 nameless = frame.filter(pl.col("worker").is_null())
                 if nameless.height:
                     anonymous += nameless.height
                     first_anonymous = first_anonymous or int(nameless["_line"][0])
                 named = frame.filter(pl.col("worker").is_not_null())
-                records.add(named.with_columns(_p=_partition(named, "worker", parts)))
+                records.add(named.with_columns(_p=partition(named, "worker", parts)))
         finally:
             trainer.close()
         workers.close()
         records.close()
-        decided = _Spill(spill, "o", parts, max(1024, 4 * self.rows // parts))
+        decided = Spill(spill, "o", parts, max(1024, 4 * self.rows // parts))
         unused: list[pl.DataFrame] = []
         for p in range(parts):
             own, recs = workers.read(p), records.read(p)
@@ -374,123 +374,6 @@ def _counts(part: pa.Table) -> tuple[int, int, int]:
 
 
 
-@attrs.frozen
-class _Order:
-    """The records of a training file that lists them in the workers' order: how many
-    records go with each batch of workers, and those no worker uses."""
-
-    records: npt.NDArray[np.int32]  # records to read with each worker, in file order
-    unused: list[pl.DataFrame]  # `worker` and `_line` of records of no worker
-    anonymous: tuple[int, int | None]  # records without a worker id, and the first's line
-
-
-def _in_order(source: TableInput, training: str, rows: int) -> _Order | None:
-    """The `_Order` of the training file, or None when its records do not follow the
-    workers' order (or an id repeats among the workers), for the partitioned route.
-
-    One pass over the worker ids and the records' `worker` column only: each run of
-    records of one worker is looked up once, by a 64-bit hash of its id in the sorted
-    hashes of the ids and then by its text, and the worker rows so found must never go
-    back. The ids and a count a worker are held while it runs (about 20 MB a million
-    workers); the records only a batch at a time.
-    """
-    ids = pl.concat([f["id"] for f in source.frames(1 << 20, ("id",))]) if source.rows \
-        else pl.Series(values=[], dtype=pl.String)
-    if ids.dtype in (pl.Categorical, pl.Enum):
-        ids = ids.cast(pl.String)
-    if ids.dtype != pl.String:  # no text id: no record is any worker's
-        ids = pl.Series(values=[None] * len(ids), dtype=pl.String)
-    hashes = ids.hash(seed=_SEED).to_numpy()
-    by_hash = np.argsort(hashes)
-    hashes = hashes[by_hash]
-    # Equal hashes are a repeated id (or, rarely, two ids that share one): null ids all
-    # hash alike, so they are left out of the lookup first.
-    named = ids.is_not_null().to_numpy()[by_hash]
-    by_hash, hashes = by_hash[named], hashes[named]
-    if (hashes[1:] == hashes[:-1]).any():
-        return None
-    trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
-    try:
-        trainer.text_column("worker")
-        per_worker = np.zeros(max(1, source.rows), np.int32)
-        unused: list[pl.DataFrame] = []
-        anonymous, first_anonymous = 0, None
-        last, line = 0, trainer.first_line
-        for column in trainer.frames(max(rows, 1 << 20), ("worker",)):
-            worker = column["worker"].cast(pl.String)
-            starts = np.flatnonzero(np.diff(worker.rle_id().to_numpy(), prepend=-1))
-            heads = worker.gather(starts)
-            length = np.diff(starts, append=len(worker))
-            row, found = _lookup(heads, ids, hashes, by_hash)
-            matched = row[found]
-            if len(matched) and (matched[0] < last or (np.diff(matched) < 0).any()):
-                return None
-            nameless = np.repeat(heads.is_null().to_numpy(), length)
-            lost = np.repeat(~found, length) & ~nameless
-            lines = np.arange(line, line + len(worker))
-            line += len(worker)
-            if nameless.any():
-                anonymous += int(nameless.sum())
-                first_anonymous = first_anonymous or int(lines[nameless][0])
-            if lost.any():
-                unused.append(pl.DataFrame({"worker": worker.filter(pl.Series(lost)),
-                                            "_line": lines[lost]}))
-            # A record of no worker goes with the worker of the run before it.
-            row = np.maximum.accumulate(np.concatenate([[last], np.where(found, row, -1)]))
-            last = int(row[-1])
-            np.add.at(per_worker, row[1:], length.astype(np.int32))
-        return _Order(per_worker, unused, (anonymous, first_anonymous))
-    finally:
-        trainer.close()
-
-
-def _lookup(heads: pl.Series, ids: pl.Series, hashes: npt.NDArray[np.uint64],
-            by_hash: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
-                                                     npt.NDArray[np.bool_]]:
-    """(row, found): the row of `ids` whose id is each of `heads`, found by its hash in
-    the sorted `hashes` (`by_hash` their rows) and then compared as text."""
-    if not len(hashes):
-        return np.zeros(len(heads), np.int64), np.zeros(len(heads), np.bool_)
-    wanted = heads.hash(seed=_SEED).to_numpy()
-    # Looked up in sorted order: each search then starts near the last (6× quicker).
-    order = np.argsort(wanted)
-    at = np.empty(len(wanted), np.int64)
-    at[order] = np.minimum(np.searchsorted(hashes, wanted[order]), len(hashes) - 1)
-    row = by_hash[at]
-    found = (hashes[at] == wanted) & (ids.gather(row) == heads).fill_null(False).to_numpy()
-    return row, found
-
-
-class _Taker:
-    """Rows of a stream of frames, taken `n` at a time, in order."""
-
-    def __init__(self, frames: Iterator[pl.DataFrame]) -> None:
-        self._frames = frames
-        self._held: list[pl.DataFrame] = []
-        self._count = 0
-
-    def take(self, n: int) -> pl.DataFrame | None:
-        """The next `n` rows (None for none), as slices of the frames read: no copy."""
-        if n == 0:
-            return None
-        while self._count < n:
-            frame = next(self._frames)
-            self._held.append(frame)
-            self._count += frame.height
-        held = pl.concat(self._held, rechunk=False)
-        self._held = [held.slice(n)]
-        self._count -= n
-        return held.slice(0, n)
-
-
-def _frames(source: TableInput, rows: int) -> Iterator[pl.DataFrame]:
-    """The file's rows, `rows` at a time, numbered in `_line` from 1."""
-    first = source.first_line
-    for frame in source.frames(rows):
-        yield frame.with_columns(_line=pl.int_range(first, first + frame.height,
-                                                    dtype=pl.Int64))
-        first += frame.height
-
 
 def _table_file(path: str, what: str, known: tuple[str, ...],
                 required: tuple[str, ...]) -> bool:
@@ -498,80 +381,3 @@ def _table_file(path: str, what: str, known: tuple[str, ...],
     name = path.lower()
     return name.endswith(".parquet") or (
         name.endswith(".csv") and plain_csv(path, what, known, required) is not None)
-
-
-def _partition(frame: pl.DataFrame, column: str, parts: int) -> pl.Expr:
-    """Each row's partition: by a hash of its worker id, so that a worker and its records
-    meet in one; a row without a text id (it has no records) by its line."""
-    by_line = (pl.col("_line") % parts).cast(pl.UInt32)
-    if frame.schema[column] not in (pl.String, pl.Categorical):
-        return by_line
-    key = pl.col(column).cast(pl.String)
-    return pl.when(key.is_null()).then(by_line).otherwise(
-        (key.hash(seed=_SEED) % parts).cast(pl.UInt32))
-
-
-_SEED = 0x5AFE  # one seed for both files of a run: the same id, the same partition
-
-
-class _Spill:
-    """Frames written to one temporary Parquet file per partition (`_p`), in the order
-    they come; a partition read back whole, or all of them merged by line."""
-
-    def __init__(self, folder: str, name: str, parts: int, group: int) -> None:
-        """`group`: rows per row group; what a merge reads ahead from each partition."""
-        self.paths = [os.path.join(folder, f"{name}{p}.parquet") for p in range(parts)]
-        self.group = group
-        self._writers: dict[int, pq.ParquetWriter] = {}
-
-    def add(self, frame: pl.DataFrame) -> None:
-        for key, piece in frame.partition_by("_p", as_dict=True,
-                                             include_key=False).items():
-            p = int(key[0])
-            table = piece.to_arrow()
-            writer = self._writers.get(p)
-            if writer is None:
-                writer = pq.ParquetWriter(self.paths[p], table.schema, compression="lz4")
-                self._writers[p] = writer
-            writer.write_table(table.cast(writer.schema), row_group_size=self.group)
-
-    def close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
-
-    def read(self, p: int) -> pl.DataFrame | None:
-        if p not in self._writers:
-            return None
-        frame = pl.read_parquet(self.paths[p])
-        return frame
-
-    def merged(self, rows: int, lines: int) -> Iterator[pl.DataFrame]:
-        """Every partition's rows in line order, `rows` lines at a time: each partition
-        is in line order, so a window of lines is a prefix of each."""
-        # One thread and no pre-buffering per reader: there is a reader per partition.
-        streams = [pq.ParquetFile(self.paths[p], pre_buffer=False).iter_batches(
-                       batch_size=self.group, use_threads=False)
-                   for p in sorted(self._writers)]
-        empty = pl.DataFrame(pl.from_arrow(SCHEMA.empty_table()))
-        held = [empty for _ in streams]
-        ended = [False for _ in streams]
-        end = 1
-        while end <= lines:
-            end += rows
-            taken = []
-            for i, stream in enumerate(streams):
-                while not ended[i] and (held[i].height == 0 or held[i]["line"][-1] < end):
-                    batch = next(stream, None)
-                    if batch is None:
-                        ended[i] = True
-                    else:
-                        held[i] = pl.concat([held[i], _numbered_free(batch)])
-                taken.append(held[i].filter(pl.col("line") < end))
-                held[i] = held[i].filter(pl.col("line") >= end)
-            yield pl.concat(taken).sort("line", maintain_order=True)
-
-
-def _numbered_free(batch: pa.RecordBatch) -> pl.DataFrame:
-    frame = pl.from_arrow(pa.Table.from_batches([batch]))
-    assert isinstance(frame, pl.DataFrame)
-    return frame
