@@ -131,15 +131,22 @@ def csv_case(n: int, repeat: int) -> None:
     """CSV workers and training to Parquet: the columnar route against the row path."""
     workers, training = csv_workforce(n)
     a, b = OUT / "csv-columnar.parquet", OUT / "csv-rows.parquet"
-    col_wall, col_rss = medians(columnar_command(workers, training, a), repeat)
-    row_wall, row_rss = medians([*columnar_command(workers, training, b), "--log",
-                                 "/dev/null"], repeat)
+    both_routes(f"csv {n:,}", columnar_command(workers, training, a),
+                [*columnar_command(workers, training, b), "--log", "/dev/null"], a, b, repeat)
+
+
+def both_routes(label: str, columnar: list[str], rows: list[str], a: Path, b: Path,
+                repeat: int) -> None:
+    """Times the columnar route (writing `a`) and the row path (writing `b`), and stops
+    the run when their tables differ."""
+    col_wall, col_rss = medians(columnar, repeat)
+    row_wall, row_rss = medians(rows, repeat)
     same = pq.read_table(a).equals(pq.read_table(b))
-    print(f"csv {n:,}: columnar {col_wall:.2f} s ({col_rss:.0f} MB), row path "
+    print(f"{label}: columnar {col_wall:.2f} s ({col_rss:.0f} MB), row path "
           f"{row_wall:.2f} s ({row_rss:.0f} MB): {row_wall / col_wall:.1f}x; "
           f"same rows: {same}")
     if not same:
-        sys.exit("the two routes disagree on CSV input")
+        sys.exit(f"the two routes disagree ({label})")
 
 
 def medians(command: list[str], repeat: int) -> tuple[float, float]:
@@ -176,14 +183,8 @@ def main() -> None:
     if args.sample:
         workers, training = sample(args.sample, *workforce(counts[0], policy))
         a, b = OUT / "sample-columnar.parquet", OUT / "sample-rows.parquet"
-        col_wall, col_rss = medians(columnar_command(workers, training, a), args.repeat)
-        row_wall, row_rss = medians(rows_command(workers, training, b), args.repeat)
-        same = pq.read_table(a).equals(pq.read_table(b))
-        print(f"sample {args.sample:,}: columnar {col_wall:.2f} s ({col_rss:.0f} MB), row path "
-              f"{row_wall:.2f} s ({row_rss:.0f} MB): {row_wall / col_wall:.1f}x; "
-              f"same rows: {same}")
-        if not same:
-            sys.exit("the two routes disagree")
+        both_routes(f"sample {args.sample:,}", columnar_command(workers, training, a),
+                    rows_command(workers, training, b), a, b, args.repeat)
     if args.csv:
         csv_case(args.csv, args.repeat)
 
