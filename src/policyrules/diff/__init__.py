@@ -23,13 +23,8 @@ if TYPE_CHECKING:
 def diff(old: Policy | str | os.PathLike[str], new: Policy | str | os.PathLike[str],
          workers: Iterable[WorkerLike] | None = None, *,
          as_of: datetime.date) -> Comparison:
-    """Where `new` decides differently from `old` on `as_of` (`compare.diff`).
-
-    Without `workers`: over every profile and the dates that matter, one example worker per
-    difference (requirement, old status, new status). With `workers`: each worker whose
-    findings (status or due date) or compliance change; a record that is not valid for
-    both policies is listed in `errors` with its index, and the rest are still compared.
-    """
+    """Where `new` decides differently from `old` on `as_of`: `compare.diff` (see its
+    docstring), imported on the first call so that `evaluate` does not load it."""
     from .compare import diff as compare
 
     return compare(old, new, workers, as_of=as_of)
