@@ -441,18 +441,25 @@ def test_v2_constructs_by_hand(worker: Row, as_of: datetime.date,
         assert "supervision-old" not in got
 
 
+def dense_framework(data: st.DataObject, policy: policyrules.Policy
+                    ) -> tuple[list[Row], datetime.date]:
+    """A few workers with many records of the framework's levels, over a few years, and
+    the day to decide them on (shared with tests/test_columnar_facts.py)."""
+    as_of = data.draw(as_of_dates(min_value=D(2025, 1, 1), max_value=D(2027, 12, 31)))
+    drawn = data.draw(st.lists(workers(
+        policy, as_of=as_of, details=True, max_records=12,
+        roles_from=["healthcare", "supervisor"],
+        started=st.dates(D(2018, 1, 1), as_of)), min_size=1, max_size=6))
+    return [_record(w, i) for i, w in enumerate(drawn)], as_of
+
+
 @settings(max_examples=100)
 @given(st.data(), st.sampled_from(sorted(LIBRARIES)))
 def test_hours_and_events_dense(data: st.DataObject, library: str) -> None:
     """Many records of the framework's levels per worker, over a few years: hours windows
     met, lapsed and never met, first completions and in-force days, against the row path."""
     policy = policyrules.load(FRAMEWORK)
-    as_of = data.draw(as_of_dates(min_value=D(2025, 1, 1), max_value=D(2027, 12, 31)))
-    drawn = data.draw(st.lists(workers(
-        policy, as_of=as_of, details=True, max_records=12,
-        roles_from=["healthcare", "supervisor"],
-        started=st.dates(D(2018, 1, 1), as_of)), min_size=1, max_size=6))
-    records = [_record(w, i) for i, w in enumerate(drawn)]
+    records, as_of = dense_framework(data, policy)
     frame, training = tables(records)
     convert = LIBRARIES[library]
     result = policy.evaluate_frame(convert(frame), convert(training), as_of=as_of)

@@ -17,8 +17,7 @@ from policyrules.contract.explanation import dates, to_satisfy
 from policyrules.contract.workers import TrainingRecord
 from policyrules.engines.columnar import facts as columnar_facts
 from policyrules.semantics.facts import facts as row_facts
-from policyrules.testing import as_of_dates, workers
-from test_columnar import FRAMEWORK, LIBRARIES, Row, _record, cases, tables
+from test_columnar import FRAMEWORK, LIBRARIES, Row, cases, dense_framework, tables
 
 D = datetime.date
 
@@ -79,12 +78,8 @@ def test_hours_evidence_and_lapses_dense(data: st.DataObject) -> None:
     """Many records of the framework's levels per worker: hours windows met, lapsed and
     never met, `due before first`, ties on a day (evidence order), later records."""
     policy = policyrules.load(FRAMEWORK)
-    as_of = data.draw(as_of_dates(min_value=D(2025, 1, 1), max_value=D(2027, 12, 31)))
-    drawn = data.draw(st.lists(workers(
-        policy, as_of=as_of, details=True, max_records=12,
-        roles_from=["healthcare", "supervisor"],
-        started=st.dates(D(2018, 1, 1), as_of)), min_size=1, max_size=6))
-    _agree(policy, [_record(w, i) for i, w in enumerate(drawn)], as_of)
+    records, as_of = dense_framework(data, policy)
+    _agree(policy, records, as_of)
 
 
 def _one(training: list[dict[str, Any]], **worker: Any) -> list[Row]:

@@ -36,9 +36,11 @@ def _quiet(n: int) -> None:
 
 
 def _routes(policy: policyrules.Policy, workers: str, training: str | None,
-            as_of: datetime.date, rows: int) -> tuple[Any, ...]:
-    """(table, counts, warnings, largest batch) of the columnar route and the row path."""
-    route = Columnar(policy, workers, training, as_of, rows=rows)
+            as_of: datetime.date, rows: int, route: Columnar | None = None
+            ) -> tuple[Any, ...]:
+    """(table, counts, warnings, largest batch) of the columnar route (`route`, or one
+    made for `rows`) and the row path."""
+    route = route or Columnar(policy, workers, training, as_of, rows=rows)
     columnar = io.BytesIO()
     counts = route.run(columnar, _quiet)
     row_path = io.BytesIO()
@@ -115,15 +117,11 @@ def _same_as_row_path(policy: policyrules.Policy, workers: str, training: str | 
     """Assert the columnar route writes the row path's rows; whether it read the records
     beside the workers (in their order) rather than partitioned."""
     route = Columnar(policy, workers, training, AS_OF, rows=rows)
-    out = io.BytesIO()
-    counts = route.run(out, _quiet)
-    row_path = io.BytesIO()
-    with WorkerInput(workers, training=training) as source:
-        row_counts = run_rows(policy, source, AS_OF, row_path, _quiet)
-        warnings = source.warnings
-    assert pq.read_table(out).to_pylist() == pq.read_table(row_path).to_pylist()
-    assert counts.as_tuple() == row_counts.as_tuple()
-    assert route.warnings == warnings
+    (table, counts, warnings, _), (expect, row_counts, row_warnings) = _routes(
+        policy, workers, training, AS_OF, rows, route)
+    assert table.to_pylist() == expect.to_pylist()
+    assert counts == row_counts
+    assert warnings == row_warnings
     return route.ordered
 
 
