@@ -52,10 +52,9 @@ RowPath = Callable[[npt.NDArray[np.int64]], Sequence[str]]
 
 FORMATS = ("jsonl", "json")
 
-# What an explanation is built with in place of a worker's id, and a second one to check
-# that the policy's own words never hold the first (then the finding takes the row path).
+# What an explanation's markers start with (for the worker's id and days), and a second
+# lead to check that the policy's own words hold neither (else the row path words it).
 _PLACEHOLDER, _CHECK = "\x00", "\x01"
-_ESCAPED = _js(_PLACEHOLDER)[1:-1]
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
 
 
@@ -134,15 +133,23 @@ def texts(policy: Policy, as_of: datetime.date, result: FrameResult, workers: pl
     # of records: the row path's.
     later_any = records.filter(pl.col("_day") > as_of).select(pl.col("_row").unique())
     lists = findings.filter(
-        pl.col("anchor").is_null() | (pl.col("later").list.len() > 0)
-        | ((pl.col("status") != "met") & (pl.col("excluded").list.len() > 0))
+        pl.col("anchor").is_null() | (pl.col("later").list.len() > 1)
+        | ((pl.col("status") != "met") & (pl.col("excluded").list.len() > 1))
         | (pl.col("_i").is_in([i for i, r in enumerate(rules) if r.hours is not None])
            & (pl.col("evidence").list.len() > 1)))
     aside = set(lists["_row"].to_list())
     aside.update(decisions.filter(pl.col("error").is_not_null())["_row"].to_list())
 
-    findings = findings.join(later_any.with_columns(_later_any=pl.lit(True)), on="_row",
-                             how="left", maintain_order="left")
+    findings = findings.select(
+        "_f", "_row", "_i", "worker", "status", "due", "anchor", "role_since", "deadline",
+        "deadline_record", "latest", "evidence", "hours",
+        # The one record dated after as_of, and the one a delivery or provider rule left
+        # out of an unmet finding, that the words name (more take the row path, above).
+        _later=pl.col("later").list.first(),
+        _excluded=pl.when(pl.col("status") != "met").then(pl.col("excluded").list.first()),
+    ).join(
+        later_any.with_columns(_later_any=pl.lit(True)), on="_row", how="left",
+        maintain_order="left")
     findings = _evidence(findings, records, rules, layout)
     if explain:
         findings, unsure = _explained(findings, records, rules, as_of)
@@ -150,8 +157,10 @@ def texts(policy: Policy, as_of: datetime.date, result: FrameResult, workers: pl
     else:
         findings = findings.with_columns(_text=pl.lit(None, pl.String))
     objects = _finding_texts(findings, rules, layout, explain)
-    per_row = objects.group_by("_row", maintain_order=True).agg(
-        pl.col("_t").str.join(layout.sep(2)).alias("_findings"))
+    del findings  # its columns are in the texts now: freed before the rows' are made
+    # Gathered into lists, then joined: quicker than `str.join` within the aggregation.
+    per_row = objects.group_by("_row", maintain_order=True).agg(pl.col("_t")).select(
+        "_row", _findings=pl.col("_t").list.join(layout.sep(2)))
 
     groups = _lists(decisions["groups"], layout, 1)
     unknown = _unrecognised(records, model, as_of, layout)
@@ -264,8 +273,8 @@ def _evidence(findings: pl.DataFrame, records: pl.DataFrame, rules: list[m.Requi
         pl.col("_head"),
         pl.concat_str([pl.lit(layout.sep(5) + '"hours": '), hours]),
         pl.col("_tail")], ignore_nulls=True))
-    listed = item.group_by("_f", maintain_order=True).agg(
-        pl.col("_e").str.join(layout.sep(4)))
+    listed = item.group_by("_f", maintain_order=True).agg(pl.col("_e")).select(
+        "_f", _e=pl.col("_e").list.join(layout.sep(4)))
     return findings.join(listed, on="_f", how="left", maintain_order="left").with_columns(
         _ev=pl.when(pl.col("_e").is_null()).then(pl.lit("[]")).otherwise(
             pl.concat_str([pl.lit("[" + layout.pad(4)), pl.col("_e"),
@@ -319,18 +328,56 @@ def _unrecognised(records: pl.DataFrame, model: m.PolicyModel, as_of: datetime.d
     return lists.select("_row", _unknown=_lists(lists["training"], layout, 1))
 
 
-# The facts an explanation reads, as columns of the findings; `_key` nulls those a
-# shape of finding does not read, so that findings with the same words share a key.
-_KEY = ("_i", "status", "due", "_kl_train", "_kl_day", "_ke_train", "_ke_day", "_ke_hours",
-        "_k_has_ev", "_k_later", "anchor", "_k_since", "_kd_train", "_k_hours",
-        "_k_off_deadline")
+# What an explanation reads of a finding, as columns: the key (`_KEY`, with nulls where
+# a shape of finding does not read a part, so that findings with the same words share
+# one), and the days it prints, each a slot of the key's template.
+_KEY = ("_i", "status", "_k_dated", "_kl_train", "_ke_train", "_ke_hours", "_k_has_ev",
+        "_k_later", "_k_start", "_k_since", "_kd_train", "_k_hours", "_k_off_deadline",
+        "_a_train", "_x_train", "_x_delivery", "_x_provider")
+_SLOTS = ("due", "_l_day", "_e_day", "anchor", "_a_day")
+
+
+class _Slot(datetime.date):
+    """A day that prints (`isoformat`, which `semantics.dates.iso` calls) as a marker:
+    a template's place for the finding's own day. Equal only to a slot with its marker,
+    never to a real day: explain.py caches words by day, and the sentences compare days
+    only where the key says how (`due` with the deadline record's day)."""
+
+    marker: str
+
+    def __new__(cls, marker: str) -> _Slot:
+        day = super().__new__(cls, 2000, 1, 1)
+        day.marker = marker
+        return day
+
+    def isoformat(self) -> str:
+        return self.marker
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Slot) and other.marker == self.marker
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(("slot", self.marker))
+
+
+def _marks(lead: str) -> tuple[str, tuple[str, ...]]:
+    """The id's marker and each slot's, starting with `lead` (a control character, so
+    that the policy's words cannot hold it unescaped)."""
+    return lead + "i", tuple(lead + name for name in ("d", "l", "e", "a", "t"))
+
+
+_ID, _DAYS = _marks(_PLACEHOLDER)
+_CHECK_ID, _CHECK_DAYS = _marks(_CHECK)
 
 
 def _explained(findings: pl.DataFrame, records: pl.DataFrame, rules: list[m.Requirement],
                as_of: datetime.date) -> tuple[pl.DataFrame, set[int]]:
-    """`_text`: each finding's explanation as JSON text with the worker's id in place;
-    and the rows whose words could not be made from a template (their findings' keys
-    hold the placeholder in the policy's own words)."""
+    """`_text`: each finding's explanation as JSON text, its worker's id and days in
+    place; and the rows whose words could not be made from a template (the policy's own
+    words hold a marker)."""
     hours_rules = [i for i, r in enumerate(rules) if r.hours is not None]
     day = records.select("_rec", "training", "_day")
     f = findings.with_columns(_e0=pl.col("evidence").list.first())
@@ -342,6 +389,22 @@ def _explained(findings: pl.DataFrame, records: pl.DataFrame, rules: list[m.Requ
     f = f.join(day.rename({"_rec": "deadline_record", "training": "_d_train",
                            "_day": "_d_day"}),
                on="deadline_record", how="left", maintain_order="left")
+    f = f.join(day.rename({"_rec": "_later", "training": "_a_train", "_day": "_a_day"}),
+               on="_later", how="left", maintain_order="left")
+    if "delivery" in records.columns:
+        # Whether the left-out record's provider is the one its rule asks for: all the
+        # words say of its provider.
+        providers = {i: r.provider for i, r in enumerate(rules) if r.provider is not None}
+        f = f.join(records.select("_rec", "training", "delivery", "provider").rename(
+            {"_rec": "_excluded", "training": "_x_train", "delivery": "_x_delivery"}),
+            on="_excluded", how="left", maintain_order="left").with_columns(
+            _x_provider=pl.when(pl.col("_x_train").is_not_null()).then(
+                pl.col("provider") == pl.col("_i").replace_strict(
+                    providers, default=None, return_dtype=pl.String)))
+    else:
+        f = f.with_columns(_x_train=pl.lit(None, pl.String),
+                           _x_delivery=pl.lit(None, pl.String),
+                           _x_provider=pl.lit(None, pl.Boolean))
     is_hours = pl.col("_i").is_in(hours_rules)
     met = pl.col("status") == "met"
     has_latest = pl.col("_l_train").is_not_null()
@@ -353,14 +416,13 @@ def _explained(findings: pl.DataFrame, records: pl.DataFrame, rules: list[m.Requ
         & (pl.col("due") != pl.col("deadline")).fill_null(True))
     reads_start = pl.when(is_hours).then(hours_starts).otherwise(starts)
     f = f.with_columns(
+        _k_dated=dated,
         _kl_train=pl.when(~is_hours).then(pl.col("_l_train")),
-        _kl_day=pl.when(~is_hours).then(pl.col("_l_day")),
         _ke_train=pl.when(met).then(pl.col("_e_train")),
-        _ke_day=pl.when(met).then(pl.col("_e_day")),
         _ke_hours=pl.when(is_hours & met).then(pl.col("_e_hours")),
         _k_has_ev=met & (pl.col("evidence").list.len() > 0),
         _k_later=pl.when(met & ~is_hours).then(pl.col("_later_any").fill_null(False)),
-        anchor=pl.when(reads_start).then(pl.col("anchor")),
+        _k_start=reads_start,
         _k_since=pl.when(reads_start).then(pl.col("role_since").is_not_null()),
         _kd_train=pl.when(reads_start & (pl.col("_d_day") == pl.col("due")))
         .then(pl.col("_d_train")),
@@ -368,49 +430,53 @@ def _explained(findings: pl.DataFrame, records: pl.DataFrame, rules: list[m.Requ
         _k_off_deadline=pl.when(is_hours & ~met & dated).then(
             (pl.col("due") != pl.col("deadline")).fill_null(True)))
     keys = f.select(_KEY).unique(maintain_order=True)
-    templates: list[str | None] = []
-    for key in keys.iter_rows():
-        templates.append(_template(rules, as_of, *key))
+    templates = [_template(rules, as_of, *key) for key in keys.iter_rows()]
     keyed = keys.with_columns(_template=pl.Series(templates, dtype=pl.String))
     f = f.join(keyed, on=list(_KEY), how="left", nulls_equal=True, maintain_order="left")
-    unsure = set(f.filter(pl.col("_template").is_null() & pl.col("_row").is_not_null()
-                          & pl.col("anchor").is_not_null())["_row"].to_list())
+    unsure = set(f.filter(pl.col("_template").is_null())["_row"].drop_nulls().to_list())
+    text = pl.col("_template")
+    # The days first: an id is text from the input, which may hold a marker itself.
+    for slot, mark in zip(_SLOTS, _DAYS, strict=True):
+        text = text.str.replace_all(_js(mark)[1:-1],
+                                    pl.col(slot).dt.to_string("%Y-%m-%d").fill_null(""),
+                                    literal=True)
     inner = js(f["worker"]).str.slice(1).str.head(-1)
-    f = f.with_columns(_text=pl.col("_template").str.replace_all(
-        _ESCAPED, pl.lit(inner), literal=True))
+    f = f.with_columns(_text=text.str.replace_all(_js(_ID)[1:-1], pl.lit(inner),
+                                                  literal=True))
     return findings.with_columns(_text=f["_text"]), unsure
 
 
-def _template(rules: list[m.Requirement], as_of: datetime.date, i: int, status: str,
-              due: datetime.date | None, l_train: str | None, l_day: datetime.date | None,
-              e_train: str | None, e_day: datetime.date | None, e_hours: float | None,
-              has_ev: bool, later: bool | None, anchor: datetime.date | None,
-              since: bool | None, d_train: str | None, have: float | None,
-              off_deadline: bool | None) -> str | None:
-    """The explanation's JSON text for one key, the worker's id as the escaped
-    placeholder; None when the policy's words hold the placeholder themselves."""
+def _template(rules: list[m.Requirement], as_of: datetime.date, i: int | None, status: str,
+              dated: bool, l_train: str | None, e_train: str | None, e_hours: float | None,
+              has_ev: bool, later: bool | None, start: bool, since: bool | None,
+              d_train: str | None, have: float | None, off_deadline: bool | None,
+              a_train: str | None, x_train: str | None, x_delivery: str | None,
+              x_provider: bool | None) -> str | None:
+    """The explanation's JSON text for one key, with markers for the worker's id and
+    days; None when the policy's words hold a marker themselves."""
     if i is None:
         return None
+    rule = rules[i]
 
-    def made(who: str) -> str:
-        rule = rules[i]
-        latest = None if l_train is None or l_day is None else TrainingRecord(l_train, l_day)
+    def made(who: str, days: tuple[str, ...]) -> str:
+        due, l_day, e_day, anchor, a_day = (_Slot(mark) for mark in days)
+        latest = None if l_train is None else TrainingRecord(l_train, l_day)
         evidence: tuple[TrainingRecord, ...] = ()
-        if has_ev and e_train is not None and e_day is not None:
+        if has_ev and e_train is not None:
             evidence = (TrainingRecord(e_train, e_day, hours=e_hours),)
-        if rule.hours is None and latest is None and evidence:
-            latest = evidence[0]
         after = (TrainingRecord("", as_of + datetime.timedelta(days=1)),) if later else ()
-        day = anchor if anchor is not None else as_of
-        first = TrainingRecord(d_train, due) if d_train is not None and due is not None \
-            else None
-        facts = Facts(day if since else None, day, (), latest, (),
-                      None if off_deadline else due, have, (), first)
-        worker = Worker(who, day, "none", training=after)
-        return _js(finding_text(Finding(rule, status, due, evidence, worker, as_of,
-                                           facts)))
+        first = TrainingRecord(d_train, due) if d_train is not None else None
+        after_day = () if a_train is None else (TrainingRecord(a_train, a_day),)
+        left_out = () if x_train is None or x_delivery is None else (TrainingRecord(
+            x_train, as_of, x_delivery, rule.provider if x_provider else None),)
+        facts = Facts(anchor if since else None, anchor, (), latest, after_day,
+                      None if off_deadline else due, have, left_out, first)
+        worker = Worker(who, anchor, "none", training=after)
+        return _js(finding_text(Finding(rule, status, due if dated else None, evidence,
+                                        worker, as_of, facts)))
 
-    text = made(_PLACEHOLDER)
-    if text.replace(_ESCAPED, _js(_CHECK)[1:-1]) != made(_CHECK):
-        return None
-    return text
+    text = made(_ID, _DAYS)
+    check = text
+    for mark, other in zip((_ID, *_DAYS), (_CHECK_ID, *_CHECK_DAYS), strict=True):
+        check = check.replace(_js(mark)[1:-1], _js(other)[1:-1])
+    return text if check == made(_CHECK_ID, _CHECK_DAYS) else None
