@@ -35,7 +35,14 @@ from ..engines.columnar import arrays
 from ..engines.columnar.inputs import to_frame
 from ..errors import WorkerError
 from ..policy import Policy
-from ..records import TRAINING_COLUMNS, WORKER_COLUMNS, WithTraining, WorkerInput, validate
+from ..records import (
+    TRAINING_COLUMNS,
+    WORKER_COLUMNS,
+    Raw,
+    WithTraining,
+    WorkerInput,
+    validate,
+)
 from ..records.csv import REQUIRED_COLUMNS
 from ..records.csv_table import TableInput, open_table, plain_csv
 from ..records.parquet import parquet_training, parquet_worker
@@ -52,6 +59,8 @@ THREADS = 2  # batches decided at once on the columnar route
 SPILL_GROUP = 65_536  # rows per row group of a spilled partition of workers or records
 
 Progress = Callable[[int], None]
+# Writes one decided batch's part and gives its (compliant, not compliant, rejected).
+Put = Callable[[Any], tuple[int, int, int]]
 _SPILL = ("worker", "_p", "_line")  # spill columns that are not the record's
 
 
@@ -144,12 +153,13 @@ class Columnar:
         try:
             if self.training is None:  # nothing to bring together: batches in file order
                 self._pipelined(((frame, None) for frame in numbered(source, self.rows)),
-                                out, counts, progress)
+                                self._put(out), counts, progress)
             else:
                 order = in_order(source, self.training, self.rows)
                 if order is not None:
                     self.ordered = True
-                    self._ordered(source, self.training, order, out, counts, progress)
+                    self._ordered(source, self.training, order, self._put(out), counts,
+                                  progress)
                 else:
                     with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
                         self._partitioned(source, self.training, spill, out, counts,
@@ -163,7 +173,7 @@ class Columnar:
         return counts
 
     def _ordered(self, source: TableInput, training: str, order: Order,
-                 out: ParquetOut, counts: Counts, progress: Progress) -> None:
+                 out: Put, counts: Counts, progress: Progress) -> None:
         """Both files read once, side by side: each batch of workers with the run of
         records that `order` found to be theirs."""
         trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
@@ -182,17 +192,24 @@ class Columnar:
             trainer.close()
         self._warn_unused(order.unused, order.anonymous, source.path)
 
+    @staticmethod
+    def _put(out: ParquetOut) -> Put:
+        def put(part: Any) -> tuple[int, int, int]:
+            out.write(part)
+            return _counts(part)
+        return put
+
     def _pipelined(self, work: Iterator[tuple[pl.DataFrame, pl.DataFrame | None]],
-                   out: ParquetOut, counts: Counts, progress: Progress) -> None:
-        """Each (workers, records) of `work` decided, `threads` at once, and written in
-        order; at most `threads` + 1 batches are held."""
+                   out: Put, counts: Counts, progress: Progress) -> None:
+        """Each (workers, records) of `work` decided (`_decide`), `threads` at once, and
+        put out in order (`out` writes a batch's part and gives its counts); at most
+        `threads` + 1 batches are held."""
         with ThreadPoolExecutor(self.threads, thread_name_prefix="policyrules") as pool:
-            pending: deque[Future[pa.Table]] = deque()
+            pending: deque[Future[Any]] = deque()
 
             def put() -> None:
                 part = pending.popleft().result()
-                counts.add(_counts(part))
-                out.write(part)
+                counts.add(out(part))
                 progress(counts.total)
 
             for frame, records in work:
@@ -270,18 +287,12 @@ class Columnar:
         findings are joined to its row by id, so ids that repeat among them are decided
         in separate frames (the first of each id, the second, …): within one, an id
         names one row."""
-        repeats = frame.schema["id"] in (pl.String, pl.Categorical) and frame.select(
-            pl.col("id").drop_nulls().is_duplicated().any()).item()
-        if not repeats:
+        frames = distinct_ids(frame)
+        if len(frames) == 1:
             rows = self._frame(frame, records)
         else:
-            # Rows without an id are rejected (no findings): all in the first frame.
-            nth = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
-                pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
-            rows = pa.concat_tables([
-                self._frame(nth.filter(pl.col("_k") == k).drop("_k"), records)
-                for k in range(int(nth.select(pl.col("_k").max()).item()) + 1)
-            ]).sort_by([("_line", "ascending"), ("_f", "ascending")])
+            rows = pa.concat_tables([self._frame(part, records) for part in frames]) \
+                .sort_by([("_line", "ascending"), ("_f", "ascending")])
         rows = self._row_errors(rows, frame, records)
         return rows.drop_columns(["_f"]).rename_columns(
             ["line" if c == "_line" else c for c in rows.column_names if c != "_f"]) \
@@ -306,16 +317,7 @@ class Columnar:
         lines = rejected.filter(pl.col("worker").is_in(list(by_worker)))["_line"]
         subset = frame.filter(pl.col("_line").is_in(lines.implode()))
         texts: dict[int, str] = {}
-        values = to_frame(subset.drop("_line").to_arrow(), self.workers).to_dicts()
-        for line, row in zip(subset["_line"].to_list(), values, strict=True):
-            raw = parquet_worker({k: v for k, v in row.items() if v is not None})
-            if isinstance(raw, dict) and raw.get("id") in by_worker:
-                own = by_worker[raw["id"]]
-                raw["training"] = [parquet_training(
-                    {k: v for k, v in r.items() if v is not None and k not in _SPILL})
-                    for r in own]
-                raw = WithTraining(raw, self.training or "", 0,
-                                   tuple(r["_line"] for r in own))
+        for line, raw in self._raws(subset, by_worker):
             found = validate(self.policy, line, raw)[2]
             if isinstance(found, WorkerError):
                 texts[line] = str(found)
@@ -326,10 +328,42 @@ class Columnar:
                  .select(pl.coalesce("_error", "error"))).to_series().to_arrow()
         return rows.set_column(rows.column_names.index("error"), "error", error)
 
+    def _raws(self, subset: pl.DataFrame, by_worker: dict[str, list[dict[str, Any]]]
+              ) -> list[tuple[int, Raw]]:
+        """Rows of workers (numbered in `_line`) as the row path reads those records,
+        with their records of the training file (`by_worker`: each with its `_line`)."""
+        out: list[tuple[int, Raw]] = []
+        values = to_frame(subset.drop("_line").to_arrow(), self.workers).to_dicts()
+        for line, row in zip(subset["_line"].to_list(), values, strict=True):
+            raw: Raw = parquet_worker({k: v for k, v in row.items() if v is not None})
+            if isinstance(raw, dict) and raw.get("id") in by_worker:
+                own = by_worker[raw["id"]]
+                raw["training"] = [parquet_training(
+                    {k: v for k, v in r.items() if v is not None and k not in _SPILL})
+                    for r in own]
+                raw = WithTraining(raw, self.training or "", 0,
+                                   tuple(r["_line"] for r in own))
+            out.append((line, raw))
+        return out
+
     def _frame(self, frame: pl.DataFrame, records: pl.DataFrame | None) -> pa.Table:
         lines = frame["_line"].to_numpy()
         result = self.policy.evaluate_frame(frame.drop("_line"), records, as_of=self.as_of)
         return _rows(result.decisions, result.findings, lines)
+
+
+def distinct_ids(frame: pl.DataFrame) -> list[pl.DataFrame]:
+    """The rows of `frame` in frames within which no id repeats (the first row of each
+    id, the second, …; rows without an id, which are rejected, in the first), each in
+    input order; `[frame]` when none repeats."""
+    repeats = frame.schema["id"] in (pl.String, pl.Categorical) and frame.select(
+        pl.col("id").drop_nulls().is_duplicated().any()).item()
+    if not repeats:
+        return [frame]
+    nth = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
+        pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
+    return [nth.filter(pl.col("_k") == k).drop("_k")
+            for k in range(int(nth.select(pl.col("_k").max()).item()) + 1)]
 
 
 def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
