@@ -104,6 +104,10 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
     if (fmt == "parquet" and log_path is None and mapping is None and date_format is None
             and sheet is None):
         _columnar(loaded, workers, training_file, day, output, out, quiet)
+    if (fmt in ("jsonl", "json") and _csv_files(workers, training_file) and not kept
+            and log_path is None and mapping is None and date_format is None):
+        _columnar_text(loaded, workers, training_file, day, fmt, not no_explain, output, out,
+                       quiet)
     try:
         source = WorkerInput(workers, training=training_file, sheet=sheet,
                              date_format=date_format, mapping=mapping,
@@ -170,6 +174,55 @@ def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.
         raise out.fail(str(exc)) from None
     finally:
         bar.stop()
+    _finish(out, counts, route.warnings, workers, day, quiet)
+
+
+# A worker file smaller than this stays on the row path for jsonl and json: loading
+# Polars and planning a batch take longer than the row path takes for its records
+# (about 20,000 generated workers; docs/cli.md).
+COLUMNAR_TEXT_BYTES = 2 << 20
+
+
+def _csv_files(workers: str, training: str | None) -> bool:
+    """A CSV worker file of at least COLUMNAR_TEXT_BYTES, with no training file or a CSV
+    or Parquet one: what the columnar text route reads (when the files are plain and the
+    records in the workers' order, batch/columnar_text.py)."""
+    if not (workers.lower().endswith(".csv") and (
+            training is None or training.lower().endswith((".csv", ".parquet")))):
+        return False
+    try:
+        return os.path.getsize(workers) >= COLUMNAR_TEXT_BYTES
+    except OSError:
+        return False  # the row path says what is wrong with the file
+
+
+def _columnar_text(policy: Policy, workers: str, training: str | None, day: datetime.date,
+                   fmt: str, explain: bool, output: str | None, out: Out,
+                   quiet: bool) -> None:
+    """Plain CSV to jsonl or json through the columnar backend (batch/columnar_text.py),
+    when the files allow it and the records follow the workers' order; otherwise return,
+    with nothing written, for the row path."""
+    from ..batch import columnar_text, parquet  # Polars loads only for this route
+
+    try:
+        if not parquet.columnar_input(workers, training):
+            return
+        route = columnar_text.ColumnarText(policy, workers, training, day, fmt,
+                                           explain=explain)
+    except WorkerFileError as exc:
+        raise out.fail(str(exc)) from None
+    bar = ProgressBar(out, None, lambda: 0, enabled=not quiet)  # a count of records
+    try:
+        with _destination(output, out) as stream:
+            counts = route.run_text(stream, bar.update)
+    except (WorkerFileError, UsageError, batch.OutputError) as exc:
+        if output is None:
+            silence_stdout()
+        raise out.fail(str(exc)) from None
+    finally:
+        bar.stop()
+    if counts is None:
+        return
     _finish(out, counts, route.warnings, workers, day, quiet)
 
 
