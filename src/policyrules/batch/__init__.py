@@ -7,6 +7,8 @@ written in input order, in this process or in `--jobs` worker processes.
     parallel.py  the same stages in worker processes, output kept in input order
     many.py      `Policy.evaluate_many`: the same stages on a Python iterable
     parquet.py   `--format parquet`: the columnar backend in bounded batches, or the stages
+    columnar_text.py  `jsonl`/`json` of a plain CSV: the same batches, written by
+                 render/bulk_json.py (rows it does not word: the stages)
 
 A record that breaks CONTRACT §1 becomes an error record in the output and the run goes
 on; the counts say how many were compliant, not compliant and rejected. The CLI parses the
