@@ -168,3 +168,22 @@ def test_only_json_formats() -> None:
                         fmt="csv", row_path=lambda rows: [])
 
 
+
+
+def test_hours_of_a_float_column_are_floats() -> None:
+    """A float column's hours are written as floats (2.0, not 2), as the row path reads
+    them from such a column."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    as_of = datetime.date(2026, 11, 22)
+    records: list[Row] = [
+        {"id": f"W{i}", "started": "2025-01-31", "contact": "regular",
+         "training": [{"training": "safeguarding-induction", "completed": "2025-03-01",
+                       "hours": hours}]}
+        for i, hours in enumerate([0.0, 2.0, 2.5, None])]
+    assert agree(policy, records, as_of, "jsonl", True, typed_hours=True) == (4, 0)
+    workers, training = tables(records, typed_hours=True)
+    got = bulk_json.texts(policy, as_of, policy.evaluate_frame(
+        workers, training, as_of=as_of, facts=True), workers, training,
+        row_path=lambda rows: [])
+    assert ['"hours": 0.0}' in got[0], '"hours": 2.0}' in got[1], '"hours": 2.5}' in got[2],
+            '"hours"' in got[3]] == [True, True, True, False]

@@ -26,7 +26,7 @@ from ..records.csv_table import open_table
 from ..render import bulk_json
 from ..render.formats import MACHINE_FORMATS
 from .colocate import in_order, numbered
-from .parquet import Columnar, Progress, distinct_ids
+from .parquet import Columnar, Progress, Put, distinct_ids
 from .stages import Counts, Job, process
 from .write import Writer
 
@@ -80,7 +80,8 @@ class ColumnarText(Columnar):
             source.close()
 
     @staticmethod
-    def _write(writer: Writer) -> Any:
+    def _write(writer: Writer) -> Put:
+        """Puts a batch's bytes (`_decide`) out, and gives its counts."""
         def put(part: tuple[bytes, tuple[int, int, int]]) -> tuple[int, int, int]:
             writer.add_chunk(part[0])
             return part[1]

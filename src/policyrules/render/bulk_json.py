@@ -234,6 +234,12 @@ def _hours_json(training: pl.DataFrame) -> pl.Series:
     if "hours" not in training.columns:
         return pl.Series([None] * training.height, dtype=pl.String)
     column = training["hours"]
+    if column.dtype.is_float():
+        # By bit pattern, not by value: -0.0 and 0.0 are equal keys, but not the same text.
+        values = column.cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        bits, where = np.unique(values.view(np.uint64), return_inverse=True)
+        texts = [None if v != v else repr(float(v)) for v in bits.view(np.float64)]
+        return pl.Series(texts, dtype=pl.String).gather(where.astype(np.int64))
     distinct = column.drop_nulls().unique().to_list()
     shown: dict[Any, str | None] = {}
     for value in distinct:
