@@ -11,10 +11,11 @@ here, which no error text shows. Every other line is the row path's, per line, r
 `block_lines` exactly as `evaluate` reads it: invalid JSON, a value of another type or out
 of range, a missing required field, NaN, a number too large, a lone surrogate (`\\ud800`,
 which UTF-8 cannot hold, and which the typed decoder may skip in a field it does not
-read), the BOM of line 1 and lines of Unicode space. A block of the file that is not
-UTF-8 is read line by line up to the bad line, whose error then ends the run, as it ends
-the row path's. Unknown fields, of the worker or of a record, change no decision (§1) and
-are not read.
+read), a line with more than `_DEPTH` brackets (nested deeply, it may be too deep for the
+row path's reader), the BOM of line 1 and lines of Unicode space. A block of the file
+that is not UTF-8 is read line by line up to the bad line, whose error then ends the run,
+as it ends the row path's. Unknown fields, of the worker or of a record, change no
+decision (§1) and are not read.
 
 msgspec was measured against Polars' `read_ndjson` with an explicit schema on 200,000
 lines of `examples/generate.py --clean --jsonl`: about 3 µs a line against 35 µs, and it
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
 BLOCK = 1 << 22  # bytes read and decoded at a time
+_DEPTH = 400  # brackets in a line beyond which it is the row path's (see `_lines`)
 
 _Hours = (Annotated[int, msgspec.Meta(ge=0, le=MAX_HOURS)]
           | Annotated[float, msgspec.Meta(ge=0, le=MAX_HOURS)] | None)
@@ -176,10 +178,16 @@ def _lines(first: int, block: bytes, name: str) -> tuple[list[_Line], Exception 
     parts = block.split(b"\n")
     if block.endswith(b"\n"):
         parts.pop()
+    # A line nested deeper than _DEPTH may hold more than the row path's reader can
+    # (which ends near Python's recursion limit, where the typed decoder may not): it is
+    # the row path's. Such a line has more brackets than that, and twice as many bytes.
     if _SURROGATE.search(block) is None:
-        found = [(n, data, False) for n, data in enumerate(parts, first) if data.strip()]
+        found = [(n, data, len(data) > 2 * _DEPTH
+                  and data.count(b"[") + data.count(b"{") > _DEPTH)
+                 for n, data in enumerate(parts, first) if data.strip()]
     else:
-        found = [(n, data, _SURROGATE.search(data) is not None)
+        found = [(n, data, _SURROGATE.search(data) is not None or (
+                  len(data) > 2 * _DEPTH and data.count(b"[") + data.count(b"{") > _DEPTH))
                  for n, data in enumerate(parts, first) if data.strip()]
     if block.isascii():
         return found, None
@@ -225,7 +233,7 @@ def _batch(lines: list[_Line], name: str) -> JsonBatch:
         if not odd:
             try:
                 decoded.append(_decode(data))
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):
                 pass
             else:
                 numbers.append(n)
