@@ -19,6 +19,7 @@ import policyrules
 from policyrules.batch.parquet import Columnar, columnar_input
 from policyrules.records.jsonl_table import TRAINING_SCHEMA, WORKER_SCHEMA, JsonlTable
 from policyrules.testing import workers
+from test_cli import run
 from test_columnar import AS_OF, BREAKS, POLICIES, _record
 from test_csv_columnar import DURHAM, MONTH_ENDS, _both
 
@@ -229,6 +230,16 @@ def test_an_empty_file_and_one_of_blank_lines(tmp_path: Path) -> None:
     for text in ("", "\n \n\t\n"):
         columnar, _ = _same(tmp_path, DURHAM, _lines(tmp_path, text))
         assert columnar[2] == 0 and "no worker records" in columnar[1]
+
+
+def test_a_missing_file_is_the_row_paths_error_and_writes_nothing(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.jsonl")
+    out = tmp_path / "out.parquet"
+    found = [run("evaluate", DURHAM, missing, "-f", "parquet", "-o", str(out), *route)
+             for route in ([], ["--log", "/dev/null"])]
+    assert found[0].exit_code == found[1].exit_code == 2
+    assert found[0].stderr == found[1].stderr and "no such worker file" in found[0].stderr
+    assert not out.exists()
 
 
 def test_a_training_file_and_stdin_take_the_row_path(tmp_path: Path) -> None:

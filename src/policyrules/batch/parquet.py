@@ -114,7 +114,10 @@ def columnar_input(workers: str, training: str | None) -> bool:
     the row path's), and no training file or a Parquet or plain CSV one; or a JSON Lines
     worker file (records/jsonl_table.py) without a training file."""
     if _jsonl(workers):
-        return training is None
+        if training is not None:
+            return False
+        JsonlTable(workers)  # the row path's error for a file that cannot be opened
+        return True
     if not _table_file(workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS):
         return False
     if training is not None and not _table_file(training, "training", TRAINING_COLUMNS,
