@@ -65,7 +65,7 @@ class ColumnarText(Columnar):
                             stream)
             try:
                 if order is None or self.training is None:
-                    self._pipelined(((frame, None) for frame in numbered(source, self.rows)),
+                    self._pipelined(((frame, None, ()) for frame in numbered(source, self.rows)),
                                     self._write(writer), counts, progress)
                 else:
                     self.ordered = True
