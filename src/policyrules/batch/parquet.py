@@ -40,6 +40,7 @@ from ..records import (
     WORKER_COLUMNS,
     Raw,
     WithTraining,
+    WorkerFileError,
     WorkerInput,
     validate,
 )
@@ -230,11 +231,18 @@ class Columnar:
                 counts.add(out(part))
                 progress(counts.total)
 
-            for frame, records, rest in work:
-                self.largest = max(self.largest, frame.height + len(rest))
-                pending.append(pool.submit(self._batch, frame, records, rest))
-                if len(pending) > self.threads:
+            try:
+                for frame, records, rest in work:
+                    self.largest = max(self.largest, frame.height + len(rest))
+                    pending.append(pool.submit(self._batch, frame, records, rest))
+                    if len(pending) > self.threads:
+                        put()
+            except WorkerFileError:
+                # A bad line ends the reading: what came before it is put out first, as
+                # the row path writes every record before it.
+                while pending:
                     put()
+                raise
             while pending:
                 put()
 
