@@ -214,6 +214,12 @@ def _columnar_text(policy: Policy, workers: str, training: str | None, day: date
     """Plain CSV or JSON Lines to jsonl or json through the columnar backend
     (batch/columnar_text.py), when the files allow it and a CSV's records follow the
     workers' order; otherwise return, with nothing written, for the row path."""
+    if _jsonl_file(workers, training):
+        # One Polars thread: the route already reads, decides and writes on three threads,
+        # and Polars' own pool over 2 cores cost a sixth more CPU on JSON Lines (docs/cli.md).
+        # Read when Polars loads, so only a run that has not loaded it yet; a value the
+        # user set is kept.
+        os.environ.setdefault("POLARS_MAX_THREADS", "1")
     from ..batch import columnar_text, parquet  # Polars loads only for this route
 
     try:
