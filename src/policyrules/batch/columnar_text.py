@@ -1,21 +1,18 @@
-"""`evaluate` of a plain CSV or a JSON Lines worker file to `--format jsonl` or `json`
-through the columnar backend (issue #13): the Parquet route's reading and batches
-(parquet.py), each batch decided by `evaluate_frame(..., facts=True)` and written by the
-bulk JSON writer (render/bulk_json.py), which makes the row path's text from the columns.
+"""`evaluate` of a plain CSV worker file to `--format jsonl` or `json` through the columnar
+backend (issue #13): the Parquet route's reading and batches (parquet.py), each batch
+decided by `evaluate_frame(..., facts=True)` and written by the bulk JSON writer
+(render/bulk_json.py), which makes the row path's text from the columns.
 
 The rows the writer does not word itself (rejected rows, and the few whose explanations
-list records: render/bulk_json.py says which) go through the row path's own stages: a
-CSV row read again as the row path reads it (`Columnar._raws`), a JSON Lines row as its
-line's own text. So do the JSON Lines lines the table reader leaves to the row path
-(records/jsonl_table.py); each batch's texts are put back in line order. Every byte of
-the output — error records with their training file lines included — is the row path's:
-tests hold the two routes' output, warnings, summary and exit status equal.
+list records: render/bulk_json.py says which) are read again as the row path reads them
+(`Columnar._raws`) and go through the row path's own stages, so every byte of the output
+— error records with their training file lines included — is the row path's: a test
+holds the two routes' output, warnings, summary and exit status equal.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -23,14 +20,13 @@ import numpy.typing as npt
 import polars as pl
 
 from ..policy import Policy
-from ..records import WORKER_COLUMNS, Raw
+from ..records import WORKER_COLUMNS
 from ..records.csv import REQUIRED_COLUMNS
-from ..records.csv_table import TableInput, open_table
-from ..records.jsonl_table import JsonlTable
+from ..records.csv_table import open_table
 from ..render import bulk_json
 from ..render.formats import MACHINE_FORMATS
 from .colocate import in_order, numbered
-from .parquet import Columnar, Progress, Put, Work, _jsonl, _owned, distinct_ids
+from .parquet import Columnar, Progress, Put, distinct_ids
 from .stages import Counts, Job, process
 from .write import Writer
 
@@ -57,14 +53,10 @@ class ColumnarText(Columnar):
     def run_text(self, stream: IO[bytes], progress: Progress) -> Counts | None:
         """The whole run; None, with nothing written, when the training records do not
         follow the workers' order (the caller then takes the row path)."""
-        source: TableInput | JsonlTable
-        if _jsonl(self.workers):
-            source = JsonlTable(self.workers, text=True)
-        else:
-            source = open_table(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
+        source = open_table(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
         try:
             order = None
-            if self.training is not None and not isinstance(source, JsonlTable):
+            if self.training is not None:
                 order = in_order(source, self.training, self.rows)
                 if order is None:
                     return None
@@ -72,11 +64,7 @@ class ColumnarText(Columnar):
             writer = Writer(MACHINE_FORMATS[self.fmt](self.as_of, explain=self.explain),
                             stream)
             try:
-                if isinstance(source, JsonlTable):  # each line with its own records
-                    work: Iterator[Work] = ((b.workers, b.training, b.rest)
-                                            for b in source.batches(self.rows))
-                    self._pipelined(work, self._write(writer), counts, progress)
-                elif order is None or self.training is None:
+                if order is None or self.training is None:
                     self._pipelined(((frame, None, ()) for frame in numbered(source, self.rows)),
                                     self._write(writer), counts, progress)
                 else:
@@ -93,52 +81,31 @@ class ColumnarText(Columnar):
 
     @staticmethod
     def _write(writer: Writer) -> Put:
-        """Puts a batch's bytes (`_batch`) out, and gives its counts."""
+        """Puts a batch's bytes (`_decide`) out, and gives its counts."""
         def put(part: tuple[bytes, tuple[int, int, int]]) -> tuple[int, int, int]:
             writer.add_chunk(part[0])
             return part[1]
         return put
 
-    def _batch(self, frame: pl.DataFrame, records: pl.DataFrame | None,
-               rest: Sequence[tuple[int, Raw]]) -> tuple[bytes, tuple[int, int, int]]:
-        """A batch of rows (numbered in `_line`), and lines of the same stretch of the
-        file for the row path (`rest`), as the format's bytes in line order, records
-        joined by its separator, and the batch's counts."""
+    def _decide(self, frame: pl.DataFrame, records: pl.DataFrame | None
+                ) -> tuple[bytes, tuple[int, int, int]]:
+        """A batch of rows (numbered in `_line`) as the format's bytes, records joined by
+        its separator, and the batch's counts."""
         parts, counts = [], Counts()
-        if frame.height:
-            decided, counted = self._decide(frame, records)
-            parts.append(decided)
+        for part in distinct_ids(frame):
+            texts, counted = self._texts(part, records)
+            parts.append(pl.DataFrame({"_line": part["_line"], "text": texts}))
             counts.add(counted)
-        if rest:
-            job = self._job()
-            given: list[str] = process(job, rest)
-            parts.append(pl.DataFrame({"_line": [line for line, _ in rest], "text": given},
-                                      schema={"_line": pl.Int64, "text": pl.String}))
-            counts.add(job.counts.as_tuple())
-        if not parts:
-            return b"", counts.as_tuple()
         joined = parts[0] if len(parts) == 1 else pl.concat(parts).sort("_line")
         separator = MACHINE_FORMATS[self.fmt].separator
         # Joined and turned into bytes by Polars: one copy into Python, none through str.
         data: bytes = joined["text"].str.join(separator).cast(pl.Binary).item()
         return data, counts.as_tuple()
 
-    def _decide(self, frame: pl.DataFrame, records: pl.DataFrame | None
-                ) -> tuple[pl.DataFrame, tuple[int, int, int]]:
-        """Rows (numbered in `_line`) as each one's text (`_line`, `text`, in line order),
-        and their counts."""
-        parts, counts = [], Counts()
-        for part in distinct_ids(frame):
-            texts, counted = self._texts(part, _owned(records, part))
-            parts.append(pl.DataFrame({"_line": part["_line"], "text": texts}))
-            counts.add(counted)
-        return (parts[0] if len(parts) == 1 else pl.concat(parts).sort("_line"),
-                counts.as_tuple())
-
     def _texts(self, frame: pl.DataFrame, records: pl.DataFrame | None
                ) -> tuple[pl.Series, tuple[int, int, int]]:
         """One frame of distinct ids: each row's text, and the frame's counts."""
-        workers = frame.drop("_line", "_text", strict=False)
+        workers = frame.drop("_line")
         result = self.policy.evaluate_frame(workers, records, as_of=self.as_of, facts=True)
         compliant = pl.Series(result.decisions["compliant"])
         counted = (int(compliant.sum()), int((~compliant).sum()),
@@ -150,22 +117,14 @@ class ColumnarText(Columnar):
 
     def _row_path(self, frame: pl.DataFrame, records: pl.DataFrame | None,
                   rows: npt.NDArray[np.int64]) -> list[str]:
-        """The row path's texts of these rows of `frame`, read again as it reads them
-        (JSON Lines: their lines' own text)."""
+        """The row path's texts of these rows of `frame`, read again as it reads them."""
         subset = frame[rows]
-        if "_text" in subset.columns:
-            lines = [(line, data.decode("utf-8")) for line, data in
-                     zip(subset["_line"].to_list(), subset["_text"].to_list(), strict=True)]
-            return process(self._job(), lines)
         by_worker: dict[str, list[dict[str, Any]]] = {}
         if records is not None and records.height:
             ids = subset["id"].cast(pl.String).drop_nulls().implode()
             for rec in records.filter(pl.col("worker").is_in(ids)).to_dicts():
                 by_worker.setdefault(rec["worker"], []).append(rec)
-        texts: list[str] = process(self._job(), self._raws(subset, by_worker))
-        return texts
-
-    def _job(self) -> Job:
-        """The row path's stages, encoding in this run's format."""
-        return Job(self.policy, self.as_of, MACHINE_FORMATS[self.fmt](
+        job = Job(self.policy, self.as_of, MACHINE_FORMATS[self.fmt](
             self.as_of, explain=self.explain))
+        texts: list[str] = process(job, self._raws(subset, by_worker))
+        return texts

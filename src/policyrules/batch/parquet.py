@@ -40,7 +40,6 @@ from ..records import (
     WORKER_COLUMNS,
     Raw,
     WithTraining,
-    WorkerFileError,
     WorkerInput,
     validate,
 )
@@ -231,18 +230,11 @@ class Columnar:
                 counts.add(out(part))
                 progress(counts.total)
 
-            try:
-                for frame, records, rest in work:
-                    self.largest = max(self.largest, frame.height + len(rest))
-                    pending.append(pool.submit(self._batch, frame, records, rest))
-                    if len(pending) > self.threads:
-                        put()
-            except WorkerFileError:
-                # A bad line ends the reading: what came before it is put out first, as
-                # the row path writes every record before it.
-                while pending:
+            for frame, records, rest in work:
+                self.largest = max(self.largest, frame.height + len(rest))
+                pending.append(pool.submit(self._batch, frame, records, rest))
+                if len(pending) > self.threads:
                     put()
-                raise
             while pending:
                 put()
 

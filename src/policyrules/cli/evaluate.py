@@ -104,8 +104,7 @@ def evaluate(policy: str, workers: str, training_file: str | None, sheet: str | 
     if (fmt == "parquet" and log_path is None and mapping is None and date_format is None
             and sheet is None):
         _columnar(loaded, workers, training_file, day, output, out, quiet)
-    if (fmt in ("jsonl", "json") and not kept
-            and (_csv_files(workers, training_file) or _jsonl_file(workers, training_file))
+    if (fmt in ("jsonl", "json") and _csv_files(workers, training_file) and not kept
             and log_path is None and mapping is None and date_format is None):
         _columnar_text(loaded, workers, training_file, day, fmt, not no_explain, output, out,
                        quiet)
@@ -191,19 +190,8 @@ def _csv_files(workers: str, training: str | None) -> bool:
     if not (workers.lower().endswith(".csv") and (
             training is None or training.lower().endswith((".csv", ".parquet")))):
         return False
-    return _large(workers)
-
-
-def _jsonl_file(workers: str, training: str | None) -> bool:
-    """A JSON Lines worker file of at least COLUMNAR_TEXT_BYTES and no training file: what
-    the columnar text route reads (records/jsonl_table.py)."""
-    return (training is None and workers.lower().endswith((".jsonl", ".ndjson"))
-            and _large(workers))
-
-
-def _large(path: str) -> bool:
     try:
-        return os.path.getsize(path) >= COLUMNAR_TEXT_BYTES
+        return os.path.getsize(workers) >= COLUMNAR_TEXT_BYTES
     except OSError:
         return False  # the row path says what is wrong with the file
 
@@ -211,15 +199,9 @@ def _large(path: str) -> bool:
 def _columnar_text(policy: Policy, workers: str, training: str | None, day: datetime.date,
                    fmt: str, explain: bool, output: str | None, out: Out,
                    quiet: bool) -> None:
-    """Plain CSV or JSON Lines to jsonl or json through the columnar backend
-    (batch/columnar_text.py), when the files allow it and a CSV's records follow the
-    workers' order; otherwise return, with nothing written, for the row path."""
-    if _jsonl_file(workers, training):
-        # One Polars thread: the route already reads, decides and writes on three threads,
-        # and Polars' own pool over 2 cores cost a sixth more CPU on JSON Lines (docs/cli.md).
-        # Read when Polars loads, so only a run that has not loaded it yet; a value the
-        # user set is kept.
-        os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    """Plain CSV to jsonl or json through the columnar backend (batch/columnar_text.py),
+    when the files allow it and the records follow the workers' order; otherwise return,
+    with nothing written, for the row path."""
     from ..batch import columnar_text, parquet  # Polars loads only for this route
 
     try:
@@ -233,11 +215,9 @@ def _columnar_text(policy: Policy, workers: str, training: str | None, day: date
     try:
         with _destination(output, out) as stream:
             counts = route.run_text(stream, bar.update)
-    except (UsageError, batch.OutputError) as exc:
+    except (WorkerFileError, UsageError, batch.OutputError) as exc:
         if output is None:
             silence_stdout()
-        raise out.fail(str(exc)) from None
-    except WorkerFileError as exc:  # as the row path: the records before it are written
         raise out.fail(str(exc)) from None
     finally:
         bar.stop()

@@ -109,8 +109,6 @@ class JsonBatch:
     in `_position` (`TRAINING_SCHEMA`); `hours_integer` says whether `hours` was written
     as an integer (`3`, not `3.0`), which the number column alone cannot. `rest`: the
     other lines that hold a record, as `(line, text)` for the row path, in file order.
-    With `JsonlTable(..., text=True)`, `workers` also has each line's bytes in `_text`
-    (for a writer that gives some rows to the row path after deciding them).
     """
 
     workers: pl.DataFrame
@@ -123,10 +121,8 @@ class JsonlTable:
 
     first_line = 1
 
-    def __init__(self, path: str, *, text: bool = False) -> None:
-        """`text`: keep each line's bytes in the workers frame's `_text` column."""
+    def __init__(self, path: str) -> None:
         self.path = path
-        self.text = text
         self.columns = [name for name in WORKER_SCHEMA if name != "_line"]
         open_file(path, "worker").close()  # the row path's error for a missing file
 
@@ -153,7 +149,7 @@ class JsonlTable:
             for first, block in read_blocks(f, BLOCK, lambda n: None):
                 found, error = _lines(first, block, self.path)
                 for start in range(0, len(found), size):
-                    part = batch(found[start:start + size], self.path, text=self.text)
+                    part = batch(found[start:start + size], self.path)
                     records = part.workers.height + len(part.rest)
                     if held and count + records > size:
                         yield _joined(held)
@@ -209,14 +205,13 @@ def _lines(first: int, block: bytes, name: str) -> tuple[list[_Line], Exception 
     raise AssertionError("a block that is not UTF-8 has a line that is not")  # pragma: no cover
 
 
-def batch(lines: list[_Line], name: str, *, text: bool = False) -> JsonBatch:
-    """The lines, none blank, each decoded as a table row or left to the row path
-    (`text`: the decoded lines' bytes kept in the workers' `_text`)."""
+def batch(lines: list[_Line], name: str) -> JsonBatch:
+    """The lines, none blank, each decoded as a table row or left to the row path."""
     # The decoded lines hold two lists each, which the cyclic collector would go over
     # again and again while the batch is built (five times the time of the rest, measured
     # on 40,000 lines); nothing here makes a cycle, and what is freed is freed at once.
     with _collector_off():
-        return _batch(lines, name, text)
+        return _batch(lines, name)
 
 
 @contextlib.contextmanager
@@ -230,10 +225,9 @@ def _collector_off() -> Iterator[None]:
             gc.enable()
 
 
-def _batch(lines: list[_Line], name: str, text: bool) -> JsonBatch:
+def _batch(lines: list[_Line], name: str) -> JsonBatch:
     decoded: list[_Worker] = []
     numbers: list[int] = []
-    kept: list[bytes] = []
     rest: list[tuple[int, str]] = []
     for n, data, odd in lines:
         if not odd:
@@ -243,14 +237,9 @@ def _batch(lines: list[_Line], name: str, text: bool) -> JsonBatch:
                 pass
             else:
                 numbers.append(n)
-                if text:
-                    kept.append(data)
                 continue
         rest.extend(block_lines(n, data, name))
-    workers, training = _frames(decoded, numbers)
-    if text:
-        workers = workers.with_columns(pl.Series("_text", kept, dtype=pl.Binary))
-    return JsonBatch(workers, training, rest)
+    return JsonBatch(*_frames(decoded, numbers), rest)
 
 
 def _frames(decoded: list[_Worker], numbers: list[int]

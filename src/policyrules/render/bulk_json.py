@@ -230,9 +230,7 @@ def _records(training: pl.DataFrame | None, ids: pl.DataFrame,
 
 def _hours_json(training: pl.DataFrame) -> pl.Series:
     """Each record's own hours as the row path writes them (`repr` of the number it
-    reads: a text cell as `records.hours_cell` reads it, keeping an int an int), or null.
-    A float column with `hours_integer` (records/jsonl_table.py) writes the numbers
-    written as integers (`3`, not `3.0`) as integers."""
+    reads: a text cell as `records.hours_cell` reads it, keeping an int an int), or null."""
     if "hours" not in training.columns:
         return pl.Series([None] * training.height, dtype=pl.String)
     column = training["hours"]
@@ -241,13 +239,7 @@ def _hours_json(training: pl.DataFrame) -> pl.Series:
         values = column.cast(pl.Float64).fill_null(float("nan")).to_numpy()
         bits, where = np.unique(values.view(np.uint64), return_inverse=True)
         texts = [None if v != v else repr(float(v)) for v in bits.view(np.float64)]
-        written = pl.Series(texts, dtype=pl.String).gather(where.astype(np.int64))
-        if "hours_integer" not in training.columns:
-            return written
-        # An integer's text is its float's without ".0" (hours are at most MAX_HOURS,
-        # so never in exponent form).
-        return pl.select(pl.when(training["hours_integer"].fill_null(False)).then(
-            written.str.strip_suffix(".0")).otherwise(written)).to_series()
+        return pl.Series(texts, dtype=pl.String).gather(where.astype(np.int64))
     distinct = column.drop_nulls().unique().to_list()
     shown: dict[Any, str | None] = {}
     for value in distinct:
