@@ -187,3 +187,10 @@ def test_hours_of_a_float_column_are_floats() -> None:
         row_path=lambda rows: [])
     assert ['"hours": 0.0}' in got[0], '"hours": 2.0}' in got[1], '"hours": 2.5}' in got[2],
             '"hours"' in got[3]] == [True, True, True, False]
+
+
+def test_hours_a_json_lines_table_says_were_integers() -> None:
+    """A table with `hours_integer` (the JSON Lines reader's) writes those hours as ints."""
+    training = pl.DataFrame({"hours": [3.0, 3.0, None, 2.5],
+                             "hours_integer": [True, False, None, False]})
+    assert bulk_json._hours_json(training).to_list() == ["3", "3.0", None, "2.5"]

@@ -124,15 +124,15 @@ def _both(args: list[str], rows: int = columnar_text.ROWS
     """`evaluate ARGS` by the columnar text route (`rows` workers a batch) and by the
     row path; and how many rows each batch the route decided held."""
     sizes: list[int] = []
-    decide = columnar_text.ColumnarText._decide
+    decide = columnar_text.ColumnarText._batch
 
-    def counted(self: Any, frame: Any, records: Any) -> Any:
-        sizes.append(frame.height)
-        return decide(self, frame, records)
+    def counted(self: Any, frame: Any, records: Any, rest: Any) -> Any:
+        sizes.append(frame.height + len(rest))
+        return decide(self, frame, records, rest)
 
     with mock.patch.object(columnar_text, "ROWS", rows), \
             mock.patch.object(evaluate_command, "COLUMNAR_TEXT_BYTES", 0), \
-            mock.patch.object(columnar_text.ColumnarText, "_decide", counted):
+            mock.patch.object(columnar_text.ColumnarText, "_batch", counted):
         columnar = run("evaluate", *args)
     with mock.patch.object(evaluate_command, "_csv_files", lambda *_: False):
         row_path = run("evaluate", *args)

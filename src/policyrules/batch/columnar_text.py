@@ -13,6 +13,7 @@ holds the two routes' output, warnings, summary and exit status equal.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -20,13 +21,13 @@ import numpy.typing as npt
 import polars as pl
 
 from ..policy import Policy
-from ..records import WORKER_COLUMNS
+from ..records import WORKER_COLUMNS, Raw
 from ..records.csv import REQUIRED_COLUMNS
 from ..records.csv_table import open_table
 from ..render import bulk_json
 from ..render.formats import MACHINE_FORMATS
 from .colocate import in_order, numbered
-from .parquet import Columnar, Progress, Put, distinct_ids
+from .parquet import Columnar, Progress, Put, distinct_ids, owned
 from .stages import Counts, Job, process
 from .write import Writer
 
@@ -65,7 +66,8 @@ class ColumnarText(Columnar):
                             stream)
             try:
                 if order is None or self.training is None:
-                    self._pipelined(((frame, None, ()) for frame in numbered(source, self.rows)),
+                    self._pipelined(((frame, None, ()) for frame in numbered(source,
+                                                                               self.rows)),
                                     self._write(writer), counts, progress)
                 else:
                     self.ordered = True
@@ -81,22 +83,33 @@ class ColumnarText(Columnar):
 
     @staticmethod
     def _write(writer: Writer) -> Put:
-        """Puts a batch's bytes (`_decide`) out, and gives its counts."""
+        """Puts a batch's bytes (`_batch`) out, and gives its counts."""
         def put(part: tuple[bytes, tuple[int, int, int]]) -> tuple[int, int, int]:
             writer.add_chunk(part[0])
             return part[1]
         return put
 
-    def _decide(self, frame: pl.DataFrame, records: pl.DataFrame | None
-                ) -> tuple[bytes, tuple[int, int, int]]:
-        """A batch of rows (numbered in `_line`) as the format's bytes, records joined by
-        its separator, and the batch's counts."""
+    def _batch(self, frame: pl.DataFrame, records: pl.DataFrame | None,
+               rest: Sequence[tuple[int, Raw]]) -> tuple[bytes, tuple[int, int, int]]:
+        """A batch as the format's bytes, records joined by its separator, and the
+        batch's counts: its frame's rows (numbered in `_line`), and its `rest` through
+        the row path's stages, merged by line."""
         parts, counts = [], Counts()
-        for part in distinct_ids(frame):
-            texts, counted = self._texts(part, records)
+        for part in distinct_ids(frame) if frame.height else []:
+            texts, counted = self._texts(part, owned(records, part))
             parts.append(pl.DataFrame({"_line": part["_line"], "text": texts}))
             counts.add(counted)
-        joined = parts[0] if len(parts) == 1 else pl.concat(parts).sort("_line")
+        if rest:
+            job = Job(self.policy, self.as_of, MACHINE_FORMATS[self.fmt](
+                self.as_of, explain=self.explain))
+            parts.append(pl.DataFrame({"_line": [line for line, _ in rest],
+                                       "text": process(job, rest)},
+                                      schema={"_line": pl.Int64, "text": pl.String}))
+            counts.add(job.counts.as_tuple())
+        if not parts:
+            return b"", (0, 0, 0)
+        joined = parts[0] if len(parts) == 1 else pl.concat(
+            [p.cast({"_line": pl.Int64}) for p in parts]).sort("_line")
         separator = MACHINE_FORMATS[self.fmt].separator
         # Joined and turned into bytes by Polars: one copy into Python, none through str.
         data: bytes = joined["text"].str.join(separator).cast(pl.Binary).item()

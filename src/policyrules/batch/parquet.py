@@ -35,18 +35,12 @@ from ..engines.columnar import arrays
 from ..engines.columnar.inputs import to_frame
 from ..errors import WorkerError
 from ..policy import Policy
-from ..records import (
-    TRAINING_COLUMNS,
-    WORKER_COLUMNS,
-    Raw,
-    WithTraining,
-    WorkerInput,
-    validate,
-)
+from ..records import TRAINING_COLUMNS, WORKER_COLUMNS, WithTraining, WorkerInput, validate
 from ..records.csv import REQUIRED_COLUMNS
 from ..records.csv_table import TableInput, open_table, plain_csv
 from ..records.jsonl_table import JsonlTable
 from ..records.parquet import parquet_training, parquet_worker
+from ..records.raw import Raw
 from ..records.training_index import orphan_warnings
 from ..render.parquet import SCHEMA, ParquetOut, ParquetRows, metadata, table
 from .colocate import Order, Taker, in_order, numbered
@@ -60,11 +54,11 @@ THREADS = 2  # batches decided at once on the columnar route
 SPILL_GROUP = 65_536  # rows per row group of a spilled partition of workers or records
 
 Progress = Callable[[int], None]
-# Writes one decided batch's part and gives its (compliant, not compliant, rejected).
-Put = Callable[[Any], tuple[int, int, int]]
 # A batch to decide: workers (numbered in `_line`), their training records, and lines of
 # the same stretch of the file that the row path decides (JSON Lines only).
 Work = tuple[pl.DataFrame, pl.DataFrame | None, Sequence[tuple[int, Raw]]]
+# Writes one decided batch's part and gives its (compliant, not compliant, rejected).
+Put = Callable[[Any], tuple[int, int, int]]
 _SPILL = ("worker", "_p", "_line")  # spill columns that are not the record's
 
 
@@ -167,8 +161,8 @@ class Columnar:
         try:
             if isinstance(source, JsonlTable):  # each line with its own records
                 self._pipelined(((b.workers, b.training, b.rest)
-                                 for b in source.batches(self.rows)),
-                                self._put(out), counts, progress)
+                                 for b in source.batches(self.rows)), self._put(out), counts,
+                                progress)
             elif self.training is None:  # nothing to bring together: batches in file order
                 self._pipelined(((frame, None, ()) for frame in numbered(source, self.rows)),
                                 self._put(out), counts, progress)
@@ -321,7 +315,7 @@ class Columnar:
         if len(frames) == 1:
             rows = self._frame(frame, records)
         else:
-            rows = pa.concat_tables([self._frame(part, _owned(records, part))
+            rows = pa.concat_tables([self._frame(part, owned(records, part))
                                      for part in frames]) \
                 .sort_by([("_line", "ascending"), ("_f", "ascending")])
         rows = self._row_errors(rows, frame, records)
@@ -429,7 +423,7 @@ def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
     return pa.table(columns)
 
 
-def _owned(records: pl.DataFrame | None, frame: pl.DataFrame) -> pl.DataFrame | None:
+def owned(records: pl.DataFrame | None, frame: pl.DataFrame) -> pl.DataFrame | None:
     """The records of the rows of `frame`: for a JSON Lines batch (whose records have a
     `_position`), those on the rows' lines, as ids may repeat from line to line; a
     training file's records go by id."""

@@ -239,7 +239,14 @@ def _hours_json(training: pl.DataFrame) -> pl.Series:
         values = column.cast(pl.Float64).fill_null(float("nan")).to_numpy()
         bits, where = np.unique(values.view(np.uint64), return_inverse=True)
         texts = [None if v != v else repr(float(v)) for v in bits.view(np.float64)]
-        return pl.Series(texts, dtype=pl.String).gather(where.astype(np.int64))
+        floats = pl.Series(texts, dtype=pl.String).gather(where.astype(np.int64))
+        if training.schema.get("hours_integer") != pl.Boolean:
+            return floats
+        # A JSON Lines table (records/jsonl_table.py) says which hours were written as
+        # integers (`3`, not `3.0`), as the row path reads them.
+        whole = training.select(pl.when(pl.col("hours_integer")).then(
+            pl.col("hours").cast(pl.Int64, strict=False).cast(pl.String))).to_series()
+        return whole.fill_null(floats)
     distinct = column.drop_nulls().unique().to_list()
     shown: dict[Any, str | None] = {}
     for value in distinct:
