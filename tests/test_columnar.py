@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -255,6 +256,20 @@ def test_records_find_every_row_with_their_workers_id(worker: list[str | None],
     assert sorted(zip(record.tolist(), row.tolist(), strict=True)) == [
         (i, j) for i, w in enumerate(worker) for j, d in enumerate(ids)
         if w is not None and w == d]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(st.integers(0, 70_000), st.integers(0, 2**64 - 1)), max_size=40),
+       st.booleans())
+def test_distinct_is_numpys_unique(values: list[int], small: bool) -> None:
+    """The groups' bit masks: the counted path (small values) and the sorted path (any
+    value up to 2**64 - 1) both give what `np.unique(..., return_inverse=True)` gives."""
+    array = np.array([v % 300 if small else v for v in values], np.uint64)
+    sets, which = arrays.distinct(array)
+    expect_sets, expect_which = np.unique(array, return_inverse=True)
+    assert sets.dtype == np.uint64
+    assert sets.tolist() == expect_sets.tolist()
+    assert which.tolist() == expect_which.tolist()
 
 
 @settings(max_examples=25)

@@ -145,6 +145,24 @@ def most(n: int, width: int, row: Rows, column: npt.NDArray[np.int64], day: Days
     return table.reshape(n, width)
 
 
+def distinct(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Rows]:
+    """(the distinct values, sorted; each value's position among them), as
+    `np.unique(values, return_inverse=True)` gives them.
+
+    A policy's groups as a bit mask take few distinct values, and small ones: those are
+    counted in a table as long as the largest value (a tenth of the cost of sorting a
+    million), any others sorted.
+    """
+    if len(values) and int(values.max()) < max(1 << 16, len(values)):
+        small = values.astype(np.intp)
+        present = np.flatnonzero(np.bincount(small))
+        position = np.zeros(int(present[-1]) + 1, np.int64)
+        position[present] = np.arange(len(present))
+        return present.astype(np.uint64), position[small]
+    sets, which = np.unique(values, return_inverse=True)
+    return sets, which.astype(np.int64)
+
+
 def scatter(n: int, row: Rows, values: npt.NDArray[T], fill: object) -> npt.NDArray[T]:
     """One value per row: `values` at `row` (each row at most once), `fill` elsewhere."""
     out = np.full(n, fill, values.dtype)

@@ -305,15 +305,14 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
     rows = np.flatnonzero(good)
     worker = ids.to_arrow().cast(pa.string())
     # Groups: a workforce has few distinct sets, so each set's list is built once.
-    sets = np.unique(pl.Series(bits).unique().to_numpy())
-    bits = bits[rows]
+    sets, which = arrays.distinct(bits[rows])
     group_lists = arrays.string_lists([[g.id for j, g in enumerate(model.groups)
                                         if int(b) >> j & 1] for b in sets])
     overdue = STATUSES.index("overdue")
     decisions = pa.table({
         "worker": worker if len(rows) == n else worker.take(arrays.indices(rows)),
         "compliant": arrays.flags(~(statuses == overdue).any(axis=1)[rows]),
-        "groups": group_lists.take(arrays.indices(np.searchsorted(sets, bits))),
+        "groups": group_lists.take(arrays.indices(which)),
         "error": pa.nulls(len(rows), pa.string()),
     }, schema=DECISIONS)
     cell = np.flatnonzero(statuses.ravel() != _NOT_APPLIED)
