@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
@@ -288,17 +289,22 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
     for i, rule in enumerate(rules):
         status, due = plan.finding(i)
         applies = plan.holds(rule.condition)
-        columns += [pl.when(applies).then(status).to_physical().alias(f"_s{i}"),
-                    pl.when(applies).then(due).alias(f"_d{i}")]
+        # Sentinels in place of nulls within the query (in Polars' threads), so that
+        # each table below is one copy of the frame's columns.
+        columns += [pl.when(applies).then(status).to_physical().cast(pl.UInt8)
+                    .fill_null(_NOT_APPLIED).alias(f"_s{i}"),
+                    pl.when(applies).then(due).to_physical()
+                    .fill_null(int(arrays.EARLIEST)).alias(f"_d{i}")]
     mask = pl.sum_horizontal([plan.holds(g.condition).cast(pl.UInt64) * (1 << i)
                               for i, g in enumerate(model.groups)] or [pl.lit(0, pl.UInt64)])
     wide = facts.lazy().select(*columns, _g=mask.cast(pl.UInt64)).collect()
     n, width = facts.height, len(rules)
-    statuses = np.full((n, width), _NOT_APPLIED, np.uint8)
-    dues = np.full((n, width), arrays.EARLIEST, np.int32)
-    for i in range(width):
-        statuses[:, i] = wide[f"_s{i}"].fill_null(_NOT_APPLIED).to_numpy()
-        dues[:, i] = arrays.days(wide[f"_d{i}"], arrays.EARLIEST)
+    # Row-major: a worker's cells side by side, in declared order (the findings' order).
+    statuses: npt.NDArray[np.uint8] = np.full((n, width), _NOT_APPLIED, np.uint8)
+    dues: Days = np.full((n, width), arrays.EARLIEST, np.int32)
+    if width:
+        statuses[:] = wide.select([f"_s{i}" for i in range(width)]).to_numpy()
+        dues[:] = wide.select([f"_d{i}" for i in range(width)]).to_numpy()
     statuses[~good] = _NOT_APPLIED
     bits = wide["_g"].to_numpy()
     del wide  # freed before the result tables are built (peak memory)
