@@ -244,9 +244,13 @@ def _record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[
         none = arrays.EARLIEST if latest else arrays.LATEST
         pick = np.maximum if latest else np.minimum
         for j, name in enumerate(names):
+            # Cell by cell into one column: most columns have one or two kinds, and a
+            # reduction along such a short axis, or a copy of the cells first, costs more.
             cells = cell[chosen[:, j]]
-            value = (pick.reduce(table[:, cells], axis=1) if len(cells)
+            value = (np.ascontiguousarray(table[:, cells[0]]) if len(cells)
                      else np.full(n, none, np.int32))
+            for c in cells[1:]:
+                pick(value, table[:, c], out=value)
             out.append(arrays.dates(name, value, none))
     return out
 
