@@ -272,6 +272,22 @@ def test_distinct_is_numpys_unique(values: list[int], small: bool) -> None:
     assert which.tolist() == expect_which.tolist()
 
 
+@settings(max_examples=200)
+@given(st.integers(0, 3).flatmap(lambda k: st.lists(
+           st.lists(st.text(max_size=4), min_size=k, max_size=k) if k < 3
+           else st.lists(st.text(max_size=4), max_size=3), min_size=1, max_size=6)),
+       st.data())
+def test_lists_taken_are_arrows_take(values: list[list[str]], data: st.DataObject) -> None:
+    """The findings' cites: lists all of one length (none, one, two paragraphs) put
+    together from their texts, and lists of any lengths, are Arrow's take of the lists."""
+    which = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=30)),
+                     np.int64)
+    got = arrays.take_lists(values, which)
+    assert got.type == pa.list_(pa.string())
+    assert got.equals(arrays.string_lists(values).take(arrays.indices(which)))
+    assert got.to_pylist() == [values[i] for i in which]
+
+
 @settings(max_examples=25)
 @given(st.randoms(use_true_random=False))
 def test_records_in_any_order_and_an_id_held_twice(rng: random.Random) -> None:

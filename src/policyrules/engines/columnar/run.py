@@ -335,7 +335,7 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
         "requirement": arrays.strings([r.id for r in rules]).take(arrays.indices(req)),
         "status": arrays.strings(STATUSES).take(arrays.indices(status_codes)),
         "due": arrays.arrow(days, pa.date32(), days != arrays.EARLIEST),
-        "cites": arrays.string_lists([r.cites for r in rules]).take(arrays.indices(req)),
+        "cites": arrays.take_lists([r.cites for r in rules], req),
     }, schema=FINDINGS)
     return Decided(rows, decisions, at, findings)
 
