@@ -4,6 +4,7 @@
     python benchmarks/bench_parquet.py --counts 200000,400000 --sample 50000 --repeat 3
     python benchmarks/bench_parquet.py --counts 1000000 --sample 0 --shuffled
     python benchmarks/bench_parquet.py --counts 0 --sample 0 --csv 200000
+    python benchmarks/bench_parquet.py --counts 0 --sample 0 --jsonl 200000
 
 Generates each workforce once with bench_columnar.generate (0–8 training records a
 worker) as two Parquet files in benchmarks/out/parquet/ (git-ignored), then, for each
@@ -26,6 +27,11 @@ same rows.
 examples/generate.py (bad rows included) as workers.csv and training.csv, through the
 columnar route (a plain CSV file is read by Polars' CSV reader) and through the row path
 (`--log /dev/null` takes it), and checks that both files hold the same rows.
+
+`--jsonl N` times JSON Lines input to the same Parquet output: N workers from
+`examples/generate.py --clean --jsonl` (each with its training records nested), through
+the columnar route (lines read into columns by records/jsonl_table.py) and through the
+row path, and checks that both files hold the same rows.
 
 This is a benchmark, not a test: the numbers depend on the machine and on what else runs.
 """
@@ -135,6 +141,28 @@ def csv_case(n: int, repeat: int) -> None:
                 [*columnar_command(workers, training, b), "--log", "/dev/null"], a, b, repeat)
 
 
+def jsonl_workforce(n: int) -> Path:
+    """The JSON Lines file of `n` clean workers from examples/generate.py (made once)."""
+    workers = OUT / f"jsonl-{n}" / "workers.jsonl"
+    if not workers.exists():
+        workers.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(ROOT / "examples" / "generate.py"), "--count",
+                        str(n), "--clean", "--jsonl", str(workers)], check=True,
+                       capture_output=True)
+    return workers
+
+
+def jsonl_case(n: int, repeat: int) -> None:
+    """JSON Lines workers to Parquet: the columnar route against the row path."""
+    workers = jsonl_workforce(n)
+    a, b = OUT / "jsonl-columnar.parquet", OUT / "jsonl-rows.parquet"
+    command = [sys.executable, "-m", "policyrules", "evaluate", "policies/durham.policy",
+               str(workers), "--as-of", AS_OF.isoformat(), "--format", "parquet", "--quiet",
+               "-o"]
+    both_routes(f"jsonl {n:,}", [*command, str(a)], [*command, str(b), "--log", "/dev/null"],
+                a, b, repeat)
+
+
 def both_routes(label: str, columnar: list[str], rows: list[str], a: Path, b: Path,
                 repeat: int) -> None:
     """Times the columnar route (writing `a`) and the row path (writing `b`), and stops
@@ -163,6 +191,8 @@ def main() -> None:
                         help="also time training files in random order (partitioned route)")
     parser.add_argument("--csv", type=int, default=0, metavar="N",
                         help="also time N workers as CSV files (0: not)")
+    parser.add_argument("--jsonl", type=int, default=0, metavar="N",
+                        help="also time N workers as a JSON Lines file (0: not)")
     parser.add_argument("--row-path", nargs=3, metavar=("WORKERS", "TRAINING", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -187,6 +217,8 @@ def main() -> None:
                     rows_command(workers, training, b), a, b, args.repeat)
     if args.csv:
         csv_case(args.csv, args.repeat)
+    if args.jsonl:
+        jsonl_case(args.jsonl, args.repeat)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,18 @@ def test_evaluate_log_is_the_same_with_jobs_and_in_input_order(tmp_path: Path) -
                      {"requirement": "inter-agency", "status": "overdue", "due": None}]}
 
 
+def test_evaluate_log_of_a_line_nested_too_deeply_is_the_hash_of_its_text(
+        tmp_path: Path) -> None:
+    deep = '{"id": "W1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = write(tmp_path, "w.jsonl", deep + "\n")
+    log = tmp_path / "log"
+    result = run("evaluate", SMALL, path, "--as-of", "2026-11-22", "-f", "jsonl",
+                 "--log", str(log))
+    assert result.exit_code == 1 and "nested too deeply" in result.stdout
+    entry = json.loads(log.read_text())
+    assert entry["input_sha256"] == sha(deep) and entry["result"] is None
+
+
 def test_evaluate_log_that_cannot_be_opened_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "w.jsonl", json.dumps(worker(1)) + "\n")
     result = run("evaluate", SMALL, path, "--log", str(tmp_path / "no" / "log"))

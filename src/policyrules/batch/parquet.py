@@ -21,7 +21,7 @@ import contextlib
 import datetime
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
@@ -38,7 +38,9 @@ from ..policy import Policy
 from ..records import TRAINING_COLUMNS, WORKER_COLUMNS, WithTraining, WorkerInput, validate
 from ..records.csv import REQUIRED_COLUMNS
 from ..records.csv_table import TableInput, open_table, plain_csv
+from ..records.jsonl_table import JsonlTable
 from ..records.parquet import parquet_training, parquet_worker
+from ..records.raw import Raw
 from ..records.training_index import orphan_warnings
 from ..render.parquet import SCHEMA, ParquetOut, ParquetRows, metadata, table
 from .colocate import Order, Taker, in_order, numbered
@@ -52,6 +54,9 @@ THREADS = 2  # batches decided at once on the columnar route
 SPILL_GROUP = 65_536  # rows per row group of a spilled partition of workers or records
 
 Progress = Callable[[int], None]
+# A batch to decide: workers (numbered in `_line`), their training records, and lines of
+# the same stretch of the file that the row path decides (JSON Lines only).
+Work = tuple[pl.DataFrame, pl.DataFrame | None, Sequence[tuple[int, Raw]]]
 _SPILL = ("worker", "_p", "_line")  # spill columns that are not the record's
 
 
@@ -106,7 +111,13 @@ def run_rows(policy: Policy, source: WorkerInput, as_of: datetime.date, stream: 
 def columnar_input(workers: str, training: str | None) -> bool:
     """Whether the columnar route can read these files: Parquet or plain CSV workers
     (records/csv_table.py) without a `training` column of their own (records inline are
-    the row path's), and no training file or a Parquet or plain CSV one."""
+    the row path's), and no training file or a Parquet or plain CSV one; or a JSON Lines
+    worker file (records/jsonl_table.py) without a training file."""
+    if _jsonl(workers):
+        if training is not None:
+            return False
+        JsonlTable(workers)  # the row path's error for a file that cannot be opened
+        return True
     if not _table_file(workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS):
         return False
     if training is not None and not _table_file(training, "training", TRAINING_COLUMNS,
@@ -138,12 +149,19 @@ class Columnar:
         self.ordered = False  # whether the records came in the workers' order (tests)
 
     def run(self, stream: IO[bytes], progress: Progress) -> Counts:
-        source = open_table(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
+        source: TableInput | JsonlTable
+        if _jsonl(self.workers):
+            source = JsonlTable(self.workers)
+        else:
+            source = open_table(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
         counts = Counts()
         out = _out(self.policy, self.as_of, stream)
         try:
-            if self.training is None:  # nothing to bring together: batches in file order
-                self._pipelined(((frame, None) for frame in numbered(source, self.rows)),
+            if isinstance(source, JsonlTable):  # each line with its own records
+                self._pipelined(((b.workers, b.training, b.rest)
+                                 for b in source.batches(self.rows)), out, counts, progress)
+            elif self.training is None:  # nothing to bring together: batches in file order
+                self._pipelined(((frame, None, ()) for frame in numbered(source, self.rows)),
                                 out, counts, progress)
             else:
                 order = in_order(source, self.training, self.rows)
@@ -168,13 +186,13 @@ class Columnar:
         records that `order` found to be theirs."""
         trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
 
-        def work() -> Iterator[tuple[pl.DataFrame, pl.DataFrame | None]]:
+        def work() -> Iterator[Work]:
             records = Taker(numbered(trainer, self.rows))
             for frame in numbered(source, self.rows):
                 first = int(frame["_line"][0]) - source.first_line
                 taken = records.take(int(order.records[first:first + frame.height].sum()))
                 yield frame, None if taken is None else taken.with_columns(
-                    pl.col("worker").cast(pl.String))
+                    pl.col("worker").cast(pl.String)), ()
 
         try:
             self._pipelined(work(), out, counts, progress)
@@ -182,10 +200,10 @@ class Columnar:
             trainer.close()
         self._warn_unused(order.unused, order.anonymous, source.path)
 
-    def _pipelined(self, work: Iterator[tuple[pl.DataFrame, pl.DataFrame | None]],
-                   out: ParquetOut, counts: Counts, progress: Progress) -> None:
-        """Each (workers, records) of `work` decided, `threads` at once, and written in
-        order; at most `threads` + 1 batches are held."""
+    def _pipelined(self, work: Iterator[Work], out: ParquetOut, counts: Counts,
+                   progress: Progress) -> None:
+        """Each batch of `work` decided, `threads` at once, and written in order; at most
+        `threads` + 1 batches are held."""
         with ThreadPoolExecutor(self.threads, thread_name_prefix="policyrules") as pool:
             pending: deque[Future[pa.Table]] = deque()
 
@@ -195,9 +213,9 @@ class Columnar:
                 out.write(part)
                 progress(counts.total)
 
-            for frame, records in work:
-                self.largest = max(self.largest, frame.height)
-                pending.append(pool.submit(self._decide, frame, records))
+            for frame, records, rest in work:
+                self.largest = max(self.largest, frame.height + len(rest))
+                pending.append(pool.submit(self._batch, frame, records, rest))
                 if len(pending) > self.threads:
                     put()
             while pending:
@@ -265,6 +283,18 @@ class Columnar:
             if found.height else None,
             (anonymous[0], anonymous[1] or 0) if anonymous[0] else None)
 
+    def _batch(self, frame: pl.DataFrame, records: pl.DataFrame | None,
+               rest: Sequence[tuple[int, Raw]]) -> pa.Table:
+        """A batch's rows of `SCHEMA`: its frame's, and its `rest` decided by the row path,
+        merged by line (each record's rows stay together, in order)."""
+        parts = [self._decide(frame, records)] if frame.height else []
+        if not rest:
+            return parts[0] if parts else table([])
+        job = Job(self.policy, self.as_of, ParquetRows())
+        rows = pa.concat_tables([*parts, table([row for rows in process(job, rest)
+                                               for row in rows])])
+        return rows.take(np.argsort(rows["line"].to_numpy(), kind="stable"))
+
     def _decide(self, frame: pl.DataFrame, records: pl.DataFrame | None) -> pa.Table:
         """Rows of workers (numbered in `_line`) as rows of `SCHEMA`. A decided worker's
         findings are joined to its row by id, so ids that repeat among them are decided
@@ -279,8 +309,9 @@ class Columnar:
             nth = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
                 pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
             rows = pa.concat_tables([
-                self._frame(nth.filter(pl.col("_k") == k).drop("_k"), records)
-                for k in range(int(nth.select(pl.col("_k").max()).item()) + 1)
+                self._frame(part, _owned(records, part)) for part in (
+                    nth.filter(pl.col("_k") == k).drop("_k")
+                    for k in range(int(nth.select(pl.col("_k").max()).item()) + 1))
             ]).sort_by([("_line", "ascending"), ("_f", "ascending")])
         rows = self._row_errors(rows, frame, records)
         return rows.drop_columns(["_f"]).rename_columns(
@@ -292,8 +323,9 @@ class Columnar:
         """Rejected rows' error text as the row path words it for the same files: a bad
         record of the training file names its line there (`(training.parquet line 7)`),
         which a table of records cannot. Only rejected workers with records are read
-        again, through the row path's own `validate`."""
-        if records is None or records.height == 0:
+        again, through the row path's own `validate`. (Records of a JSON Lines line are
+        its own, named as `evaluate_frame` names them: nothing to do.)"""
+        if records is None or records.height == 0 or self.training is None:
             return rows
         rejected = pl.DataFrame(rows.select(["_line", "worker", "error"])).filter(
             pl.col("error").is_not_null())
@@ -363,6 +395,15 @@ def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
     return pa.table(columns)
 
 
+def _owned(records: pl.DataFrame | None, frame: pl.DataFrame) -> pl.DataFrame | None:
+    """The records of the rows of `frame`: for a JSON Lines batch (whose records have a
+    `_position`), those on the rows' lines, as ids may repeat from line to line; a
+    training file's records go by id."""
+    if records is None or "_position" not in records.columns:
+        return records
+    return records.filter(pl.col("_line").is_in(frame["_line"].implode()))
+
+
 def _counts(part: pa.Table) -> tuple[int, int, int]:
     """(compliant, not compliant, rejected) of the records in one batch's rows."""
     # A record's rows are together: its first is where the line changes.
@@ -373,6 +414,10 @@ def _counts(part: pa.Table) -> tuple[int, int, int]:
             per_record.filter(pl.col("error").is_not_null()).height)
 
 
+
+
+def _jsonl(path: str) -> bool:
+    return path.lower().endswith((".jsonl", ".ndjson"))
 
 
 def _table_file(path: str, what: str, known: tuple[str, ...],

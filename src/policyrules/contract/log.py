@@ -49,7 +49,7 @@ def input_sha256(raw: object) -> str | None:
     if isinstance(raw, str):
         try:
             parsed = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested too deeply: not read as JSON either
             return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
         return hashlib.sha256(canonical(parsed)).hexdigest()
     return hashlib.sha256(canonical(raw)).hexdigest()
