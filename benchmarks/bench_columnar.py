@@ -200,7 +200,11 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
               h["designated-lead"], h["operational-manager"], h["senior-manager"],
               h["board-member"] | h["board-staff"]]
     bits = sum(g.astype(np.int64) << i for i, g in enumerate(groups))
-    sets, which = np.unique(bits, return_inverse=True)
+    # Eight groups: at most 256 sets, counted rather than sorted.
+    sets = np.flatnonzero(np.bincount(bits, minlength=1))
+    position = np.zeros(1 << len(HAND_GROUPS), np.int64)
+    position[sets] = np.arange(len(sets))
+    which = position[bits]
     lists = pa.array([[g for i, g in enumerate(HAND_GROUPS) if s >> i & 1] for s in sets],
                      pa.list_(pa.string()))
     ids = workers["id"].to_arrow().cast(pa.string())

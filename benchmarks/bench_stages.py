@@ -30,7 +30,7 @@ import policyrules
 from policyrules.batch.read import split_block
 from policyrules.batch.stages import Job, decide, encode, validate
 from policyrules.batch.write import utf8
-from policyrules.contract import validation
+from policyrules.contract import shape, validation
 from policyrules.render import MACHINE_FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +99,7 @@ def main() -> int:
         # Each run as a fresh process starts: without the training records validation
         # kept from the run before (contract/validation.py).
         validation._RECORDS.clear()
+        shape.clear()
         count, spent = one_run(policy, as_of, args.format, parts)
         runs.append(spent)
     per = [statistics.median(r[i] for r in runs) / count * 1e6 for i in range(len(NAMES))]

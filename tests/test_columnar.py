@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -255,6 +256,36 @@ def test_records_find_every_row_with_their_workers_id(worker: list[str | None],
     assert sorted(zip(record.tolist(), row.tolist(), strict=True)) == [
         (i, j) for i, w in enumerate(worker) for j, d in enumerate(ids)
         if w is not None and w == d]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(st.integers(0, 70_000), st.integers(0, 2**64 - 1)), max_size=40),
+       st.booleans())
+def test_distinct_is_numpys_unique(values: list[int], small: bool) -> None:
+    """The groups' bit masks: the counted path (small values) and the sorted path (any
+    value up to 2**64 - 1) both give what `np.unique(..., return_inverse=True)` gives."""
+    array = np.array([v % 300 if small else v for v in values], np.uint64)
+    sets, which = arrays.distinct(array)
+    expect_sets, expect_which = np.unique(array, return_inverse=True)
+    assert sets.dtype == np.uint64
+    assert sets.tolist() == expect_sets.tolist()
+    assert which.tolist() == expect_which.tolist()
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 3).flatmap(lambda k: st.lists(
+           st.lists(st.text(max_size=4), min_size=k, max_size=k) if k < 3
+           else st.lists(st.text(max_size=4), max_size=3), min_size=1, max_size=6)),
+       st.data())
+def test_lists_taken_are_arrows_take(values: list[list[str]], data: st.DataObject) -> None:
+    """The findings' cites: lists all of one length (none, one, two paragraphs) put
+    together from their texts, and lists of any lengths, are Arrow's take of the lists."""
+    which = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=30)),
+                     np.int64)
+    got = arrays.take_lists(values, which)
+    assert got.type == pa.list_(pa.string())
+    assert got.equals(arrays.string_lists(values).take(arrays.indices(which)))
+    assert got.to_pylist() == [values[i] for i in which]
 
 
 @settings(max_examples=25)

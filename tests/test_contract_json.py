@@ -107,3 +107,33 @@ def test_equal_hours_of_another_type_are_not_taken_for_each_other() -> None:
         assert exc.field == "training[0].hours" and "not True" in exc.message
     else:
         raise AssertionError("hours: true was accepted")
+
+
+# The usual met finding's text is kept per record, rule and renewal date, with the
+# worker's id put into its explanation each time (render/contract_json.py `_met_text`):
+# ids that JSON must escape, for workers who share every record, in one encoder.
+@given(st.lists(TEXT.filter(lambda s: s.strip() != ""), min_size=2, max_size=5),
+       st.booleans())
+def test_a_kept_met_finding_names_each_worker(ids: list[str], explain: bool) -> None:
+    from policyrules.contract.explain import in_one_step
+    from policyrules.render import DecisionJson
+
+    encode = DecisionJson(explain=explain)
+    training = [{"training": "safeguarding-induction", "completed": "2025-06-01",
+                 "provider": "in-house", "hours": 3, "level": "level 1"}]
+    ones = accepted = 0
+    for wid in ids:
+        record = {"id": wid, "started": "2025-03-01", "contact": "regular",
+                  "training": training}
+        try:
+            decision = DURHAM.evaluate(record, as_of=datetime.date(2026, 11, 22))
+        except policyrules.WorkerError:  # an id UTF-8 cannot hold
+            continue
+        accepted += 1
+        ones += sum(in_one_step(f) for f in decision.findings)
+        expected = decision.to_dict()
+        if not explain:
+            for f in expected["findings"]:
+                del f["explanation"]
+        assert encode.text(decision, "") == json.dumps(expected, ensure_ascii=False)
+    assert ones >= accepted  # every worker's induction is met, and written in one step

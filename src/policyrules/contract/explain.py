@@ -36,6 +36,10 @@ class _Words:
     # same for every worker who completed that course that day. Cleared when full.
     met: dict[tuple[str, datetime.date, datetime.date | None], str] = attrs.field(
         factory=dict, eq=False)
+    met_head: str = attrs.field(init=False, eq=False)  # `head` and the "; " after it
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "met_head", f"{self.head}; ")
 
 
 # By identity: hashing a frozen Requirement walks all its fields, which costs more than
@@ -82,18 +86,35 @@ def finding(f: Finding) -> str:
     words = _words(rule)
     if rule.hours is not None:
         body, notes = _hours_body(f, words), _notes(f)
-    elif f.status == "met" and f.evidence and not _any_later(f.worker, f.as_of):
-        return _met(f, words, f.evidence[0])
+    elif in_one_step(f):
+        return f"{words.head}; {f.worker.id}{_met(f, words, f.evidence[0])}"
     else:
         body, notes = _body(f, words, f.records.latest), _notes(f)
     return f"{words.head}; {'; '.join([body, *notes])}."
+
+
+def in_one_step(f: Finding) -> bool:
+    """Whether `finding` writes `f` in one step: the usual met finding, whose text is
+    `met_parts` around the worker's id."""
+    return (f.rule.hours is None and f.status == "met" and bool(f.evidence)
+            and not _any_later(f.worker, f.as_of))
+
+
+def met_parts(f: Finding) -> tuple[str, str]:
+    """A finding written in one step (`in_one_step`) as what comes before the worker's
+    id and what comes after: the same for every such finding of the rule with the same
+    latest record and renewal date, so that a writer may keep what it makes of them
+    (render/contract_json.py)."""
+    words = _words(f.rule)
+    return words.met_head, _met(f, words, f.evidence[0])
 
 
 def _met(f: Finding, words: _Words, last: TrainingRecord) -> str:
     """The usual met finding, in one step, without gathering the worker's records: its
     evidence starts with the latest record (`latest_record` is the first of
     `canonical_evidence`), nothing is dated after as_of, and a met finding has no note on
-    excluded records. The same text as `_body` and `_notes` give it."""
+    excluded records. The same text as `_body` and `_notes` give it, after the worker's
+    id."""
     key = (last.training, last.completed, f.due)
     rest = words.met.get(key)
     if rest is None:
@@ -105,7 +126,7 @@ def _met(f: Finding, words: _Words, last: TrainingRecord) -> str:
         if len(words.met) >= _MET_KEPT:
             words.met.clear()
         words.met[key] = rest
-    return f"{words.head}; {f.worker.id}{rest}"
+    return rest
 
 
 _MET_KEPT = 1 << 12

@@ -69,16 +69,7 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
     if _is_list(raw_training, "training", _TRAINING_ALLOWED, problems):
         records = tuple([t for i, item in enumerate(raw_training)
                          if (t := _record(item, i, problems)) is not None])
-    if type(data) is dict:
-        # A copy without the known fields keeps the unknown ones in order, and is quicker
-        # than testing every key (the same result as the comprehension below).
-        extra = data.copy()
-        pop = extra.pop
-        for key in _WORKER_FIELD_ORDER:
-            pop(key, None)
-    else:
-        extra = ({} if data.keys() <= _WORKER_FIELDS
-                 else {k: v for k, v in data.items() if k not in _WORKER_FIELDS})
+    extra = unknown_part(data)
     if extra:
         f.unknown_fields(extra, "", problems)
     if problems:
@@ -86,6 +77,20 @@ def parse_worker(data: Mapping[str, Any], roles: Collection[str] = ROLES) -> Wor
     assert wid is not None and started is not None and contact is not None
     return Worker(wid, started, contact, parsed_roles, records, agency, sector, volunteer,
                   extra)
+
+
+def unknown_part(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a worker record that §1 does not name, in their order (kept)."""
+    if type(data) is dict:
+        # A copy without the known fields keeps the unknown ones in order, and is quicker
+        # than testing every key (the same result as the comprehension below).
+        extra = data.copy()
+        pop = extra.pop
+        for key in _WORKER_FIELD_ORDER:
+            pop(key, None)
+        return extra
+    return ({} if data.keys() <= _WORKER_FIELDS
+            else {k: v for k, v in data.items() if k not in _WORKER_FIELDS})
 
 
 def check_worker(worker: Worker, roles: Collection[str]) -> None:
@@ -187,11 +192,16 @@ def _is_list(value: object, field: str, allowed: str, problems: Problems
 def _role(item: object, i: int, roles: Collection[str],
           problems: Problems) -> RoleAssignment | None:
     if type(item) is str and item in roles:
-        held = _HELD.get(item)
-        if held is None:
-            held = _HELD[item] = RoleAssignment(item, None)
-        return held
+        return held_role(item)
     return _full_role(item, i, roles, problems)
+
+
+def held_role(name: str) -> RoleAssignment:
+    """The role `name` held since the start: one shared object per name."""
+    held = _HELD.get(name)
+    if held is None:
+        held = _HELD[name] = RoleAssignment(name, None)
+    return held
 
 
 def _full_role(item: object, i: int, roles: Collection[str],
@@ -253,11 +263,14 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
             except ValueError:
                 pass
             else:
+                # `{}` given, not left to the factory: one call fewer per record.
+                record = TrainingRecord(training, day, delivery or "single-agency", provider,
+                                        hours, level, {})
+                if hours == 0 and type(hours) is float:
+                    return record  # -0.0 == 0.0: not kept, so neither is written as the other
                 if len(_RECORDS) >= _RECORDS_KEPT:
                     _RECORDS.clear()
-                # `{}` given, not left to the factory: one call fewer per record.
-                record = _RECORDS[key] = TrainingRecord(
-                    training, day, delivery or "single-agency", provider, hours, level, {})
+                _RECORDS[key] = record
                 return record
     return _full_record(item, i, problems)
 

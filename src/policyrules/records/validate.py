@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..contract.shape import usual_worker
 from ..errors import WorkerError
 from .jsonl import parse_line
 from .raw import Raw, WithTraining
@@ -26,6 +27,11 @@ def validate(policy: Policy, line: int, raw: Raw) -> Item:
         data = parse_line(raw)
         if type(data) is WorkerError:
             return line, data.worker, data
+        # The usual record in one step (contract/shape.py); anything else, and every
+        # error, from the general path below.
+        usual = usual_worker(data, policy.model.role_names)
+        if usual is not None:
+            return line, usual.id, usual
     elif isinstance(raw, WorkerError):
         return line, raw.worker, raw
     attached = None

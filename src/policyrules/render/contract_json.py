@@ -10,6 +10,7 @@ from typing import Any
 
 from ..contract.decision import Decision, Finding
 from ..contract.explain import finding as finding_text
+from ..contract.explain import in_one_step, met_parts
 from ..contract.workers import TrainingRecord
 from ..errors import WorkerError
 from ..semantics import model as m
@@ -59,6 +60,12 @@ class DecisionJson:
         # reused): validation gives the workers who share a record one object
         # (contract/validation.py), so each is encoded once. Cleared when full.
         self._texts: dict[int, tuple[TrainingRecord, str]] = {}
+        # The usual met finding whole, but for the worker's id in its explanation
+        # (`explain.met_parts`): by its evidence record, rule and renewal date, the record
+        # and the rule kept beside the text so that neither id is reused. Cleared when
+        # full.
+        self._met: dict[tuple[int, int, datetime.date | None],
+                        tuple[TrainingRecord, m.Requirement, str, str]] = {}
 
     def _rule(self, rule: m.Requirement) -> tuple[str, str, str]:
         cached = self._parts.get(id(rule))
@@ -103,14 +110,27 @@ class DecisionJson:
         parts = self._parts
         texts = self._texts
         explain = self._explain
+        mets = self._met
+        who = ""  # the worker's id as it shows inside a JSON string, when needed
         sep = ""
         for f in d.findings:
             rule = f.rule
+            status = f.status
+            if explain and status == "met" and len(f.evidence) == 1 and in_one_step(f):
+                # The usual finding: its text kept but for the worker's id.
+                r = f.evidence[0]
+                met = mets.get((id(r), id(rule), f.due))
+                if met is None or met[0] is not r or met[1] is not rule:
+                    met = self._met_text(f, r)
+                if not who:
+                    who = _js(f.worker.id)[1:-1]
+                out += (sep, met[2], who, met[3])
+                sep = ", "
+                continue
             cached = parts.get(id(rule))
             if cached is None or cached[0] is not rule:
                 self._rule(rule)
                 cached = parts[id(rule)]
-            status = f.status
             if status == "overdue":
                 ok = '", "compliant": false, "due": '
                 out[3] = "false"
@@ -142,6 +162,25 @@ class DecisionJson:
         out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",
                 end)
         return "".join(out)
+
+
+    def _met_text(self, f: Finding, r: TrainingRecord
+                  ) -> tuple[TrainingRecord, m.Requirement, str, str]:
+        """A met finding with one evidence record, as `text` writes any finding, in two
+        parts: up to the worker's id in the explanation, and after it (JSON escapes each
+        character on its own, so the parts escaped apart are the whole escaped)."""
+        # The words depend on the rule, the record (its course and day) and the renewal
+        # date alone: the key below.
+        words = met_parts(f)
+        rule_head, evidence, rule_tail = self._rule(f.rule)
+        due = f'"{iso(f.due)}"' if f.due is not None else "null"
+        before = "".join((rule_head, 'met", "compliant": true, "due": ', due, evidence,
+                          _record_js(f, r), rule_tail, _js(words[0])[:-1]))
+        met = (r, f.rule, before, _js(words[1])[1:] + "}")
+        if len(self._met) >= _TEXTS_KEPT:
+            self._met.clear()
+        self._met[(id(r), id(f.rule), f.due)] = met
+        return met
 
 
 def _record_js(f: Finding, r: TrainingRecord) -> str:

@@ -85,6 +85,23 @@ def string_lists(values: Sequence[Sequence[str]]) -> pa.Array:
                                     strings([v for each in values for v in each]))
 
 
+def take_lists(values: Sequence[Sequence[str]], which: npt.NDArray[Any]) -> pa.Array:
+    """`string_lists(values).take(which)`: for each position of `which`, that list of
+    texts. Lists all of one length (a requirement's cites, usually one paragraph) are
+    put together from their texts, a take of strings and counted offsets: about half the
+    work of Arrow's take of lists, which finds each list's bounds and copies it."""
+    lengths = {len(v) for v in values}
+    if len(lengths) != 1 or 0 in lengths or not len(which):
+        return string_lists(values).take(indices(which))
+    (k,) = lengths
+    texts = strings([t for v in values for t in v])
+    at = which.astype(np.int64, copy=False)
+    if k != 1:  # the k texts of each list, in order
+        at = (at[:, None] * k + np.arange(k)).ravel()
+    ends = np.arange(0, (len(which) + 1) * k, k, dtype=np.int32)
+    return pa.ListArray.from_arrays(arrow(ends, pa.int32()), texts.take(indices(at)))
+
+
 def _bits(mask: Mask | None) -> pa.Buffer | None:
     return None if mask is None else pa.py_buffer(np.packbits(mask, bitorder="little"))
 
@@ -143,6 +160,24 @@ def most(n: int, width: int, row: Rows, column: npt.NDArray[np.int64], day: Days
     ufunc = np.maximum if latest else np.minimum
     ufunc.at(table, row * width + column, day)
     return table.reshape(n, width)
+
+
+def distinct(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Rows]:
+    """(the distinct values, sorted; each value's position among them), as
+    `np.unique(values, return_inverse=True)` gives them.
+
+    A policy's groups as a bit mask take few distinct values, and small ones: those are
+    counted in a table as long as the largest value (a tenth of the cost of sorting a
+    million), any others sorted.
+    """
+    if len(values) and int(values.max()) < max(1 << 16, len(values)):
+        small = values.astype(np.intp)
+        present = np.flatnonzero(np.bincount(small))
+        position = np.zeros(int(present[-1]) + 1, np.int64)
+        position[present] = np.arange(len(present))
+        return present.astype(np.uint64), position[small]
+    sets, which = np.unique(values, return_inverse=True)
+    return sets, which.astype(np.int64)
 
 
 def scatter(n: int, row: Rows, values: npt.NDArray[T], fill: object) -> npt.NDArray[T]:

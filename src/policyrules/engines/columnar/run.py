@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
@@ -243,9 +244,13 @@ def _record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[
         none = arrays.EARLIEST if latest else arrays.LATEST
         pick = np.maximum if latest else np.minimum
         for j, name in enumerate(names):
+            # Cell by cell into one column: most columns have one or two kinds, and a
+            # reduction along such a short axis, or a copy of the cells first, costs more.
             cells = cell[chosen[:, j]]
-            value = (pick.reduce(table[:, cells], axis=1) if len(cells)
+            value = (np.ascontiguousarray(table[:, cells[0]]) if len(cells)
                      else np.full(n, none, np.int32))
+            for c in cells[1:]:
+                pick(value, table[:, c], out=value)
             out.append(arrays.dates(name, value, none))
     return out
 
@@ -288,32 +293,36 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
     for i, rule in enumerate(rules):
         status, due = plan.finding(i)
         applies = plan.holds(rule.condition)
-        columns += [pl.when(applies).then(status).to_physical().alias(f"_s{i}"),
-                    pl.when(applies).then(due).alias(f"_d{i}")]
+        # Sentinels in place of nulls within the query (in Polars' threads), so that
+        # each table below is one copy of the frame's columns.
+        columns += [pl.when(applies).then(status).to_physical().cast(pl.UInt8)
+                    .fill_null(_NOT_APPLIED).alias(f"_s{i}"),
+                    pl.when(applies).then(due).to_physical()
+                    .fill_null(int(arrays.EARLIEST)).alias(f"_d{i}")]
     mask = pl.sum_horizontal([plan.holds(g.condition).cast(pl.UInt64) * (1 << i)
                               for i, g in enumerate(model.groups)] or [pl.lit(0, pl.UInt64)])
     wide = facts.lazy().select(*columns, _g=mask.cast(pl.UInt64)).collect()
     n, width = facts.height, len(rules)
-    statuses = np.full((n, width), _NOT_APPLIED, np.uint8)
-    dues = np.full((n, width), arrays.EARLIEST, np.int32)
-    for i in range(width):
-        statuses[:, i] = wide[f"_s{i}"].fill_null(_NOT_APPLIED).to_numpy()
-        dues[:, i] = arrays.days(wide[f"_d{i}"], arrays.EARLIEST)
+    # Row-major: a worker's cells side by side, in declared order (the findings' order).
+    statuses: npt.NDArray[np.uint8] = np.full((n, width), _NOT_APPLIED, np.uint8)
+    dues: Days = np.full((n, width), arrays.EARLIEST, np.int32)
+    if width:
+        statuses[:] = wide.select([f"_s{i}" for i in range(width)]).to_numpy()
+        dues[:] = wide.select([f"_d{i}" for i in range(width)]).to_numpy()
     statuses[~good] = _NOT_APPLIED
     bits = wide["_g"].to_numpy()
     del wide  # freed before the result tables are built (peak memory)
     rows = np.flatnonzero(good)
     worker = ids.to_arrow().cast(pa.string())
     # Groups: a workforce has few distinct sets, so each set's list is built once.
-    sets = np.unique(pl.Series(bits).unique().to_numpy())
-    bits = bits[rows]
+    sets, which = arrays.distinct(bits[rows])
     group_lists = arrays.string_lists([[g.id for j, g in enumerate(model.groups)
                                         if int(b) >> j & 1] for b in sets])
     overdue = STATUSES.index("overdue")
     decisions = pa.table({
         "worker": worker if len(rows) == n else worker.take(arrays.indices(rows)),
         "compliant": arrays.flags(~(statuses == overdue).any(axis=1)[rows]),
-        "groups": group_lists.take(arrays.indices(np.searchsorted(sets, bits))),
+        "groups": group_lists.take(arrays.indices(which)),
         "error": pa.nulls(len(rows), pa.string()),
     }, schema=DECISIONS)
     cell = np.flatnonzero(statuses.ravel() != _NOT_APPLIED)
@@ -326,7 +335,7 @@ def _decide(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Serie
         "requirement": arrays.strings([r.id for r in rules]).take(arrays.indices(req)),
         "status": arrays.strings(STATUSES).take(arrays.indices(status_codes)),
         "due": arrays.arrow(days, pa.date32(), days != arrays.EARLIEST),
-        "cites": arrays.string_lists([r.cites for r in rules]).take(arrays.indices(req)),
+        "cites": arrays.take_lists([r.cites for r in rules], req),
     }, schema=FINDINGS)
     return Decided(rows, decisions, at, findings)
 

@@ -1,0 +1,147 @@
+"""The usual worker record, checked by msgspec in one step (the batch path's fast lane).
+
+`validation.parse_worker` checks a record field by field in Python, so that it can report
+every problem with a message. Most records of a workforce have no problem and the same
+few shapes; for them, `msgspec.convert` into the Structs below does the type checks, the
+dates and the ranges in C, and what is left here is the vocabulary (contact, sector,
+roles, delivery) and building the `Worker`.
+
+`usual_worker` gives the same `Worker` as `parse_worker`, or None when it cannot tell: a
+problem of any kind, and every shape it does not cover (a training record with fields of
+its own, text that is not ASCII, a date given as a `date`). The caller then takes the
+general path, which gives the result or the error with its message. A record is never
+refused here, only passed on, so every error text stays `parse_worker`'s.
+`tests/test_shape.py` holds the two equal on generated good and bad records.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Mapping
+from typing import Annotated, Any
+
+import msgspec
+
+from .fields import CONTACTS, SECTORS_SET, Problems, unknown_fields
+from .plain import plain_record
+from .validation import held_role, unknown_part
+from .vocabulary import DELIVERIES, MAX_HOURS
+from .workers import RoleAssignment, TrainingRecord, Worker
+
+# Each kind of number keeps its own bounds, so that 3 stays an int and 3.0 a float, as
+# `parse_worker` keeps them (msgspec refuses `true` for either, as the contract does).
+_Hours = (Annotated[int, msgspec.Meta(ge=0, le=MAX_HOURS)]
+          | Annotated[float, msgspec.Meta(ge=0, le=MAX_HOURS)])
+_Text = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class _Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    # frozen: hashable, the key of the records kept below. A field of its own is kept in
+    # `extra` by the general path: such a record is not the usual one.
+    training: _Text
+    completed: datetime.date
+    delivery: str | None = None
+    provider: str | None = None
+    hours: _Hours | None = None
+    level: str | None = None
+
+
+class _Role(msgspec.Struct):
+    # Other keys of a role object are not read by the general path either.
+    role: str
+    since: datetime.date | None = None
+
+
+class _Worker(msgspec.Struct):
+    # Unknown fields are not refused: they are kept from the mapping itself (`extra`).
+    id: _Text
+    started: datetime.date
+    contact: str
+    roles: list[str | _Role] | None = None
+    training: list[_Record] | None = None
+    agency: str | None = None
+    sector: str | None = None
+    volunteer: bool | None = None
+
+
+def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | None:
+    """`parse_worker(data, roles)` for a record of the usual shape with no problem, else
+    None (the caller then asks `parse_worker`, which says what is wrong)."""
+    data = plain_record(data)  # as parse_worker does first: a NaN cell is a missing field
+    if type(data) is not dict:
+        return None
+    try:
+        s = msgspec.convert(data, _Worker)
+    except (msgspec.ValidationError, UnicodeEncodeError):  # a lone surrogate: see below
+        return None
+    wid, agency = s.id, s.agency
+    if (s.contact not in CONTACTS or (s.sector is not None and s.sector not in SECTORS_SET)
+            or not wid.isascii() or (agency is not None and not agency.isascii())):
+        return None
+    held: tuple[RoleAssignment, ...] = ()
+    if s.roles:
+        found = []
+        for item in s.roles:
+            if type(item) is str:
+                if item not in roles:
+                    return None
+                found.append(held_role(item))
+            else:
+                assert isinstance(item, _Role)
+                if item.role not in roles:
+                    return None
+                found.append(RoleAssignment(item.role, item.since))
+        held = tuple(found)
+    records: tuple[TrainingRecord, ...] = ()
+    if s.training:
+        found_records = []
+        for r in s.training:
+            # The type of `hours` is in the key: 1 and 1.0 are equal, and written apart.
+            key = (r, type(r.hours))
+            record = _RECORDS.get(key)
+            if record is None:
+                record = _record(r)
+                if record is None:
+                    return None
+                if r.hours == 0 and type(r.hours) is float:
+                    # -0.0 == 0.0: not kept, so neither is written as the other.
+                    found_records.append(record)
+                    continue
+                if len(_RECORDS) >= _RECORDS_KEPT:
+                    _RECORDS.clear()
+                _RECORDS[key] = record
+            found_records.append(record)
+        records = tuple(found_records)
+    extra = unknown_part(data)
+    if extra:
+        problems: Problems = []
+        unknown_fields(extra, "", problems)
+        if problems:
+            return None
+    return Worker(wid, s.started, s.contact, held, records, agency, s.sector,
+                  bool(s.volunteer), extra)
+
+
+def _record(r: _Record) -> TrainingRecord | None:
+    """A training record of the usual shape with no problem, else None."""
+    delivery, provider, level = r.delivery, r.provider, r.level
+    if (not r.training.isascii() or (delivery is not None and delivery not in DELIVERIES)
+            or (provider is not None and not provider.isascii())
+            or (level is not None and not level.isascii())):
+        return None
+    # `{}` given, not left to the factory: one call fewer per record.
+    return TrainingRecord(r.training, r.completed, delivery or "single-agency", provider,
+                          r.hours, level, {})
+
+
+# Records by their fields, as validation keeps them (contract/validation.py `_RECORDS`):
+# the workers who share a record share one frozen object, and the JSON encoder writes its
+# evidence once. Cleared when full, so memory stays bounded.
+_RECORDS: dict[tuple[_Record, type], TrainingRecord] = {}
+_RECORDS_KEPT = 1 << 16
+
+
+def clear() -> None:
+    """Forget the records kept (benchmarks start each run as a fresh process would)."""
+    _RECORDS.clear()
+

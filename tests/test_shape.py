@@ -1,0 +1,142 @@
+"""The usual-record lane of JSON Lines validation (contract/shape.py) against the general
+path (`parse_worker`): on generated good and bad lines, the same `Worker` (its unknown
+fields, the type of every record's hours and the records it shares with other workers
+included) or no answer, so that the general path gives the error; and `validate` gives
+the same result, error text and line as it gives without the lane."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import policyrules
+from policyrules.contract import shape
+from policyrules.contract.validation import parse_worker
+from policyrules.contract.workers import Worker
+from policyrules.errors import WorkerError
+from policyrules.records import validate
+from policyrules.records.jsonl import parse_line
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY = policyrules.load(ROOT / "policies" / "durham.policy")
+ROLES = POLICY.model.role_names
+
+_ODD = st.sampled_from([None, True, 0, -1, 2.5, math.nan, math.inf, 10**30, "", "é",
+                        "\ud800", [], ["x"], {}, {"a": None}])
+_DATE = st.sampled_from(["2024-02-29", "2025-02-30", "2025-1-1", "0000-01-01",
+                         "2025-06-01T00:00", " 2025-06-01", "9999-12-31", "2022-09-15"])
+_RECORD = st.fixed_dictionaries(
+    {"training": st.sampled_from(["safeguarding-induction", "inter-agency-foundation",
+                                  "unknown-course", "é-course"]),
+     "completed": _DATE},
+    optional={
+        "delivery": st.sampled_from(["single-agency", "inter-agency", "interagency", ""]),
+        "provider": st.sampled_from(["in-house", "e-learning", "Ünïversity"]),
+        "hours": st.sampled_from([0, 1, 1.0, 2, 2.5, 0.0, -0.0, True, -1, 1e7, math.nan]),
+        "level": st.sampled_from(["level 1", "level 2"]),
+        "notes": st.sampled_from(["kept", 1]),  # a field of the record's own
+    }).map(lambda r: r)
+_ROLE = st.sampled_from(["trainer", "supervisor", "trainr", ""]) | st.fixed_dictionaries(
+    {"role": st.sampled_from(["trainer", "nobody"])},
+    optional={"since": _DATE, "note": st.just("ignored")})
+WORKERS = st.fixed_dictionaries(
+    {"id": st.sampled_from(["W1", "W2", "Wé", ""]) | _ODD,
+     "started": _DATE | _ODD,
+     "contact": st.sampled_from(["none", "occasional", "regular", "predominant", "often"])
+     | _ODD},
+    optional={
+        "roles": st.lists(_ROLE, max_size=3) | _ODD,
+        "training": st.lists(_RECORD | _ODD, max_size=4) | _ODD,
+        "agency": st.sampled_from(["Police", "Ägency"]) | _ODD,
+        "sector": st.sampled_from(["statutory", "voluntary", "charity"]) | _ODD,
+        "volunteer": st.booleans() | _ODD,
+        "team": st.sampled_from(["north", "south"]) | _ODD,  # unknown fields: kept
+        "score": st.sampled_from([1, 2.5, math.nan, None]),
+    })
+
+
+def _line(record: Any, data: st.DataObject) -> str:
+    # json's own text (NaN written as NaN, which msgspec refuses and json.loads reads),
+    # sometimes with a key given twice (the last one counts).
+    text = json.dumps(record)
+    if isinstance(record, dict) and record and data.draw(st.booleans()):
+        key = data.draw(st.sampled_from(sorted(record)))
+        text = "{" + json.dumps(key) + ': "first", ' + text[1:]
+    return text
+
+
+def _general(data: Any) -> Worker | WorkerError:
+    try:
+        return parse_worker(data, ROLES)
+    except WorkerError as exc:
+        return exc
+
+
+def _fields(w: Worker) -> tuple[object, ...]:
+    # Equality of a Worker leaves out `extra` (and a record's), and 1 == 1.0 == True:
+    # compare what is written out, types and all.
+    return (w, w.extra, [(r, r.extra, repr(r.hours), type(r.hours)) for r in w.training],
+            [(r.role, r.since) for r in w.roles])
+
+
+@given(st.lists(WORKERS, min_size=1, max_size=5), st.data())
+def test_the_usual_lane_is_the_general_path(records: list[dict[str, Any]],
+                                             data: st.DataObject) -> None:
+    shape.clear()
+    for record in records + records:  # twice: the second time from the records kept
+        text = _line(record, data)
+        parsed = parse_line(text)
+        if not isinstance(parsed, dict):
+            continue
+        fast = shape.usual_worker(parsed, ROLES)
+        general = _general(parse_line(text))
+        if fast is not None:
+            assert isinstance(general, Worker)
+            assert _fields(fast) == _fields(general)
+        # And through `validate`, as a batch run reads the line: the same either way.
+        item = validate(POLICY, 7, text)
+        if isinstance(general, WorkerError):
+            assert isinstance(item[2], WorkerError)
+            assert (item[0], item[1], str(item[2]), item[2].to_dict()) == (
+                7, general.worker, str(general), general.to_dict())
+        else:
+            assert isinstance(item[2], Worker) and _fields(item[2]) == _fields(general)
+
+
+def test_every_worker_of_the_example_file_takes_the_usual_lane() -> None:
+    # The lane is what makes the batch path fast: a change that sends the usual record
+    # back to the general path would pass every test above, and fail here.
+    lines = (ROOT / "examples" / "workers.jsonl").read_text(encoding="utf-8").splitlines()
+    taken = 0
+    for text in lines:
+        parsed = parse_line(text)
+        general = _general(parse_line(text))
+        fast = shape.usual_worker(parsed, ROLES)
+        if isinstance(general, Worker):
+            taken += fast is not None
+            if fast is not None:
+                assert _fields(fast) == _fields(general)
+        else:
+            assert fast is None
+    assert taken >= 0.95 * len(lines)
+
+
+@pytest.mark.parametrize("hours", [0.0, -0.0])
+def test_zero_and_minus_zero_hours_are_not_shared(hours: float) -> None:
+    shape.clear()
+    record = {"training": "safeguarding-induction", "completed": "2025-06-01"}
+    first = {"id": "W1", "started": "2024-01-01", "contact": "regular",
+             "training": [{**record, "hours": -hours}]}
+    second = {**first, "id": "W2", "training": [{**record, "hours": hours}]}
+    for w in (first, second):
+        made = shape.usual_worker(w, ROLES)
+        assert made is not None and made.training[0].hours is not None
+        given_hours = w["training"][0]["hours"]  # type: ignore[index]
+        assert repr(made.training[0].hours) == repr(given_hours)
+        assert repr(parse_worker(w, ROLES).training[0].hours) == repr(given_hours)
