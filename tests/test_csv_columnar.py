@@ -40,13 +40,9 @@ def _roles(roles: list[Any]) -> str:
     return ";".join(r if isinstance(r, str) else f"{r['role']}@{r['since']}" for r in roles)
 
 
-@st.composite
-def csv_workforces(draw: st.DrawFn) -> tuple[str, str, str | None, str]:
-    """(policy path, workers CSV text, training CSV text or None, as_of): generated
-    workers with bad rows, month-end dates, roles with dates, hours, cells with commas,
-    quotes and spaces around them, blank lines before the header and after the records,
-    and training records in or out of the workers' order (some for workers not in the
-    file)."""
+def broken_records(draw: st.DrawFn) -> tuple[str, list[dict[str, Any]]]:
+    """(policy path, records): generated workers of one of the policies as records, with
+    up to two breaks of `test_columnar.BREAKS` each, some started on a month end."""
     path = str(draw(st.sampled_from(POLICIES)))
     policy = policyrules.load(path)
     drawn = draw(st.lists(workers(policy, as_of=AS_OF, details=True), max_size=6))
@@ -56,6 +52,18 @@ def csv_workforces(draw: st.DrawFn) -> tuple[str, str, str | None, str]:
             BREAKS[k](record)
         if draw(st.booleans()):
             record["started"] = draw(st.sampled_from(MONTH_ENDS))
+    return path, records
+
+
+@st.composite
+def csv_workforces(draw: st.DrawFn) -> tuple[str, str, str | None, str]:
+    """(policy path, workers CSV text, training CSV text or None, as_of): generated
+    workers with bad rows, month-end dates, roles with dates, hours, cells with commas,
+    quotes and spaces around them, blank lines before the header and after the records,
+    and training records in or out of the workers' order (some for workers not in the
+    file)."""
+    path, records = broken_records(draw)
+    for record in records:
         for item in record.get("training") or []:
             if draw(st.booleans()):
                 item["completed"] = draw(st.sampled_from(MONTH_ENDS))

@@ -18,10 +18,9 @@ from hypothesis import strategies as st
 import policyrules
 from policyrules.batch.parquet import Columnar, columnar_input
 from policyrules.records.jsonl_table import TRAINING_SCHEMA, WORKER_SCHEMA, JsonlTable
-from policyrules.testing import workers
 from test_cli import run
-from test_columnar import AS_OF, BREAKS, POLICIES, _record
-from test_csv_columnar import DURHAM, MONTH_ENDS, _both
+from test_columnar import AS_OF
+from test_csv_columnar import DURHAM, MONTH_ENDS, _both, broken_records
 
 GOOD = ('{"id": "A", "started": "2020-01-31", "contact": "regular", '
         '"training": [{"training": "safeguarding-induction", "completed": "2020-02-29"}]}')
@@ -255,15 +254,8 @@ def jsonl_workforces(draw: st.DrawFn) -> tuple[str, str, str]:
     lines of every kind, month-end dates, roles with dates, hours written as integers and
     as floats, records in and out of date order, unknown courses, extra keys, blank
     lines, a BOM and CRLF line ends, and ids seen before."""
-    path = str(draw(st.sampled_from(POLICIES)))
-    policy = policyrules.load(path)
-    drawn = draw(st.lists(workers(policy, as_of=AS_OF, details=True), max_size=6))
-    records = [_record(w, i) for i, w in enumerate(drawn)]
+    path, records = broken_records(draw)
     for record in records:
-        for k in draw(st.lists(st.integers(0, len(BREAKS) - 1), max_size=2)):
-            BREAKS[k](record)
-        if draw(st.booleans()):
-            record["started"] = draw(st.sampled_from(MONTH_ENDS))
         items = record.get("training") or []
         for item in items:
             if draw(st.booleans()):
