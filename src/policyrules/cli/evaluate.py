@@ -6,7 +6,7 @@ import contextlib
 import datetime
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, NoReturn
 
 import click
@@ -166,15 +166,26 @@ def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.
     if not columnar:
         return
     route = parquet.Columnar(policy, workers, training, day)
+    counts = _run_route(route.run, output, out, quiet, text=False)
+    assert counts is not None  # the Parquet route never hands a run back
+    _finish(out, counts, route.warnings, workers, day, quiet)
+
+
+def _run_route(run: Callable[[IO[bytes], Callable[[int], None]], batch.Counts | None],
+               output: str | None, out: Out, quiet: bool, *, text: bool) -> batch.Counts | None:
+    """A columnar route's run into `-o FILE` or stdout, with its progress bar; its
+    errors as the row path's. `text`: stdout is silenced on an error (a text format may
+    have written part of its output there)."""
     bar = ProgressBar(out, None, lambda: 0, enabled=not quiet)  # a count of records
     try:
         with _destination(output, out) as stream:
-            counts = route.run(stream, bar.update)
+            return run(stream, bar.update)
     except (WorkerFileError, UsageError, batch.OutputError) as exc:
+        if text and output is None:
+            silence_stdout()
         raise out.fail(str(exc)) from None
     finally:
         bar.stop()
-    _finish(out, counts, route.warnings, workers, day, quiet)
 
 
 # A worker file smaller than this stays on the row path for jsonl and json: loading
@@ -211,16 +222,7 @@ def _columnar_text(policy: Policy, workers: str, training: str | None, day: date
                                            explain=explain)
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None
-    bar = ProgressBar(out, None, lambda: 0, enabled=not quiet)  # a count of records
-    try:
-        with _destination(output, out) as stream:
-            counts = route.run_text(stream, bar.update)
-    except (WorkerFileError, UsageError, batch.OutputError) as exc:
-        if output is None:
-            silence_stdout()
-        raise out.fail(str(exc)) from None
-    finally:
-        bar.stop()
+    counts = _run_route(route.run_text, output, out, quiet, text=True)
     if counts is None:
         return
     _finish(out, counts, route.warnings, workers, day, quiet)
