@@ -30,7 +30,7 @@ import policyrules
 from policyrules.batch.read import split_block
 from policyrules.batch.stages import Job, decide, encode, validate
 from policyrules.batch.write import utf8
-from policyrules.contract import shape, validation
+from policyrules.contract import validation
 from policyrules.render import MACHINE_FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,8 +98,7 @@ def main() -> int:
     for _ in range(args.repeat):
         # Each run as a fresh process starts: without the training records validation
         # kept from the run before (contract/validation.py).
-        validation._RECORDS.clear()
-        shape.clear()
+        validation.clear()
         count, spent = one_run(policy, as_of, args.format, parts)
         runs.append(spent)
     per = [statistics.median(r[i] for r in runs) / count * 1e6 for i in range(len(NAMES))]

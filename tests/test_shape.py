@@ -140,3 +140,42 @@ def test_zero_and_minus_zero_hours_are_not_shared(hours: float) -> None:
         given_hours = w["training"][0]["hours"]  # type: ignore[index]
         assert repr(made.training[0].hours) == repr(given_hours)
         assert repr(parse_worker(w, ROLES).training[0].hours) == repr(given_hours)
+
+
+def test_kept_records_share_their_texts_and_one_bound() -> None:
+    # The records kept hold one copy of each text (a provider, a course's id), not the
+    # copy each line was decoded into; JSON Lines' lane and validation's quick path keep
+    # their records in one cache, under one bound.
+    from policyrules.contract import validation
+
+    shape.clear()
+    lines = [json.dumps({"id": f"W{n}", "started": "2024-01-01", "contact": "regular",
+                         "training": [{"training": "safeguarding-induction",
+                                       "completed": f"2025-06-{n + 1:02d}",
+                                       "provider": "in-house", "level": "level 1"}]})
+             for n in range(3)]
+    made = [shape.usual_worker(parse_line(text), ROLES) for text in lines]
+    records = [w.training[0] for w in made if w is not None]
+    assert len(records) == 3
+    assert records[0].provider is records[1].provider is records[2].provider
+    assert records[0].training is records[2].training
+    again = shape.usual_worker(parse_line(lines[1]), ROLES)
+    assert again is not None and again.training[0] is records[1]  # kept, not rebuilt
+    parse_worker({"id": "W9", "started": "2024-01-01", "contact": "regular",
+                  "training": [{"training": "safeguarding-induction",
+                                "completed": "2025-07-01"}]}, ROLES)
+    assert len(validation.KEPT_RECORDS) == 4  # both readers' records, in the one cache
+
+
+def test_the_records_kept_stay_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from policyrules.contract import validation
+
+    monkeypatch.setattr(shape, "RECORDS_KEPT", 4)
+    monkeypatch.setattr(validation, "RECORDS_KEPT", 4)
+    shape.clear()
+    for n in range(1, 20):
+        record = {"training": "safeguarding-induction", "completed": f"2025-06-{n:02d}"}
+        w = {"id": "W1", "started": "2024-01-01", "contact": "regular", "training": [record]}
+        made = shape.usual_worker(w, ROLES) if n % 2 else parse_worker(w, ROLES)
+        assert made is not None and _fields(made) == _fields(parse_worker(w, ROLES))
+        assert 1 <= len(validation.KEPT_RECORDS) <= 4

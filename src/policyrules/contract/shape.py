@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Collection, Mapping
+from sys import intern
 from typing import Annotated, Any
 
 import msgspec
 
+from . import validation
 from .fields import CONTACTS, SECTORS_SET, Problems, unknown_fields
 from .plain import plain_record
-from .validation import held_role, unknown_part
+from .validation import KEPT_RECORDS, RECORDS_KEPT, held_role, unknown_part
 from .vocabulary import DELIVERIES, MAX_HOURS
 from .workers import RoleAssignment, TrainingRecord, Worker
 
@@ -97,19 +99,21 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
         found_records = []
         for r in s.training:
             # The type of `hours` is in the key: 1 and 1.0 are equal, and written apart.
-            key = (r, type(r.hours))
-            record = _RECORDS.get(key)
+            # Kept in validation's one cache of records, beside its own keys (tuples of
+            # plain values, never equal to these), under its one bound.
+            record = KEPT_RECORDS.get((r, type(r.hours)))
             if record is None:
-                record = _record(r)
-                if record is None:
+                kept = _record(r)
+                if kept is None:
                     return None
+                key, record = kept
                 if r.hours == 0 and type(r.hours) is float:
                     # -0.0 == 0.0: not kept, so neither is written as the other.
                     found_records.append(record)
                     continue
-                if len(_RECORDS) >= _RECORDS_KEPT:
-                    _RECORDS.clear()
-                _RECORDS[key] = record
+                if len(KEPT_RECORDS) >= RECORDS_KEPT:
+                    KEPT_RECORDS.clear()
+                KEPT_RECORDS[key] = record
             found_records.append(record)
         records = tuple(found_records)
     extra = unknown_part(data)
@@ -122,26 +126,27 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
                   bool(s.volunteer), extra)
 
 
-def _record(r: _Record) -> TrainingRecord | None:
-    """A training record of the usual shape with no problem, else None."""
+def _record(r: _Record) -> tuple[tuple[_Record, type], TrainingRecord] | None:
+    """A training record of the usual shape with no problem, and its key in the records
+    kept; else None."""
     delivery, provider, level = r.delivery, r.provider, r.level
     if (not r.training.isascii() or (delivery is not None and delivery not in DELIVERIES)
             or (provider is not None and not provider.isascii())
             or (level is not None and not level.isascii())):
         return None
+    # The record and its key hold one copy of each text, shared with every other record
+    # kept that has it (a course's id, a provider), not the copies this line was decoded
+    # into: the records kept take half the memory.
+    training = intern(r.training)
+    delivery, provider, level = (None if delivery is None else intern(delivery),
+                                 None if provider is None else intern(provider),
+                                 None if level is None else intern(level))
+    key = _Record(training, r.completed, delivery, provider, r.hours, level)
     # `{}` given, not left to the factory: one call fewer per record.
-    return TrainingRecord(r.training, r.completed, delivery or "single-agency", provider,
-                          r.hours, level, {})
-
-
-# Records by their fields, as validation keeps them (contract/validation.py `_RECORDS`):
-# the workers who share a record share one frozen object, and the JSON encoder writes its
-# evidence once. Cleared when full, so memory stays bounded.
-_RECORDS: dict[tuple[_Record, type], TrainingRecord] = {}
-_RECORDS_KEPT = 1 << 16
+    return (key, type(r.hours)), TrainingRecord(
+        training, r.completed, delivery or "single-agency", provider, r.hours, level, {})
 
 
 def clear() -> None:
     """Forget the records kept (benchmarks start each run as a fresh process would)."""
-    _RECORDS.clear()
-
+    validation.clear()

@@ -243,7 +243,7 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
         if len(item) == known:
             # No unknown field, and the fields of a record that passed every check below.
             try:
-                record = _RECORDS.get(key)
+                record = KEPT_RECORDS.get(key)
             except TypeError:  # a list or an object where a value belongs: see below
                 record = None
             if record is not None:
@@ -255,7 +255,7 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
                 and (provider is None or (type(provider) is str and provider.isascii()))
                 and (level is None or (type(level) is str and level.isascii()))
                 and (hours is None or (type(hours) in (int, float) and 0 <= hours <= MAX_HOURS))):
-            record = _RECORDS.get(key)  # with a null field: not looked up above
+            record = KEPT_RECORDS.get(key)  # with a null field: not looked up above
             if record is not None:
                 return record
             try:
@@ -268,20 +268,30 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
                                         hours, level, {})
                 if hours == 0 and type(hours) is float:
                     return record  # -0.0 == 0.0: not kept, so neither is written as the other
-                if len(_RECORDS) >= _RECORDS_KEPT:
-                    _RECORDS.clear()
-                _RECORDS[key] = record
+                if len(KEPT_RECORDS) >= RECORDS_KEPT:
+                    KEPT_RECORDS.clear()
+                KEPT_RECORDS[key] = record
                 return record
     return _full_record(item, i, problems)
 
 
-# Records that passed the quick path above, by their fields. A workforce repeats the same
-# records (a course on a day, from a provider) many times over, and a record is frozen, so
-# one object serves every worker who has it: it is built once, and its evidence text is
-# encoded once (render/contract_json.py). Its `extra` is an empty mapping, shared by those
-# workers (a Mapping: read, not written). Cleared when full, so memory stays bounded.
-_RECORDS: dict[tuple[object, ...], TrainingRecord] = {}
-_RECORDS_KEPT = 1 << 16
+# Records that passed the quick path above, by their fields: the one cache of records,
+# for every reader (contract/shape.py keeps the JSON Lines lane's records here too, under
+# keys of its own). A workforce repeats the same records (a course on a day, from a
+# provider) many times over, and a record is frozen, so one object serves every worker who
+# has it: it is built once, and its evidence text is encoded once (render/contract_json.py
+# keeps as many texts). Its `extra` is an empty mapping, shared by those workers (a
+# Mapping: read, not written). Cleared when full, so that memory stays bounded: 16,384
+# records and their texts are about 10 MB in each process. A bigger bound makes more
+# hits on a workforce of many distinct records (a few % of CPU on bench_cli.py's), and
+# costs the memory that 665958e never used (docs/architecture.md, #17).
+KEPT_RECORDS: dict[object, TrainingRecord] = {}
+RECORDS_KEPT = 1 << 14
+
+
+def clear() -> None:
+    """Forget the records kept (benchmarks start each run as a fresh process would)."""
+    KEPT_RECORDS.clear()
 
 
 def _full_record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
