@@ -137,3 +137,34 @@ def test_a_kept_met_finding_names_each_worker(ids: list[str], explain: bool) -> 
                 del f["explanation"]
         assert encode.text(decision, "") == json.dumps(expected, ensure_ascii=False)
     assert ones >= accepted  # every worker's induction is met, and written in one step
+
+
+# The usual met finding is written from its rule's parts, the evidence text kept by its
+# record and the explanation's words (render/contract_json.py `_met_parts`): with the kept
+# texts and records cleared as often as they can be, among findings written the general
+# way, every decision is still json's text.
+@given(st.sampled_from([DURHAM, FRAMEWORK]), _POOL,
+       st.lists(st.lists(st.integers(0, 4), max_size=4), min_size=1, max_size=6),
+       st.sampled_from([1, 2, 3]))
+def test_met_findings_from_their_parts_are_json_with_little_kept(
+        policy: policyrules.Policy, pool: list[dict[str, object]],
+        picks: list[list[int]], kept: int) -> None:
+    from policyrules.contract import shape, validation
+    from policyrules.render import DecisionJson, contract_json
+
+    bounds = contract_json._TEXTS_KEPT, validation.RECORDS_KEPT, shape.RECORDS_KEPT
+    contract_json._TEXTS_KEPT = validation.RECORDS_KEPT = shape.RECORDS_KEPT = kept
+    try:
+        encode = DecisionJson()
+        for n, pick in enumerate(picks):
+            record = {"id": f"W\"{n}", "started": "2023-01-01", "contact": "predominant",
+                      "roles": ["trainer"],
+                      "training": [dict(pool[i % len(pool)]) for i in pick]}
+            try:
+                decision = policy.evaluate(record, as_of=datetime.date(2026, 11, 22))
+            except policyrules.WorkerError:
+                continue
+            assert encode.text(decision, "") == json.dumps(decision.to_dict(),
+                                                           ensure_ascii=False)
+    finally:
+        (contract_json._TEXTS_KEPT, validation.RECORDS_KEPT, shape.RECORDS_KEPT) = bounds

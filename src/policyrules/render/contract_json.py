@@ -11,6 +11,7 @@ from typing import Any
 from ..contract.decision import Decision, Finding
 from ..contract.explain import finding as finding_text
 from ..contract.explain import in_one_step, met_parts
+from ..contract.validation import RECORDS_KEPT
 from ..contract.workers import TrainingRecord
 from ..errors import WorkerError
 from ..semantics import model as m
@@ -30,7 +31,10 @@ def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
 
 
 _CACHE_LIMIT = 1 << 14
-_TEXTS_KEPT = 1 << 16  # as many records as validation keeps (contract/validation.py)
+# As many texts as validation keeps records (contract/validation.py): the texts are keyed
+# by the shared records, and each holds its record, so a bigger cache would only keep
+# records alive that validation has let go.
+_TEXTS_KEPT = RECORDS_KEPT
 
 
 def _list(items: Iterable[str]) -> str:
@@ -60,12 +64,11 @@ class DecisionJson:
         # reused): validation gives the workers who share a record one object
         # (contract/validation.py), so each is encoded once. Cleared when full.
         self._texts: dict[int, tuple[TrainingRecord, str]] = {}
-        # The usual met finding whole, but for the worker's id in its explanation
-        # (`explain.met_parts`): by its evidence record, rule and renewal date, the record
-        # and the rule kept beside the text so that neither id is reused. Cleared when
-        # full.
-        self._met: dict[tuple[int, int, datetime.date | None],
-                        tuple[TrainingRecord, m.Requirement, str, str]] = {}
+        # The constant parts of the usual met finding (`explain.met_parts`) by rule: its
+        # text is these, the renewal date, the evidence record's text (kept above) and
+        # the explanation's words after the worker's id (kept by explain.py). No text of
+        # a whole finding is kept: there are as many as records, rules and dates.
+        self._met: dict[int, tuple[m.Requirement, str, str, str]] = {}
 
     def _rule(self, rule: m.Requirement) -> tuple[str, str, str]:
         cached = self._parts.get(id(rule))
@@ -117,14 +120,18 @@ class DecisionJson:
             rule = f.rule
             status = f.status
             if explain and status == "met" and len(f.evidence) == 1 and in_one_step(f):
-                # The usual finding: its text kept but for the worker's id.
+                # The usual finding, from its parts (`_met_parts`).
+                met = mets.get(id(rule))
+                if met is None or met[0] is not rule:
+                    met = self._met_parts(f)
                 r = f.evidence[0]
-                met = mets.get((id(r), id(rule), f.due))
-                if met is None or met[0] is not r or met[1] is not rule:
-                    met = self._met_text(f, r)
+                hit = texts.get(id(r))
+                shown = hit[1] if hit is not None and hit[0] is r else self._evidence(f, r)
                 if not who:
                     who = _js(f.worker.id)[1:-1]
-                out += (sep, met[2], who, met[3])
+                renew = f.due
+                out += (sep, met[1], f'"{iso(renew)}"' if renew is not None else "null", met[2],
+                        shown, met[3], who, _js(met_parts(f)[1])[1:], "}")
                 sep = ", "
                 continue
             cached = parts.get(id(rule))
@@ -142,17 +149,9 @@ class DecisionJson:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
                 r = evidence[0]
-                if rule.hours is None:  # else the hours shown are the rule's to give
-                    hit = texts.get(id(r))
-                    if hit is not None and hit[0] is r:
-                        shown = hit[1]
-                    else:
-                        if len(texts) >= _TEXTS_KEPT:
-                            texts.clear()
-                        shown = _record_js(f, r)
-                        texts[id(r)] = (r, shown)
-                else:
-                    shown = _record_js(f, r)
+                hit = texts.get(id(r))
+                shown = (hit[1] if hit is not None and hit[0] is r and rule.hours is None
+                         else self._evidence(f, r))
             else:
                 shown = ", ".join(_record_js(f, r) for r in evidence)
             out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
@@ -163,23 +162,26 @@ class DecisionJson:
                 end)
         return "".join(out)
 
+    def _evidence(self, f: Finding, r: TrainingRecord) -> str:
+        """The text of an evidence record, kept by the record when the rule does not
+        count hours (else the hours shown are the rule's to give)."""
+        shown = _record_js(f, r)
+        if f.rule.hours is None:
+            texts = self._texts
+            if len(texts) >= _TEXTS_KEPT:
+                texts.clear()
+            texts[id(r)] = (r, shown)
+        return shown
 
-    def _met_text(self, f: Finding, r: TrainingRecord
-                  ) -> tuple[TrainingRecord, m.Requirement, str, str]:
-        """A met finding with one evidence record, as `text` writes any finding, in two
-        parts: up to the worker's id in the explanation, and after it (JSON escapes each
-        character on its own, so the parts escaped apart are the whole escaped)."""
-        # The words depend on the rule, the record (its course and day) and the renewal
-        # date alone: the key below.
-        words = met_parts(f)
+    def _met_parts(self, f: Finding) -> tuple[m.Requirement, str, str, str]:
+        """The parts of the rule's usual met finding around its renewal date, its evidence
+        record and the worker's id, as `text` writes any finding (JSON escapes each
+        character on its own, so the explanation's parts escaped apart are the whole
+        escaped)."""
         rule_head, evidence, rule_tail = self._rule(f.rule)
-        due = f'"{iso(f.due)}"' if f.due is not None else "null"
-        before = "".join((rule_head, 'met", "compliant": true, "due": ', due, evidence,
-                          _record_js(f, r), rule_tail, _js(words[0])[:-1]))
-        met = (r, f.rule, before, _js(words[1])[1:] + "}")
-        if len(self._met) >= _TEXTS_KEPT:
-            self._met.clear()
-        self._met[(id(r), id(f.rule), f.due)] = met
+        met = (f.rule, rule_head + 'met", "compliant": true, "due": ', evidence,
+               rule_tail + _js(met_parts(f)[0])[:-1])
+        self._met[id(f.rule)] = met
         return met
 
 
