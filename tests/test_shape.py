@@ -179,3 +179,17 @@ def test_the_records_kept_stay_within_their_bound(monkeypatch: pytest.MonkeyPatc
         made = shape.usual_worker(w, ROLES) if n % 2 else parse_worker(w, ROLES)
         assert made is not None and _fields(made) == _fields(parse_worker(w, ROLES))
         assert 1 <= len(validation.KEPT_RECORDS) <= 4
+
+
+def test_each_policy_validates_with_its_own_roles() -> None:
+    # `validate` keeps the role names of the last policy it saw: a record with a role
+    # that one policy declares and the other does not is judged by each policy's own.
+    from conftest import FIXTURES
+
+    fostering = policyrules.load(FIXTURES / "features.policy")
+    text = json.dumps({"id": "W1", "started": "2024-01-01", "contact": "regular",
+                       "roles": ["foster-carer"]})
+    for policy, accepted in ((fostering, True), (POLICY, False), (fostering, True),
+                             (POLICY, False)):
+        item = validate(policy, 1, text)
+        assert isinstance(item[2], Worker) is accepted, (policy, item[2])
