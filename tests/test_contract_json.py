@@ -109,8 +109,8 @@ def test_equal_hours_of_another_type_are_not_taken_for_each_other() -> None:
         raise AssertionError("hours: true was accepted")
 
 
-# The usual met finding's text is kept per record, rule and renewal date, with the
-# worker's id put into its explanation each time (render/contract_json.py `_met_text`):
+# The usual met finding is written from parts kept per rule and record, with the worker's
+# id put into its explanation each time (render/contract_json.py `_met_parts`):
 # ids that JSON must escape, for workers who share every record, in one encoder.
 @given(st.lists(TEXT.filter(lambda s: s.strip() != ""), min_size=2, max_size=5),
        st.booleans())
