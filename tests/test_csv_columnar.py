@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import policyrules
-from policyrules.batch.parquet import Columnar, columnar_input
+from policyrules.batch.columnar import columnar_input
+from policyrules.batch.parquet import Columnar
 from policyrules.records.csv_table import CsvTable, open_table, plain_csv
 from policyrules.testing import workers
 from test_cli import run

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import policyrules
-from policyrules.batch.parquet import Columnar, columnar_input
+from policyrules.batch.columnar import columnar_input
+from policyrules.batch.parquet import Columnar
 from policyrules.records.jsonl_table import TRAINING_SCHEMA, WORKER_SCHEMA, JsonlTable
 from test_cli import run
 from test_columnar import AS_OF

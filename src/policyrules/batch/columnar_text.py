@@ -1,11 +1,11 @@
 """`evaluate` of a plain CSV worker file to `--format jsonl` or `json` through the columnar
-backend (issue #13): the Parquet route's reading and batches (parquet.py), each batch
+backend (issue #13): the columnar route's reading and batches (columnar.py), each batch
 decided by `evaluate_frame(..., facts=True)` and written by the bulk JSON writer
 (render/bulk_json.py), which makes the row path's text from the columns.
 
 The rows the writer does not word itself (rejected rows, and the few whose explanations
 list records: render/bulk_json.py says which) are read again as the row path reads them
-(`Columnar._raws`) and go through the row path's own stages, so every byte of the output
+(`ColumnarRoute._raws`) and go through the row path's own stages, so every byte of the output
 — error records with their training file lines included — is the row path's: a test
 holds the two routes' output, warnings, summary and exit status equal.
 """
@@ -27,7 +27,7 @@ from ..records.csv_table import open_table
 from ..render import bulk_json
 from ..render.formats import MACHINE_FORMATS
 from .colocate import in_order, numbered
-from .parquet import Columnar, Progress, Put, distinct_ids, owned
+from .columnar import ColumnarRoute, Progress, Put, distinct_ids, owned
 from .stages import Counts, Job, process
 from .write import Writer
 
@@ -38,7 +38,7 @@ ROWS = 8_192
 THREADS = 1
 
 
-class ColumnarText(Columnar):
+class ColumnarText(ColumnarRoute):
     """The route: `run_text` writes the decisions in `fmt` (jsonl or json)."""
 
     def __init__(self, policy: Policy, workers: str, training: str | None,

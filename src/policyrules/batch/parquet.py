@@ -4,15 +4,13 @@ the table either way, and the two are the same rows: tests/test_parquet_cli.py,
 tests/test_csv_columnar.py).
 
 The columnar route (`Columnar`) takes a Parquet or plain CSV worker file
-(records/csv_table.py says which CSV is plain) and, optionally, a training file of either
-kind, and decides at most `rows` workers at a time with `Policy.evaluate_frame`. Without a
-training file the workers are read a batch at a time, in file order. When the training
-records follow the workers' order (`colocate.in_order`), both files are read side by
-side, each batch of workers with its run of records. Any other order is spilled into
-partitions by a hash of the worker id (`spill.Spill`), each partition decided on its own
-and the partitions' rows merged back by line. Nothing holds the whole workforce or the
-whole training file: memory is set by the batch and the partitions (docs/cli.md has the
-measured figures).
+(records/csv_table.py says which CSV is plain) or a JSON Lines one and, optionally, a
+training file of either table kind, and decides at most `rows` workers at a time with
+`Policy.evaluate_frame` (columnar.py reads and batches them). Training records in any
+other order than the workers' are spilled into partitions by a hash of the worker id
+(`spill.Spill`), each partition decided on its own and the partitions' rows merged back
+by line. Nothing holds the whole workforce or the whole training file: memory is set by
+the batch and the partitions (docs/cli.md has the measured figures).
 """
 
 from __future__ import annotations
@@ -20,9 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import tempfile
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
@@ -32,34 +28,22 @@ import pyarrow as pa
 
 from ..contract.log import DecisionLog
 from ..engines.columnar import arrays
-from ..engines.columnar.inputs import to_frame
 from ..errors import WorkerError
 from ..policy import Policy
-from ..records import TRAINING_COLUMNS, WORKER_COLUMNS, WithTraining, WorkerInput, validate
+from ..records import TRAINING_COLUMNS, WORKER_COLUMNS, WorkerInput, validate
 from ..records.csv import REQUIRED_COLUMNS
-from ..records.csv_table import TableInput, open_table, plain_csv
+from ..records.csv_table import TableInput, open_table
 from ..records.jsonl_table import JsonlTable
-from ..records.parquet import parquet_training, parquet_worker
 from ..records.raw import Raw
-from ..records.training_index import orphan_warnings
 from ..render.parquet import SCHEMA, ParquetOut, ParquetRows, metadata, table
-from .colocate import Order, Taker, in_order, numbered
+from .colocate import in_order, numbered
+from .columnar import ColumnarRoute, Progress, Put, distinct_ids, is_jsonl, owned
 from .read import chunks
 from .spill import Spill, partition
 from .stages import Counts, Job, process
 from .write import OutputError
 
-ROWS = 131_072  # workers per batch on the columnar route
-THREADS = 2  # batches decided at once on the columnar route
 SPILL_GROUP = 65_536  # rows per row group of a spilled partition of workers or records
-
-Progress = Callable[[int], None]
-# A batch to decide: workers (numbered in `_line`), their training records, and lines of
-# the same stretch of the file that the row path decides (JSON Lines only).
-Work = tuple[pl.DataFrame, pl.DataFrame | None, Sequence[tuple[int, Raw]]]
-# Writes one decided batch's part and gives its (compliant, not compliant, rejected).
-Put = Callable[[Any], tuple[int, int, int]]
-_SPILL = ("worker", "_p", "_line")  # spill columns that are not the record's
 
 
 class _Output(ParquetOut):
@@ -109,50 +93,14 @@ def run_rows(policy: Policy, source: WorkerInput, as_of: datetime.date, stream: 
     out.close()
     return job.counts
 
-
-def columnar_input(workers: str, training: str | None) -> bool:
-    """Whether the columnar route can read these files: Parquet or plain CSV workers
-    (records/csv_table.py) without a `training` column of their own (records inline are
-    the row path's), and no training file or a Parquet or plain CSV one; or a JSON Lines
-    worker file (records/jsonl_table.py) without a training file."""
-    if _jsonl(workers):
-        if training is not None:
-            return False
-        JsonlTable(workers)  # the row path's error for a file that cannot be opened
-        return True
-    if not _table_file(workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS):
-        return False
-    if training is not None and not _table_file(training, "training", TRAINING_COLUMNS,
-                                                ("worker", "training")):
-        return False
-    source = open_table(workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
-    try:
-        return "training" not in source.columns
-    finally:
-        source.close()
-
-
-class Columnar:
-    """The columnar route: a Parquet worker file (and training file) to the parquet
-    format, `rows` workers at a time. `warnings` after `run`: as the row path's."""
-
-    def __init__(self, policy: Policy, workers: str, training: str | None,
-                 as_of: datetime.date, rows: int = ROWS, threads: int = THREADS) -> None:
-        """`threads`: batches decided at once, while the next is read and the last
-        written (NumPy, Polars and Parquet's codecs let go of the interpreter's lock)."""
-        self.policy = policy
-        self.as_of = as_of
-        self.rows = rows
-        self.threads = threads
-        self.workers = workers
-        self.training = training
-        self.warnings: list[str] = []
-        self.largest = 0  # the most worker rows decided at once (tests bound it by `rows`)
-        self.ordered = False  # whether the records came in the workers' order (tests)
+class Columnar(ColumnarRoute):
+    """The columnar route to the parquet format: a Parquet, plain CSV or JSON Lines
+    worker file (and a table training file), `rows` workers at a time. `warnings` after
+    `run`: as the row path's."""
 
     def run(self, stream: IO[bytes], progress: Progress) -> Counts:
         source: TableInput | JsonlTable
-        if _jsonl(self.workers):
+        if is_jsonl(self.workers):
             source = JsonlTable(self.workers)
         else:
             source = open_table(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
@@ -184,53 +132,12 @@ class Columnar:
         out.close()
         return counts
 
-    def _ordered(self, source: TableInput, training: str, order: Order,
-                 out: Put, counts: Counts, progress: Progress) -> None:
-        """Both files read once, side by side: each batch of workers with the run of
-        records that `order` found to be theirs."""
-        trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
-
-        def work() -> Iterator[Work]:
-            records = Taker(numbered(trainer, self.rows))
-            for frame in numbered(source, self.rows):
-                first = int(frame["_line"][0]) - source.first_line
-                taken = records.take(int(order.records[first:first + frame.height].sum()))
-                yield frame, None if taken is None else taken.with_columns(
-                    pl.col("worker").cast(pl.String)), ()
-
-        try:
-            self._pipelined(work(), out, counts, progress)
-        finally:
-            trainer.close()
-        self._warn_unused(order.unused, order.anonymous, source.path)
-
     @staticmethod
     def _put(out: ParquetOut) -> Put:
         def put(part: Any) -> tuple[int, int, int]:
             out.write(part)
             return _counts(part)
         return put
-
-    def _pipelined(self, work: Iterator[Work], out: Put, counts: Counts,
-                   progress: Progress) -> None:
-        """Each batch of `work` decided (`_batch`), `threads` at once, and put out in
-        order (`out` writes a batch's part and gives its counts); at most `threads` + 1
-        batches are held."""
-        with ThreadPoolExecutor(self.threads, thread_name_prefix="policyrules") as pool:
-            pending: deque[Future[Any]] = deque()
-
-            def put() -> None:
-                part = pending.popleft().result()
-                counts.add(out(part))
-                progress(counts.total)
-
-            for frame, records, rest in work:
-                self.largest = max(self.largest, frame.height + len(rest))
-                pending.append(pool.submit(self._batch, frame, records, rest))
-                if len(pending) > self.threads:
-                    put()
-            while pending:
-                put()
 
     def _partitioned(self, source: TableInput, training: str, spill: str,
                      out: ParquetOut, counts: Counts, progress: Progress) -> None:
@@ -281,18 +188,6 @@ class Columnar:
         self._warn_unused(unused, (anonymous, first_anonymous), source.path)
         for part in decided.merged(self.rows, source.first_line + source.rows - 1):
             out.write(part.to_arrow().cast(SCHEMA))
-
-    def _warn_unused(self, unused: list[pl.DataFrame], anonymous: tuple[int, int | None],
-                     workers_name: str) -> None:
-        """The row path's warnings about records no worker used, counted in columns."""
-        found = pl.concat(unused) if unused else pl.DataFrame(
-            schema={"worker": pl.String, "_line": pl.Int64})
-        head = found.sort("_line").head(1)
-        self.warnings += orphan_warnings(
-            self.training or "", workers_name,
-            (found.height, found["worker"].n_unique(), head["worker"][0], head["_line"][0])
-            if found.height else None,
-            (anonymous[0], anonymous[1] or 0) if anonymous[0] else None)
 
     def _batch(self, frame: pl.DataFrame, records: pl.DataFrame | None,
                rest: Sequence[tuple[int, Raw]]) -> pa.Table:
@@ -354,42 +249,10 @@ class Columnar:
                  .select(pl.coalesce("_error", "error"))).to_series().to_arrow()
         return rows.set_column(rows.column_names.index("error"), "error", error)
 
-    def _raws(self, subset: pl.DataFrame, by_worker: dict[str, list[dict[str, Any]]]
-              ) -> list[tuple[int, Raw]]:
-        """Rows of workers (numbered in `_line`) as the row path reads those records,
-        with their records of the training file (`by_worker`: each with its `_line`)."""
-        out: list[tuple[int, Raw]] = []
-        values = to_frame(subset.drop("_line").to_arrow(), self.workers).to_dicts()
-        for line, row in zip(subset["_line"].to_list(), values, strict=True):
-            raw: Raw = parquet_worker({k: v for k, v in row.items() if v is not None})
-            if isinstance(raw, dict) and raw.get("id") in by_worker:
-                own = by_worker[raw["id"]]
-                raw["training"] = [parquet_training(
-                    {k: v for k, v in r.items() if v is not None and k not in _SPILL})
-                    for r in own]
-                raw = WithTraining(raw, self.training or "", 0,
-                                   tuple(r["_line"] for r in own))
-            out.append((line, raw))
-        return out
-
     def _frame(self, frame: pl.DataFrame, records: pl.DataFrame | None) -> pa.Table:
         lines = frame["_line"].to_numpy()
         result = self.policy.evaluate_frame(frame.drop("_line"), records, as_of=self.as_of)
         return _rows(result.decisions, result.findings, lines)
-
-
-def distinct_ids(frame: pl.DataFrame) -> list[pl.DataFrame]:
-    """The rows of `frame` in frames within which no id repeats (the first row of each
-    id, the second, …; rows without an id, which are rejected, in the first), each in
-    input order; `[frame]` when none repeats."""
-    repeats = frame.schema["id"] in (pl.String, pl.Categorical) and frame.select(
-        pl.col("id").drop_nulls().is_duplicated().any()).item()
-    if not repeats:
-        return [frame]
-    nth = frame.with_columns(_k=pl.when(pl.col("id").is_null()).then(0).otherwise(
-        pl.int_range(pl.len()).over(pl.col("id").cast(pl.String))))
-    return [nth.filter(pl.col("_k") == k).drop("_k")
-            for k in range(int(nth.select(pl.col("_k").max()).item()) + 1)]
 
 
 def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
@@ -423,15 +286,6 @@ def _rows(decisions: pa.Table, findings: pa.Table, lines: npt.NDArray[np.int64]
     return pa.table(columns)
 
 
-def owned(records: pl.DataFrame | None, frame: pl.DataFrame) -> pl.DataFrame | None:
-    """The records of the rows of `frame`: for a JSON Lines batch (whose records have a
-    `_position`), those on the rows' lines, as ids may repeat from line to line; a
-    training file's records go by id."""
-    if records is None or "_position" not in records.columns:
-        return records
-    return records.filter(pl.col("_line").is_in(frame["_line"].implode()))
-
-
 def _counts(part: pa.Table) -> tuple[int, int, int]:
     """(compliant, not compliant, rejected) of the records in one batch's rows."""
     # A record's rows are together: its first is where the line changes.
@@ -440,17 +294,3 @@ def _counts(part: pa.Table) -> tuple[int, int, int]:
     return (per_record.filter(pl.col("compliant")).height,
             per_record.filter(~pl.col("compliant")).height,
             per_record.filter(pl.col("error").is_not_null()).height)
-
-
-
-
-def _jsonl(path: str) -> bool:
-    return path.lower().endswith((".jsonl", ".ndjson"))
-
-
-def _table_file(path: str, what: str, known: tuple[str, ...],
-                required: tuple[str, ...]) -> bool:
-    """Whether the columnar route reads this file: Parquet, or a plain CSV file."""
-    name = path.lower()
-    return name.endswith(".parquet") or (
-        name.endswith(".csv") and plain_csv(path, what, known, required) is not None)

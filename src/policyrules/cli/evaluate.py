@@ -157,15 +157,17 @@ def _columnar(policy: Policy, workers: str, training: str | None, day: datetime.
               output: str | None, out: Out, quiet: bool) -> None:
     """Parquet or plain CSV to Parquet through the columnar backend (batch/parquet.py),
     when the files allow it; otherwise return, for the row path."""
-    from ..batch import parquet  # pyarrow and Polars load only for this format
+    # pyarrow and Polars load only for this route
+    from ..batch.columnar import columnar_input
+    from ..batch.parquet import Columnar
 
     try:
-        columnar = parquet.columnar_input(workers, training)
+        columnar = columnar_input(workers, training)
     except WorkerFileError as exc:
         raise out.fail(str(exc)) from None
     if not columnar:
         return
-    route = parquet.Columnar(policy, workers, training, day)
+    route = Columnar(policy, workers, training, day)
     counts = _run_route(route.run, output, out, quiet, text=False)
     assert counts is not None  # the Parquet route never hands a run back
     _finish(out, counts, route.warnings, workers, day, quiet)
@@ -213,10 +215,10 @@ def _columnar_text(policy: Policy, workers: str, training: str | None, day: date
     """Plain CSV to jsonl or json through the columnar backend (batch/columnar_text.py),
     when the files allow it and the records follow the workers' order; otherwise return,
     with nothing written, for the row path."""
-    from ..batch import columnar_text, parquet  # Polars loads only for this route
+    from ..batch import columnar, columnar_text  # Polars loads only for this route
 
     try:
-        if not parquet.columnar_input(workers, training):
+        if not columnar.columnar_input(workers, training):
             return
         route = columnar_text.ColumnarText(policy, workers, training, day, fmt,
                                            explain=explain)
