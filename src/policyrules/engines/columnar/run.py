@@ -165,7 +165,11 @@ def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: p
         "_rec", "training", _completed=completed, _bad=record_bad,
         _slot=code(inputs.text_value(records, "training"), plan.courses),
         **_details(records, plan)).with_columns(_kind=plan.kind()).collect()
-    rec_day = arrays.days(recs["_completed"], arrays.EARLIEST)[rec]
+    # Each pair's record: when every record is its own row's, in order (the usual table),
+    # the record arrays are the pairs' as they are, with no gather.
+    pick = None if len(rec) == records.height and bool(
+        (rec == np.arange(len(rec))).all()) else rec
+    rec_day = arrays.gather(arrays.days(recs["_completed"], arrays.EARLIEST), pick)
 
     started, scalar_bad = inputs.worker_checks(frame)
     checked = frame.select(_started=started, _bad=scalar_bad)
@@ -176,7 +180,7 @@ def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: p
 
     bad = checked["_bad"].to_numpy().copy()
     bad[item_row[items["_bad"].to_numpy()]] = True
-    bad[row[recs["_bad"].to_numpy()[rec]]] = True
+    bad[row[arrays.gather(recs["_bad"].to_numpy(), pick)]] = True
     # Python's calendar ends at 9999-12-31 and Polars' does not: a row with a date so late
     # that a deadline from it could pass that day goes to the row path, which says so
     # (DateRangeError) exactly when and as `evaluate` does. No workforce has such rows.
@@ -189,20 +193,22 @@ def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: p
         mine = ~aside[row]
         paired = finding_facts.pairs(records, rec[mine], row[mine], rec_day[mine])
 
-    # Records later than as_of are ignored (§1.3), and so are courses no rule reads.
-    kind = recs["_kind"].to_numpy()[rec]
-    keep = (rec_day != arrays.EARLIEST) & (rec_day <= (plan.as_of - _EPOCH).days) & (kind >= 0)
-    rec, row, rec_day, kind = rec[keep], row[keep], rec_day[keep], kind[keep]
+    # Records later than as_of are ignored (§1.3), and so are courses no rule reads: their
+    # kind is -1 for _record_facts.
+    kind = arrays.gather(recs["_kind"].to_numpy(), pick)
+    keep = (rec_day != arrays.EARLIEST) & (rec_day <= (plan.as_of - _EPOCH).days)
     facts = _facts(frame, checked["_started"], items, item_row, item_since, start, plan)
-    facts = facts.with_columns(_record_facts(n, row, rec_day, kind, plan))
-    for i, rule in enumerate(plan.rules):
-        if rule.hours is not None:
-            owned = recs.select(pl.all().gather(rec)).with_columns(
-                _row=pl.Series(row, dtype=pl.UInt32))
-            facts = facts.with_columns(_hours_facts(n, owned, plan, i, rule.hours))
+    facts = facts.with_columns(_record_facts(n, row, rec_day, np.where(keep, kind, -1), plan))
+    if any(rule.hours is not None for rule in plan.rules):
+        keep &= kind >= 0
+        owned = recs.select(pl.all().gather(rec[keep])).with_columns(
+            _row=pl.Series(row[keep], dtype=pl.UInt32))
+        for i, rule in enumerate(plan.rules):
+            if rule.hours is not None:
+                facts = facts.with_columns(_hours_facts(n, owned, plan, i, rule.hours))
     # The per-record arrays are done with: freed before the result tables are built, they
     # keep the peak memory of a million workers under a gigabyte.
-    del recs, rec, row, rec_day, kind, keep, items, item_row, item_since
+    del recs, rec, row, rec_day, kind, keep, pick, items, item_row, item_since
 
     decided = _decide(model, plan, facts, frame["_id"], ~aside)
     found = None if paired is None else finding_facts.table(
@@ -291,15 +297,15 @@ def _facts(frame: pl.DataFrame, started: pl.Series, items: pl.DataFrame, item_ro
                           since[on], latest=False)
     return out.with_columns(
         *[pl.Series(f"_h{i}", held[:, i]) for i in range(len(plan.roles))],
-        *[arrays.dates(f"_a{i}", anchors[:, i], arrays.LATEST)
+        *[arrays.dates(f"_a{i}", anchors[i], arrays.LATEST)
           for i in range(len(plan.anchors))])
 
 
 def _record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[pl.Series]:
-    """`_e{k}` and `_l{i}` of every row from its counting records: the plan says, once
-    per kind of record, which columns a record of that kind sets; a record then sets its
-    (row, kind) cell of a table of earliest and one of latest days, and each column is
-    the earliest (or latest) of its kinds' cells."""
+    """`_e{k}` and `_l{i}` of every row from its counting records (of kind -1: a record
+    that does not count): the plan says, once per kind of record, which columns a record
+    of that kind sets; a record then sets its (row, kind) cell of a table of earliest and
+    one of latest days, and each column is the earliest (or latest) of its kinds' cells."""
     firsts, latests = plan.record_masks()
     masks = plan.kinds().select([e.alias(f"_e{k}") for k, e in enumerate(firsts)]
                                 + [e.alias(f"_l{i}") for i, e in latests])
@@ -309,23 +315,29 @@ def _record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[
         if not names:
             continue
         chosen = masks.select(names).to_numpy().astype(np.bool_)  # kinds × columns
-        # Only the kinds some column reads get a cell: narrower tables.
+        # Only the kinds some column reads get a cell of their own: narrower tables. The
+        # others share one last cell that no column reads, which costs less than leaving
+        # their records out (a copy of every record array).
         used = np.flatnonzero(chosen.any(axis=1))
-        cell = np.full(len(chosen), -1, np.int64)
+        cell = np.full(len(chosen), len(used), np.int64)
         cell[used] = np.arange(len(used))
-        at = cell[kind] if len(kind) else np.zeros(0, np.int64)
-        on = at >= 0
-        table = arrays.most(n, len(used), row[on], at[on], day[on], latest)
+        # Kind -1 is the last entry: the shared cell.
+        at = np.append(cell, len(used))[kind] if len(kind) else np.zeros(0, np.int64)
+        table = arrays.most(n, len(used) + 1, row, at, day, latest)
         none = arrays.EARLIEST if latest else arrays.LATEST
         pick = np.maximum if latest else np.minimum
         for j, name in enumerate(names):
             # Cell by cell into one column: most columns have one or two kinds, and a
             # reduction along such a short axis, or a copy of the cells first, costs more.
             cells = cell[chosen[:, j]]
-            value = (np.ascontiguousarray(table[:, cells[0]]) if len(cells)
-                     else np.full(n, none, np.int32))
-            for c in cells[1:]:
-                pick(value, table[:, c], out=value)
+            if not len(cells):
+                value = np.full(n, none, np.int32)
+            elif len(cells) == 1:
+                value = table[cells[0]]  # the table's own column: no copy
+            else:
+                value = table[cells[0]].copy()
+                for c in cells[1:]:
+                    pick(value, table[c], out=value)
             out.append(arrays.dates(name, value, none))
     return out
 
