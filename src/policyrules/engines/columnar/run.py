@@ -100,18 +100,23 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
         _id=pl.col("id") if frame.schema["id"] == pl.String else pl.lit(None, pl.String))
     records = _training_frame(training)
     plan = Plan.of(model, as_of)
-    rec, row = arrays.owners(records["worker"], frame["_id"])
     least = LEAST_PART if least is None else max(least, 1)
     count = max(1, min(cores() if threads is None else threads, frame.height // least))
+    # The pairs of a record and its row are not held here (no name binds them): _evaluate
+    # frees them before it builds the result tables (peak memory).
     if count == 1:
-        return _evaluate(model, roles, plan, frame, records, rec, row, decide, with_facts)
+        return _evaluate(model, roles, plan, frame, records,
+                         *arrays.owners(records["worker"], frame["_id"]), decide, with_facts)
+    parts = list(_parts(frame, records, *arrays.owners(records["worker"], frame["_id"]),
+                        count))
     # Parts of contiguous rows, each with its own records, decided at once: Polars, NumPy
     # and Arrow let go of the interpreter's lock for nearly all of the work (about 5% of
     # it holds the lock, by sampling), so on two free cores two parts take little more
     # than half the time of one.
     with ThreadPoolExecutor(count, thread_name_prefix="policyrules-frame") as pool:
         running = [pool.submit(_evaluate, model, roles, plan, *part, decide, with_facts)
-                   for part in _parts(frame, records, rec, row, count)]
+                   for part in parts]
+        del parts
         # In order: an error of the first part is raised as one thread would raise it.
         done = [future.result() for future in running]
     found = [r.facts for r in done if r.facts is not None]
