@@ -5,10 +5,14 @@
 Generates `--count` workers (0–8 training records each, roles as CSV-style text with some
 `name@DATE`) as two Parquet files, then times, for `policies/durham.policy`:
 
-  (a) `Policy.evaluate_frame` from the Parquet files to the decisions and findings tables;
+  (a) `Policy.evaluate_frame` from the Parquet files to the decisions and findings tables,
+      as it runs by default: in one part a core this process may use (two halves of the
+      rows in two threads on a 2-core machine); (a1) the same in one thread (`threads=1`);
   (b) `handwritten()` below: the same rules written by hand as fast as we can write them:
       Polars for the text, NumPy over int32 day numbers and small codes for the rest,
-      statuses as codes, no validation beyond what the rules need;
+      statuses as codes, no validation beyond what the rules need, in one thread;
+      (b2) the same in as many threads as (a): the workers cut in halves, each with its
+      run of records, decided at once (`handwritten_parts()`);
   (c) the row path (`Policy.evaluate` on §1 mappings, validation included) on a sample of
       `--sample` workers;
   (d) (a) with `facts=True`: also each finding's facts and evidence (records that counted,
@@ -28,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +45,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import policyrules  # noqa: E402
 from policyrules.contract.vocabulary import CONTACT_LEVELS, SECTORS  # noqa: E402
+from policyrules.engines.columnar.run import LEAST_PART, cores  # noqa: E402
 from policyrules.policy import Policy  # noqa: E402
 
 POLICY_FILE = ROOT / "policies" / "durham.policy"
@@ -224,6 +230,27 @@ def handwritten(workers: pl.DataFrame, training: pl.DataFrame,
     return decisions, findings
 
 
+def handwritten_parts(workers: pl.DataFrame, training: pl.DataFrame, as_of: datetime.date,
+                      parts: int) -> tuple[pa.Table, pa.Table]:
+    """`handwritten` on `parts` contiguous parts of the workers at once, each with its
+    records (the records follow the workers' order: a part's start at the first record of
+    one of its workers), in as many threads; the tables put back together in order."""
+    if parts <= 1:
+        return handwritten(workers, training, as_of)
+    ids = workers["id"]
+    bounds = [workers.height * i // parts for i in range(parts + 1)]
+    cuts = [0]
+    for lo in bounds[1:-1]:
+        later = training.select(pl.col("worker").is_in(ids.slice(lo).implode()).arg_max())
+        cuts.append(int(later.item()) if training.height else 0)
+    cuts.append(training.height)
+    with ThreadPoolExecutor(parts) as pool:
+        done = list(pool.map(lambda i: handwritten(
+            workers.slice(bounds[i], bounds[i + 1] - bounds[i]),
+            training.slice(cuts[i], cuts[i + 1] - cuts[i]), as_of), range(parts)))
+    return (pa.concat_tables([d for d, _ in done]), pa.concat_tables([f for _, f in done]))
+
+
 def records(workers: pl.DataFrame, training: pl.DataFrame) -> list[dict[str, Any]]:
     """The workers as §1 mappings, for the row path (roles parsed as the CSV reader does)."""
     by_worker: dict[str, list[dict[str, Any]]] = {}
@@ -276,24 +303,35 @@ def main() -> None:
         print(f"{args.count:,} workers, {training.height:,} training records; "
               f"Parquet {(wpath.stat().st_size + tpath.stat().st_size) / 1e6:.1f} MB")
 
-        def frame() -> Any:
+        def frame(threads: int | None = None) -> Any:
             return policy.evaluate_frame(pl.read_parquet(wpath), pl.read_parquet(tpath),
-                                         as_of=AS_OF)
+                                         as_of=AS_OF, threads=threads)
 
-        def by_hand() -> Any:
-            return handwritten(pl.read_parquet(wpath), pl.read_parquet(tpath), AS_OF)
+        def by_hand(parts: int = 1) -> Any:
+            return handwritten_parts(pl.read_parquet(wpath), pl.read_parquet(tpath), AS_OF,
+                                     parts)
 
         def with_facts() -> Any:
             return policy.evaluate_frame(pl.read_parquet(wpath), pl.read_parquet(tpath),
                                          as_of=AS_OF, facts=True)
 
+        # evaluate_frame's own choice of parts (one a core, each of at least LEAST_PART
+        # rows), given to the reference too.
+        parts = max(1, min(cores(), args.count // LEAST_PART))
         t_frame, result = timed(frame, args.repeat, "a")
+        t_one, single = timed(lambda: frame(1), args.repeat, "a1")
         t_hand, (hand_decisions, hand_findings) = timed(by_hand, args.repeat, "b")
+        t_parts, (parts_decisions, parts_findings) = timed(lambda: by_hand(parts),
+                                                           args.repeat, "b2")
         t_facts, factual = timed(with_facts, args.repeat, "d")
 
     assert result.decisions.num_rows == args.count
     assert result.decisions.equals(hand_decisions), "evaluate_frame and handwritten differ"
     assert result.findings.equals(hand_findings), "findings differ"
+    assert single.decisions.equals(result.decisions), "one thread and parts differ"
+    assert single.findings.equals(result.findings), "one thread and parts differ"
+    assert parts_decisions.equals(hand_decisions), "handwritten in parts differs"
+    assert parts_findings.equals(hand_findings), "handwritten in parts differs"
     assert factual.findings.equals(result.findings), "facts=True changed the findings"
     assert factual.facts.num_rows == result.findings.num_rows, "a facts row per finding"
     frame_decisions = pl.DataFrame(pl.from_arrow(result.decisions))
@@ -311,22 +349,30 @@ def main() -> None:
     got_findings = frame_findings.select("worker", "requirement", "status", "due")
     assert expect == got_findings.head(len(expect)).rows(), "row path and frame differ"
 
-    a, b, c = t_frame / args.count * 1e6, t_hand / args.count * 1e6, t_rows / n * 1e6
-    ca, cb, cc = CPU["a"] / args.count * 1e6, CPU["b"] / args.count * 1e6, CPU["c"] / n * 1e6
-    print("all three agree on every decision and finding")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"medians of {args.repeat} runs; wall µs/worker (CPU µs/worker, all threads)")
-    print(f"(a) evaluate_frame, Parquet → tables: {a:8.3f} ({ca:8.3f})  "
-          f"{args.count / t_frame:,.0f} workers/s")
-    print(f"(b) hand-written NumPy and Polars:   {b:8.3f} ({cb:8.3f})  "
-          f"{args.count / t_hand:,.0f} workers/s")
-    print(f"(c) row path, {n:,} sample:        {c:8.3f} ({cc:8.3f})  "
-          f"{n / t_rows:,.0f} workers/s")
-    d, cd = t_facts / args.count * 1e6, CPU["d"] / args.count * 1e6
-    print(f"(d) (a) with facts=True:            {d:8.3f} ({cd:8.3f})  "
-          f"{args.count / t_facts:,.0f} workers/s")
-    print(f"(a)/(b) = {a / b:.2f}× wall, {ca / cb:.2f}× CPU;   (c)/(a) = {c / a:.0f}× wall, "
-          f"{cc / ca:.0f}× CPU;   (d)/(a) = {d / a:.2f}× wall, {cd / ca:.2f}× CPU")
+    per = {k: v / args.count * 1e6 for k, v in (("a", t_frame), ("a1", t_one), ("b", t_hand),
+                                                  ("b2", t_parts), ("d", t_facts))}
+    cpu = {k: v / args.count * 1e6 for k, v in CPU.items() if k != "c"}
+    c, cc = t_rows / n * 1e6, CPU["c"] / n * 1e6
+    print("all agree on every decision and finding")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores ({cores()} this "
+          f"process may use); medians of {args.repeat} runs; "
+          "wall µs/worker (CPU µs/worker, all threads)")
+    rows = [("a", f"(a) evaluate_frame, {parts} part(s) at once:"),
+            ("a1", "(a1) evaluate_frame, one thread:"),
+            ("b", "(b) hand-written, one thread:"),
+            ("b2", f"(b2) hand-written, {parts} part(s) at once:")]
+    for key, label in rows:
+        print(f"{label:<40}{per[key]:8.3f} ({cpu[key]:8.3f})  "
+              f"{1e6 / per[key]:>12,.0f} workers/s")
+    print(f"{f'(c) row path, {n:,} sample:':<40}{c:8.3f} ({cc:8.3f})  "
+          f"{1e6 / c:>12,.0f} workers/s")
+    print(f"{'(d) (a) with facts=True:':<40}{per['d']:8.3f} ({cpu['d']:8.3f})  "
+          f"{1e6 / per['d']:>12,.0f} workers/s")
+    print(f"(a)/(b2) = {per['a'] / per['b2']:.2f}× wall, {cpu['a'] / cpu['b2']:.2f}× CPU;   "
+          f"(a1)/(b) = {per['a1'] / per['b']:.2f}× wall, {cpu['a1'] / cpu['b']:.2f}× CPU;   "
+          f"(a)/(a1) = {per['a'] / per['a1']:.2f}× wall")
+    print(f"(c)/(a) = {c / per['a']:.0f}× wall, {cc / cpu['a']:.0f}× CPU;   "
+          f"(d)/(a) = {per['d'] / per['a']:.2f}× wall, {cpu['d'] / cpu['a']:.2f}× CPU")
 
 
 if __name__ == "__main__":

@@ -98,16 +98,22 @@ class Policy:
 
         return evaluate_many(self, workers, _as_date(as_of, "as_of"), log)
     def evaluate_frame(self, workers: object, training: object = None, *,
-                       as_of: datetime.date, facts: bool = False) -> FrameResult:
+                       as_of: datetime.date, facts: bool = False,
+                       threads: int | None = None) -> FrameResult:
         """Decisions and findings for a whole table of workers (CONTRACT §6), as pyarrow
         Tables; the columnar backend, equal to `evaluate` row for row. With `facts`,
-        `result.facts` says what each finding rests on (docs/columnar.md)."""
+        `result.facts` says what each finding rests on (docs/columnar.md). `threads`: at
+        most this many parts of a large table decided at once (default: one a core the
+        process may use; 1: one thread)."""
         from .engines.columnar import evaluate_frame  # Polars loads only when used
 
         day = _as_date(as_of, "as_of")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                    or threads < 1):
+            raise UsageError(f"threads must be a whole number of at least 1, not {threads!r}")
         return evaluate_frame(self.model, self._roles, workers, training, day,
                               lambda worker: self.evaluate_checked(worker, day),
-                              with_facts=facts)
+                              with_facts=facts, threads=threads)
 
     def interpret(self, worker: WorkerLike, as_of: datetime.date) -> Decision:
         """The same decision from the reference interpreter (slow; the semantics)."""

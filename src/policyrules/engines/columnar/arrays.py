@@ -152,14 +152,23 @@ def owners(worker: pl.Series, ids: pl.Series) -> tuple[Rows, Rows]:
     return record.astype(np.int64), np.repeat(row_of, count).astype(np.int64)
 
 
+def gather(values: npt.NDArray[T], at: Rows | None) -> npt.NDArray[T]:
+    """`values[at]`, or `values` itself where `at` is None (every position, in order)."""
+    return values if at is None else values[at]
+
+
 def most(n: int, width: int, row: Rows, column: npt.NDArray[np.int64], day: Days,
          latest: bool) -> Days:
-    """An n × width table of the latest (or earliest) `day` per (row, column)."""
+    """A width × n table of the latest (or earliest) `day` per (row, column).
+
+    Column by column, each a contiguous array of the rows: its readers take whole
+    columns, which a row-major table gives only by a strided copy (three times the cost).
+    """
     none = EARLIEST if latest else LATEST
     table = np.full(n * width, none, np.int32)
     ufunc = np.maximum if latest else np.minimum
-    ufunc.at(table, row * width + column, day)
-    return table.reshape(n, width)
+    ufunc.at(table, column * n + row, day)
+    return table.reshape(width, n)
 
 
 def distinct(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], Rows]:

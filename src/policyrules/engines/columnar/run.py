@@ -4,7 +4,9 @@ wrong with the bad ones, and give the two result tables of CONTRACT §6."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection
+import os
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -37,6 +39,19 @@ FINDINGS = pa.schema([("worker", pa.string()), ("requirement", pa.string()),
                       ("cites", pa.list_(pa.string()))])
 
 
+# Rows a part has at least, unless told otherwise: below it, the fixed cost of a call
+# (building the plan's expressions, starting the queries) outweighs the second core.
+LEAST_PART = 100_000
+
+
+def cores() -> int:
+    """The cores this process may run on (its affinity, where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+
 @attrs.frozen
 class FrameResult:
     """Decisions (one row per input row, in input order) and findings (per worker in
@@ -60,10 +75,15 @@ class Decided:
 
 def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object,
                    training: object, as_of: datetime.date, decide: Decide, *,
-                   with_facts: bool = False) -> FrameResult:
+                   with_facts: bool = False, threads: int | None = None,
+                   least: int | None = None) -> FrameResult:
     """Decide every row of `workers` in columns; `decide` is the row path (the compiled
     evaluator), which words the errors and decides the few rows columns cannot. With
-    `with_facts`, also what each finding rests on (facts.py)."""
+    `with_facts`, also what each finding rests on (facts.py).
+
+    `threads`: how many parts of the rows are decided at once (None: one per core this
+    process may run on, `cores()`), each part at least `least` rows; the result is the
+    same whatever the number (tests force parts on small tables; None: `LEAST_PART`)."""
     frame = inputs.to_frame(workers, "workers")
     inputs.need_columns(frame, inputs.WORKER_REQUIRED, "workers")
     if "training" in frame.columns and frame.schema["training"] != pl.Null:
@@ -76,21 +96,85 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     frame = frame.select([c for c in WORKER_COLUMNS if c in frame.columns])
     # Rows are joined to their records by `_id`: the id where it is text (a row whose id
     # is not text is bad, and matches no record).
-    frame = frame.with_row_index("_row").with_columns(
+    frame = frame.with_columns(
         _id=pl.col("id") if frame.schema["id"] == pl.String else pl.lit(None, pl.String))
     records = _training_frame(training)
     plan = Plan.of(model, as_of)
+    least = LEAST_PART if least is None else max(least, 1)
+    count = max(1, min(cores() if threads is None else threads, frame.height // least))
+    # The pairs of a record and its row are not held here (no name binds them): _evaluate
+    # frees them before it builds the result tables (peak memory).
+    if count == 1:
+        return _evaluate(model, roles, plan, frame, records,
+                         *arrays.owners(records["worker"], frame["_id"]), decide, with_facts)
+    parts = list(_parts(frame, records, *arrays.owners(records["worker"], frame["_id"]),
+                        count))
+    # Parts of contiguous rows, each with its own records, decided at once: Polars, NumPy
+    # and Arrow let go of the interpreter's lock for nearly all of the work (about 5% of
+    # it holds the lock, by sampling), so on two free cores two parts take little more
+    # than half the time of one.
+    with ThreadPoolExecutor(count, thread_name_prefix="policyrules-frame") as pool:
+        running = [pool.submit(_evaluate, model, roles, plan, *part, decide, with_facts)
+                   for part in parts]
+        del parts
+        # In order: an error of the first part is raised as one thread would raise it.
+        done = [future.result() for future in running]
+    found = [r.facts for r in done if r.facts is not None]
+    return FrameResult(decisions=pa.concat_tables([r.decisions for r in done]),
+                       findings=pa.concat_tables([r.findings for r in done]),
+                       facts=pa.concat_tables(found) if with_facts else None)
+
+
+def _parts(frame: pl.DataFrame, records: pl.DataFrame, rec: Rows, row: Rows, count: int
+           ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, Rows, Rows]]:
+    """`count` parts of contiguous rows of `frame`, each with the records that go with
+    them and its pairs of (record, row) as positions within the part.
+
+    Records that follow the rows' order (the usual table, and the command line's batches)
+    are cut into contiguous slices, with no copy; in any other order each part's records
+    are gathered. A record held by rows of two parts (an id on two rows) goes to both.
+    """
+    bounds = [frame.height * i // count for i in range(count + 1)]
+    ordered = bool((np.diff(row) >= 0).all() and (np.diff(rec) > 0).all())
+    pair_at = np.searchsorted(row, bounds) if ordered else None
+    for i in range(count):
+        lo, hi = bounds[i], bounds[i + 1]
+        rows = frame.slice(lo, hi - lo)
+        if pair_at is not None:
+            a, b = int(pair_at[i]), int(pair_at[i + 1])
+            # From the part's first record (the table's first, for the first part) to the
+            # next part's first: a record of no row between two parts goes with the
+            # earlier, where it stays a record of no row.
+            first = 0 if i == 0 else (int(rec[a]) if a < len(rec) else records.height)
+            end = (records.height if i == count - 1 or b >= len(rec) else int(rec[b]))
+            yield rows, records.slice(first, end - first), rec[a:b] - first, row[a:b] - lo
+        else:
+            mine = (row >= lo) & (row < hi)
+            held = np.unique(rec[mine])
+            yield (rows, records[held], np.searchsorted(held, rec[mine]).astype(np.int64),
+                   row[mine] - lo)
+
+
+def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: pl.DataFrame,
+              records: pl.DataFrame, rec: Rows, row: Rows, decide: Decide,
+              with_facts: bool) -> FrameResult:
+    """`evaluate_frame` on rows whose records are `records`: `rec` and `row` the pairs of
+    a record and a row of its worker's id (`arrays.owners`), as positions in the two."""
+    frame = frame.with_row_index("_row")
     n = frame.height
 
     # Each record's date, whether it breaks §1.3, its kind and the details the plan's
-    # rules read; then each pair of a record and the row it belongs to, as positions.
+    # rules read.
     completed, record_bad = inputs.training_checks(records)
     recs = records.lazy().select(
         "_rec", "training", _completed=completed, _bad=record_bad,
         _slot=code(inputs.text_value(records, "training"), plan.courses),
         **_details(records, plan)).with_columns(_kind=plan.kind()).collect()
-    rec, row = arrays.owners(records["worker"], frame["_id"])
-    rec_day = arrays.days(recs["_completed"], arrays.EARLIEST)[rec]
+    # Each pair's record: when every record is its own row's, in order (the usual table),
+    # the record arrays are the pairs' as they are, with no gather.
+    pick = None if len(rec) == records.height and bool(
+        (rec == np.arange(len(rec))).all()) else rec
+    rec_day = arrays.gather(arrays.days(recs["_completed"], arrays.EARLIEST), pick)
 
     started, scalar_bad = inputs.worker_checks(frame)
     checked = frame.select(_started=started, _bad=scalar_bad)
@@ -101,7 +185,7 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
 
     bad = checked["_bad"].to_numpy().copy()
     bad[item_row[items["_bad"].to_numpy()]] = True
-    bad[row[recs["_bad"].to_numpy()[rec]]] = True
+    bad[row[arrays.gather(recs["_bad"].to_numpy(), pick)]] = True
     # Python's calendar ends at 9999-12-31 and Polars' does not: a row with a date so late
     # that a deadline from it could pass that day goes to the row path, which says so
     # (DateRangeError) exactly when and as `evaluate` does. No workforce has such rows.
@@ -114,20 +198,22 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
         mine = ~aside[row]
         paired = finding_facts.pairs(records, rec[mine], row[mine], rec_day[mine])
 
-    # Records later than as_of are ignored (§1.3), and so are courses no rule reads.
-    kind = recs["_kind"].to_numpy()[rec]
-    keep = (rec_day != arrays.EARLIEST) & (rec_day <= (as_of - _EPOCH).days) & (kind >= 0)
-    rec, row, rec_day, kind = rec[keep], row[keep], rec_day[keep], kind[keep]
+    # Records later than as_of are ignored (§1.3), and so are courses no rule reads: their
+    # kind is -1 for _record_facts.
+    kind = arrays.gather(recs["_kind"].to_numpy(), pick)
+    keep = (rec_day != arrays.EARLIEST) & (rec_day <= (plan.as_of - _EPOCH).days)
     facts = _facts(frame, checked["_started"], items, item_row, item_since, start, plan)
-    facts = facts.with_columns(_record_facts(n, row, rec_day, kind, plan))
-    for i, rule in enumerate(plan.rules):
-        if rule.hours is not None:
-            owned = recs.select(pl.all().gather(rec)).with_columns(
-                _row=pl.Series(row, dtype=pl.UInt32))
-            facts = facts.with_columns(_hours_facts(n, owned, plan, i, rule.hours))
+    facts = facts.with_columns(_record_facts(n, row, rec_day, np.where(keep, kind, -1), plan))
+    if any(rule.hours is not None for rule in plan.rules):
+        keep &= kind >= 0
+        owned = recs.select(pl.all().gather(rec[keep])).with_columns(
+            _row=pl.Series(row[keep], dtype=pl.UInt32))
+        for i, rule in enumerate(plan.rules):
+            if rule.hours is not None:
+                facts = facts.with_columns(_hours_facts(n, owned, plan, i, rule.hours))
     # The per-record arrays are done with: freed before the result tables are built, they
     # keep the peak memory of a million workers under a gigabyte.
-    del recs, rec, row, rec_day, kind, keep, items, item_row, item_since
+    del recs, rec, row, rec_day, kind, keep, pick, items, item_row, item_since
 
     decided = _decide(model, plan, facts, frame["_id"], ~aside)
     found = None if paired is None else finding_facts.table(
@@ -216,15 +302,15 @@ def _facts(frame: pl.DataFrame, started: pl.Series, items: pl.DataFrame, item_ro
                           since[on], latest=False)
     return out.with_columns(
         *[pl.Series(f"_h{i}", held[:, i]) for i in range(len(plan.roles))],
-        *[arrays.dates(f"_a{i}", anchors[:, i], arrays.LATEST)
+        *[arrays.dates(f"_a{i}", anchors[i], arrays.LATEST)
           for i in range(len(plan.anchors))])
 
 
 def _record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[pl.Series]:
-    """`_e{k}` and `_l{i}` of every row from its counting records: the plan says, once
-    per kind of record, which columns a record of that kind sets; a record then sets its
-    (row, kind) cell of a table of earliest and one of latest days, and each column is
-    the earliest (or latest) of its kinds' cells."""
+    """`_e{k}` and `_l{i}` of every row from its counting records (of kind -1: a record
+    that does not count): the plan says, once per kind of record, which columns a record
+    of that kind sets; a record then sets its (row, kind) cell of a table of earliest and
+    one of latest days, and each column is the earliest (or latest) of its kinds' cells."""
     firsts, latests = plan.record_masks()
     masks = plan.kinds().select([e.alias(f"_e{k}") for k, e in enumerate(firsts)]
                                 + [e.alias(f"_l{i}") for i, e in latests])
@@ -234,23 +320,29 @@ def _record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[
         if not names:
             continue
         chosen = masks.select(names).to_numpy().astype(np.bool_)  # kinds × columns
-        # Only the kinds some column reads get a cell: narrower tables.
+        # Only the kinds some column reads get a cell of their own: narrower tables. The
+        # others share one last cell that no column reads, which costs less than leaving
+        # their records out (a copy of every record array).
         used = np.flatnonzero(chosen.any(axis=1))
-        cell = np.full(len(chosen), -1, np.int64)
+        cell = np.full(len(chosen), len(used), np.int64)
         cell[used] = np.arange(len(used))
-        at = cell[kind] if len(kind) else np.zeros(0, np.int64)
-        on = at >= 0
-        table = arrays.most(n, len(used), row[on], at[on], day[on], latest)
+        # Kind -1 is the last entry: the shared cell.
+        at = np.append(cell, len(used))[kind] if len(kind) else np.zeros(0, np.int64)
+        table = arrays.most(n, len(used) + 1, row, at, day, latest)
         none = arrays.EARLIEST if latest else arrays.LATEST
         pick = np.maximum if latest else np.minimum
         for j, name in enumerate(names):
             # Cell by cell into one column: most columns have one or two kinds, and a
             # reduction along such a short axis, or a copy of the cells first, costs more.
             cells = cell[chosen[:, j]]
-            value = (np.ascontiguousarray(table[:, cells[0]]) if len(cells)
-                     else np.full(n, none, np.int32))
-            for c in cells[1:]:
-                pick(value, table[:, c], out=value)
+            if not len(cells):
+                value = np.full(n, none, np.int32)
+            elif len(cells) == 1:
+                value = table[cells[0]]  # the table's own column: no copy
+            else:
+                value = table[cells[0]].copy()
+                for c in cells[1:]:
+                    pick(value, table[c], out=value)
             out.append(arrays.dates(name, value, none))
     return out
 

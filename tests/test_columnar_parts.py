@@ -1,0 +1,176 @@
+"""`evaluate_frame` in parts: a table's rows decided in several threads at once give the
+same tables, in the same order, as one thread; an error in a part reaches the caller."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import policyrules
+from policyrules.engines.columnar import run
+from policyrules.errors import UsageError
+from test_columnar import broken_cases, cases, tables
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = datetime.date(2026, 11, 22)
+
+
+@contextmanager
+def parts_of_one_row() -> Iterator[list[int]]:
+    """Parts down to one row (a table of a few rows is split as a large one is), and the
+    height of each part decided, in the order the parts were started."""
+    heights: list[int] = []
+    evaluate = run._evaluate
+
+    def counted(*args: Any) -> run.FrameResult:
+        heights.append(args[3].height)  # the part's rows
+        return evaluate(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "LEAST_PART", 1)
+        patch.setattr(run, "_evaluate", counted)
+        yield heights
+
+
+def _orphans(training: pl.DataFrame, rng: random.Random) -> pl.DataFrame:
+    """Records of no worker put between the others, where a cut between parts may fall."""
+    rows = training.to_dicts()
+    for _ in range(rng.randint(1, 3)):
+        rows.insert(rng.randint(0, len(rows)), {**(rows[0] if rows else {}),
+                                                "worker": "nobody", "training": "x",
+                                                "completed": None})
+    return pl.DataFrame(rows, schema=training.schema)
+
+
+def _agree(policy: policyrules.Policy, workers: pl.DataFrame, training: pl.DataFrame,
+           as_of: datetime.date, threads: int) -> None:
+    one = policy.evaluate_frame(workers, training, as_of=as_of, facts=True, threads=1)
+    with parts_of_one_row() as heights:
+        many = policy.evaluate_frame(workers, training, as_of=as_of, facts=True,
+                                     threads=threads)
+    assert heights == [len(p) for p in _bounds(workers.height, threads)]
+    assert many.decisions.equals(one.decisions)
+    assert many.findings.equals(one.findings)
+    assert many.facts is not None and one.facts is not None
+    assert many.facts.equals(one.facts)
+
+
+def _bounds(n: int, threads: int) -> list[range]:
+    count = max(1, min(threads, n))
+    return [range(n * i // count, n * (i + 1) // count) for i in range(count)]
+
+
+@settings(max_examples=120)
+@given(st.one_of(cases(), broken_cases()), st.integers(2, 4),
+       st.sampled_from(["in order", "shuffled", "orphans", "an id twice"]), st.randoms())
+def test_parts_give_one_threads_tables(case: tuple[Any, ...], threads: int, order: str,
+                                       rng: random.Random) -> None:
+    """Generated workforces (bad rows among them), records in the workers' order (parts
+    take slices), shuffled (parts gather theirs), with records of no worker where a cut
+    falls, or an id on rows of two parts: every table equal to one thread's."""
+    policy, records = case[0], case[1]
+    as_of = case[2] if len(case) > 2 else AS_OF
+    if order == "an id twice" and len(records) > 1:
+        records = [*records, {**records[0]}]  # its records go to both parts
+    workers, training = tables(records, roles="structs")
+    if order == "shuffled":
+        training = training.sample(fraction=1.0, shuffle=True, seed=rng.randint(0, 99))
+    elif order == "orphans":
+        training = _orphans(training, rng)
+    _agree(policy, workers, training, as_of, threads)
+
+
+def test_the_shipped_workforce_in_parts() -> None:
+    """examples/ (bad rows included) read as the command line reads CSV, in two parts."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    workers = pl.read_csv(ROOT / "examples" / "workers.csv", infer_schema=False)
+    training = pl.read_csv(ROOT / "examples" / "training.csv", infer_schema=False)
+    _agree(policy, workers, training, AS_OF, 2)
+
+
+def test_no_training_table_in_parts() -> None:
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    workers = pl.DataFrame({"id": ["A", "B", "C"], "started": ["2020-01-01"] * 3,
+                            "contact": ["regular", "none", "predominant"]})
+    one = policy.evaluate_frame(workers, as_of=AS_OF, threads=1)
+    with parts_of_one_row() as heights:
+        many = policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+    assert heights == [1, 2]
+    assert many.decisions.equals(one.decisions) and many.findings.equals(one.findings)
+    assert many.facts is None
+
+
+class Boom(Exception):
+    pass
+
+
+def _late(ids: list[str]) -> pl.DataFrame:
+    # A start so late that a deadline could pass 9999-12-31: the row path decides it.
+    return pl.DataFrame({"id": ids, "started": ["9999-12-01" if i.startswith("late")
+                                                else "2020-01-01" for i in ids],
+                         "contact": ["regular"] * len(ids)})
+
+
+def _raising(policy: policyrules.Policy, ids: list[str]) -> run.FrameResult:
+    """evaluate_frame in two parts, the row path raising `Boom` for each late row."""
+    def decide(worker: Any) -> Any:
+        raise Boom(worker.id)
+
+    return run.evaluate_frame(policy.model, policy._roles, _late(ids), None, AS_OF, decide,
+                              threads=2, least=1)
+
+
+def test_an_error_in_a_part_reaches_the_caller() -> None:
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    with pytest.raises(Boom, match="late-2"):  # in the second part only
+        _raising(policy, ["a", "b", "late-2", "c"])
+    # In both: the first part's, as one thread deciding the rows in order raises it.
+    with pytest.raises(Boom, match="late-1"):
+        _raising(policy, ["late-1", "a", "late-2", "b"])
+
+
+def test_one_part_on_one_core() -> None:
+    """The parts follow the cores the process may run on: on one, one part."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    workers = _late(["a", "b", "c", "d"])
+    for affinity, parts in (({0}, 1), ({0, 1}, 2), ({0, 1, 2}, 3)):
+        with parts_of_one_row() as heights, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(os, "sched_getaffinity", lambda pid, cpus=affinity: cpus,
+                          raising=False)
+            policy.evaluate_frame(workers.head(3).with_columns(
+                started=pl.lit("2020-01-01")), as_of=AS_OF)
+        assert len(heights) == parts, affinity
+
+
+def test_parts_are_whole_parts_of_at_least_least_rows() -> None:
+    """Without the test's override: a table below two parts' worth is one part."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    calls: list[int] = []
+    evaluate = run._evaluate
+
+    def counted(*args: Any) -> run.FrameResult:
+        calls.append(args[3].height)
+        return evaluate(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "_evaluate", counted)
+        policy.evaluate_frame(_late(["a", "b"]).with_columns(started=pl.lit("2020-01-01")),
+                              as_of=AS_OF, threads=2)
+    assert calls == [2]
+
+
+@pytest.mark.parametrize("threads", [0, -1, True, 1.5, "2"])
+def test_threads_must_be_a_whole_number_of_at_least_one(threads: Any) -> None:
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    with pytest.raises(UsageError, match="threads must be a whole number of at least 1"):
+        policy.evaluate_frame(_late(["a"]), as_of=AS_OF, threads=threads)
