@@ -19,15 +19,9 @@ Item = tuple[int, "str | None", "Worker | WorkerError"]
 
 _TRAINING_FIELD = re.compile(r"training\[(\d+)\]")
 
-# The role names of the last policy model a record was validated against: the model
-# builds the set anew each time it is asked, and a batch run asks once per record. One
-# tuple, replaced whole, so that threads validating at once never read half of it.
-_ROLES: tuple[object, frozenset[str]] = (None, frozenset())
-
 
 def validate(policy: Policy, line: int, raw: Raw) -> Item:
     """One raw record → (line, worker id or None, Worker or WorkerError)."""
-    global _ROLES
     data: Any = raw
     if type(raw) is str or isinstance(raw, str):  # JSON Lines text, the common case first
         data = parse_line(raw)
@@ -35,12 +29,7 @@ def validate(policy: Policy, line: int, raw: Raw) -> Item:
             return line, data.worker, data
         # The usual record in one step (contract/shape.py); anything else, and every
         # error, from the general path below.
-        model = policy.model
-        seen, roles = _ROLES
-        if seen is not model:
-            roles = model.role_names
-            _ROLES = (model, roles)
-        usual = usual_worker(data, roles)
+        usual = usual_worker(data, policy.model.role_names)
         if usual is not None:
             return line, usual.id, usual
     elif isinstance(raw, WorkerError):

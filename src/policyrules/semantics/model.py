@@ -7,6 +7,7 @@ Spans survive, so findings and tracebacks can point back at the policy line.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal, TypeAlias, assert_never
 
@@ -407,6 +408,7 @@ class PolicyModel:
                 out |= r.deadline_from.trainings
         return frozenset(out)
 
-    @property
+    @functools.cached_property
     def role_names(self) -> frozenset[str]:
+        # Kept: a batch run asks once a record (records/validate.py).
         return frozenset(ROLES) | {r.id for r in self.roles}
