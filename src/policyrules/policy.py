@@ -19,7 +19,8 @@ from .engines.compiled import compile_policy
 from .errors import PolicyFileError, UnknownTrainingError, UsageError, WorkerError
 from .semantics.coverage import ParagraphCoverage, coverage
 from .semantics.dates import OutsideCalendar, is_plain_date
-from .semantics.model import PolicyModel, Training, anchor_text, condition_text
+from .semantics.model import PolicyModel, Training
+from .semantics.wording import anchor_text, condition_text
 
 if TYPE_CHECKING:
     from .batch.many import LogTarget

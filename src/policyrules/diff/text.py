@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Callable
 
 from ..contract.workers import Worker
-from ..semantics.model import condition_text
+from ..semantics.wording import condition_text
 from .compare import Comparison, Difference
 
 

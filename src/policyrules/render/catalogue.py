@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 
 from ..policy import Policy
-from ..semantics import model as m
+from ..semantics import wording
 from ..semantics.coverage import ParagraphCoverage
 from ..source_text import first_sentence
 from .safe import terminal
@@ -36,7 +36,7 @@ def describe(policy: Policy, quotes: Mapping[str, str] | None = None) -> Text:
     text.append(f"\nGroups ({len(md.groups)})\n", style="bold")
     for g in md.groups:
         text.append(f"  {g.id}", style="cyan")
-        text.append(f"  {g.title}\n    members: {m.condition_text(g.condition)}; "
+        text.append(f"  {g.title}\n    members: {wording.condition_text(g.condition)}; "
                     f"cites {', '.join(g.cites)}\n")
 
     text.append(f"\nTraining ({len(md.trainings)})\n", style="bold")
@@ -57,9 +57,9 @@ def describe(policy: Policy, quotes: Mapping[str, str] | None = None) -> Text:
     for r in md.requirements:
         text.append(f"  {r.id}", style="cyan")
         text.append(f"  {r.title}\n")
-        text.append(f"    applies to: {m.condition_text(r.condition)}\n")
+        text.append(f"    applies to: {wording.condition_text(r.condition)}\n")
         text.append(f"    satisfied by: {' or '.join(r.satisfied_by)}\n")
-        when = "; ".join([m.deadline_text(r), *m.rule_terms(r)])
+        when = "; ".join([wording.deadline_text(r), *wording.rule_terms(r)])
         text.append(f"    {when}; cites {', '.join(r.cites)}\n")
         for cite in r.cites:
             if quotes and cite in quotes:
