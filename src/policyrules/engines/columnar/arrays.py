@@ -3,7 +3,8 @@
 Days are int32 day numbers (days since 1970-01-01, as Arrow's date32 holds them), with a
 sentinel where there is no day: `EARLIEST` where the caller takes a maximum, `LATEST`
 where it takes a minimum, so a missing day never wins. The sentinels lie far outside
-Python's calendar (which `run` keeps every decided day inside), so no real day equals one.
+Python's calendar (`run` leaves a row whose days come near its end to `row_path`), so no
+real day equals one.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Each check is an expression over a whole column that is true on the rows the row path
 (`contract.workers.parse_worker`) would reject. Which rows are bad is decided here, in
 columns; what is wrong with a bad row is then said by the row path itself (see
-`run._errors`), so the error text is the row path's by construction and lives in one place.
+`row_path.py`), so the error text is the row path's by construction and lives in one place.
 """
 
 from __future__ import annotations
