@@ -86,15 +86,14 @@ def decide_rows(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.S
     sets, which = arrays.distinct(bits[rows])
     group_lists = arrays.string_lists([[g.id for j, g in enumerate(model.groups)
                                         if int(b) >> j & 1] for b in sets])
-    overdue = STATUSES.index("overdue")
     decisions = pa.table({
         "worker": worker if len(rows) == n else worker.take(arrays.indices(rows)),
-        "compliant": arrays.flags(~(statuses == overdue).any(axis=1)[rows]),
+        "compliant": arrays.flags(~_any_overdue(statuses)[rows]),
         "groups": group_lists.take(arrays.indices(which)),
         "error": pa.nulls(len(rows), pa.string()),
     }, schema=DECISIONS)
     cell = np.flatnonzero(statuses.ravel() != _NOT_APPLIED)
-    at, req = np.divmod(cell, max(width, 1))
+    at, req = _row_and_column(cell, max(width, 1))
     days = dues.ravel()[cell]
     status_codes = statuses.ravel()[cell]
     del cell, statuses, dues
@@ -106,3 +105,23 @@ def decide_rows(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.S
         "cites": arrays.take_lists([r.cites for r in rules], req),
     }, schema=FINDINGS)
     return Decided(rows, decisions, at, findings)
+
+
+def _any_overdue(statuses: npt.NDArray[np.uint8]) -> Mask:
+    """Rows with an overdue cell: the columns or'd in turn (NumPy's `any` along a short
+    axis costs four times as much)."""
+    out = np.zeros(len(statuses), np.bool_)
+    for j in range(statuses.shape[1]):
+        out |= statuses[:, j] == STATUSES.index("overdue")
+    return out
+
+
+def _row_and_column(cell: Rows, width: int) -> tuple[Rows, npt.NDArray[np.int32]]:
+    """`divmod(cell, width)`: in 32 bits where the cells fit, a tenth of the cost of a
+    64-bit division."""
+    if not len(cell) or int(cell[-1]) >= np.iinfo(np.int32).max:
+        at, req = np.divmod(cell, width)
+        return at, req.astype(np.int32)
+    narrow = cell.astype(np.int32)
+    row = narrow // np.int32(width)
+    return row.astype(np.int64), narrow - row * np.int32(width)

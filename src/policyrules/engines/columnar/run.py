@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from ...errors import UsageError
 from ...records import WORKER_COLUMNS
@@ -28,6 +26,7 @@ from .decide import FINDINGS as FINDINGS
 from .decide import Decided as Decided
 from .decide import FrameResult as FrameResult
 from .decide import decide_rows
+from .parts import in_parts
 from .plan import Plan
 from .record_facts import details, hours_facts, record_facts, training_frame
 from .row_path import Decide, last_safe_day, row_path, together
@@ -74,57 +73,16 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     plan = Plan.of(model, as_of)
     least = LEAST_PART if least is None else max(least, 1)
     count = max(1, min(cores() if threads is None else threads, frame.height // least))
-    # The pairs of a record and its row are not held here (no name binds them): _evaluate
-    # frees them before it builds the result tables (peak memory).
     if count == 1:
+        # The pairs of a record and its row are not held here (no name binds them):
+        # _evaluate frees them before it builds the result tables (peak memory).
         return _evaluate(model, roles, plan, frame, records,
                          *arrays.owners(records["worker"], frame["_id"]), decide, with_facts)
-    parts = list(_parts(frame, records, *arrays.owners(records["worker"], frame["_id"]),
-                        count))
-    # Parts of contiguous rows, each with its own records, decided at once: Polars, NumPy
-    # and Arrow let go of the interpreter's lock for nearly all of the work (about 5% of
-    # it holds the lock, by sampling), so on two free cores two parts take little more
-    # than half the time of one.
-    with ThreadPoolExecutor(count, thread_name_prefix="policyrules-frame") as pool:
-        running = [pool.submit(_evaluate, model, roles, plan, *part, decide, with_facts)
-                   for part in parts]
-        del parts
-        # In order: an error of the first part is raised as one thread would raise it.
-        done = [future.result() for future in running]
-    found = [r.facts for r in done if r.facts is not None]
-    return FrameResult(decisions=pa.concat_tables([r.decisions for r in done]),
-                       findings=pa.concat_tables([r.findings for r in done]),
-                       facts=pa.concat_tables(found) if with_facts else None)
 
+    def part(rows: pl.DataFrame, mine: pl.DataFrame, rec: Rows, row: Rows) -> FrameResult:
+        return _evaluate(model, roles, plan, rows, mine, rec, row, decide, with_facts)
 
-def _parts(frame: pl.DataFrame, records: pl.DataFrame, rec: Rows, row: Rows, count: int
-           ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, Rows, Rows]]:
-    """`count` parts of contiguous rows of `frame`, each with the records that go with
-    them and its pairs of (record, row) as positions within the part.
-
-    Records that follow the rows' order (the usual table, and the command line's batches)
-    are cut into contiguous slices, with no copy; in any other order each part's records
-    are gathered. A record held by rows of two parts (an id on two rows) goes to both.
-    """
-    bounds = [frame.height * i // count for i in range(count + 1)]
-    ordered = bool((np.diff(row) >= 0).all() and (np.diff(rec) > 0).all())
-    pair_at = np.searchsorted(row, bounds) if ordered else None
-    for i in range(count):
-        lo, hi = bounds[i], bounds[i + 1]
-        rows = frame.slice(lo, hi - lo)
-        if pair_at is not None:
-            a, b = int(pair_at[i]), int(pair_at[i + 1])
-            # From the part's first record (the table's first, for the first part) to the
-            # next part's first: a record of no row between two parts goes with the
-            # earlier, where it stays a record of no row.
-            first = 0 if i == 0 else (int(rec[a]) if a < len(rec) else records.height)
-            end = (records.height if i == count - 1 or b >= len(rec) else int(rec[b]))
-            yield rows, records.slice(first, end - first), rec[a:b] - first, row[a:b] - lo
-        else:
-            mine = (row >= lo) & (row < hi)
-            held = np.unique(rec[mine])
-            yield (rows, records[held], np.searchsorted(held, rec[mine]).astype(np.int64),
-                   row[mine] - lo)
+    return in_parts(frame, records, count, part)
 
 
 def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: pl.DataFrame,
