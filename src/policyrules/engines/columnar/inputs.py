@@ -229,7 +229,8 @@ def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
         # reading text costs several times what finding the distinct texts does.
         encoded = each["roles"].to_arrow().dictionary_encode()
         read = _role_texts(pl.Series("roles", encoded.dictionary), known)
-        which = encoded.indices.to_numpy()
+        # Through Polars: pyarrow's own to_numpy imports pandas (arrays.py says why not).
+        which = pl.Series(encoded.indices).to_numpy()
         kept = np.flatnonzero(read["_given"].to_numpy()[which])
         return pl.DataFrame({"_row": each["_row"].gather(kept),
                              **{name: read[name].gather(which[kept])
