@@ -28,7 +28,8 @@ AS_OF = datetime.date(2026, 11, 22)
 @contextmanager
 def parts_of_one_row() -> Iterator[list[int]]:
     """Parts down to one row (a table of a few rows is split as a large one is), and the
-    height of each part decided, in the order the parts were started."""
+    height of each part decided, least first (their threads may start them in any order;
+    the tables' equality with one thread's says they are put back in order)."""
     heights: list[int] = []
     evaluate = run._evaluate
 
@@ -40,6 +41,7 @@ def parts_of_one_row() -> Iterator[list[int]]:
         patch.setattr(run, "LEAST_PART", 1)
         patch.setattr(run, "_evaluate", counted)
         yield heights
+    heights.sort()
 
 
 def _orphans(training: pl.DataFrame, rng: random.Random) -> pl.DataFrame:
@@ -58,7 +60,7 @@ def _agree(policy: policyrules.Policy, workers: pl.DataFrame, training: pl.DataF
     with parts_of_one_row() as heights:
         many = policy.evaluate_frame(workers, training, as_of=as_of, facts=True,
                                      threads=threads)
-    assert heights == [len(p) for p in _bounds(workers.height, threads)]
+    assert heights == sorted(len(p) for p in _bounds(workers.height, threads))
     assert many.decisions.equals(one.decisions)
     assert many.findings.equals(one.findings)
     assert many.facts is not None and one.facts is not None
@@ -174,3 +176,57 @@ def test_threads_must_be_a_whole_number_of_at_least_one(threads: Any) -> None:
     policy = policyrules.load(ROOT / "policies" / "durham.policy")
     with pytest.raises(UsageError, match="threads must be a whole number of at least 1"):
         policy.evaluate_frame(_late(["a"]), as_of=AS_OF, threads=threads)
+
+
+def _records_of_parts(policy: policyrules.Policy, workers: pl.DataFrame,
+                      training: pl.DataFrame, threads: int) -> list[list[int]]:
+    """The training table's rows (`_rec`) each part decided with, in the parts' order;
+    the tables equal one thread's."""
+    seen: list[tuple[str, list[int]]] = []
+    evaluate = run._evaluate
+
+    def counted(*args: Any) -> run.FrameResult:
+        seen.append((args[3]["id"][0], args[4]["_rec"].to_list()))
+        return evaluate(*args)
+
+    one = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "LEAST_PART", 1)
+        patch.setattr(run, "_evaluate", counted)
+        many = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=threads)
+    assert many.decisions.equals(one.decisions) and many.findings.equals(one.findings)
+    first = workers["id"].to_list()
+    return [recs for _, recs in sorted(seen, key=lambda part: first.index(part[0]))]
+
+
+def _training(owners: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"worker": owners, "training": ["safeguarding-induction"] * len(owners),
+                         "completed": ["2021-01-01"] * len(owners)})
+
+
+def test_parts_slice_records_that_follow_the_rows_and_gather_others() -> None:
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    ids = ["A", "B", "C", "D", "E", "F"]
+    workers = pl.DataFrame({"id": ids, "started": ["2020-01-01"] * 6,
+                            "contact": ["regular"] * 6})
+    # In the rows' order, a record of no worker at each cut: three slices of the table,
+    # each from its part's first record, the record of no worker with the part before.
+    owners = ["A", "A", "B", "nobody", "C", "D", "nobody", "E", "F", "F"]
+    assert _records_of_parts(policy, workers, _training(owners), 3) == [
+        [0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    # The same records shuffled: each part gathers the records of its rows, in order.
+    owners = ["F", "C", "A", "nobody", "E", "B", "D", "A", "nobody", "F"]
+    assert _records_of_parts(policy, workers, _training(owners), 3) == [
+        [2, 5, 7], [1, 6], [0, 4, 9]]
+    # Ids that are not in order, records that follow them: the first part cannot tell by
+    # its ids' range (A to F) that no other part's records name its rows, and gathers
+    # them; the second's (B to D) holds none of the first's records.
+    shuffled = workers.with_columns(id=pl.Series(["E", "A", "F", "B", "C", "D"]))
+    owners = ["E", "A", "A", "F", "B", "C", "D"]
+    assert _records_of_parts(policy, shuffled, _training(owners), 2) == [
+        [0, 1, 2, 3], [4, 5, 6]]
+    # An id on rows of two parts: its records go to both (the second part gathers).
+    twice = workers.with_columns(id=pl.Series(["A", "B", "C", "D", "E", "A"]))
+    owners = ["A", "B", "C", "D", "E"]
+    assert _records_of_parts(policy, twice, _training(owners), 2) == [
+        [0, 1, 2], [0, 3, 4]]

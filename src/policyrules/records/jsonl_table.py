@@ -5,7 +5,7 @@ fields have exactly the types the row path accepts without a word: text where §
 text, true/false for `volunteer`, a number from 0 to `MAX_HOURS` for `hours`. A line that
 decodes so gives the columnar backend the values `json.loads` would give the row path
 (`records/jsonl.py`), so both check and decide it alike; a rejected row's error text is
-worded by the row path from those same values (`engines/columnar/run.py`), and the only
+worded by the row path from those same values (`engines/columnar/row_path.py`), and the only
 value that a table cannot give back as written, an integer `hours`, is always a good one
 here, which no error text shows. Every other line is the row path's, per line, read by
 `block_lines` exactly as `evaluate` reads it: invalid JSON, a value of another type or out

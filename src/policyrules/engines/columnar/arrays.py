@@ -3,7 +3,8 @@
 Days are int32 day numbers (days since 1970-01-01, as Arrow's date32 holds them), with a
 sentinel where there is no day: `EARLIEST` where the caller takes a maximum, `LATEST`
 where it takes a minimum, so a missing day never wins. The sentinels lie far outside
-Python's calendar (which `run` keeps every decided day inside), so no real day equals one.
+Python's calendar (`run` leaves a row whose days come near its end to `row_path`), so no
+real day equals one.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def arrow(values: npt.NDArray[Any], kind: pa.DataType, valid: Mask | None = None
 
 
 def indices(values: npt.NDArray[Any]) -> pa.Array:
-    """Positions for an Arrow take."""
+    """Positions for an Arrow take (int32 ones as they are: no copy)."""
+    if values.dtype == np.int32:
+        return arrow(values, pa.int32())
     return arrow(values.astype(np.int64, copy=False), pa.int64())
 
 
@@ -95,9 +98,9 @@ def take_lists(values: Sequence[Sequence[str]], which: npt.NDArray[Any]) -> pa.A
         return string_lists(values).take(indices(which))
     (k,) = lengths
     texts = strings([t for v in values for t in v])
-    at = which.astype(np.int64, copy=False)
+    at = which
     if k != 1:  # the k texts of each list, in order
-        at = (at[:, None] * k + np.arange(k)).ravel()
+        at = (which.astype(np.int64)[:, None] * k + np.arange(k)).ravel()
     ends = np.arange(0, (len(which) + 1) * k, k, dtype=np.int32)
     return pa.ListArray.from_arrays(arrow(ends, pa.int32()), texts.take(indices(at)))
 

@@ -3,7 +3,7 @@
 Each check is an expression over a whole column that is true on the rows the row path
 (`contract.workers.parse_worker`) would reject. Which rows are bad is decided here, in
 columns; what is wrong with a bad row is then said by the row path itself (see
-`run._errors`), so the error text is the row path's by construction and lives in one place.
+`row_path.py`), so the error text is the row path's by construction and lives in one place.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -221,19 +222,19 @@ def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
     items = frame.select("_row", "roles")
     known = list(roles)
     if dtype == pl.String:
-        parts = pl.col("roles").str.splitn("@", 2)
-        # Lazy, so that the date's reading is shared by its value and its check.
-        since, since_bad = date_value(pl.DataFrame(schema={"since_text": pl.String}),
-                                      "since_text")
-        return (items.lazy().filter(pl.col("roles").is_not_null())
-                .with_columns(pl.col("roles").str.split(";")).explode("roles")
-                .with_columns(pl.col("roles").str.strip_chars())
-                .filter(pl.col("roles").is_not_null() & (pl.col("roles") != ""))
-                .select("_row", role=parts.struct.field("field_0").str.strip_chars(),
-                        since_text=parts.struct.field("field_1").str.strip_chars())
-                .select("_row", "role", since=since,
-                        _bad=~pl.col("role").is_in(known) | since_bad)
-                .collect())
+        each = (items.lazy().filter(pl.col("roles").is_not_null())
+                .with_columns(pl.col("roles").str.split(";")).explode("roles").collect())
+        # Each distinct item (`name` or `name@DATE`) is read once, however many workers
+        # hold it: a workforce's items repeat (a few names, dates shared by many), and
+        # reading text costs several times what finding the distinct texts does.
+        encoded = each["roles"].to_arrow().dictionary_encode()
+        read = _role_texts(pl.Series("roles", encoded.dictionary), known)
+        # Through Polars: pyarrow's own to_numpy imports pandas (arrays.py says why not).
+        which = pl.Series(encoded.indices).to_numpy()
+        kept = np.flatnonzero(read["_given"].to_numpy()[which])
+        return pl.DataFrame({"_row": each["_row"].gather(kept),
+                             **{name: read[name].gather(which[kept])
+                                for name in ("role", "since", "_bad")}})
     if isinstance(dtype, pl.List) and dtype.inner in _TEXT:
         entries = (items.filter(pl.col("roles").list.len() > 0).explode("roles")
                    .rename({"roles": "role"}).with_columns(pl.col("role").cast(pl.String)))
@@ -257,6 +258,22 @@ def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
         given = given & (pl.col("roles").list.len() > 0)
     return items.filter(given).select("_row", role=pl.lit(None, pl.String),
                                       since=pl.lit(None, pl.Date), _bad=pl.lit(True))
+
+
+def _role_texts(texts: pl.Series, known: list[str]) -> pl.DataFrame:
+    """Each role item's text read as in CSV (§1.4): `_given` (not blank), `role`, `since`
+    and `_bad` (an unknown name, or a `since` that is not a date)."""
+    parts = pl.col("roles").str.strip_chars().str.splitn("@", 2)
+    # Lazy, so that the date's reading is shared by its value and its check.
+    since, since_bad = date_value(pl.DataFrame(schema={"since_text": pl.String}),
+                                  "since_text")
+    return (texts.to_frame().lazy()
+            .select(_given=pl.col("roles").str.strip_chars() != "",
+                    role=parts.struct.field("field_0").str.strip_chars(),
+                    since_text=parts.struct.field("field_1").str.strip_chars())
+            .select("_given", "role", since=since,
+                    _bad=~pl.col("role").is_in(known) | since_bad)
+            .collect())
 
 
 def training_checks(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:

@@ -1,0 +1,114 @@
+"""What the plan reads of each worker's training records, as columns: the training
+table as the engine reads it, each record's details, and per row the earliest and latest
+days of the records that count (`_e{k}`, `_l{i}`) and the hours columns (hours.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from ...errors import UsageError
+from ...records import TRAINING_COLUMNS
+from ...semantics import model as m
+from . import arrays, hours, inputs
+from .arrays import Days, Rows
+from .hours import hours_of
+from .plan import Plan
+
+
+def training_frame(training: object) -> pl.DataFrame:
+    """The training table as a Polars frame of its §1.3 columns, each record numbered by
+    its position (`_rec`); an empty one where there is none."""
+    if training is None:
+        return pl.DataFrame(schema={"_rec": pl.UInt32, "worker": pl.String,
+                                    "training": pl.String, "completed": pl.Date})
+    records = inputs.to_frame(training, "training")
+    inputs.need_columns(records, inputs.TRAINING_REQUIRED, "training")
+    if records.schema["worker"] not in (pl.String, pl.Null):
+        raise UsageError(f"the training table's worker column must hold worker ids as text, "
+                         f"not {records.schema['worker']}")
+    records = records.select([c for c in TRAINING_COLUMNS if c in records.columns])
+    return records.with_columns(pl.col("worker").cast(pl.String)).with_row_index("_rec")
+
+
+def details(records: pl.DataFrame, plan: Plan) -> dict[str, pl.Expr]:
+    """The record columns the plan's rules read, as §1.3 reads them (only good records
+    are decided, so a column of another type holds nulls there)."""
+    uses = {name for r in plan.rules for name, used in (
+        ("delivery", r.delivery is not None), ("provider", r.provider is not None),
+        ("hours", r.hours is not None)) if used}
+    if "hours" in uses:  # the evidence order of hours.py reads every detail
+        uses |= {"delivery", "provider", "level"}
+    out: dict[str, pl.Expr] = {}
+    if "delivery" in uses:
+        given = inputs.text_value(records, "delivery")
+        out["delivery"] = pl.when(given.is_null() | (given == "")).then(
+            pl.lit("single-agency")).otherwise(given)
+    for name in ("provider", "level"):
+        if name in uses:
+            out[name] = inputs.text_value(records, name)
+    if "hours" in uses:
+        out["hours"] = inputs.hours_number(records)
+    return out
+
+
+def record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[pl.Series]:
+    """`_e{k}` and `_l{i}` of every row from its counting records (of kind -1: a record
+    that does not count): the plan says, once per kind of record, which columns a record
+    of that kind sets; a record then sets its (row, kind) cell of a table of earliest and
+    one of latest days, and each column is the earliest (or latest) of its kinds' cells."""
+    firsts, latests = plan.record_masks()
+    masks = plan.kinds().select([e.alias(f"_e{k}") for k, e in enumerate(firsts)]
+                                + [e.alias(f"_l{i}") for i, e in latests])
+    out: list[pl.Series] = []
+    for names, latest in (([f"_e{k}" for k in range(len(firsts))], False),
+                          ([f"_l{i}" for i, _ in latests], True)):
+        if not names:
+            continue
+        chosen = masks.select(names).to_numpy().astype(np.bool_)  # kinds × columns
+        # Only the kinds some column reads get a cell of their own: narrower tables. The
+        # others share one last cell that no column reads, which costs less than leaving
+        # their records out (a copy of every record array).
+        used = np.flatnonzero(chosen.any(axis=1))
+        cell = np.full(len(chosen), len(used), np.int64)
+        cell[used] = np.arange(len(used))
+        # Kind -1 is the last entry: the shared cell.
+        at = np.append(cell, len(used))[kind] if len(kind) else np.zeros(0, np.int64)
+        table = arrays.most(n, len(used) + 1, row, at, day, latest)
+        none = arrays.EARLIEST if latest else arrays.LATEST
+        pick = np.maximum if latest else np.minimum
+        for j, name in enumerate(names):
+            # Cell by cell into one column: most columns have one or two kinds, and a
+            # reduction along such a short axis, or a copy of the cells first, costs more.
+            cells = cell[chosen[:, j]]
+            if not len(cells):
+                value = np.full(n, none, np.int32)
+            elif len(cells) == 1:
+                value = table[cells[0]]  # the table's own column: no copy
+            else:
+                value = table[cells[0]].copy()
+                for c in cells[1:]:
+                    pick(value, table[c], out=value)
+            out.append(arrays.dates(name, value, none))
+    return out
+
+
+def hours_facts(n: int, owned: pl.DataFrame, plan: Plan, i: int,
+                target: m.Hours) -> list[pl.Series]:
+    """The columns of hours.py for `rules[i]` on every row; `owned` holds the records
+    that count, each with its row (`_row`)."""
+    counted = owned.lazy().filter(plan.counts(plan.rules[i])).with_columns(
+        _h=hours_of(target))
+    reached = hours.reach(counted, target, i, plan.as_of).collect()
+    where = reached["_row"].to_numpy().astype(np.int64)
+    out = [pl.Series(f"_ht{i}", arrays.scatter(n, where, reached[f"_ht{i}"].to_numpy(), 0)),
+           arrays.dates(f"_hr{i}", arrays.scatter(
+               n, where, arrays.days(reached[f"_hr{i}"], arrays.EARLIEST), arrays.EARLIEST),
+               arrays.EARLIEST)]
+    if target.window is None:
+        return [*out, pl.Series(f"_hl{i}", [None] * n, dtype=pl.Date)]
+    gone = hours.lapsed(counted, target, i).collect()
+    where = gone["_row"].to_numpy().astype(np.int64)
+    return [*out, arrays.dates(f"_hl{i}", arrays.scatter(
+        n, where, arrays.days(gone[f"_hl{i}"], arrays.EARLIEST), arrays.EARLIEST),
+        arrays.EARLIEST)]
