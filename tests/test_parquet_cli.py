@@ -512,3 +512,11 @@ def test_the_row_groups_of_the_input_change_no_row_of_the_output(
         assert route.ordered and route.largest <= 97
         tables.append((pq.read_table(out), counts.as_tuple(), route.warnings))
     assert tables[1] == tables[0]
+
+
+@given(st.lists(st.sampled_from(["W1", "W2", "", None]), max_size=30))
+def test_runs_of_worker_ids_start_where_the_id_changes(ids: list[str | None]) -> None:
+    from policyrules.batch.colocate import run_starts
+
+    expect = [i for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1]]
+    assert run_starts(pl.Series(ids, dtype=pl.String)).tolist() == expect
