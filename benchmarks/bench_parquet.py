@@ -14,7 +14,8 @@ count, runs `--repeat` times
         workers.parquet --training training.parquet --as-of 2026-11-22 \\
         --format parquet -o decisions.parquet --quiet
 
-and prints the median wall time, workers per second and peak resident memory: peak
+and prints the median wall time, CPU time (user + system, all threads), workers per
+second and peak resident memory, with the load average when it began: peak
 memory should not grow with the count (the route decides a bounded batch of workers at a
 time). The generated training file lists the records in the workers' order, which the
 route reads beside the workers; `--shuffled` also times the same records in random order,
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import re
 import statistics
 import subprocess
@@ -88,18 +90,20 @@ def sample(n: int, workers: Path, training: Path) -> tuple[Path, Path]:
     return folder / "workers.parquet", folder / "training.parquet"
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak resident MB) of one run under /usr/bin/time -v."""
+def timed(command: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak resident MB) of one run under /usr/bin/time -v."""
     done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True,
                           cwd=ROOT)
     if done.returncode not in (0, 1):
         sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr}")
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    assert wall is not None and rss is not None, done.stderr
+    cpu = [re.search(rf"{kind} time \(seconds\): ([\d.]+)", done.stderr)
+           for kind in ("User", "System")]
+    assert wall is not None and rss is not None and None not in cpu, done.stderr
     hours, minutes, seconds = wall.groups()
     return (int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds),
-            int(rss.group(1)) / 1024)
+            sum(float(c.group(1)) for c in cpu if c is not None), int(rss.group(1)) / 1024)
 
 
 def columnar_command(workers: Path, training: Path, out: Path) -> list[str]:
@@ -167,8 +171,8 @@ def both_routes(label: str, columnar: list[str], rows: list[str], a: Path, b: Pa
                 repeat: int) -> None:
     """Times the columnar route (writing `a`) and the row path (writing `b`), and stops
     the run when their tables differ."""
-    col_wall, col_rss = medians(columnar, repeat)
-    row_wall, row_rss = medians(rows, repeat)
+    col_wall, _, col_rss = medians(columnar, repeat)
+    row_wall, _, row_rss = medians(rows, repeat)
     same = pq.read_table(a).equals(pq.read_table(b))
     print(f"{label}: columnar {col_wall:.2f} s ({col_rss:.0f} MB), row path "
           f"{row_wall:.2f} s ({row_rss:.0f} MB): {row_wall / col_wall:.1f}x; "
@@ -177,9 +181,10 @@ def both_routes(label: str, columnar: list[str], rows: list[str], a: Path, b: Pa
         sys.exit(f"the two routes disagree ({label})")
 
 
-def medians(command: list[str], repeat: int) -> tuple[float, float]:
+def medians(command: list[str], repeat: int) -> tuple[float, float, float]:
     runs = [timed(command) for _ in range(repeat)]
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+            statistics.median(r[2] for r in runs))
 
 
 def main() -> None:
@@ -201,14 +206,15 @@ def main() -> None:
         return
     policy = policyrules.load(bench_columnar.POLICY_FILE)
     counts = [int(c) for c in args.counts.split(",") if int(c)]
-    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, median of {args.repeat} runs")
+    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, median of {args.repeat} runs, load "
+          f"average {os.getloadavg()[0]:.1f}")
     for shuffled in (False, True) if args.shuffled else (False,):
         for n in counts:
             workers, training = workforce(n, policy, shuffled)
-            wall, rss = medians(columnar_command(workers, training,
-                                                 OUT / "decisions.parquet"), args.repeat)
-            print(f"columnar route  {n:>9,} workers  {wall:7.2f} s  {n / wall:>10,.0f} "
-                  f"workers/s  peak {rss:6.0f} MB"
+            wall, cpu, rss = medians(columnar_command(workers, training,
+                                                      OUT / "decisions.parquet"), args.repeat)
+            print(f"columnar route  {n:>9,} workers  {wall:7.2f} s ({cpu:5.2f} s CPU)  "
+                  f"{n / wall:>10,.0f} workers/s  peak {rss:6.0f} MB"
                   + ("  (training shuffled)" if shuffled else ""))
     if args.sample:
         workers, training = sample(args.sample, *workforce(counts[0], policy))

@@ -447,3 +447,76 @@ def test_the_parquet_route_does_not_load_pandas(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
     assert pq.read_table(tmp_path / "out.parquet").num_rows > 2000
+
+
+def _grouped(tmp_path: Path, groups: list[int]) -> tuple[str, pa.Table]:
+    """A Parquet file of `sum(groups)` numbered rows in row groups of those sizes."""
+    path = str(tmp_path / "grouped.parquet")
+    start = 0
+    schema = pa.schema([("id", pa.string()), ("n", pa.int64())])
+    with pq.ParquetWriter(path, schema) as w:
+        for size in groups:
+            n = list(range(start, start + size))
+            w.write_table(pa.table({"id": [f"W{i}" for i in n], "n": n}, schema=schema),
+                          row_group_size=max(size, 1))
+            start += size
+    return path, pq.read_table(path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=8), st.integers(1, 50))
+def test_a_parquet_file_is_read_whole_row_groups_at_a_time_in_order(
+        groups: list[int], size: int) -> None:
+    from policyrules.records.parquet import ParquetInput
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path, whole = _grouped(Path(tmp), groups)
+        source = ParquetInput(path, "worker", ("id", "n"), ("id",))
+        try:
+            ends = {0}
+            for g in range(source.file.metadata.num_row_groups):
+                ends.add(max(ends) + source.file.metadata.row_group(g).num_rows)
+            spans = list(source._spans(size))
+            frames = list(source.frames(size))
+            ids = list(source.frames(size, ("id",)))
+        finally:
+            source.close()
+    # The spans cover every row once, in order, each from one row group's start to
+    # another's: at most `size` rows, or a single row group larger than that.
+    assert [s for s, _ in spans] == [sum(n for _, n in spans[:i])
+                                     for i in range(len(spans))]
+    assert sum(n for _, n in spans) == whole.num_rows
+    for start, n in spans:
+        assert start in ends and start + n in ends and n > 0
+        assert n <= size or not any(start < e < start + n for e in ends)
+    assert all(f.height <= size for f in frames)
+    assert pl.concat(frames).equals(pl.DataFrame(whole)) if frames else whole.num_rows == 0
+    assert pl.concat(ids)["id"].to_list() == whole["id"].to_pylist() if ids \
+        else whole.num_rows == 0
+
+
+@pytest.mark.parametrize("group", [1, 5, 300, 4000])
+def test_the_row_groups_of_the_input_change_no_row_of_the_output(
+        tmp_path: Path, group: int) -> None:
+    workers, training = _example_parquet(tmp_path)
+    policy = policyrules.load(DURHAM)
+    tables = []
+    for size in (None, group):
+        if size is not None:  # the same files again, in row groups of `group` rows
+            for path in (workers, training):
+                pq.write_table(pq.read_table(path), path, row_group_size=size)
+            assert pq.ParquetFile(workers).metadata.num_row_groups == -(-2000 // group)
+        route = Columnar(policy, workers, training, AS_OF, rows=97)
+        out = io.BytesIO()
+        counts = route.run(out, _quiet)
+        assert route.ordered and route.largest <= 97
+        tables.append((pq.read_table(out), counts.as_tuple(), route.warnings))
+    assert tables[1] == tables[0]
+
+
+@given(st.lists(st.sampled_from(["W1", "W2", "", None]), max_size=30))
+def test_runs_of_worker_ids_start_where_the_id_changes(ids: list[str | None]) -> None:
+    from policyrules.batch.colocate import run_starts
+
+    expect = [i for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1]]
+    assert run_starts(pl.Series(ids, dtype=pl.String)).tolist() == expect

@@ -60,7 +60,7 @@ def in_order(source: TableInput, training: str, rows: int) -> Order | None:
         last, line = 0, trainer.first_line
         for column in trainer.frames(max(rows, 1 << 20), ("worker",)):
             worker = column["worker"].cast(pl.String)
-            starts = np.flatnonzero(np.diff(worker.rle_id().to_numpy(), prepend=-1))
+            starts = run_starts(worker)
             heads = worker.gather(starts)
             length = np.diff(starts, append=len(worker))
             row, found = _lookup(heads, ids, hashes, by_hash)
@@ -84,6 +84,14 @@ def in_order(source: TableInput, training: str, rows: int) -> Order | None:
         return Order(per_worker, unused, (anonymous, first_anonymous))
     finally:
         trainer.close()
+
+
+def run_starts(values: pl.Series) -> npt.NDArray[np.int64]:
+    """Where each run of equal values (nulls equal to nulls) starts."""
+    # Each value against the one before: half the work of `rle_id`.
+    changed = values.ne_missing(values.shift(1)).to_numpy().copy()
+    changed[:1] = True  # the first value starts a run, whatever it holds
+    return np.flatnonzero(changed)
 
 
 def _lookup(heads: pl.Series, ids: pl.Series, hashes: npt.NDArray[np.uint64],

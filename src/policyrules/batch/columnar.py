@@ -81,7 +81,8 @@ class ColumnarRoute:
         self.training = training
         self.warnings: list[str] = []
         self.largest = 0  # the most worker rows decided at once (tests bound it by `rows`)
-        self.ordered = False  # whether the records came in the workers' order (tests)
+        # Whether the records came in the workers' order: `in_order` then found no id twice.
+        self.ordered = False
 
     def _ordered(self, source: TableInput, training: str, order: Order,
                  out: Put, counts: Counts, progress: Progress) -> None:

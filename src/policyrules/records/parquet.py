@@ -95,9 +95,11 @@ class ParquetInput:
         """The file's rows (the matched `columns`, or all), at most `size` at a time, as
         Polars frames with the matched column names.
 
-        Read from the file's path by Polars' own reader, streaming: it decodes Parquet
-        straight into Polars' columns, a fifth of the work of pyarrow's batches and a
-        conversion on text columns."""
+        Read from the file's path by Polars' own streaming reader, which decodes Parquet
+        straight into Polars' columns (a fifth of the work of pyarrow's batches and a
+        conversion on text columns), a span of whole row groups at a time (`_spans`):
+        over a whole file it reads further ahead the longer the file, so that a run's
+        peak memory grew with the input (docs/columnar.md)."""
         import polars as pl
 
         real = self.file.schema_arrow.names
@@ -106,16 +108,34 @@ class ParquetInput:
                                                      for c in columns]
         try:
             # The path as it is: no glob patterns, no hive partitions read from its name.
-            batches = pl.scan_parquet(self.path, glob=False, hive_partitioning=False
-                                      ).select(wanted).rename(
-                {k: v for k, v in named.items() if k in wanted}).collect_batches(
-                    chunk_size=size)
-            for frame in batches:
-                for start in range(0, frame.height, size):
-                    yield frame.slice(start, size)
+            scan = pl.scan_parquet(self.path, glob=False, hive_partitioning=False
+                                   ).select(wanted).rename(
+                {k: v for k, v in named.items() if k in wanted})
+            for start, length in self._spans(size):
+                for frame in scan.slice(start, length).collect_batches(chunk_size=size):
+                    for at in range(0, frame.height, size):
+                        yield frame.slice(at, size)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise WorkerFileError(f"{self.path}: cannot read the Parquet file ({exc})"
                                   ) from None
+
+    def _spans(self, size: int) -> Iterator[tuple[int, int]]:
+        """(first row, rows) of each read: whole row groups, together up to `size` rows,
+        so that what is read ahead is at most `size` rows or one row group (a row group
+        is decoded whole: reading one in slices decodes it again for each)."""
+        meta = self.file.metadata
+        start = length = 0
+        for group in range(meta.num_row_groups):
+            rows = meta.row_group(group).num_rows
+            if length and length + rows > size:
+                yield start, length
+                start, length = start + length, 0
+            length += rows
+            if length >= size:
+                yield start, length
+                start, length = start + length, 0
+        if length:
+            yield start, length
 
     def records(self, size: int = BATCH_ROWS) -> Iterator[dict[str, Any]]:
         """Each row as a mapping of its non-null values, in file order."""
