@@ -196,13 +196,12 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
             record = KEPT_RECORDS.get(key)
             if record is None:
                 try:
-                    kept = _record(_decode_record(raw))
+                    record = _checked(_decode_record(raw))
                 except msgspec.DecodeError:  # a field of its own, a wrong type
                     return None
-                if kept is None:
+                if record is None:
                     return None
                 # Kept by its text: 1 and 1.0, or 0.0 and -0.0, are other texts.
-                record = kept[1]
                 if len(KEPT_RECORDS) >= RECORDS_KEPT:
                     KEPT_RECORDS.clear()
                 KEPT_RECORDS[key] = record
@@ -239,23 +238,31 @@ def _held(items: list[str | _Role], roles: Collection[str]) -> tuple[RoleAssignm
 
 def _record(r: _Record) -> tuple[tuple[_Record, type], TrainingRecord] | None:
     """A training record of the usual shape with no problem, and its key in the records
-    kept; else None."""
+    kept by their fields; else None."""
+    record = _checked(r)
+    if record is None:
+        return None
+    # The key holds the record's own (interned) texts.
+    key = _Record(record.training, r.completed, None if r.delivery is None else record.delivery,
+                  record.provider, r.hours, record.level)
+    return (key, type(r.hours)), record
+
+
+def _checked(r: _Record) -> TrainingRecord | None:
+    """A training record of the usual shape with no problem, else None."""
     delivery, provider, level = r.delivery, r.provider, r.level
     if (not r.training.isascii() or (delivery is not None and delivery not in DELIVERIES)
             or (provider is not None and not provider.isascii())
             or (level is not None and not level.isascii())):
         return None
-    # The record and its key hold one copy of each text, shared with every other record
-    # kept that has it (a course's id, a provider), not the copies this line was decoded
-    # into: the records kept take half the memory.
-    training = intern(r.training)
-    delivery, provider, level = (None if delivery is None else intern(delivery),
-                                 None if provider is None else intern(provider),
-                                 None if level is None else intern(level))
-    key = _Record(training, r.completed, delivery, provider, r.hours, level)
-    # `{}` given, not left to the factory: one call fewer per record.
-    return (key, type(r.hours)), TrainingRecord(
-        training, r.completed, delivery or "single-agency", provider, r.hours, level, {})
+    # The record holds one copy of each text, shared with every other record kept that
+    # has it (a course's id, a provider), not the copies this line was decoded into: the
+    # records kept take half the memory. `{}` given, not left to the factory: one call
+    # fewer per record.
+    return TrainingRecord(intern(r.training), r.completed,
+                          "single-agency" if delivery is None else intern(delivery),
+                          None if provider is None else intern(provider), r.hours,
+                          None if level is None else intern(level), {})
 
 
 def clear() -> None:
