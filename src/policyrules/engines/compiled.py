@@ -163,7 +163,7 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
     at = Origin(rule.span, f"requirement {rule.id}")
     r = w.const(rule, "R")
     n = int_literal(k)
-    c, e, due = f"c{n}", f"e{n}", f"due{n}"
+    c, e = f"c{n}", f"e{n}"
     slots = [int_literal(j) for j in js]
     test = w.cond(rule.condition)
     if rule.in_force_from is not None:
@@ -190,13 +190,8 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
             w.line(5, f"{e} += ev[{j}]", at)
     _latest_found(w, rule, r, n, at)
     w.line(3, "else:", at)
-    if rule.within is None:
-        w.line(4, f"findings.append(Finding({r}, 'overdue', None, (), worker, as_of, none))",
-               at)
-        return
-    _deadline(w, rule, r, n, at, 4)
-    w.line(4, f"findings.append(Finding({r}, 'due' if as_of <= {due} else 'overdue', {due}, "
-              "(), worker, as_of, none))", at)
+    _unmet(w, rule, r, n, at, 4)
+    _append_unmet(w, rule, r, n, at, 4, known=True)
 
 
 def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -> None:
@@ -216,10 +211,9 @@ def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -
 
 def _needs_records(rule: m.Requirement) -> bool:
     """A rule whose records are not simply the latest of each training: filtered by
-    delivery or provider, counted in hours, or with a deadline set by a course."""
-    return (rule.hours is not None or rule.delivery is not None or rule.provider is not None
-            or rule.before_first is not None
-            or isinstance(rule.deadline_from, m.FromCompletion))
+    delivery or provider, or counted in hours. (A deadline set by a course is found
+    by `_deadline` either way.)"""
+    return rule.hours is not None or rule.delivery is not None or rule.provider is not None
 
 
 def _first(w: _Writer, var: str, trainings: frozenset[str], indent: int, at: Origin) -> None:
