@@ -45,6 +45,43 @@ def test_compiled_equals_interpreted(c: tuple[policyrules.Policy, dict[str, obje
     assert compiled.to_dict() == reference.to_dict()
 
 
+# Deadlines set by a course (`due before first`, alone or beside `due within`, and `due
+# within … of completing`) are decided on the plain path, from the latest record of each
+# course, without gathering the rule's records: held to the interpreter, the `due` of a
+# first course not yet taken included.
+BEFORE_FIRST = policyrules.loads(
+    (FIXTURES / "framework.policy").read_text(encoding="utf-8") + """
+requirement joint-first "Induction before any joint course"
+  applies to contact at least occasional
+  satisfied by induction
+  due before first joint-course
+  cites 1
+  explain "Induction before any joint course"
+""", name="before_first.policy")
+
+
+@settings(max_examples=300)
+@given(st.data(), DAYS)
+def test_deadlines_from_a_course_on_the_plain_path(data: st.DataObject,
+                                                   as_of: datetime.date) -> None:
+    model = BEFORE_FIRST.model
+    worker = data.draw(worker_dicts(sorted(model.role_names), [t.id for t in model.trainings]))
+    compiled = BEFORE_FIRST.evaluate(worker, as_of=as_of)
+    reference = BEFORE_FIRST.interpret(worker, as_of=as_of)
+    assert compiled == reference
+    assert compiled.to_dict() == reference.to_dict()
+
+
+def test_only_filtered_and_hours_rules_gather_their_records() -> None:
+    source = generate(BEFORE_FIRST.model).source
+    gathered = {int(k) for k in re.findall(r"\bcnt(\d+) = \[\]", source)}
+    expected = {k for k, r in enumerate(BEFORE_FIRST.model.requirements)
+                if r.hours is not None or r.delivery is not None or r.provider is not None}
+    assert gathered == expected
+    assert any(r.before_first is not None and r.within is None and r.hours is None
+               for r in BEFORE_FIRST.model.requirements)
+
+
 def test_generated_code_maps_its_lines_to_policy_lines(features: policyrules.Policy) -> None:
     generated = generate(features.model)
     req = next(r for r in features.model.requirements if r.id == "supervision")

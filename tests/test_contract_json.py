@@ -168,3 +168,71 @@ def test_met_findings_from_their_parts_are_json_with_little_kept(
                                                            ensure_ascii=False)
     finally:
         (contract_json._TEXTS_KEPT, validation.RECORDS_KEPT, shape.RECORDS_KEPT) = bounds
+
+
+# An undated finding whose worker has no record of its rule is written from explain.py's
+# own text for a stand-in id, cut where the id goes (render/contract_json.py
+# `_unrecorded_words`): for every policy, contact and role, ids that JSON must escape,
+# and records of other courses (some dated after the day, which the words then mention
+# when they are the rule's own), each decision is still json's text.
+FEATURES = policyrules.load(FIXTURES / "features.policy")
+
+
+@given(st.sampled_from([DURHAM, FRAMEWORK, FEATURES]),
+       st.lists(st.tuples(TEXT.filter(lambda s: s.strip() != ""),
+                          st.sampled_from(["none", "occasional", "regular", "predominant"]),
+                          st.lists(st.sampled_from(["trainer", "supervisor", "designated-lead",
+                                                    "foster-carer"]), max_size=2),
+                          st.lists(st.tuples(st.sampled_from(TRAININGS),
+                                             st.sampled_from(["2025-06-01", "2027-01-01"])),
+                                   max_size=2),
+                          st.booleans()),
+                min_size=1, max_size=6))
+def test_unrecorded_findings_from_a_stand_in_are_json(
+        policy: policyrules.Policy,
+        workers: list[tuple[str, str, list[str], list[tuple[str, str]], bool]]) -> None:
+    from policyrules.render import DecisionJson
+    from policyrules.semantics.facts import NO_RECORDS
+
+    encode = DecisionJson()
+    made = 0
+    for wid, contact, roles, records, volunteer in workers:
+        record = {"id": wid, "started": "2023-01-01", "contact": contact,
+                  "roles": [r for r in roles if r in policy.model.role_names],
+                  "volunteer": volunteer,
+                  "training": [{"training": t, "completed": day} for t, day in records]}
+        try:
+            decision = policy.evaluate(record, as_of=datetime.date(2026, 11, 22))
+        except policyrules.WorkerError:  # an id UTF-8 cannot hold
+            continue
+        made += sum(f.due is None and f.rule.hours is None and f.records is NO_RECORDS
+                    for f in decision.findings)
+        assert encode.text(decision, "\n") == json.dumps(decision.to_dict(),
+                                                         ensure_ascii=False) + "\n"
+    # The stand-in's words were taken whenever such a finding was written.
+    assert bool(encode._unrecorded) == (made > 0)
+
+
+def test_unrecorded_words_are_cut_at_the_id_alone() -> None:
+    # An id that holds a stand-in's character is still written as itself; words of the
+    # rule's own that held one would be written the general way.
+    import attrs
+
+    from policyrules.contract.decision import Decision
+    from policyrules.render import DecisionJson
+    from policyrules.semantics.facts import NO_RECORDS
+
+    rule = next(r for r in DURHAM.model.requirements if r.id == "child-development")
+    as_of = datetime.date(2026, 11, 22)
+    decision = DURHAM.evaluate({"id": "W\x01\x00", "started": "2023-01-01",
+                                "contact": "regular"}, as_of=as_of)
+    assert decision.finding(rule.id) is not None
+    encode = DecisionJson()
+    assert encode.text(decision, "") == json.dumps(decision.to_dict(), ensure_ascii=False)
+    assert len(encode._unrecorded[(id(rule), "overdue")][1]) == 2  # cut at the id
+    odd = attrs.evolve(rule, explain="Words with \x00 and \x01 in them")
+    worker = Worker("W1", datetime.date(2023, 1, 1), "regular")
+    finding = Finding(odd, "overdue", None, (), worker, as_of, NO_RECORDS)
+    made = Decision("W1", "durham", as_of, (), (finding,), ())
+    assert encode.text(made, "") == json.dumps(made.to_dict(), ensure_ascii=False)
+    assert encode._unrecorded[(id(odd), "overdue")][1] == ()

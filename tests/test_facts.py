@@ -11,7 +11,7 @@ import policyrules
 from conftest import FIXTURES
 from policyrules.contract.decision import Finding
 from policyrules.contract.workers import TrainingRecord
-from policyrules.semantics.facts import Facts
+from policyrules.semantics.facts import NO_RECORDS, Facts
 from strategies import DAYS, worker_dicts
 
 POLICY = policyrules.load(FIXTURES / "features.policy")
@@ -110,3 +110,23 @@ def test_latest_alone_is_the_latest_of_the_facts(data: dict[str, object],
         assert f.explanation == g.explanation
         assert f.records == g.records  # alone, and taken from the interpreter's facts
         assert f.latest == f.facts.latest  # and once the facts are known, from them
+
+
+@given(worker_dicts(ROLES, TRAININGS), DAYS)
+def test_an_unmet_finding_without_records_carries_them(data: dict[str, object],
+                                                        as_of: datetime.date) -> None:
+    # The compiled evaluator knows when a worker has no record of a rule's courses at
+    # all: the finding then carries those (empty) record facts, and its explanation reads
+    # them instead of going through the records again. They must be the interpreter's.
+    worker = POLICY.worker(data)
+    compiled = POLICY.evaluate(worker, as_of=as_of)
+    interpreted = POLICY.interpret(worker, as_of=as_of)
+    later = any(r.completed > as_of for r in worker.training)
+    for f, g in zip(compiled.findings, interpreted.findings, strict=True):
+        rule = f.rule
+        if f._facts is NO_RECORDS:
+            assert g.records == NO_RECORDS and f.status != "met"
+        elif (f.status != "met" and not later and g.records == NO_RECORDS
+              and rule.hours is None and rule.delivery is None and rule.provider is None):
+            raise AssertionError(f"{rule.id}: the record facts were known, not handed on")
+        assert f.explanation == g.explanation

@@ -11,13 +11,18 @@ problem of any kind, and every shape it does not cover (a training record with f
 its own, text that is not ASCII, a date given as a `date`). The caller then takes the
 general path, which gives the result or the error with its message. A record is never
 refused here, only passed on, so every error text stays `parse_worker`'s.
+
+`usual_line` goes one step further for JSON Lines: the line's text decoded straight into
+a Struct (no dict of it is built), each training record found among the records kept by
+its JSON text. It falls back to `usual_worker` and then `parse_worker` in the same way.
 `tests/test_shape.py` holds the two equal on generated good and bad records.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Mapping
+import operator
+from collections.abc import Callable, Collection, Mapping
 from sys import intern
 from typing import Annotated, Any
 
@@ -80,20 +85,9 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
     if (s.contact not in CONTACTS or (s.sector is not None and s.sector not in SECTORS_SET)
             or not wid.isascii() or (agency is not None and not agency.isascii())):
         return None
-    held: tuple[RoleAssignment, ...] = ()
-    if s.roles:
-        found = []
-        for item in s.roles:
-            if type(item) is str:
-                if item not in roles:
-                    return None
-                found.append(held_role(item))
-            else:
-                assert isinstance(item, _Role)
-                if item.role not in roles:
-                    return None
-                found.append(RoleAssignment(item.role, item.since))
-        held = tuple(found)
+    held = _held(s.roles, roles) if s.roles else ()
+    if held is None:
+        return None
     records: tuple[TrainingRecord, ...] = ()
     if s.training:
         found_records = []
@@ -126,27 +120,154 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
                   bool(s.volunteer), extra)
 
 
+# A JSON Lines line of the usual shape, decoded straight from its text into a Struct: no
+# dict of the line is built, and each training record is left as its JSON text
+# (`msgspec.Raw`), by which the records kept are found: a record seen before costs a
+# lookup of its bytes, not a decoding. Unknown fields cannot be gathered by a Struct, so
+# the Struct names those this process has met (`learn`, at most `EXTRA_NAMES`) and
+# refuses any other: such a line takes the path of a dict, which learns its names.
+_FIELDS: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+    ("id", _Text), ("started", datetime.date), ("contact", str),
+    ("roles", list[str | _Role] | None, None), ("training", list[msgspec.Raw] | None, None),
+    ("agency", str | None, None), ("sector", str | None, None),
+    ("volunteer", bool | None, None)]
+_KNOWN = frozenset(name for name, *_ in _FIELDS)
+EXTRA_NAMES = 16
+_decode_record: Callable[[msgspec.Raw], _Record] = msgspec.json.Decoder(type=_Record).decode
+
+
+class _Lines:
+    """The Struct of the usual line, with the unknown fields learned so far."""
+
+    def __init__(self, names: tuple[str, ...] = ()) -> None:
+        self.names = names
+        self.learned = frozenset(names)
+        line = msgspec.defstruct(
+            "_Line", [*_FIELDS, *((f"x{i}", Any, msgspec.UNSET) for i in range(len(names)))],
+            forbid_unknown_fields=True, rename={f"x{i}": name for i, name in enumerate(names)})
+        self.decode: Callable[[str], Any] = msgspec.json.Decoder(type=line).decode
+        # The values of the unknown fields, as one tuple.
+        self.extras = _getter(tuple(f"x{i}" for i in range(len(names))))
+
+
+def _getter(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of these attributes as one tuple (attrgetter gives one alone bare)."""
+    if len(fields) > 1:
+        return operator.attrgetter(*fields)
+    if not fields:
+        return lambda s: ()
+    get = operator.attrgetter(fields[0])
+    return lambda s: (get(s),)
+
+
+_LINES = _Lines()
+
+
+def learn(extra: Mapping[str, Any]) -> None:
+    """Let lines with these unknown fields (of a worker the general path accepted) take
+    the typed lane, while the names learned stay within `EXTRA_NAMES`."""
+    global _LINES
+    lines = _LINES
+    new = [name for name in extra if name not in lines.learned and name not in _KNOWN]
+    if new and len(lines.names) + len(new) <= EXTRA_NAMES:
+        _LINES = _Lines((*lines.names, *new))
+
+
+def usual_line(text: str, roles: Collection[str]) -> Worker | None:
+    """`parse_worker(json.loads(text), roles)` for a line of the usual shape with no
+    problem, else None (the caller then decodes the line and takes the other paths)."""
+    lines = _LINES
+    try:
+        s = lines.decode(text)
+    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
+        return None  # malformed, another shape, an unknown field, a lone surrogate...
+    wid, agency = s.id, s.agency
+    if (s.contact not in CONTACTS or (s.sector is not None and s.sector not in SECTORS_SET)
+            or not wid.isascii() or (agency is not None and not agency.isascii())):
+        return None
+    held = _held(s.roles, roles) if s.roles else ()
+    if held is None:
+        return None
+    records: tuple[TrainingRecord, ...] = ()
+    if s.training:
+        found = []
+        for raw in s.training:
+            key = bytes(raw)  # never equal to the other keys of the cache (tuples)
+            record = KEPT_RECORDS.get(key)
+            if record is None:
+                try:
+                    record = _checked(_decode_record(raw))
+                except msgspec.DecodeError:  # a field of its own, a wrong type
+                    return None
+                if record is None:
+                    return None
+                # Kept by its text: 1 and 1.0, or 0.0 and -0.0, are other texts.
+                if len(KEPT_RECORDS) >= RECORDS_KEPT:
+                    KEPT_RECORDS.clear()
+                KEPT_RECORDS[key] = record
+            found.append(record)
+        records = tuple(found)
+    extra: dict[str, Any] = {}
+    if lines.names:
+        for name, value in zip(lines.names, lines.extras(s), strict=True):
+            if value is not msgspec.UNSET:
+                extra[name] = value
+        problems: Problems = []
+        unknown_fields(extra, "", problems)
+        if problems:
+            return None
+    return Worker(wid, s.started, s.contact, held, records, agency, s.sector,
+                  bool(s.volunteer), extra)
+
+
+def _held(items: list[str | _Role], roles: Collection[str]) -> tuple[RoleAssignment, ...] | None:
+    """The roles of a usual record, or None when one is not in `roles`."""
+    found = []
+    for item in items:
+        if type(item) is str:
+            if item not in roles:
+                return None
+            found.append(held_role(item))
+        else:
+            assert isinstance(item, _Role)
+            if item.role not in roles:
+                return None
+            found.append(RoleAssignment(item.role, item.since))
+    return tuple(found)
+
+
 def _record(r: _Record) -> tuple[tuple[_Record, type], TrainingRecord] | None:
     """A training record of the usual shape with no problem, and its key in the records
-    kept; else None."""
+    kept by their fields; else None."""
+    record = _checked(r)
+    if record is None:
+        return None
+    # The key holds the record's own (interned) texts.
+    key = _Record(record.training, r.completed, None if r.delivery is None else record.delivery,
+                  record.provider, r.hours, record.level)
+    return (key, type(r.hours)), record
+
+
+def _checked(r: _Record) -> TrainingRecord | None:
+    """A training record of the usual shape with no problem, else None."""
     delivery, provider, level = r.delivery, r.provider, r.level
     if (not r.training.isascii() or (delivery is not None and delivery not in DELIVERIES)
             or (provider is not None and not provider.isascii())
             or (level is not None and not level.isascii())):
         return None
-    # The record and its key hold one copy of each text, shared with every other record
-    # kept that has it (a course's id, a provider), not the copies this line was decoded
-    # into: the records kept take half the memory.
-    training = intern(r.training)
-    delivery, provider, level = (None if delivery is None else intern(delivery),
-                                 None if provider is None else intern(provider),
-                                 None if level is None else intern(level))
-    key = _Record(training, r.completed, delivery, provider, r.hours, level)
-    # `{}` given, not left to the factory: one call fewer per record.
-    return (key, type(r.hours)), TrainingRecord(
-        training, r.completed, delivery or "single-agency", provider, r.hours, level, {})
+    # The record holds one copy of each text, shared with every other record kept that
+    # has it (a course's id, a provider), not the copies this line was decoded into: the
+    # records kept take half the memory. `{}` given, not left to the factory: one call
+    # fewer per record.
+    return TrainingRecord(intern(r.training), r.completed,
+                          "single-agency" if delivery is None else intern(delivery),
+                          None if provider is None else intern(provider), r.hours,
+                          None if level is None else intern(level), {})
 
 
 def clear() -> None:
-    """Forget the records kept (benchmarks start each run as a fresh process would)."""
+    """Forget the records kept and the unknown fields learned (benchmarks start each run
+    as a fresh process would)."""
+    global _LINES
     validation.clear()
+    _LINES = _Lines()

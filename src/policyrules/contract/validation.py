@@ -281,12 +281,13 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
 # provider) many times over, and a record is frozen, so one object serves every worker who
 # has it: it is built once, and its evidence text is encoded once (render/contract_json.py
 # keeps as many texts). Its `extra` is an empty mapping, shared by those workers (a
-# Mapping: read, not written). Cleared when full, so that memory stays bounded: 16,384
-# records and their texts are about 10 MB in each process. A bigger bound makes more
-# hits on a workforce of many distinct records (a few % of CPU on bench_cli.py's), and
-# costs the memory that 665958e never used (docs/architecture.md, #17).
+# Mapping: read, not written). Cleared when full, so that memory stays bounded: 8,192
+# records and their texts are about 5 MB in each process. Since JSON Lines' lane finds
+# a record by its text and decodes only a missing one, a miss costs little: twice the
+# bound costs 8 MB more and saves no measurable CPU on bench_cli.py's workforce, half
+# of it 3 MB less for about 2% more instructions (docs/architecture.md, #17).
 KEPT_RECORDS: dict[object, TrainingRecord] = {}
-RECORDS_KEPT = 1 << 14
+RECORDS_KEPT = 1 << 13
 
 
 def clear() -> None:

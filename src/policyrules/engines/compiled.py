@@ -16,6 +16,7 @@ from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
 from ..semantics.dates import shift
+from ..semantics.facts import NO_RECORDS
 from ..semantics.hours import lapsed, reach
 from ..semantics.profiles import atoms
 from .codegen import Generated, Origin, Source, int_literal, name_literal
@@ -32,7 +33,7 @@ class _Writer(Source):
         for name, value in (("Decision", Decision), ("Finding", Finding),
                             ("_canon", canonical_evidence), ("_anchor", anchor),
                             ("_EMPTY", frozenset()), ("_reach", reach),
-                            ("_lapsed", lapsed)):
+                            ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS)):
             self.bind(name, value)
 
     def cond(self, c: m.Condition) -> str:
@@ -115,9 +116,11 @@ def generate(model: m.PolicyModel) -> Generated:
         ev = [None] * {n_used}
         unknown = None
         done = set()
+        later = False
         for rec in worker.training:
             c = rec.completed
             if c > as_of:
+                later = True
                 continue
             {"done.add(rec.training)" if needs_done else "pass"}
             j = {slots}.get(rec.training)
@@ -133,6 +136,9 @@ def generate(model: m.PolicyModel) -> Generated:
                 elif c == p:
                     ev[j].append(rec)
         """)
+    # An unmet finding whose rule has no record on file (none by as_of, and no record
+    # at all after it) carries its record facts: they are known to be empty.
+    w.line(2, "none = None if later else _NO_RECORDS")
     w.line(2, "groups = []")
     for g in model.groups:
         at = Origin(g.span, f"group {g.id}")
@@ -157,7 +163,7 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
     at = Origin(rule.span, f"requirement {rule.id}")
     r = w.const(rule, "R")
     n = int_literal(k)
-    c, e, due = f"c{n}", f"e{n}", f"due{n}"
+    c, e = f"c{n}", f"e{n}"
     slots = [int_literal(j) for j in js]
     test = w.cond(rule.condition)
     if rule.in_force_from is not None:
@@ -184,12 +190,8 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
             w.line(5, f"{e} += ev[{j}]", at)
     _latest_found(w, rule, r, n, at)
     w.line(3, "else:", at)
-    if rule.within is None:
-        w.line(4, f"findings.append(Finding({r}, 'overdue', None, (), worker, as_of))", at)
-        return
-    _deadline(w, rule, r, n, at, 4)
-    w.line(4, f"findings.append(Finding({r}, 'due' if as_of <= {due} else 'overdue', {due}, "
-              "(), worker, as_of))", at)
+    _unmet(w, rule, r, n, at, 4)
+    _append_unmet(w, rule, r, n, at, 4, known=True)
 
 
 def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -> None:
@@ -209,10 +211,9 @@ def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -
 
 def _needs_records(rule: m.Requirement) -> bool:
     """A rule whose records are not simply the latest of each training: filtered by
-    delivery or provider, counted in hours, or with a deadline set by a course."""
-    return (rule.hours is not None or rule.delivery is not None or rule.provider is not None
-            or rule.before_first is not None
-            or isinstance(rule.deadline_from, m.FromCompletion))
+    delivery or provider, or counted in hours. (A deadline set by a course is found
+    by `_deadline` either way.)"""
+    return rule.hours is not None or rule.delivery is not None or rule.provider is not None
 
 
 def _first(w: _Writer, var: str, trainings: frozenset[str], indent: int, at: Origin) -> None:
@@ -293,7 +294,9 @@ def _filtered_requirement(w: _Writer, rule: m.Requirement, r: str, n: str, at: O
     _latest_found(w, rule, r, n, at)
     w.line(3, "else:", at)
     _unmet(w, rule, r, n, at, 4)
-    _append_unmet(w, rule, r, n, at, 4)
+    # No record counted: none on file either, unless some delivery or provider is left out.
+    _append_unmet(w, rule, r, n, at, 4,
+                  known=rule.delivery is None and rule.provider is None)
 
 
 def _pending(rule: m.Requirement) -> str:
@@ -306,14 +309,17 @@ def _unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin, indent: 
 
 
 def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
-                  indent: int) -> None:
+                  indent: int, *, known: bool = False) -> None:
+    """The unmet finding; `known`: the worker has no record of the rule (`none`)."""
     due = f"due{n}"
+    facts = ", none" if known else ""
     w.line(indent, f"if {due} is None:", at)
     status = "'due'" if _pending(rule) == "True" else "'overdue'"
-    w.line(indent + 1, f"findings.append(Finding({r}, {status}, None, (), worker, as_of))", at)
+    w.line(indent + 1, f"findings.append(Finding({r}, {status}, None, (), worker, as_of"
+                       f"{facts}))", at)
     w.line(indent, "else:", at)
     w.line(indent + 1, f"findings.append(Finding({r}, 'due' if as_of <= {due} else "
-                       f"'overdue', {due}, (), worker, as_of))", at)
+                       f"'overdue', {due}, (), worker, as_of{facts}))", at)
 
 
 def _reads_roles(c: m.Condition) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..contract.shape import usual_worker
+from ..contract.shape import learn, usual_line, usual_worker
 from ..errors import WorkerError
 from .jsonl import parse_line
 from .raw import Raw, WithTraining
@@ -23,14 +23,21 @@ _TRAINING_FIELD = re.compile(r"training\[(\d+)\]")
 def validate(policy: Policy, line: int, raw: Raw) -> Item:
     """One raw record → (line, worker id or None, Worker or WorkerError)."""
     data: Any = raw
-    if type(raw) is str or isinstance(raw, str):  # JSON Lines text, the common case first
-        data = parse_line(raw)
+    text = type(raw) is str or isinstance(raw, str)
+    if text:  # JSON Lines text, the common case first
+        # The usual line decoded into a Struct, then the usual record from a dict
+        # (contract/shape.py); anything else, and every error, from the general path.
+        roles = policy.model.role_names
+        usual = usual_line(raw, roles)  # type: ignore[arg-type]
+        if usual is not None:
+            return line, usual.id, usual
+        data = parse_line(raw)  # type: ignore[arg-type]
         if type(data) is WorkerError:
             return line, data.worker, data
-        # The usual record in one step (contract/shape.py); anything else, and every
-        # error, from the general path below.
-        usual = usual_worker(data, policy.model.role_names)
+        usual = usual_worker(data, roles)
         if usual is not None:
+            if usual.extra:
+                learn(usual.extra)  # so that the next such line takes the typed lane
             return line, usual.id, usual
     elif isinstance(raw, WorkerError):
         return line, raw.worker, raw
@@ -43,6 +50,8 @@ def validate(policy: Policy, line: int, raw: Raw) -> Item:
         if attached is not None:
             exc = _from_training_file(exc, attached)
         return line, exc.worker, exc
+    if text and worker.extra:
+        learn(worker.extra)
     return line, worker.id, worker
 
 

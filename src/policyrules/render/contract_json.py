@@ -12,10 +12,11 @@ from ..contract.decision import Decision, Finding
 from ..contract.explain import finding as finding_text
 from ..contract.explain import in_one_step, met_parts
 from ..contract.validation import RECORDS_KEPT
-from ..contract.workers import TrainingRecord
+from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
 from ..semantics import model as m
 from ..semantics.dates import iso
+from ..semantics.facts import NO_RECORDS
 from .safe import strict_json
 
 
@@ -35,6 +36,11 @@ _CACHE_LIMIT = 1 << 14
 # by the shared records, and each holds its record, so a bigger cache would only keep
 # records alive that validation has let go.
 _TEXTS_KEPT = RECORDS_KEPT
+
+
+# Stand-ins for a worker's id: control characters, which policy text cannot hold
+# (language/source.py); two, so that a text holding one is found out.
+_MARKERS = ("\x00", "\x01")
 
 
 def _list(items: Iterable[str]) -> str:
@@ -69,6 +75,9 @@ class DecisionJson:
         # the explanation's words after the worker's id (kept by explain.py). No text of
         # a whole finding is kept: there are as many as records, rules and dates.
         self._met: dict[int, tuple[m.Requirement, str, str, str]] = {}
+        # The explanation of an undated finding with no record of its rule, by rule and
+        # status: its escaped text cut where the worker's id goes (none: the general way).
+        self._unrecorded: dict[tuple[int, str], tuple[m.Requirement, tuple[str, ...]]] = {}
 
     def _rule(self, rule: m.Requirement) -> tuple[str, str, str]:
         cached = self._parts.get(id(rule))
@@ -114,6 +123,7 @@ class DecisionJson:
         texts = self._texts
         explain = self._explain
         mets = self._met
+        unrecorded = self._unrecorded
         who = ""  # the worker's id as it shows inside a JSON string, when needed
         sep = ""
         for f in d.findings:
@@ -154,8 +164,20 @@ class DecisionJson:
                          else self._evidence(f, r))
             else:
                 shown = ", ".join(_record_js(f, r) for r in evidence)
-            out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3],
-                    _js(finding_text(f)) if explain else "", "}")
+            if not explain:
+                words = ""
+            elif f.due is None and rule.hours is None and f.records is NO_RECORDS:
+                # No record of the rule and no date: the same words for every worker
+                # but the id (`_unrecorded`).
+                pieces = unrecorded.get((id(rule), status))
+                if pieces is None or pieces[0] is not rule:
+                    pieces = self._unrecorded_words(f)
+                if not who:
+                    who = _js(f.worker.id)[1:-1]
+                words = who.join(pieces[1]) if pieces[1] else _js(finding_text(f))
+            else:
+                words = _js(finding_text(f))
+            out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3], words, "}")
             sep = ", "
         unknown = d.unrecognised_training
         out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",
@@ -172,6 +194,21 @@ class DecisionJson:
                 texts.clear()
             texts[id(r)] = (r, shown)
         return shown
+
+    def _unrecorded_words(self, f: Finding) -> tuple[m.Requirement, tuple[str, ...]]:
+        """The explanation of an undated finding whose worker has no record of the rule
+        (nor one dated later): explain.py's own text for a stand-in worker whose id is a
+        marker, escaped and cut at the marker. Its words depend on nothing else of the
+        worker; () when the rule's own words could hold the marker."""
+        made = []
+        for marker in _MARKERS:
+            stand_in = Finding(f.rule, f.status, None, (), Worker(marker, f.as_of, "none"),
+                               f.as_of, NO_RECORDS)
+            made.append(_js(finding_text(stand_in)).split(_js(marker)[1:-1]))
+        pieces = tuple(made[0]) if made[0] == made[1] and len(made[0]) > 1 else ()
+        kept = (f.rule, pieces)
+        self._unrecorded[(id(f.rule), f.status)] = kept
+        return kept
 
     def _met_parts(self, f: Finding) -> tuple[m.Requirement, str, str, str]:
         """The parts of the rule's usual met finding around its renewal date, its evidence

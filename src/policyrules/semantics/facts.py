@@ -76,11 +76,11 @@ def records(rule: Requirement, worker: Worker, as_of: datetime.date) -> Records:
     counted."""
     training = worker.training
     if not training:
-        return _NONE
+        return NO_RECORDS
     satisfied_by = rule.satisfied_by
     mine = [r for r in training if r.training in satisfied_by]
     if not mine:
-        return _NONE
+        return NO_RECORDS
     delivery, provider = rule.delivery, rule.provider
     excluded: list[TrainingRecord] = []
     if delivery is not None or provider is not None:
@@ -97,7 +97,10 @@ def records(rule: Requirement, worker: Worker, as_of: datetime.date) -> Records:
     return Records(tuple(counted), later, tuple(excluded), latest_record(counted))
 
 
-_NONE = Records((), (), (), None)
+NO_RECORDS = Records((), (), (), None)
+"""The records of a worker with none of a satisfying training, on file or later: what
+the compiled evaluator gives an unmet finding when it knows, so that its explanation
+does not go through the records again."""
 
 
 def first_deadline(rule: Requirement, worker: Worker, anchor: datetime.date,
