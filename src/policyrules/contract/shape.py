@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime
 import operator
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from sys import intern
 from typing import Annotated, Any
 
@@ -82,10 +82,7 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
     except (msgspec.ValidationError, UnicodeEncodeError):  # a lone surrogate: see below
         return None
     wid, agency = s.id, s.agency
-    if (s.contact not in CONTACTS or (s.sector is not None and s.sector not in SECTORS_SET)
-            or not wid.isascii() or (agency is not None and not agency.isascii())):
-        return None
-    held = _held(s.roles, roles) if s.roles else ()
+    held = _usual_fields(s, roles)
     if held is None:
         return None
     records: tuple[TrainingRecord, ...] = ()
@@ -105,9 +102,7 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
                     # -0.0 == 0.0: not kept, so neither is written as the other.
                     found_records.append(record)
                     continue
-                if len(KEPT_RECORDS) >= RECORDS_KEPT:
-                    KEPT_RECORDS.clear()
-                KEPT_RECORDS[key] = record
+                _keep(key, record)
             found_records.append(record)
         records = tuple(found_records)
     extra = unknown_part(data)
@@ -182,10 +177,7 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
     except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
         return None  # malformed, another shape, an unknown field, a lone surrogate...
     wid, agency = s.id, s.agency
-    if (s.contact not in CONTACTS or (s.sector is not None and s.sector not in SECTORS_SET)
-            or not wid.isascii() or (agency is not None and not agency.isascii())):
-        return None
-    held = _held(s.roles, roles) if s.roles else ()
+    held = _usual_fields(s, roles)
     if held is None:
         return None
     records: tuple[TrainingRecord, ...] = ()
@@ -202,9 +194,7 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
                 if record is None:
                     return None
                 # Kept by its text: 1 and 1.0, or 0.0 and -0.0, are other texts.
-                if len(KEPT_RECORDS) >= RECORDS_KEPT:
-                    KEPT_RECORDS.clear()
-                KEPT_RECORDS[key] = record
+                _keep(key, record)
             found.append(record)
         records = tuple(found)
     extra: dict[str, Any] = {}
@@ -218,6 +208,24 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
             return None
     return Worker(wid, s.started, s.contact, held, records, agency, s.sector,
                   bool(s.volunteer), extra)
+
+
+def _usual_fields(s: _Worker | Any, roles: Collection[str]
+                  ) -> tuple[RoleAssignment, ...] | None:
+    """The roles held by a decoded worker whose contact, sector, id and agency are of the
+    usual kind, else None (the caller then takes the path that says what is wrong)."""
+    wid, agency = s.id, s.agency
+    if (s.contact not in CONTACTS or (s.sector is not None and s.sector not in SECTORS_SET)
+            or not wid.isascii() or (agency is not None and not agency.isascii())):
+        return None
+    return _held(s.roles, roles) if s.roles else ()
+
+
+def _keep(key: Hashable, record: TrainingRecord) -> None:
+    """Keep a validated record in validation's one cache, within its one bound."""
+    if len(KEPT_RECORDS) >= RECORDS_KEPT:
+        KEPT_RECORDS.clear()
+    KEPT_RECORDS[key] = record
 
 
 def _held(items: list[str | _Role], roles: Collection[str]) -> tuple[RoleAssignment, ...] | None:
