@@ -1,87 +1,165 @@
 """Worker rows and their training records brought together without a join: a training
-file whose records follow the workers' order (`in_order`) is read beside the workers,
-`Taker` handing each batch of workers its run of records (batch/parquet.py's route)."""
+file whose records follow the workers' order is read beside the workers, `Records`
+handing each batch of workers its run of records (batch/columnar.py's route).
+
+Whether the records follow that order is found as they are read: each run of records of
+one worker is looked up by a 64-bit hash of its id among the workers' (`WorkerIds`), and
+the worker rows so found must never go back (`Owners`); the hash's match is then made
+sure of by comparing the texts, with the batch of workers it names. A record out of order
+raises `OutOfOrder`, for the caller to take the partitioned route. A caller that cannot
+start again once it has written something first reads the `worker` column alone
+(`in_order`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from ..records import TRAINING_COLUMNS
 from ..records.csv_table import TableInput, open_table
+from ..records.text import WorkerFileError
 
 SEED = 0x5AFE  # one seed for both files of a run: the same id, the same partition
 
-@attrs.frozen
-class Order:
-    """The records of a training file that lists them in the workers' order: how many
-    records go with each batch of workers, and those no worker uses."""
-
-    records: npt.NDArray[np.int32]  # records to read with each worker, in file order
-    unused: list[pl.DataFrame]  # `worker` and `_line` of records of no worker
-    anonymous: tuple[int, int | None]  # records without a worker id, and the first's line
+Rows = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
 
 
-def in_order(source: TableInput, training: str, rows: int) -> Order | None:
-    """The `Order` of the training file, or None when its records do not follow the
-    workers' order (or an id repeats among the workers), for the partitioned route.
+class OutOfOrder(WorkerFileError):
+    """A training record comes after the records of a later worker (or its id's hash
+    matched another's): the records do not follow the workers' order. The partitioned
+    route takes such a file; raised to the user only when a file read a first time in
+    order was no longer so the second time (it changed while it was read)."""
 
-    One pass over the worker ids and the records' `worker` column only: each run of
-    records of one worker is looked up once, by a 64-bit hash of its id in the sorted
-    hashes of the ids and then by its text, and the worker rows so found must never go
-    back. The ids and a count a worker are held while it runs (about 20 MB a million
-    workers); the records only a batch at a time.
-    """
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: the training records are no longer in the workers' order "
+                         "(the file changed while it was read)")
+        self.path = path
+
+
+class WorkerIds:
+    """The worker file's ids as sorted 64-bit hashes, each with its row: what a training
+    record's worker is looked up in (12 bytes a worker, held while the files are read)."""
+
+    def __init__(self, ids: pl.Series) -> None:
+        """`ids`: the worker file's `id` column, as text (or null)."""
+        hashes = ids.hash(seed=SEED).to_numpy()
+        by_hash = np.argsort(hashes)
+        # Null ids all hash alike: they are left out of the lookup.
+        named = ids.is_not_null().to_numpy()[by_hash]
+        self.rows = by_hash[named].astype(np.int32 if len(ids) < 2**31 else np.int64)
+        self.hashes = hashes[by_hash][named]
+        self.count = len(ids)
+        # Equal hashes are a repeated id (or, rarely, two ids that share one).
+        self.distinct = not (self.hashes[1:] == self.hashes[:-1]).any()
+
+    def find(self, heads: pl.Series) -> tuple[Rows, Mask]:
+        """(row, found): the row whose id's hash is each of `heads`' hash, and whether
+        there is one; the texts are not compared here."""
+        if not len(self.hashes):
+            return np.zeros(len(heads), np.int64), np.zeros(len(heads), np.bool_)
+        wanted = heads.hash(seed=SEED).to_numpy()
+        # Looked up in sorted order: each search then starts near the last (6× quicker).
+        order = np.argsort(wanted)
+        at = np.empty(len(wanted), np.int64)
+        at[order] = np.minimum(np.searchsorted(self.hashes, wanted[order]),
+                               len(self.hashes) - 1)
+        found = (self.hashes[at] == wanted) & heads.is_not_null().to_numpy()
+        return self.rows[at].astype(np.int64), found
+
+
+def worker_ids(source: TableInput) -> pl.Series:
+    """The worker file's `id` column as text (all null where it holds no text: then no
+    record is any worker's)."""
     ids = pl.concat([f["id"] for f in source.frames(1 << 20, ("id",))]) if source.rows \
         else pl.Series(values=[], dtype=pl.String)
     if ids.dtype in (pl.Categorical, pl.Enum):
         ids = ids.cast(pl.String)
-    if ids.dtype != pl.String:  # no text id: no record is any worker's
+    if ids.dtype != pl.String:
         ids = pl.Series(values=[None] * len(ids), dtype=pl.String)
-    hashes = ids.hash(seed=SEED).to_numpy()
-    by_hash = np.argsort(hashes)
-    hashes = hashes[by_hash]
-    # Equal hashes are a repeated id (or, rarely, two ids that share one): null ids all
-    # hash alike, so they are left out of the lookup first.
-    named = ids.is_not_null().to_numpy()[by_hash]
-    by_hash, hashes = by_hash[named], hashes[named]
-    if (hashes[1:] == hashes[:-1]).any():
+    return ids
+
+
+def text_ids(frame: pl.DataFrame) -> pl.Series:
+    """A batch's `id` column as `worker_ids` reads it."""
+    ids = frame["id"]
+    if ids.dtype in (pl.Categorical, pl.Enum):
+        return ids.cast(pl.String)
+    return ids if ids.dtype == pl.String else pl.Series(values=[None] * len(ids),
+                                                         dtype=pl.String)
+
+
+class Owners:
+    """The worker row each training record goes with, the file fed frame by frame in
+    order; and the records that go with none (warnings)."""
+
+    def __init__(self, ids: WorkerIds, path: str, first_line: int) -> None:
+        self.ids = ids
+        self.path = path
+        self.unused: list[pl.DataFrame] = []  # `worker` and `_line` of records of no worker
+        self.anonymous: tuple[int, int | None] = (0, None)  # without a worker id; first line
+        self._last = 0  # the row of the last record found
+        self._line = first_line
+
+    def rows(self, worker: pl.Series) -> tuple[Rows, Mask]:
+        """(row, check) for each record of the next `worker` values: the worker row it
+        goes with (a record of no worker goes with the worker of the run before it, or
+        the first), and whether it begins a run whose id's text is still to be compared
+        with that row's. Raises OutOfOrder when a record goes back."""
+        worker = worker.cast(pl.String)
+        starts = run_starts(worker)
+        heads = worker.gather(starts)
+        length = np.diff(starts, append=len(worker))
+        row, found = self.ids.find(heads)
+        matched = row[found]
+        if len(matched) and (matched[0] < self._last or (np.diff(matched) < 0).any()):
+            raise OutOfOrder(self.path)
+        nameless = np.repeat(heads.is_null().to_numpy(), length)
+        lost = np.repeat(~found, length) & ~nameless
+        lines = np.arange(self._line, self._line + len(worker))
+        self._line += len(worker)
+        if nameless.any():
+            count, first = self.anonymous
+            self.anonymous = (count + int(nameless.sum()), first or int(lines[nameless][0]))
+        if lost.any():
+            self.unused.append(pl.DataFrame({"worker": worker.filter(pl.Series(lost)),
+                                             "_line": lines[lost]}))
+        owner = np.maximum.accumulate(np.concatenate([[self._last],
+                                                      np.where(found, row, -1)]))[1:]
+        if len(owner):
+            self._last = int(owner[-1])
+        check = np.zeros(len(worker), np.bool_)
+        check[starts[found]] = True
+        return np.repeat(owner, length), check
+
+
+def in_order(source: TableInput, training: str, rows: int) -> WorkerIds | None:
+    """The worker ids to read the training file beside the workers with, or None when
+    its records do not follow the workers' order (or an id repeats among the workers):
+    a first pass over the worker ids and the records' `worker` column only, each run's
+    id compared as text. The ids are held while it runs (about 30 MB a million workers),
+    the records a batch at a time."""
+    ids = worker_ids(source)
+    found = WorkerIds(ids)
+    if not found.distinct:
         return None
     trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
     try:
         trainer.text_column("worker")
-        per_worker = np.zeros(max(1, source.rows), np.int32)
-        unused: list[pl.DataFrame] = []
-        anonymous, first_anonymous = 0, None
-        last, line = 0, trainer.first_line
+        owners = Owners(found, training, trainer.first_line)
         for column in trainer.frames(max(rows, 1 << 20), ("worker",)):
             worker = column["worker"].cast(pl.String)
-            starts = run_starts(worker)
-            heads = worker.gather(starts)
-            length = np.diff(starts, append=len(worker))
-            row, found = _lookup(heads, ids, hashes, by_hash)
-            matched = row[found]
-            if len(matched) and (matched[0] < last or (np.diff(matched) < 0).any()):
+            try:
+                row, check = owners.rows(worker)
+            except OutOfOrder:
                 return None
-            nameless = np.repeat(heads.is_null().to_numpy(), length)
-            lost = np.repeat(~found, length) & ~nameless
-            lines = np.arange(line, line + len(worker))
-            line += len(worker)
-            if nameless.any():
-                anonymous += int(nameless.sum())
-                first_anonymous = first_anonymous or int(lines[nameless][0])
-            if lost.any():
-                unused.append(pl.DataFrame({"worker": worker.filter(pl.Series(lost)),
-                                            "_line": lines[lost]}))
-            # A record of no worker goes with the worker of the run before it.
-            row = np.maximum.accumulate(np.concatenate([[last], np.where(found, row, -1)]))
-            last = int(row[-1])
-            np.add.at(per_worker, row[1:], length.astype(np.int32))
-        return Order(per_worker, unused, (anonymous, first_anonymous))
+            if not (ids.gather(row[check]) == worker.filter(pl.Series(check))).all():
+                return None  # two ids that share a hash
+        return found
     finally:
         trainer.close()
 
@@ -94,43 +172,50 @@ def run_starts(values: pl.Series) -> npt.NDArray[np.int64]:
     return np.flatnonzero(changed)
 
 
-def _lookup(heads: pl.Series, ids: pl.Series, hashes: npt.NDArray[np.uint64],
-            by_hash: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64],
-                                                     npt.NDArray[np.bool_]]:
-    """(row, found): the row of `ids` whose id is each of `heads`, found by its hash in
-    the sorted `hashes` (`by_hash` their rows) and then compared as text."""
-    if not len(hashes):
-        return np.zeros(len(heads), np.int64), np.zeros(len(heads), np.bool_)
-    wanted = heads.hash(seed=SEED).to_numpy()
-    # Looked up in sorted order: each search then starts near the last (6× quicker).
-    order = np.argsort(wanted)
-    at = np.empty(len(wanted), np.int64)
-    at[order] = np.minimum(np.searchsorted(hashes, wanted[order]), len(hashes) - 1)
-    row = by_hash[at]
-    found = (hashes[at] == wanted) & (ids.gather(row) == heads).fill_null(False).to_numpy()
-    return row, found
+class Records:
+    """A training file's records (numbered frames, in file order) handed out with each
+    batch of workers in turn: those of the batch's rows, read as far as the first record
+    of a later row (so at most a frame ahead)."""
 
-
-class Taker:
-    """Rows of a stream of frames, taken `n` at a time, in order."""
-
-    def __init__(self, frames: Iterator[pl.DataFrame]) -> None:
+    def __init__(self, frames: Iterator[pl.DataFrame], owners: Owners) -> None:
         self._frames = frames
+        self._owners = owners
         self._held: list[pl.DataFrame] = []
-        self._count = 0
+        self._rows: list[Rows] = []
+        self._checks: list[Mask] = []
+        self._ended = False
 
-    def take(self, n: int) -> pl.DataFrame | None:
-        """The next `n` rows (None for none), as slices of the frames read: no copy."""
+    def finish(self) -> None:
+        """Read the records after the last batch's (none when it had workers: they go
+        with the last worker), for `Owners`' warnings."""
+        for frame in self._frames:
+            self._owners.rows(frame["worker"])
+
+    def take(self, batch: pl.DataFrame, start: int) -> pl.DataFrame | None:
+        """The records of `batch`, the workers of rows `start` on (counting from 0), and
+        those of no worker among them; None for none. Raises OutOfOrder."""
+        end = start + batch.height
+        while not self._ended and (not self._rows or self._rows[-1][-1] < end):
+            frame = next(self._frames, None)
+            if frame is None:
+                self._ended = True
+            elif frame.height:
+                row, check = self._owners.rows(frame["worker"])
+                self._held.append(frame)
+                self._rows.append(row)
+                self._checks.append(check)
+        n = sum(int(np.searchsorted(r, end)) for r in self._rows)
         if n == 0:
             return None
-        while self._count < n:
-            frame = next(self._frames)
-            self._held.append(frame)
-            self._count += frame.height
         held = pl.concat(self._held, rechunk=False)
-        self._held = [held.slice(n)]
-        self._count -= n
-        return held.slice(0, n)
+        rows, checks = np.concatenate(self._rows), np.concatenate(self._checks)
+        taken, check = held.slice(0, n), checks[:n]
+        self._held, self._rows, self._checks = ([held.slice(n)], [rows[n:]], [checks[n:]]) \
+            if n < held.height else ([], [], [])
+        names = taken["worker"].cast(pl.String).filter(pl.Series(check))
+        if not (text_ids(batch).gather(rows[:n][check] - start) == names).all():
+            raise OutOfOrder(self._owners.path)  # two ids that share a hash
+        return taken
 
 
 def numbered(source: TableInput, rows: int) -> Iterator[pl.DataFrame]:

@@ -6,14 +6,15 @@ batch out in input order. Its subclasses decide and write a batch: parquet.py
 
 A batch holds at most `rows` workers. Without a training file the workers are read a batch
 at a time, in file order. When the training records follow the workers' order
-(`colocate.in_order`), both files are read side by side, each batch of workers with its
-run of records. (Any other order is the Parquet route's to spill: parquet.py.)
+(`colocate`), both files are read side by side, each batch of workers with its run of
+records. (Any other order is the Parquet route's to spill: parquet.py.)
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import deque
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -29,8 +30,9 @@ from ..records.jsonl_table import JsonlTable
 from ..records.parquet import parquet_training, parquet_worker
 from ..records.raw import Raw
 from ..records.training_index import orphan_warnings
-from .colocate import Order, Taker, numbered
+from .colocate import Owners, Records, WorkerIds, numbered
 from .stages import Counts
+from .threads import main_thread_signals
 
 ROWS = 131_072  # workers per batch on the columnar route
 THREADS = 2  # batches decided at once on the columnar route
@@ -77,53 +79,66 @@ class ColumnarRoute:
         self.as_of = as_of
         self.rows = rows
         self.threads = threads
+        # Batches held at once at most, whether being read, decided, waiting or being
+        # written: one more than are decided at once. A second more lets the next batch
+        # be read while the last is written, but measured no quicker on two cores, for a
+        # higher peak (docs/cli.md).
+        self.held = threads + 1
         self.workers = workers
         self.training = training
         self.warnings: list[str] = []
         self.largest = 0  # the most worker rows decided at once (tests bound it by `rows`)
-        # Whether the records came in the workers' order: `in_order` then found no id twice.
+        # Whether the records came in the workers' order (no id twice among the workers).
         self.ordered = False
 
-    def _ordered(self, source: TableInput, training: str, order: Order,
+    def _ordered(self, source: TableInput, training: str, ids: WorkerIds,
                  out: Put, counts: Counts, progress: Progress) -> None:
         """Both files read once, side by side: each batch of workers with the run of
-        records that `order` found to be theirs."""
+        records that follows it (`Records`); raises OutOfOrder at a record out of the
+        workers' order (`ids`: theirs, `colocate.WorkerIds`)."""
         trainer = open_table(training, "training", TRAINING_COLUMNS, ("worker", "training"))
+        owners = Owners(ids, training, trainer.first_line)
 
         def work() -> Iterator[Work]:
-            records = Taker(numbered(trainer, self.rows))
+            records = Records(numbered(trainer, self.rows), owners)
             for frame in numbered(source, self.rows):
-                first = int(frame["_line"][0]) - source.first_line
-                taken = records.take(int(order.records[first:first + frame.height].sum()))
+                taken = records.take(frame, int(frame["_line"][0]) - source.first_line)
                 yield frame, None if taken is None else taken.with_columns(
                     pl.col("worker").cast(pl.String)), ()
+            records.finish()
 
         try:
+            trainer.text_column("worker")
             self._pipelined(work(), out, counts, progress)
         finally:
             trainer.close()
-        self._warn_unused(order.unused, order.anonymous, source.path)
+        self._warn_unused(owners.unused, owners.anonymous, source.path)
 
     def _pipelined(self, work: Iterator[Work], out: Put, counts: Counts,
                    progress: Progress) -> None:
         """Each batch of `work` decided (`_batch`), `threads` at once, and put out in
-        order (`out` writes a batch's part and gives its counts); at most `threads` + 1
-        batches are held."""
+        order by a thread of its own (`InOrder`: `out` writes a batch's part and gives
+        its counts) while this thread reads the next. At most `held` batches are held at
+        once, whether being read, decided, waiting or being written."""
+        slots = threading.Semaphore(self.held)
         with ThreadPoolExecutor(self.threads, thread_name_prefix="policyrules") as pool:
-            pending: deque[Future[Any]] = deque()
-
-            def put() -> None:
-                part = pending.popleft().result()
-                counts.add(out(part))
-                progress(counts.total)
-
-            for frame, records, rest in work:
-                self.largest = max(self.largest, frame.height + len(rest))
-                pending.append(pool.submit(self._batch, frame, records, rest))
-                if len(pending) > self.threads:
-                    put()
-            while pending:
-                put()
+            writer = InOrder(out, counts, slots)
+            try:
+                while True:
+                    slots.acquire()  # given back by the writer once a batch is out
+                    batch = next(work, None)
+                    if batch is None:
+                        break
+                    self.largest = max(self.largest, batch[0].height + len(batch[2]))
+                    with main_thread_signals():  # the pool starts its threads in `submit`
+                        writer.put(pool.submit(self._batch, *batch))
+                    del batch  # held by the pool until decided, and no longer
+                    progress(counts.total)
+            except BaseException:
+                writer.abandon()
+                raise
+            writer.close()
+        progress(counts.total)
 
     def _warn_unused(self, unused: list[pl.DataFrame], anonymous: tuple[int, int | None],
                      workers_name: str) -> None:
@@ -159,6 +174,79 @@ class ColumnarRoute:
                                    tuple(r["_line"] for r in own))
             out.append((line, raw))
         return out
+
+
+class InOrder:
+    """Decided batches put out from a thread of their own, in the order they were read,
+    so that writing one (pyarrow and the kernel let go of the interpreter's lock) overlaps
+    reading and deciding the next. An error in putting a batch out (a full disk: an
+    `OutputError`) or in deciding it stops the putting and is raised to the reading thread
+    at its next `put`, or at `close`; the batches after it are dropped, not put out."""
+
+    def __init__(self, out: Put, counts: Counts, slots: threading.Semaphore) -> None:
+        """`slots`: released once for each batch taken off the queue (put out or not)."""
+        self._out = out
+        self._counts = counts
+        self._slots = slots
+        self._queue: queue.SimpleQueue[Future[Any] | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="policyrules-parts",
+                                        daemon=True)
+        with main_thread_signals():
+            self._thread.start()
+
+    def _run(self) -> None:
+        while (future := self._queue.get()) is not None:
+            try:
+                if self._error is None:
+                    part = future.result()
+                    if self._error is None:  # not abandoned while it was decided
+                        self._counts.add(self._out(part))
+            except BaseException as exc:  # raised again in the reading thread
+                self._error = exc
+            finally:
+                # The batch's part is let go before the next is waited for.
+                future = part = None
+                self._slots.release()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def put(self, future: Future[Any]) -> None:
+        """A batch being decided, to put out after those put before it."""
+        self._raise()
+        self._queue.put(future)
+
+    def close(self) -> None:
+        """Wait until every batch is out; raise the first error met."""
+        self._stop()
+        self._raise()
+
+    def abandon(self) -> None:
+        """After a failure elsewhere: batches not yet started are cancelled, the rest
+        dropped unwritten once decided, and any error of putting out forgotten."""
+        self._error = self._error or _Dropped()
+        while True:  # the writer drops what it has not taken (`_error` is set)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item.cancel()
+                self._slots.release()
+        self._stop()
+        self._error = None
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+
+class _Dropped(Exception):
+    """Marks a writer that puts nothing more out (its batches are dropped)."""
 
 
 def distinct_ids(frame: pl.DataFrame) -> list[pl.DataFrame]:

@@ -36,7 +36,7 @@ from ..records.csv_table import TableInput, open_table
 from ..records.jsonl_table import JsonlTable
 from ..records.raw import Raw
 from ..render.parquet import SCHEMA, ParquetOut, ParquetRows, metadata, table
-from .colocate import in_order, numbered
+from .colocate import OutOfOrder, WorkerIds, in_order, numbered, worker_ids
 from .columnar import ColumnarRoute, Progress, Put, distinct_ids, is_jsonl, owned
 from .read import chunks
 from .spill import Spill, partition
@@ -105,6 +105,7 @@ class Columnar(ColumnarRoute):
         else:
             source = open_table(self.workers, "worker", WORKER_COLUMNS, REQUIRED_COLUMNS)
         counts = Counts()
+        start = stream.tell() if stream.seekable() else None
         out = _out(self.policy, self.as_of, stream)
         try:
             if isinstance(source, JsonlTable):  # each line with its own records
@@ -115,15 +116,8 @@ class Columnar(ColumnarRoute):
                 self._pipelined(((frame, None, ()) for frame in numbered(source, self.rows)),
                                 self._put(out), counts, progress)
             else:
-                order = in_order(source, self.training, self.rows)
-                if order is not None:
-                    self.ordered = True
-                    self._ordered(source, self.training, order, self._put(out), counts,
-                                  progress)
-                else:
-                    with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
-                        self._partitioned(source, self.training, spill, out, counts,
-                                          progress)
+                counts, out = self._together(source, self.training, stream, start, out,
+                                             progress)
         except BaseException:
             out.abandon()
             raise
@@ -131,6 +125,45 @@ class Columnar(ColumnarRoute):
             source.close()
         out.close()
         return counts
+
+    def _together(self, source: TableInput, training: str, stream: IO[bytes],
+                  start: int | None, out: ParquetOut, progress: Progress
+                  ) -> tuple[Counts, ParquetOut]:
+        """Workers and their records: read side by side while the records follow the
+        workers' order, else partitioned. Into a stream that can be written again from
+        `start`, the records' order is found as they are read, and a record out of order
+        starts the output again on the partitioned route; into any other, a first pass
+        over the ids finds it (`colocate.in_order`). The counts and the output written."""
+        counts = Counts()
+        ids = WorkerIds(worker_ids(source)) if start is not None \
+            else in_order(source, training, self.rows)
+        if ids is not None and ids.distinct:
+            self.ordered = True
+            try:
+                self._ordered(source, training, ids, self._put(out), counts, progress)
+                return counts, out
+            except OutOfOrder:
+                if start is None:
+                    raise  # the file changed since the first pass
+            # What was written is of no use now: the output starts again.
+            self.ordered, self.warnings, counts = False, [], Counts()
+            out.abandon()
+            stream.seek(start)
+            stream.truncate()
+            out = _out(self.policy, self.as_of, stream)
+            try:
+                self._spilled(source, training, out, counts, progress)
+            except BaseException:
+                out.abandon()
+                raise
+            return counts, out
+        self._spilled(source, training, out, counts, progress)
+        return counts, out
+
+    def _spilled(self, source: TableInput, training: str, out: ParquetOut, counts: Counts,
+                 progress: Progress) -> None:
+        with tempfile.TemporaryDirectory(prefix="policyrules-") as spill:
+            self._partitioned(source, training, spill, out, counts, progress)
 
     @staticmethod
     def _put(out: ParquetOut) -> Put:
@@ -206,7 +239,7 @@ class Columnar(ColumnarRoute):
         findings are joined to its row by id, so ids that repeat among them are decided
         in separate frames (the first of each id, the second, …): within one, an id
         names one row."""
-        # Records read in the workers' order: `in_order` found no id twice in the file.
+        # Records read in the workers' order: no id is twice in the file (`WorkerIds`).
         frames = [frame] if self.ordered else distinct_ids(frame)
         if len(frames) == 1:
             rows = self._frame(frame, records)
