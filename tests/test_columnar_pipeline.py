@@ -270,3 +270,17 @@ def test_an_id_that_only_shares_a_hash_is_out_of_order(
 def test_a_repeated_id_among_the_workers_is_seen_in_their_hashes() -> None:
     assert WorkerIds(pl.Series(["A", "B", None, None])).distinct
     assert not WorkerIds(pl.Series(["A", "B", "A"])).distinct
+
+
+def test_repeated_values_are_written_in_dictionary_pages_lists_included(
+        tmp_path: Path) -> None:
+    workers, training = _example_parquet(tmp_path)
+    out = io.BytesIO()
+    Columnar(policyrules.load(DURHAM), workers, training, AS_OF).run(out, _quiet)
+    group = pq.ParquetFile(io.BytesIO(out.getvalue())).metadata.row_group(0)
+    encodings = {group.column(i).path_in_schema: group.column(i).encodings
+                 for i in range(group.num_columns)}
+    for column in ("groups.list.element", "cites.list.element", "requirement", "status"):
+        assert "RLE_DICTIONARY" in encodings[column], column
+    for column in ("line", "worker"):  # few repeats: plain
+        assert "RLE_DICTIONARY" not in encodings[column], column

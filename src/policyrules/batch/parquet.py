@@ -261,6 +261,8 @@ class Columnar(ColumnarRoute):
         its own, named as `evaluate_frame` names them: nothing to do.)"""
         if records is None or records.height == 0 or self.training is None:
             return rows
+        if rows["error"].null_count == rows.num_rows:
+            return rows  # none rejected: the records need not be looked through
         rejected = pl.DataFrame(rows.select(["_line", "worker", "error"])).filter(
             pl.col("error").is_not_null())
         recs = records.filter(pl.col("worker").is_in(rejected["worker"].implode()))

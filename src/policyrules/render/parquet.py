@@ -36,7 +36,11 @@ SCHEMA = pa.schema([
     ("cites", pa.list_(pa.string())),
 ])
 
-_REPEATED = ("groups", "error", "requirement", "status", "due", "cites")
+# A list column's values are its leaf's (`groups.list.element`): named by the column
+# alone, the setting passes them by (dictionary pages make them a quarter smaller, for
+# the same writing time).
+_REPEATED = ("groups.list.element", "error", "requirement", "status", "due",
+             "cites.list.element")
 _STATISTICS = ("line", "compliant", "status", "due")
 
 Row = tuple[int, str | None, bool | None, list[str] | None, str | None, str | None,
