@@ -9,8 +9,10 @@ training file of either table kind, and decides at most `rows` workers at a time
 `Policy.evaluate_frame` (columnar.py reads and batches them). Training records in any
 other order than the workers' are spilled into partitions by a hash of the worker id
 (`spill.Spill`), each partition decided on its own and the partitions' rows merged back
-by line. Nothing holds the whole workforce or the whole training file: memory is set by
-the batch and the partitions (docs/cli.md has the measured figures).
+by line; when that order is found broken only after batches were written (colocate.py
+finds it as it reads), the output is cut back and written again that way. Nothing holds
+the whole workforce or the whole training file: memory is set by the batch and the
+partitions (docs/cli.md has the measured figures).
 """
 
 from __future__ import annotations
