@@ -12,6 +12,7 @@ import policyrules
 from conftest import FIXTURES, ROOT
 from policyrules.contract.decision import Finding
 from policyrules.contract.workers import TrainingRecord, Worker
+from policyrules.render import DecisionJson
 from policyrules.render.contract_json import _record_js
 
 DURHAM = policyrules.load(ROOT / "policies" / "durham.policy")
@@ -110,7 +111,7 @@ def test_equal_hours_of_another_type_are_not_taken_for_each_other() -> None:
 
 
 # The usual met finding is written from parts kept per rule and record, with the worker's
-# id put into its explanation each time (render/contract_json.py `_met_parts`):
+# id put into its explanation each time (render/contract_json.py `_Rule`):
 # ids that JSON must escape, for workers who share every record, in one encoder.
 @given(st.lists(TEXT.filter(lambda s: s.strip() != ""), min_size=2, max_size=5),
        st.booleans())
@@ -139,10 +140,10 @@ def test_a_kept_met_finding_names_each_worker(ids: list[str], explain: bool) -> 
     assert ones >= accepted  # every worker's induction is met, and written in one step
 
 
-# The usual met finding is written from its rule's parts, the evidence text kept by its
-# record and the explanation's words (render/contract_json.py `_met_parts`): with the kept
-# texts and records cleared as often as they can be, among findings written the general
-# way, every decision is still json's text.
+# The usual met finding is written from its rule's parts, its record's text and the
+# explanation's words (render/contract_json.py `_Rule`): with validation's kept records
+# cleared as often as they can be, among findings written the general way, every
+# decision is still json's text.
 @given(st.sampled_from([DURHAM, FRAMEWORK]), _POOL,
        st.lists(st.lists(st.integers(0, 4), max_size=4), min_size=1, max_size=6),
        st.sampled_from([1, 2, 3]))
@@ -150,10 +151,10 @@ def test_met_findings_from_their_parts_are_json_with_little_kept(
         policy: policyrules.Policy, pool: list[dict[str, object]],
         picks: list[list[int]], kept: int) -> None:
     from policyrules.contract import shape, validation
-    from policyrules.render import DecisionJson, contract_json
+    from policyrules.render import DecisionJson
 
-    bounds = contract_json._TEXTS_KEPT, validation.RECORDS_KEPT, shape.RECORDS_KEPT
-    contract_json._TEXTS_KEPT = validation.RECORDS_KEPT = shape.RECORDS_KEPT = kept
+    bounds = validation.RECORDS_KEPT, shape.RECORDS_KEPT
+    validation.RECORDS_KEPT = shape.RECORDS_KEPT = kept
     try:
         encode = DecisionJson()
         for n, pick in enumerate(picks):
@@ -167,7 +168,7 @@ def test_met_findings_from_their_parts_are_json_with_little_kept(
             assert encode.text(decision, "") == json.dumps(decision.to_dict(),
                                                            ensure_ascii=False)
     finally:
-        (contract_json._TEXTS_KEPT, validation.RECORDS_KEPT, shape.RECORDS_KEPT) = bounds
+        validation.RECORDS_KEPT, shape.RECORDS_KEPT = bounds
 
 
 # An undated finding whose worker has no record of its rule is written from explain.py's
@@ -210,7 +211,7 @@ def test_unrecorded_findings_from_a_stand_in_are_json(
         assert encode.text(decision, "\n") == json.dumps(decision.to_dict(),
                                                          ensure_ascii=False) + "\n"
     # The stand-in's words were taken whenever such a finding was written.
-    assert bool(encode._unrecorded) == (made > 0)
+    assert any(kept.unrecorded for kept in encode._rules.values()) == (made > 0)
 
 
 def test_unrecorded_words_are_cut_at_the_id_alone() -> None:
@@ -229,10 +230,39 @@ def test_unrecorded_words_are_cut_at_the_id_alone() -> None:
     assert decision.finding(rule.id) is not None
     encode = DecisionJson()
     assert encode.text(decision, "") == json.dumps(decision.to_dict(), ensure_ascii=False)
-    assert len(encode._unrecorded[(id(rule), "overdue")][1]) == 2  # cut at the id
+    assert len(encode._rule(rule).unrecorded["overdue"]) == 2  # cut at the id
     odd = attrs.evolve(rule, explain="Words with \x00 and \x01 in them")
     worker = Worker("W1", datetime.date(2023, 1, 1), "regular")
     finding = Finding(odd, "overdue", None, (), worker, as_of, NO_RECORDS)
     made = Decision("W1", "durham", as_of, (), (finding,), ())
     assert encode.text(made, "") == json.dumps(made.to_dict(), ensure_ascii=False)
-    assert encode._unrecorded[(id(odd), "overdue")][1] == ()
+    assert encode._rule(odd).unrecorded["overdue"] == ()
+
+
+# The encoder against json itself for generated workers of every shipped policy and the
+# language's features, on generated days (month ends, leap days, records after the day):
+# one encoder for several workers in a row, as a run has, with and without explanations.
+# Whatever it writes from parts kept per rule (render/contract_json.py `_Rule`) must be
+# the text of `Decision.to_dict()`.
+_POLICIES = [DURHAM, FRAMEWORK, FEATURES,
+             policyrules.load(ROOT / "policies" / "pan_lancashire.policy")]
+
+
+@given(st.data(), st.booleans())
+def test_generated_decisions_are_the_json_of_their_dicts(data: st.DataObject,
+                                                         explain: bool) -> None:
+    from policyrules.testing import as_of_dates, workers
+
+    policy = data.draw(st.sampled_from(_POLICIES))
+    encode = DecisionJson(explain=explain)
+    for _ in range(data.draw(st.integers(1, 4))):
+        worker = data.draw(workers(policy, details=True))
+        as_of = data.draw(as_of_dates())
+        decision = policy.evaluate(worker, as_of=as_of)
+        expected = decision.to_dict()
+        if not explain:
+            for f in expected["findings"]:
+                del f["explanation"]
+        text = encode.text(decision, "\n")
+        assert text == json.dumps(expected, ensure_ascii=False) + "\n"
+        assert json.loads(text) == expected

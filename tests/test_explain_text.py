@@ -200,7 +200,7 @@ def test_a_record_from_another_provider_does_not_count() -> None:
 
 
 # The usual met finding is written in one step (`explain._met`), and whether a worker has
-# records after the day is remembered for the worker just explained (`_any_later`). Both
+# records after the day is remembered for the worker just explained (`any_later`). Both
 # must give what the general path gives, for every policy's findings, whatever worker
 # and day came before (the remembered answer must never leak to another worker or day).
 def _general(f: policyrules.Finding) -> str:

@@ -3,6 +3,7 @@
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -345,3 +346,45 @@ def test_a_deadline_after_9999_is_an_error_of_the_record(changes: dict, fields: 
         assert isinstance(e, WorkerError) and e.worker == "W7"
         assert [p.field for p in e.problems] == fields
         assert "is after 9999-12-31" in str(e) and str(e.value).startswith("9999-")
+
+
+
+# The makers of the batch's hot paths (contract/workers.py `new_record`, `new_worker`;
+# contract/decision.py `new_finding`, `new_decision`) set the slots themselves: each must
+# take its class's fields in order and make the object its class makes, every field
+# (those left out of equality too) the very value given.
+def _makers() -> list[tuple[type, Any]]:
+    from policyrules.contract.decision import Decision, Finding, new_decision, new_finding
+    from policyrules.contract.workers import new_record, new_worker
+
+    return [(TrainingRecord, new_record), (Worker, new_worker), (Finding, new_finding),
+            (Decision, new_decision)]
+
+
+def test_each_maker_takes_its_class_s_fields_in_order() -> None:
+    import inspect
+
+    import attrs
+
+    for cls, make in _makers():
+        names = [a.alias for a in attrs.fields(cls)]
+        assert list(inspect.signature(make).parameters) == names, cls
+        assert list(inspect.signature(cls).parameters) == names, cls
+
+
+@given(st.data())
+def test_each_maker_makes_what_its_class_makes(data: st.DataObject) -> None:
+    import attrs
+
+    for cls, make in _makers():
+        # Any values will do: neither the class nor the maker checks them.
+        values = [data.draw(st.none() | st.integers() | st.text(max_size=3) | st.dates()
+                            | st.tuples(st.integers()), label=a.name)
+                  for a in attrs.fields(cls)]
+        made, expected = make(*values), cls(*values)
+        assert type(made) is cls
+        assert made == expected
+        for a, value in zip(attrs.fields(cls), values, strict=True):
+            assert getattr(made, a.name) is getattr(expected, a.name) is value
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            made.status = "changed"

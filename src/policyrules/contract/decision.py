@@ -13,7 +13,7 @@ from ..semantics.facts import records as records_of
 from ..semantics.model import PolicyModel, Requirement
 from . import explain, explanation
 from .explanation import Explanation
-from .workers import TrainingRecord, Worker
+from .workers import TrainingRecord, Worker, slot_setters
 
 
 @attrs.frozen(slots=True)
@@ -167,6 +167,44 @@ class Decision:
             "findings": [f.to_dict() for f in self.findings],
             "unrecognised_training": list(self.unrecognised_training),
         }
+
+
+_NEW = object.__new__
+_F = slot_setters(Finding)
+_D = slot_setters(Decision)
+
+
+def new_finding(rule: Requirement, status: str, due: datetime.date | None,
+                evidence: tuple[TrainingRecord, ...], worker: Worker, as_of: datetime.date,
+                facts: Facts | Records | None = None) -> Finding:
+    """`Finding(rule, status, due, evidence, worker, as_of, facts)` for the compiled
+    evaluator's hot loop (workers.py says why, and what it relies on)."""
+    f = _NEW(Finding)
+    _F[0](f, rule)
+    _F[1](f, status)
+    _F[2](f, due)
+    _F[3](f, evidence)
+    _F[4](f, worker)
+    _F[5](f, as_of)
+    _F[6](f, facts)
+    return f
+
+
+def new_decision(worker: str, policy: str, as_of: datetime.date, groups: tuple[str, ...],
+                 findings: tuple[Finding, ...], unrecognised_training: tuple[str, ...],
+                 model: PolicyModel | None, subject: Worker | None) -> Decision:
+    """`Decision(worker, policy, as_of, groups, findings, unrecognised_training, model,
+    subject)`, as `new_finding`."""
+    d = _NEW(Decision)
+    _D[0](d, worker)
+    _D[1](d, policy)
+    _D[2](d, as_of)
+    _D[3](d, groups)
+    _D[4](d, findings)
+    _D[5](d, unrecognised_training)
+    _D[6](d, model)
+    _D[7](d, subject)
+    return d
 
 
 @attrs.frozen

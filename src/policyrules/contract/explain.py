@@ -28,14 +28,13 @@ class _Words:
     head: str  # the rule's sentence and its paragraphs
     courses: str  # the courses written in `satisfied by`, by title
     also: str  # the courses that count as those, as a closing aside ("" when none)
-    # For the usual finding, met by a record (`_met`): each satisfying course's title by
-    # id, and what closes the sentence (the note on regular updates, or nothing).
+    # For the usual finding, met by a record (`met_parts`): each satisfying course's title
+    # by id, and what closes the sentence (the note on regular updates, or nothing).
     titles: dict[str, str]
     met_end: str
-    # What follows the worker's id in a met finding's text, by (course, day, due): the
-    # same for every worker who completed that course that day. Cleared when full.
-    met: dict[tuple[str, datetime.date, datetime.date | None], str] = attrs.field(
-        factory=dict, eq=False)
+    # What comes between the worker's id and the record's day in a met finding's text, by
+    # course (a catalogue's worth at most).
+    met_on: dict[str, str] = attrs.field(factory=dict, eq=False)
     met_head: str = attrs.field(init=False, eq=False)  # `head` and the "; " after it
 
     def __attrs_post_init__(self) -> None:
@@ -87,7 +86,10 @@ def finding(f: Finding) -> str:
     if rule.hours is not None:
         body, notes = _hours_body(f, words), _notes(f)
     elif in_one_step(f):
-        return f"{words.head}; {f.worker.id}{_met(f, words, f.evidence[0])}"
+        head, on, end = met_parts(f)
+        last = f.evidence[0]
+        renew = "" if f.due is None else f"{RENEW}{iso(f.due)}"
+        return f"{head}{f.worker.id}{on}{iso(last.completed)}{renew}{end}"
     else:
         body, notes = _body(f, words, f.records.latest), _notes(f)
     return f"{words.head}; {'; '.join([body, *notes])}."
@@ -95,51 +97,43 @@ def finding(f: Finding) -> str:
 
 def in_one_step(f: Finding) -> bool:
     """Whether `finding` writes `f` in one step: the usual met finding, whose text is
-    `met_parts` around the worker's id."""
+    made of `met_parts` (see there)."""
     return (f.rule.hours is None and f.status == "met" and bool(f.evidence)
-            and not _any_later(f.worker, f.as_of))
+            and not any_later(f.worker, f.as_of))
 
 
-def met_parts(f: Finding) -> tuple[str, str]:
-    """A finding written in one step (`in_one_step`) as what comes before the worker's
-    id and what comes after: the same for every such finding of the rule with the same
-    latest record and renewal date, so that a writer may keep what it makes of them
-    (render/contract_json.py)."""
+# In a met finding written in one step, what comes between the record's day and the
+# renewal date, when there is one.
+RENEW = " and must renew it by "
+
+
+def met_parts(f: Finding) -> tuple[str, str, str]:
+    """A finding written in one step (`in_one_step`) as the words around its facts:
+    `head`, the worker's id, `on`, the day of its latest record (`evidence[0]`), then,
+    when it has a renewal date, `RENEW` and that date, then `end`. The words depend on
+    the rule and the record's course alone, so that a writer may keep what it makes of
+    them (render/contract_json.py). Its evidence starts with the latest record
+    (`latest_record` is the first of `canonical_evidence`), nothing is dated after as_of,
+    and a met finding has no note on excluded records: the same text as `_body` and
+    `_notes` give it."""
     words = _words(f.rule)
-    return words.met_head, _met(f, words, f.evidence[0])
+    training = f.evidence[0].training
+    on = words.met_on.get(training)
+    if on is None:
+        title = words.titles.get(training) or f.rule.course(training)
+        on = words.met_on[training] = f" completed {title} on "
+    return words.met_head, on, words.met_end
 
 
-def _met(f: Finding, words: _Words, last: TrainingRecord) -> str:
-    """The usual met finding, in one step, without gathering the worker's records: its
-    evidence starts with the latest record (`latest_record` is the first of
-    `canonical_evidence`), nothing is dated after as_of, and a met finding has no note on
-    excluded records. The same text as `_body` and `_notes` give it, after the worker's
-    id."""
-    key = (last.training, last.completed, f.due)
-    rest = words.met.get(key)
-    if rest is None:
-        title = words.titles.get(last.training) or f.rule.course(last.training)
-        rest = f" completed {title} on {iso(last.completed)}"
-        if f.due is not None:
-            rest += f" and must renew it by {iso(f.due)}"
-        rest += words.met_end
-        if len(words.met) >= _MET_KEPT:
-            words.met.clear()
-        words.met[key] = rest
-    return rest
-
-
-_MET_KEPT = 1 << 12
-
-
-# The last worker `_any_later` looked at, and its answer: a worker's findings are explained
+# The last worker `any_later` looked at, and its answer: a worker's findings are explained
 # one after another, and the answer is the worker's, not the finding's. One tuple, replaced
 # whole, so that threads explaining at once never read half of it.
 _LATER: tuple[object, datetime.date, bool] = (None, datetime.date.min, False)
 
 
-def _any_later(worker: Worker, as_of: datetime.date) -> bool:
-    """Whether any of the worker's records is dated after `as_of`."""
+def any_later(worker: Worker, as_of: datetime.date) -> bool:
+    """Whether any of the worker's records is dated after `as_of` (remembered for the
+    last worker asked about: a writer may ask once per finding)."""
     global _LATER
     seen, day, answer = _LATER
     if seen is worker and day == as_of:
@@ -162,7 +156,7 @@ def _body(f: Finding, words: _Words, last: TrainingRecord | None) -> str:
         if f.due is None:
             return done
         if f.status == "met":
-            return f"{done} and must renew it by {iso(f.due)}"
+            return f"{done}{RENEW}{iso(f.due)}"
         return f"{done}, and its renewal was due by {iso(f.due)}"
     missing = f"has no {words.courses} on record"
     if f.due is None:

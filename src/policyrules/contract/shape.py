@@ -33,7 +33,7 @@ from .fields import CONTACTS, SECTORS_SET, Problems, unknown_fields
 from .plain import plain_record
 from .validation import KEPT_RECORDS, RECORDS_KEPT, held_role, unknown_part
 from .vocabulary import DELIVERIES, MAX_HOURS
-from .workers import RoleAssignment, TrainingRecord, Worker
+from .workers import RoleAssignment, TrainingRecord, Worker, new_record, new_worker
 
 # Each kind of number keeps its own bounds, so that 3 stays an int and 3.0 a float, as
 # `parse_worker` keeps them (msgspec refuses `true` for either, as the contract does).
@@ -111,8 +111,8 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
         unknown_fields(extra, "", problems)
         if problems:
             return None
-    return Worker(wid, s.started, s.contact, held, records, agency, s.sector,
-                  bool(s.volunteer), extra)
+    return new_worker(wid, s.started, s.contact, held, records, agency, s.sector,
+                      bool(s.volunteer), extra)
 
 
 # A JSON Lines line of the usual shape, decoded straight from its text into a Struct: no
@@ -206,8 +206,8 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
         unknown_fields(extra, "", problems)
         if problems:
             return None
-    return Worker(wid, s.started, s.contact, held, records, agency, s.sector,
-                  bool(s.volunteer), extra)
+    return new_worker(wid, s.started, s.contact, held, records, agency, s.sector,
+                      bool(s.volunteer), extra)
 
 
 def _usual_fields(s: _Worker | Any, roles: Collection[str]
@@ -267,10 +267,10 @@ def _checked(r: _Record) -> TrainingRecord | None:
     # has it (a course's id, a provider), not the copies this line was decoded into: the
     # records kept take half the memory. `{}` given, not left to the factory: one call
     # fewer per record.
-    return TrainingRecord(intern(r.training), r.completed,
-                          "single-agency" if delivery is None else intern(delivery),
-                          None if provider is None else intern(provider), r.hours,
-                          None if level is None else intern(level), {})
+    return new_record(intern(r.training), r.completed,
+                      "single-agency" if delivery is None else intern(delivery),
+                      None if provider is None else intern(provider), r.hours,
+                      None if level is None else intern(level), {})
 
 
 def clear() -> None:

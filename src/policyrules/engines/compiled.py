@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Callable
 from typing import assert_never
 
-from ..contract.decision import Decision, Finding
+from ..contract.decision import Decision, new_decision, new_finding
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
@@ -30,7 +30,9 @@ _MEMO_LIMIT = 1 << 17
 class _Writer(Source):
     def __init__(self) -> None:
         super().__init__()
-        for name, value in (("Decision", Decision), ("Finding", Finding),
+        # The generated code makes a Finding and a Decision as their makers do (faster
+        # than the classes' own __init__, the same objects: contract/workers.py).
+        for name, value in (("Decision", new_decision), ("Finding", new_finding),
                             ("_canon", canonical_evidence), ("_anchor", anchor),
                             ("_EMPTY", frozenset()), ("_reach", reach),
                             ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS)):

@@ -9,9 +9,8 @@ from json.encoder import encode_basestring as _js
 from typing import Any
 
 from ..contract.decision import Decision, Finding
+from ..contract.explain import RENEW, any_later, met_parts
 from ..contract.explain import finding as finding_text
-from ..contract.explain import in_one_step, met_parts
-from ..contract.validation import RECORDS_KEPT
 from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
 from ..semantics import model as m
@@ -32,10 +31,6 @@ def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
 
 
 _CACHE_LIMIT = 1 << 14
-# As many texts as validation keeps records (contract/validation.py): the texts are keyed
-# by the shared records, and each holds its record, so a bigger cache would only keep
-# records alive that validation has let go.
-_TEXTS_KEPT = RECORDS_KEPT
 
 
 # Stand-ins for a worker's id: control characters, which policy text cannot hold
@@ -47,18 +42,58 @@ def _list(items: Iterable[str]) -> str:
     return "[" + ", ".join(map(_js, items)) + "]"
 
 
+def _inside(text: str) -> str:
+    """Text as it shows inside a JSON string (escaped, without the quotes)."""
+    return _js(text)[1:-1]
+
+
+class _Rule:
+    """The text a rule's findings share, made on its first finding: everything `text`
+    needs of the rule is found with one lookup per finding."""
+
+    __slots__ = ("evidence", "head", "met_end", "met_head", "met_tail", "on", "plain", "rule",
+                 "tail", "unrecorded")
+
+    def __init__(self, rule: m.Requirement, explain: bool) -> None:
+        self.rule = rule
+        self.head = f'{{"requirement": {_js(rule.id)}, "title": {_js(rule.title)}, "status": "'
+        self.evidence = f', "satisfied_by": {_list(rule.satisfied_by)}, "evidence": ['
+        self.tail = (f'], "cites": {_list(rule.cites)}'
+                     + (', "explanation": ' if explain else ""))
+        # Without an hours target, an evidence record's text is the record's alone.
+        self.plain = rule.hours is None
+        # The usual met finding (`explain.in_one_step`): `met_head`, its renewal date,
+        # `evidence`, its record's text, `met_tail`, the worker's id, `on[course]`, the
+        # record's day, `_RENEW` and the renewal date (when it has one), `met_end`: the
+        # words of `explain.met_parts` escaped once (JSON escapes each character on its
+        # own, and dates need no escape). The words are set by the first such finding.
+        self.met_head = self.head + 'met", "compliant": true, "due": '
+        self.met_tail = self.met_end = ""
+        self.on: dict[str, str] = {}
+        # The explanation of an undated finding with no record of the rule, by status: its
+        # escaped text cut where the worker's id goes (empty: written the general way).
+        self.unrecorded: dict[str, tuple[str, ...]] = {}
+
+
+_RENEW = _inside(RENEW)
+
+
 class DecisionJson:
     """`json.dumps(decision.to_dict(), ensure_ascii=False)`, about twice as fast.
 
-    The constant parts of each finding (id, title, satisfied_by, cites) are encoded once
-    per requirement; tests check that the text parses to exactly `Decision.to_dict()`.
+    The constant parts of each finding (id, title, satisfied_by, cites, the words of the
+    usual explanation) are encoded once per requirement; tests check that the text parses
+    to exactly `Decision.to_dict()`. Nothing is kept per worker or per record: the texts of
+    a record's fields and dates cost less to write again than to keep and look up.
     """
 
     def __init__(self, *, explain: bool = True) -> None:
         # False (`evaluate --no-explain`): findings without `explanation`, which is most of
         # the text and of the time of a decision.
         self._explain = explain
-        self._parts: dict[int, tuple[m.Requirement, str, str, str]] = {}
+        # By the rule's identity (hashing a frozen Requirement walks all its fields),
+        # the rule kept beside its text so that an id is never taken for another's.
+        self._rules: dict[int, _Rule] = {}
         # The text between the worker id and `compliant`, for the last (policy, as_of,
         # fingerprint): the same for every decision of a run.
         self._middle: tuple[str, datetime.date, str, str | None] = (
@@ -66,31 +101,12 @@ class DecisionJson:
         # Lists of names (groups, unrecognised training), each encoded once: a run repeats
         # a few of them. Cleared when full.
         self._lists: dict[tuple[str, ...], str] = {}
-        # Evidence records' text by identity (kept beside the record so an id is never
-        # reused): validation gives the workers who share a record one object
-        # (contract/validation.py), so each is encoded once. Cleared when full.
-        self._texts: dict[int, tuple[TrainingRecord, str]] = {}
-        # The constant parts of the usual met finding (`explain.met_parts`) by rule: its
-        # text is these, the renewal date, the evidence record's text (kept above) and
-        # the explanation's words after the worker's id (kept by explain.py). No text of
-        # a whole finding is kept: there are as many as records, rules and dates.
-        self._met: dict[int, tuple[m.Requirement, str, str, str]] = {}
-        # The explanation of an undated finding with no record of its rule, by rule and
-        # status: its escaped text cut where the worker's id goes (none: the general way).
-        self._unrecorded: dict[tuple[int, str], tuple[m.Requirement, tuple[str, ...]]] = {}
 
-    def _rule(self, rule: m.Requirement) -> tuple[str, str, str]:
-        cached = self._parts.get(id(rule))
-        if cached is None or cached[0] is not rule:
-            cached = (
-                rule,
-                f'{{"requirement": {_js(rule.id)}, "title": {_js(rule.title)}, "status": "',
-                f', "satisfied_by": {_list(rule.satisfied_by)}, "evidence": [',
-                f'], "cites": {_list(rule.cites)}'
-                + (', "explanation": ' if self._explain else ""),
-            )
-            self._parts[id(rule)] = cached
-        return cached[1], cached[2], cached[3]
+    def _rule(self, rule: m.Requirement) -> _Rule:
+        kept = self._rules.get(id(rule))
+        if kept is None or kept.rule is not rule:
+            kept = self._rules[id(rule)] = _Rule(rule, self._explain)
+        return kept
 
     def _names(self, items: tuple[str, ...]) -> str:
         text = self._lists.get(items)
@@ -119,83 +135,80 @@ class DecisionJson:
         groups = d.groups
         out = ['{"worker": ', _js(d.worker), middle[2], "true", ', "groups": ',
                self._names(groups) if groups else "[]", ', "findings": [']
-        parts = self._parts
-        texts = self._texts
+        rules = self._rules
         explain = self._explain
-        mets = self._met
-        unrecorded = self._unrecorded
-        who = ""  # the worker's id as it shows inside a JSON string, when needed
+        # Of the worker and day of the findings (an engine gives all of a decision's the
+        # same two): the worker's id as it shows inside a JSON string, and whether any of
+        # its records is dated after the day (`explain.in_one_step`).
+        seen: tuple[object, object] = (None, None)
+        who = ""
+        later = False
         sep = ""
         for f in d.findings:
             rule = f.rule
+            kept = rules.get(id(rule))
+            if kept is None or kept.rule is not rule:
+                kept = self._rule(rule)
             status = f.status
-            if explain and status == "met" and len(f.evidence) == 1 and in_one_step(f):
-                # The usual finding, from its parts (`_met_parts`).
-                met = mets.get(id(rule))
-                if met is None or met[0] is not rule:
-                    met = self._met_parts(f)
-                r = f.evidence[0]
-                hit = texts.get(id(r))
-                shown = hit[1] if hit is not None and hit[0] is r else self._evidence(f, r)
-                if not who:
-                    who = _js(f.worker.id)[1:-1]
-                renew = f.due
-                out += (sep, met[1], f'"{iso(renew)}"' if renew is not None else "null", met[2],
-                        shown, met[3], who, _js(met_parts(f)[1])[1:], "}")
-                sep = ", "
-                continue
-            cached = parts.get(id(rule))
-            if cached is None or cached[0] is not rule:
-                self._rule(rule)
-                cached = parts[id(rule)]
+            evidence = f.evidence
+            if status == "met" and explain and kept.plain and len(evidence) == 1:
+                worker = f.worker
+                if worker is not seen[0] or f.as_of is not seen[1]:
+                    seen = (worker, f.as_of)
+                    who = _inside(worker.id)
+                    later = any_later(worker, f.as_of)
+                if not later:
+                    # `explain.in_one_step`: the usual finding, from its parts (`_Rule`).
+                    r = evidence[0]
+                    on = kept.on.get(r.training)
+                    if on is None:
+                        on = self._met_words(kept, f)
+                    renew = f.due
+                    if renew is None:
+                        out += (sep, kept.met_head, "null", kept.evidence, _record_js(f, r),
+                                kept.met_tail, who, on, iso(r.completed), kept.met_end)
+                    else:
+                        day = iso(renew)
+                        out += (sep, kept.met_head, '"', day, '"', kept.evidence,
+                                _record_js(f, r), kept.met_tail, who, on, iso(r.completed),
+                                _RENEW, day, kept.met_end)
+                    sep = ", "
+                    continue
             if status == "overdue":
                 ok = '", "compliant": false, "due": '
                 out[3] = "false"
             else:
                 ok = '", "compliant": true, "due": '
             due = f'"{iso(f.due)}"' if f.due is not None else "null"
-            evidence = f.evidence
             if not evidence:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
-                r = evidence[0]
-                hit = texts.get(id(r))
-                shown = (hit[1] if hit is not None and hit[0] is r and rule.hours is None
-                         else self._evidence(f, r))
+                shown = _record_js(f, evidence[0])
             else:
                 shown = ", ".join(_record_js(f, r) for r in evidence)
             if not explain:
                 words = ""
-            elif f.due is None and rule.hours is None and f.records is NO_RECORDS:
+            elif f.due is None and kept.plain and f.records is NO_RECORDS:
                 # No record of the rule and no date: the same words for every worker
-                # but the id (`_unrecorded`).
-                pieces = unrecorded.get((id(rule), status))
-                if pieces is None or pieces[0] is not rule:
-                    pieces = self._unrecorded_words(f)
-                if not who:
-                    who = _js(f.worker.id)[1:-1]
-                words = who.join(pieces[1]) if pieces[1] else _js(finding_text(f))
+                # but the id (`_unrecorded_words`).
+                pieces = kept.unrecorded.get(status)
+                if pieces is None:
+                    pieces = self._unrecorded_words(kept, f)
+                if f.worker is not seen[0] or f.as_of is not seen[1]:
+                    seen = (f.worker, f.as_of)
+                    who = _inside(f.worker.id)
+                    later = any_later(f.worker, f.as_of)
+                words = who.join(pieces) if pieces else _js(finding_text(f))
             else:
                 words = _js(finding_text(f))
-            out += (sep, cached[1], status, ok, due, cached[2], shown, cached[3], words, "}")
+            out += (sep, kept.head, status, ok, due, kept.evidence, shown, kept.tail, words, "}")
             sep = ", "
         unknown = d.unrecognised_training
         out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",
                 end)
         return "".join(out)
 
-    def _evidence(self, f: Finding, r: TrainingRecord) -> str:
-        """The text of an evidence record, kept by the record when the rule does not
-        count hours (else the hours shown are the rule's to give)."""
-        shown = _record_js(f, r)
-        if f.rule.hours is None:
-            texts = self._texts
-            if len(texts) >= _TEXTS_KEPT:
-                texts.clear()
-            texts[id(r)] = (r, shown)
-        return shown
-
-    def _unrecorded_words(self, f: Finding) -> tuple[m.Requirement, tuple[str, ...]]:
+    def _unrecorded_words(self, kept: _Rule, f: Finding) -> tuple[str, ...]:
         """The explanation of an undated finding whose worker has no record of the rule
         (nor one dated later): explain.py's own text for a stand-in worker whose id is a
         marker, escaped and cut at the marker. Its words depend on nothing else of the
@@ -204,22 +217,19 @@ class DecisionJson:
         for marker in _MARKERS:
             stand_in = Finding(f.rule, f.status, None, (), Worker(marker, f.as_of, "none"),
                                f.as_of, NO_RECORDS)
-            made.append(_js(finding_text(stand_in)).split(_js(marker)[1:-1]))
+            made.append(_js(finding_text(stand_in)).split(_inside(marker)))
         pieces = tuple(made[0]) if made[0] == made[1] and len(made[0]) > 1 else ()
-        kept = (f.rule, pieces)
-        self._unrecorded[(id(f.rule), f.status)] = kept
-        return kept
+        kept.unrecorded[f.status] = pieces
+        return pieces
 
-    def _met_parts(self, f: Finding) -> tuple[m.Requirement, str, str, str]:
-        """The parts of the rule's usual met finding around its renewal date, its evidence
-        record and the worker's id, as `text` writes any finding (JSON escapes each
-        character on its own, so the explanation's parts escaped apart are the whole
-        escaped)."""
-        rule_head, evidence, rule_tail = self._rule(f.rule)
-        met = (f.rule, rule_head + 'met", "compliant": true, "due": ', evidence,
-               rule_tail + _js(met_parts(f)[0])[:-1])
-        self._met[id(f.rule)] = met
-        return met
+    def _met_words(self, kept: _Rule, f: Finding) -> str:
+        """The words of the usual met finding of the rule (`explain.met_parts`), escaped
+        once: those for the course of its record, returned, and the rule's own."""
+        head, on, end = met_parts(f)
+        kept.met_tail = kept.tail + '"' + _inside(head)
+        kept.met_end = _inside(end) + '"}'
+        shown = kept.on[f.evidence[0].training] = _inside(on)
+        return shown
 
 
 def _record_js(f: Finding, r: TrainingRecord) -> str:
