@@ -32,9 +32,11 @@ from .record_facts import details, hours_facts, record_facts, training_frame
 from .row_path import Decide, last_safe_day, row_path, together
 from .worker_facts import day_number, worker_facts
 
-# Rows a part has at least, unless told otherwise: below it, the fixed cost of a call
-# (building the plan's expressions, starting the queries) outweighs the second core.
+# Rows a thread has at least, unless told otherwise: below it, the fixed cost of a part
+# (starting its queries) outweighs a second core.
 LEAST_PART = 100_000
+# Rows a part has at most, unless told otherwise (parts.py says why parts are bounded).
+PART_ROWS = 65_536
 
 
 def cores() -> int:
@@ -47,14 +49,15 @@ def cores() -> int:
 def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object,
                    training: object, as_of: datetime.date, decide: Decide, *,
                    with_facts: bool = False, threads: int | None = None,
-                   least: int | None = None) -> FrameResult:
+                   least: int | None = None, rows: int | None = None) -> FrameResult:
     """Decide every row of `workers` in columns; `decide` is the row path (the compiled
     evaluator), which words the errors and decides the few rows columns cannot. With
     `with_facts`, also what each finding rests on (facts.py).
 
-    `threads`: how many parts of the rows are decided at once (None: one per core this
-    process may run on, `cores()`), each part at least `least` rows; the result is the
-    same whatever the number (tests force parts on small tables; None: `LEAST_PART`)."""
+    The rows are decided in parts of at most `rows` rows (None: `PART_ROWS`) by at most
+    `threads` threads (None: one per core this process may run on, `cores()`), each
+    thread with at least `least` rows (None: `LEAST_PART`); the result is the same
+    whatever the numbers (tests force parts of a row or two on small tables)."""
     frame = inputs.to_frame(workers, "workers")
     inputs.need_columns(frame, inputs.WORKER_REQUIRED, "workers")
     if "training" in frame.columns and frame.schema["training"] != pl.Null:
@@ -72,17 +75,18 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     records = training_frame(training)
     plan = Plan.of(model, as_of)
     least = LEAST_PART if least is None else max(least, 1)
-    count = max(1, min(cores() if threads is None else threads, frame.height // least))
-    if count == 1:
+    rows = PART_ROWS if rows is None else max(rows, 1)
+    if frame.height <= rows:
         # The pairs of a record and its row are not held here (no name binds them):
         # _evaluate frees them before it builds the result tables (peak memory).
         return _evaluate(model, roles, plan, frame, records,
                          *arrays.owners(records["worker"], frame["_id"]), decide, with_facts)
 
-    def part(rows: pl.DataFrame, mine: pl.DataFrame, rec: Rows, row: Rows) -> FrameResult:
-        return _evaluate(model, roles, plan, rows, mine, rec, row, decide, with_facts)
+    def part(cut: pl.DataFrame, mine: pl.DataFrame, rec: Rows, row: Rows) -> FrameResult:
+        return _evaluate(model, roles, plan, cut, mine, rec, row, decide, with_facts)
 
-    return in_parts(frame, records, count, part)
+    count = max(1, min(cores() if threads is None else threads, frame.height // least))
+    return in_parts(frame, records, count, rows, part)
 
 
 def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: pl.DataFrame,
