@@ -23,9 +23,9 @@ from . import facts as finding_facts
 from .arrays import Rows, code
 from .decide import DECISIONS as DECISIONS
 from .decide import FINDINGS as FINDINGS
+from .decide import Cells, decide_rows
 from .decide import Decided as Decided
 from .decide import FrameResult as FrameResult
-from .decide import decide_rows
 from .parts import in_parts
 from .plan import Plan
 from .record_facts import details, hours_facts, record_facts, training_frame
@@ -74,16 +74,18 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
         _id=pl.col("id") if frame.schema["id"] == pl.String else pl.lit(None, pl.String))
     records = training_frame(training)
     plan = Plan.of(model, as_of)
+    cells = Cells.of(model, plan)
     least = LEAST_PART if least is None else max(least, 1)
     rows = PART_ROWS if rows is None else max(rows, 1)
     if frame.height <= rows:
         # The pairs of a record and its row are not held here (no name binds them):
         # _evaluate frees them before it builds the result tables (peak memory).
         return _evaluate(model, roles, plan, frame, records,
-                         *arrays.owners(records["worker"], frame["_id"]), decide, with_facts)
+                         *arrays.owners(records["worker"], frame["_id"]), decide, with_facts,
+                         cells)
 
     def part(cut: pl.DataFrame, mine: pl.DataFrame, rec: Rows, row: Rows) -> FrameResult:
-        return _evaluate(model, roles, plan, cut, mine, rec, row, decide, with_facts)
+        return _evaluate(model, roles, plan, cut, mine, rec, row, decide, with_facts, cells)
 
     count = max(1, min(cores() if threads is None else threads, frame.height // least))
     return in_parts(frame, records, count, rows, part)
@@ -91,7 +93,7 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
 
 def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: pl.DataFrame,
               records: pl.DataFrame, rec: Rows, row: Rows, decide: Decide,
-              with_facts: bool) -> FrameResult:
+              with_facts: bool, cells: Cells) -> FrameResult:
     """`evaluate_frame` on rows whose records are `records`: `rec` and `row` the pairs of
     a record and a row of its worker's id (`arrays.owners`), as positions in the two."""
     frame = frame.with_row_index("_row")
@@ -149,7 +151,7 @@ def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: p
     # keep the peak memory of a million workers under a gigabyte.
     del recs, rec, row, rec_day, kind, keep, pick, items, item_row, item_since
 
-    decided = decide_rows(model, plan, facts, frame["_id"], ~aside)
+    decided = decide_rows(model, plan, cells, facts, frame["_id"], ~aside)
     found = None if paired is None else finding_facts.table(
         plan, facts, paired, decided.finding_rows, pl.Series(decided.findings["requirement"]),
         pl.Series(decided.findings["status"]))
