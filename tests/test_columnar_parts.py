@@ -175,8 +175,9 @@ def test_one_thread_on_one_core() -> None:
         assert used == [threads] and heights == [1, 1, 1, 1], affinity
 
 
-def test_parts_are_whole_parts_of_at_least_least_rows() -> None:
-    """Without the test's override: a table of at most `PART_ROWS` rows is one part."""
+def test_a_table_of_fewer_than_two_least_parts_is_whole() -> None:
+    """Without the test's override of `LEAST_PART`: a table of fewer than twice its rows
+    (the command line's batches) is decided whole, however small the parts."""
     policy = policyrules.load(ROOT / "policies" / "durham.policy")
     calls: list[int] = []
     evaluate = run._evaluate
@@ -185,11 +186,17 @@ def test_parts_are_whole_parts_of_at_least_least_rows() -> None:
         calls.append(args[3].height)
         return evaluate(*args)
 
+    workers = _late(["a", "b", "c"]).with_columns(started=pl.lit("2020-01-01"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(run, "_evaluate", counted)
-        policy.evaluate_frame(_late(["a", "b"]).with_columns(started=pl.lit("2020-01-01")),
-                              as_of=AS_OF, threads=2)
-    assert calls == [2]
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+        patch.setattr(run, "PART_ROWS", 1)
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+        patch.setattr(run, "LEAST_PART", 2)  # three rows: fewer than two threads' worth
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+        patch.setattr(run, "LEAST_PART", 1)
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+    assert calls == [3, 3, 3, 1, 1, 1]
 
 
 @pytest.mark.parametrize("threads", [0, -1, True, 1.5, "2"])

@@ -32,10 +32,17 @@ from .record_facts import details, hours_facts, record_facts, training_frame
 from .row_path import Decide, last_safe_day, row_path, together
 from .worker_facts import day_number, worker_facts
 
-# Rows a thread has at least, unless told otherwise: below it, the fixed cost of a part
-# (starting its queries) outweighs a second core.
+# Rows a thread has at least, unless told otherwise; a table of fewer than two such is
+# decided whole, in one thread: below that the fixed cost of a part (starting its
+# queries) outweighs what a second core or smaller parts save. The command line's
+# batches (at most 131,072 rows, two decided at once in threads of their own) stay whole:
+# cut in two parts each, the Parquet route took 1.11x the CPU.
 LEAST_PART = 100_000
 # Rows a part has at most, unless told otherwise (parts.py says why parts are bounded).
+# Measured at 1,000,000 workers (docs/columnar.md): parts of 65,536 rows took the least
+# CPU with 262,144 and 131,072 (1.49 s against 2.01 s for two halves: a tenth of the page
+# faults' system time) and the lowest peak of those (844 against 1,412 MiB); parts of
+# 32,768 took 2.05 s, their fixed cost (about 40 queries each) outweighing the faults.
 PART_ROWS = 65_536
 
 
@@ -54,10 +61,11 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     evaluator), which words the errors and decides the few rows columns cannot. With
     `with_facts`, also what each finding rests on (facts.py).
 
-    The rows are decided in parts of at most `rows` rows (None: `PART_ROWS`) by at most
-    `threads` threads (None: one per core this process may run on, `cores()`), each
-    thread with at least `least` rows (None: `LEAST_PART`); the result is the same
-    whatever the numbers (tests force parts of a row or two on small tables)."""
+    A table of at least twice `least` rows (None: `LEAST_PART`) is decided in parts of
+    at most `rows` rows (None: `PART_ROWS`) by at most `threads` threads (None: one per
+    core this process may run on, `cores()`), each thread with at least `least` rows;
+    the result is the same whatever the numbers (tests force parts of a row or two on
+    small tables)."""
     frame = inputs.to_frame(workers, "workers")
     inputs.need_columns(frame, inputs.WORKER_REQUIRED, "workers")
     if "training" in frame.columns and frame.schema["training"] != pl.Null:
@@ -77,7 +85,7 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     cells = Cells.of(model, plan)
     least = LEAST_PART if least is None else max(least, 1)
     rows = PART_ROWS if rows is None else max(rows, 1)
-    if frame.height <= rows:
+    if frame.height <= rows or frame.height < 2 * least:
         # The pairs of a record and its row are not held here (no name binds them):
         # _evaluate frees them before it builds the result tables (peak memory).
         return _evaluate(model, roles, plan, frame, records,
