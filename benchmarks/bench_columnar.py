@@ -6,13 +6,14 @@ Generates `--count` workers (0–8 training records each, roles as CSV-style tex
 `name@DATE`) as two Parquet files, then times, for `policies/durham.policy`:
 
   (a) `Policy.evaluate_frame` from the Parquet files to the decisions and findings tables,
-      as it runs by default: in one part a core this process may use (two halves of the
-      rows in two threads on a 2-core machine); (a1) the same in one thread (`threads=1`);
+      as it runs by default: parts of at most `PART_ROWS` rows decided by one thread a
+      core this process may use (two on a 2-core machine); (a1) the same in one thread
+      (`threads=1`);
   (b) `handwritten()` below: the same rules written by hand as fast as we can write them:
       Polars for the text, NumPy over int32 day numbers and small codes for the rest,
       statuses as codes, no validation beyond what the rules need, in one thread;
-      (b2) the same in as many threads as (a): the workers cut in halves, each with its
-      run of records, decided at once (`handwritten_parts()`);
+      (b2) the same in as many threads as (a): the workers cut in as many parts, each
+      with its run of records, decided at once (`handwritten_parts()`);
   (c) the row path (`Policy.evaluate` on §1 mappings, validation included) on a sample of
       `--sample` workers;
   (d) (a) with `facts=True`: also each finding's facts and evidence (records that counted,
@@ -45,7 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import policyrules  # noqa: E402
 from policyrules.contract.vocabulary import CONTACT_LEVELS, SECTORS  # noqa: E402
-from policyrules.engines.columnar.run import LEAST_PART, cores  # noqa: E402
+from policyrules.engines.columnar.run import LEAST_PART, PART_ROWS, cores  # noqa: E402
 from policyrules.policy import Policy  # noqa: E402
 
 POLICY_FILE = ROOT / "policies" / "durham.policy"
@@ -315,8 +316,8 @@ def main() -> None:
             return policy.evaluate_frame(pl.read_parquet(wpath), pl.read_parquet(tpath),
                                          as_of=AS_OF, facts=True)
 
-        # evaluate_frame's own choice of parts (one a core, each of at least LEAST_PART
-        # rows), given to the reference too.
+        # evaluate_frame's own choice of threads (one a core, each with at least
+        # LEAST_PART rows), given to the reference as its number of parts.
         parts = max(1, min(cores(), args.count // LEAST_PART))
         t_frame, result = timed(frame, args.repeat, "a")
         t_one, single = timed(lambda: frame(1), args.repeat, "a1")
@@ -357,16 +358,16 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores ({cores()} this "
           f"process may use); medians of {args.repeat} runs; "
           "wall µs/worker (CPU µs/worker, all threads)")
-    rows = [("a", f"(a) evaluate_frame, {parts} part(s) at once:"),
+    rows = [("a", f"(a) evaluate_frame, {parts} thread(s), parts ≤{PART_ROWS:,}:"),
             ("a1", "(a1) evaluate_frame, one thread:"),
             ("b", "(b) hand-written, one thread:"),
             ("b2", f"(b2) hand-written, {parts} part(s) at once:")]
     for key, label in rows:
-        print(f"{label:<40}{per[key]:8.3f} ({cpu[key]:8.3f})  "
+        print(f"{label:<48}{per[key]:8.3f} ({cpu[key]:8.3f})  "
               f"{1e6 / per[key]:>12,.0f} workers/s")
-    print(f"{f'(c) row path, {n:,} sample:':<40}{c:8.3f} ({cc:8.3f})  "
+    print(f"{f'(c) row path, {n:,} sample:':<48}{c:8.3f} ({cc:8.3f})  "
           f"{1e6 / c:>12,.0f} workers/s")
-    print(f"{'(d) (a) with facts=True:':<40}{per['d']:8.3f} ({cpu['d']:8.3f})  "
+    print(f"{'(d) (a) with facts=True:':<48}{per['d']:8.3f} ({cpu['d']:8.3f})  "
           f"{1e6 / per['d']:>12,.0f} workers/s")
     print(f"(a)/(b2) = {per['a'] / per['b2']:.2f}× wall, {cpu['a'] / cpu['b2']:.2f}× CPU;   "
           f"(a1)/(b) = {per['a1'] / per['b']:.2f}× wall, {cpu['a1'] / cpu['b']:.2f}× CPU;   "
