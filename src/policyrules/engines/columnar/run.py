@@ -39,10 +39,11 @@ from .worker_facts import day_number, worker_facts
 # cut in two parts each, the Parquet route took 1.11x the CPU.
 LEAST_PART = 100_000
 # Rows a part has at most, unless told otherwise (parts.py says why parts are bounded).
-# Measured at 1,000,000 workers (docs/columnar.md): parts of 65,536 rows took the least
-# CPU with 262,144 and 131,072 (1.49 s against 2.01 s for two halves: a tenth of the page
-# faults' system time) and the lowest peak of those (844 against 1,412 MiB); parts of
-# 32,768 took 2.05 s, their fixed cost (about 40 queries each) outweighing the faults.
+# Measured at 1,000,000 workers (docs/columnar.md): under load, parts of 65,536 rows took
+# the least CPU with 262,144 and 131,072 (1.49 s against 2.01 s for two halves: a tenth of
+# the page faults' system time) and the lowest peak of those (844 against 1,412 MiB);
+# parts of 32,768 took 2.05 s, their fixed cost (about 40 queries each) outweighing the
+# faults. On a quiet machine 131,072 was 4% quicker for 140 MiB more, halves level.
 PART_ROWS = 65_536
 
 
