@@ -1,25 +1,28 @@
 """The columnar backend against a hand-written vectorised reference and the row path.
 
     python benchmarks/bench_columnar.py [--count 1000000] [--sample 100000] [--repeat 3]
+                                        [--part-rows 65536]
 
 Generates `--count` workers (0–8 training records each, roles as CSV-style text with some
 `name@DATE`) as two Parquet files, then times, for `policies/durham.policy`:
 
   (a) `Policy.evaluate_frame` from the Parquet files to the decisions and findings tables,
-      as it runs by default: in one part a core this process may use (two halves of the
-      rows in two threads on a 2-core machine); (a1) the same in one thread (`threads=1`);
+      as it runs by default: parts of at most `--part-rows` rows (the library's bound,
+      `run.PART_ROWS`, unless given) decided by one thread a core this process may use
+      (two on a 2-core machine); (a1) the same in one thread (`threads=1`);
   (b) `handwritten()` below: the same rules written by hand as fast as we can write them:
       Polars for the text, NumPy over int32 day numbers and small codes for the rest,
       statuses as codes, no validation beyond what the rules need, in one thread;
-      (b2) the same in as many threads as (a): the workers cut in halves, each with its
-      run of records, decided at once (`handwritten_parts()`);
+      (b2) the same in as many threads as (a): the workers cut in as many parts, each
+      with its run of records, decided at once (`handwritten_parts()`);
   (c) the row path (`Policy.evaluate` on §1 mappings, validation included) on a sample of
       `--sample` workers;
   (d) (a) with `facts=True`: also each finding's facts and evidence (records that counted,
       anchor, deadline, hours), what rendering a finding needs beyond status and due.
 
 It checks that all three agree (every decision and finding), and prints the medians in
-µs per worker and the ratios. Nothing here is a test: speed is measured, not asserted.
+µs per worker, the ratios, and the minor page faults of a call (fresh memory touched).
+Nothing here is a test: speed is measured, not asserted.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -45,6 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import policyrules  # noqa: E402
 from policyrules.contract.vocabulary import CONTACT_LEVELS, SECTORS  # noqa: E402
+from policyrules.engines.columnar import run  # noqa: E402
 from policyrules.engines.columnar.run import LEAST_PART, cores  # noqa: E402
 from policyrules.policy import Policy  # noqa: E402
 
@@ -272,18 +277,23 @@ def records(workers: pl.DataFrame, training: pl.DataFrame) -> list[dict[str, Any
 
 
 CPU: dict[str, float] = {}
+FAULTS: dict[str, float] = {}
 
 
 def timed(fn: Callable[[], Any], repeat: int, name: str) -> tuple[float, Any]:
     """Median wall time of `repeat` runs, and the last result; the median CPU time of the
-    process (every thread) goes to CPU[name]: on a shared machine it moves less."""
-    times, cpu, result = [], [], None
+    process (every thread) goes to CPU[name]: on a shared machine it moves less; the
+    median of the minor page faults (fresh pages of memory touched) to FAULTS[name]."""
+    times, cpu, faults, result = [], [], [], None
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
     CPU[name] = statistics.median(cpu)
+    FAULTS[name] = statistics.median(faults)
     return statistics.median(times), result
 
 
@@ -293,7 +303,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--part-rows", type=int, default=run.PART_ROWS,
+                        help="the most rows of a part of (a), (a1) and (d) (to measure "
+                             "other bounds; default: the library's)")
     args = parser.parse_args()
+    run.PART_ROWS = args.part_rows
     policy = policyrules.load(POLICY_FILE)
     workers, training = generate(args.count, args.seed, policy)
     with tempfile.TemporaryDirectory() as tmp:
@@ -315,8 +329,8 @@ def main() -> None:
             return policy.evaluate_frame(pl.read_parquet(wpath), pl.read_parquet(tpath),
                                          as_of=AS_OF, facts=True)
 
-        # evaluate_frame's own choice of parts (one a core, each of at least LEAST_PART
-        # rows), given to the reference too.
+        # evaluate_frame's own choice of threads (one a core, each with at least
+        # LEAST_PART rows), given to the reference as its number of parts.
         parts = max(1, min(cores(), args.count // LEAST_PART))
         t_frame, result = timed(frame, args.repeat, "a")
         t_one, single = timed(lambda: frame(1), args.repeat, "a1")
@@ -357,17 +371,19 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores ({cores()} this "
           f"process may use); medians of {args.repeat} runs; "
           "wall µs/worker (CPU µs/worker, all threads)")
-    rows = [("a", f"(a) evaluate_frame, {parts} part(s) at once:"),
+    rows = [("a", f"(a) evaluate_frame, {parts} thread(s), parts ≤{run.PART_ROWS:,}:"),
             ("a1", "(a1) evaluate_frame, one thread:"),
             ("b", "(b) hand-written, one thread:"),
             ("b2", f"(b2) hand-written, {parts} part(s) at once:")]
     for key, label in rows:
-        print(f"{label:<40}{per[key]:8.3f} ({cpu[key]:8.3f})  "
+        print(f"{label:<48}{per[key]:8.3f} ({cpu[key]:8.3f})  "
               f"{1e6 / per[key]:>12,.0f} workers/s")
-    print(f"{f'(c) row path, {n:,} sample:':<40}{c:8.3f} ({cc:8.3f})  "
+    print(f"{f'(c) row path, {n:,} sample:':<48}{c:8.3f} ({cc:8.3f})  "
           f"{1e6 / c:>12,.0f} workers/s")
-    print(f"{'(d) (a) with facts=True:':<40}{per['d']:8.3f} ({cpu['d']:8.3f})  "
+    print(f"{'(d) (a) with facts=True:':<48}{per['d']:8.3f} ({cpu['d']:8.3f})  "
           f"{1e6 / per['d']:>12,.0f} workers/s")
+    print("minor page faults a call: " + ", ".join(
+        f"({k}) {FAULTS[k]:,.0f}" for k in ("a", "a1", "b", "b2", "d")))
     print(f"(a)/(b2) = {per['a'] / per['b2']:.2f}× wall, {cpu['a'] / cpu['b2']:.2f}× CPU;   "
           f"(a1)/(b) = {per['a1'] / per['b']:.2f}× wall, {cpu['a1'] / cpu['b']:.2f}× CPU;   "
           f"(a)/(a1) = {per['a'] / per['a1']:.2f}× wall")

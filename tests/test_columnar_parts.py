@@ -26,10 +26,11 @@ AS_OF = datetime.date(2026, 11, 22)
 
 
 @contextmanager
-def parts_of_one_row() -> Iterator[list[int]]:
-    """Parts down to one row (a table of a few rows is split as a large one is), and the
-    height of each part decided, least first (their threads may start them in any order;
-    the tables' equality with one thread's says they are put back in order)."""
+def parts_of(size: int) -> Iterator[list[int]]:
+    """Parts of at most `size` rows, a thread for any number of rows (a table of a few
+    rows is cut as a large one is), and the height of each part decided, least first
+    (their threads may start them in any order; the tables' equality with one thread's
+    says they are put back in order)."""
     heights: list[int] = []
     evaluate = run._evaluate
 
@@ -39,6 +40,7 @@ def parts_of_one_row() -> Iterator[list[int]]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(run, "LEAST_PART", 1)
+        patch.setattr(run, "PART_ROWS", size)
         patch.setattr(run, "_evaluate", counted)
         yield heights
     heights.sort()
@@ -55,31 +57,33 @@ def _orphans(training: pl.DataFrame, rng: random.Random) -> pl.DataFrame:
 
 
 def _agree(policy: policyrules.Policy, workers: pl.DataFrame, training: pl.DataFrame,
-           as_of: datetime.date, threads: int) -> None:
+           as_of: datetime.date, threads: int, size: int) -> None:
     one = policy.evaluate_frame(workers, training, as_of=as_of, facts=True, threads=1)
-    with parts_of_one_row() as heights:
+    with parts_of(size) as heights:
         many = policy.evaluate_frame(workers, training, as_of=as_of, facts=True,
                                      threads=threads)
-    assert heights == sorted(len(p) for p in _bounds(workers.height, threads))
+    assert heights == sorted(len(p) for p in _bounds(workers.height, size))
     assert many.decisions.equals(one.decisions)
     assert many.findings.equals(one.findings)
     assert many.facts is not None and one.facts is not None
     assert many.facts.equals(one.facts)
 
 
-def _bounds(n: int, threads: int) -> list[range]:
-    count = max(1, min(threads, n))
+def _bounds(n: int, size: int) -> list[range]:
+    """Parts of at most `size` rows, as even as they can be."""
+    count = max(1, -(-n // size))
     return [range(n * i // count, n * (i + 1) // count) for i in range(count)]
 
 
 @settings(max_examples=120)
-@given(st.one_of(cases(), broken_cases()), st.integers(2, 4),
+@given(st.one_of(cases(), broken_cases()), st.integers(1, 3), st.integers(1, 3),
        st.sampled_from(["in order", "shuffled", "orphans", "an id twice"]), st.randoms())
-def test_parts_give_one_threads_tables(case: tuple[Any, ...], threads: int, order: str,
-                                       rng: random.Random) -> None:
-    """Generated workforces (bad rows among them), records in the workers' order (parts
-    take slices), shuffled (parts gather theirs), with records of no worker where a cut
-    falls, or an id on rows of two parts: every table equal to one thread's."""
+def test_parts_give_one_threads_tables(case: tuple[Any, ...], threads: int, size: int,
+                                       order: str, rng: random.Random) -> None:
+    """Generated workforces (bad rows among them) cut into many small parts, decided by
+    one to three threads: records in the workers' order (parts take slices), shuffled
+    (parts take the records of their rows), with records of no worker where a cut falls,
+    or an id on rows of two parts: every table equal to one thread's."""
     policy, records = case[0], case[1]
     as_of = case[2] if len(case) > 2 else AS_OF
     if order == "an id twice" and len(records) > 1:
@@ -89,7 +93,7 @@ def test_parts_give_one_threads_tables(case: tuple[Any, ...], threads: int, orde
         training = training.sample(fraction=1.0, shuffle=True, seed=rng.randint(0, 99))
     elif order == "orphans":
         training = _orphans(training, rng)
-    _agree(policy, workers, training, as_of, threads)
+    _agree(policy, workers, training, as_of, threads, size)
 
 
 def test_the_shipped_workforce_in_parts() -> None:
@@ -97,7 +101,8 @@ def test_the_shipped_workforce_in_parts() -> None:
     policy = policyrules.load(ROOT / "policies" / "durham.policy")
     workers = pl.read_csv(ROOT / "examples" / "workers.csv", infer_schema=False)
     training = pl.read_csv(ROOT / "examples" / "training.csv", infer_schema=False)
-    _agree(policy, workers, training, AS_OF, 2)
+    for size in (1, 7, 40):
+        _agree(policy, workers, training, AS_OF, 2, size)
 
 
 def test_no_training_table_in_parts() -> None:
@@ -105,7 +110,7 @@ def test_no_training_table_in_parts() -> None:
     workers = pl.DataFrame({"id": ["A", "B", "C"], "started": ["2020-01-01"] * 3,
                             "contact": ["regular", "none", "predominant"]})
     one = policy.evaluate_frame(workers, as_of=AS_OF, threads=1)
-    with parts_of_one_row() as heights:
+    with parts_of(2) as heights:
         many = policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
     assert heights == [1, 2]
     assert many.decisions.equals(one.decisions) and many.findings.equals(one.findings)
@@ -123,39 +128,56 @@ def _late(ids: list[str]) -> pl.DataFrame:
                          "contact": ["regular"] * len(ids)})
 
 
-def _raising(policy: policyrules.Policy, ids: list[str]) -> run.FrameResult:
-    """evaluate_frame in two parts, the row path raising `Boom` for each late row."""
+def _raising(policy: policyrules.Policy, ids: list[str], rows: int) -> run.FrameResult:
+    """evaluate_frame in parts of `rows` rows by two threads, the row path raising `Boom`
+    for each late row."""
     def decide(worker: Any) -> Any:
         raise Boom(worker.id)
 
     return run.evaluate_frame(policy.model, policy._roles, _late(ids), None, AS_OF, decide,
-                              threads=2, least=1)
+                              threads=2, least=1, rows=rows)
 
 
 def test_an_error_in_a_part_reaches_the_caller() -> None:
     policy = policyrules.load(ROOT / "policies" / "durham.policy")
     with pytest.raises(Boom, match="late-2"):  # in the second part only
-        _raising(policy, ["a", "b", "late-2", "c"])
+        _raising(policy, ["a", "b", "late-2", "c"], 2)
     # In both: the first part's, as one thread deciding the rows in order raises it.
     with pytest.raises(Boom, match="late-1"):
-        _raising(policy, ["late-1", "a", "late-2", "b"])
+        _raising(policy, ["late-1", "a", "late-2", "b"], 2)
+    # Parts of one row, more than the threads: the first part with an error, whichever
+    # thread took it and whenever it finished.
+    for first in range(6):
+        ids = [f"w{i}" for i in range(8)]
+        ids[first], ids[7] = f"late-{first}", "late-last"
+        with pytest.raises(Boom, match=f"late-{first}"):
+            _raising(policy, ids, 1)
 
 
-def test_one_part_on_one_core() -> None:
-    """The parts follow the cores the process may run on: on one, one part."""
+def test_one_thread_on_one_core() -> None:
+    """The threads follow the cores the process may run on: on one, one thread; the
+    parts follow the rows."""
     policy = policyrules.load(ROOT / "policies" / "durham.policy")
-    workers = _late(["a", "b", "c", "d"])
-    for affinity, parts in (({0}, 1), ({0, 1}, 2), ({0, 1, 2}, 3)):
-        with parts_of_one_row() as heights, pytest.MonkeyPatch.context() as patch:
+    workers = _late(["a", "b", "c", "d"]).with_columns(started=pl.lit("2020-01-01"))
+    in_parts = run.in_parts
+    for affinity, threads in (({0}, 1), ({0, 1}, 2), ({0, 1, 2}, 3)):
+        used: list[int] = []
+
+        def counted(*args: Any, used: list[int] = used) -> run.FrameResult:
+            used.append(args[2])  # the threads
+            return in_parts(*args)
+
+        with parts_of(1) as heights, pytest.MonkeyPatch.context() as patch:
             patch.setattr(os, "sched_getaffinity", lambda pid, cpus=affinity: cpus,
                           raising=False)
-            policy.evaluate_frame(workers.head(3).with_columns(
-                started=pl.lit("2020-01-01")), as_of=AS_OF)
-        assert len(heights) == parts, affinity
+            patch.setattr(run, "in_parts", counted)
+            policy.evaluate_frame(workers, as_of=AS_OF)
+        assert used == [threads] and heights == [1, 1, 1, 1], affinity
 
 
-def test_parts_are_whole_parts_of_at_least_least_rows() -> None:
-    """Without the test's override: a table below two parts' worth is one part."""
+def test_a_table_of_fewer_than_two_least_parts_is_whole() -> None:
+    """Without the test's override of `LEAST_PART`: a table of fewer than twice its rows
+    (the command line's batches) is decided whole, however small the parts."""
     policy = policyrules.load(ROOT / "policies" / "durham.policy")
     calls: list[int] = []
     evaluate = run._evaluate
@@ -164,11 +186,17 @@ def test_parts_are_whole_parts_of_at_least_least_rows() -> None:
         calls.append(args[3].height)
         return evaluate(*args)
 
+    workers = _late(["a", "b", "c"]).with_columns(started=pl.lit("2020-01-01"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(run, "_evaluate", counted)
-        policy.evaluate_frame(_late(["a", "b"]).with_columns(started=pl.lit("2020-01-01")),
-                              as_of=AS_OF, threads=2)
-    assert calls == [2]
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+        patch.setattr(run, "PART_ROWS", 1)
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+        patch.setattr(run, "LEAST_PART", 2)  # three rows: fewer than two threads' worth
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+        patch.setattr(run, "LEAST_PART", 1)
+        policy.evaluate_frame(workers, as_of=AS_OF, threads=2)
+    assert calls == [3, 3, 3, 1, 1, 1]
 
 
 @pytest.mark.parametrize("threads", [0, -1, True, 1.5, "2"])
@@ -179,9 +207,9 @@ def test_threads_must_be_a_whole_number_of_at_least_one(threads: Any) -> None:
 
 
 def _records_of_parts(policy: policyrules.Policy, workers: pl.DataFrame,
-                      training: pl.DataFrame, threads: int) -> list[list[int]]:
-    """The training table's rows (`_rec`) each part decided with, in the parts' order;
-    the tables equal one thread's."""
+                      training: pl.DataFrame, size: int) -> list[list[int]]:
+    """The training table's rows (`_rec`) each part of at most `size` rows decided with,
+    in the parts' order; the tables equal one thread's."""
     seen: list[tuple[str, list[int]]] = []
     evaluate = run._evaluate
 
@@ -192,8 +220,9 @@ def _records_of_parts(policy: policyrules.Policy, workers: pl.DataFrame,
     one = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=1)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(run, "LEAST_PART", 1)
+        patch.setattr(run, "PART_ROWS", size)
         patch.setattr(run, "_evaluate", counted)
-        many = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=threads)
+        many = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=2)
     assert many.decisions.equals(one.decisions) and many.findings.equals(one.findings)
     first = workers["id"].to_list()
     return [recs for _, recs in sorted(seen, key=lambda part: first.index(part[0]))]
@@ -212,21 +241,26 @@ def test_parts_slice_records_that_follow_the_rows_and_gather_others() -> None:
     # In the rows' order, a record of no worker at each cut: three slices of the table,
     # each from its part's first record, the record of no worker with the part before.
     owners = ["A", "A", "B", "nobody", "C", "D", "nobody", "E", "F", "F"]
-    assert _records_of_parts(policy, workers, _training(owners), 3) == [
+    assert _records_of_parts(policy, workers, _training(owners), 2) == [
         [0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    # In the rows' order but for a last record of the first part's worker: no part
+    # takes a slice (the last slice would hold it), each takes the records of its rows.
+    owners = ["A", "B", "C", "D", "E", "F", "A"]
+    assert _records_of_parts(policy, workers, _training(owners), 2) == [
+        [0, 1, 6], [2, 3], [4, 5]]
     # The same records shuffled: each part gathers the records of its rows, in order.
     owners = ["F", "C", "A", "nobody", "E", "B", "D", "A", "nobody", "F"]
-    assert _records_of_parts(policy, workers, _training(owners), 3) == [
+    assert _records_of_parts(policy, workers, _training(owners), 2) == [
         [2, 5, 7], [1, 6], [0, 4, 9]]
-    # Ids that are not in order, records that follow them: the first part cannot tell by
-    # its ids' range (A to F) that no other part's records name its rows, and gathers
-    # them; the second's (B to D) holds none of the first's records.
+    # Ids that are not in order, records that follow them: the parts' ids (A to F, B to
+    # D) do not lie one range after another, so the parts cannot tell by them that no
+    # other part's records name their rows: each takes the records of its rows.
     shuffled = workers.with_columns(id=pl.Series(["E", "A", "F", "B", "C", "D"]))
     owners = ["E", "A", "A", "F", "B", "C", "D"]
-    assert _records_of_parts(policy, shuffled, _training(owners), 2) == [
+    assert _records_of_parts(policy, shuffled, _training(owners), 3) == [
         [0, 1, 2, 3], [4, 5, 6]]
-    # An id on rows of two parts: its records go to both (the second part gathers).
+    # An id on rows of two parts: its records go to both.
     twice = workers.with_columns(id=pl.Series(["A", "B", "C", "D", "E", "A"]))
     owners = ["A", "B", "C", "D", "E"]
-    assert _records_of_parts(policy, twice, _training(owners), 2) == [
+    assert _records_of_parts(policy, twice, _training(owners), 3) == [
         [0, 1, 2], [0, 3, 4]]

@@ -104,8 +104,8 @@ class Policy:
         """Decisions and findings for a whole table of workers (CONTRACT §6), as pyarrow
         Tables; the columnar backend, equal to `evaluate` row for row. With `facts`,
         `result.facts` says what each finding rests on (docs/columnar.md). `threads`: at
-        most this many parts of a large table decided at once (default: one a core the
-        process may use; 1: one thread)."""
+        most this many threads deciding the parts of a large table (default: one a core
+        the process may use; 1: one thread)."""
         from .engines.columnar import evaluate_frame  # Polars loads only when used
 
         day = _as_date(as_of, "as_of")

@@ -47,29 +47,43 @@ class Decided:
 _NOT_APPLIED = 255
 
 
-def decide_rows(model: m.PolicyModel, plan: Plan, facts: pl.DataFrame, ids: pl.Series,
-                good: Mask) -> Decided:
+@attrs.frozen
+class Cells:
+    """The plan's expressions of every row's status code and due day per requirement
+    (`_s{i}`, `_d{i}`) and groups as a bit mask (`_g`): built once a call, for all of
+    its parts."""
+
+    columns: tuple[pl.Expr, ...]
+
+    @classmethod
+    def of(cls, model: m.PolicyModel, plan: Plan) -> Cells:
+        columns = []
+        for i, rule in enumerate(plan.rules):
+            status, due = plan.finding(i)
+            applies = plan.holds(rule.condition)
+            # Sentinels in place of nulls within the query (in Polars' threads), so that
+            # each table below is one copy of the frame's columns.
+            columns += [pl.when(applies).then(status).to_physical().cast(pl.UInt8)
+                        .fill_null(_NOT_APPLIED).alias(f"_s{i}"),
+                        pl.when(applies).then(due).to_physical()
+                        .fill_null(int(arrays.EARLIEST)).alias(f"_d{i}")]
+        mask = pl.sum_horizontal([plan.holds(g.condition).cast(pl.UInt64) * (1 << i)
+                                  for i, g in enumerate(model.groups)]
+                                 or [pl.lit(0, pl.UInt64)])
+        return cls((*columns, mask.cast(pl.UInt64).alias("_g")))
+
+
+def decide_rows(model: m.PolicyModel, plan: Plan, cells: Cells, facts: pl.DataFrame,
+                ids: pl.Series, good: Mask) -> Decided:
     """The decisions and findings of the `good` rows, with their row numbers.
 
-    The plan's expressions give every row a status (or none: the requirement does not
-    apply) and due day per requirement; a worker's findings are its requirements with a
-    status, so the findings of all rows, in order, are the cells with a status of the
-    rows × requirements table, read row by row.
+    The plan's expressions (`cells`) give every row a status (or none: the requirement
+    does not apply) and due day per requirement; a worker's findings are its
+    requirements with a status, so the findings of all rows, in order, are the cells
+    with a status of the rows × requirements table, read row by row.
     """
     rules = plan.rules
-    columns = []
-    for i, rule in enumerate(rules):
-        status, due = plan.finding(i)
-        applies = plan.holds(rule.condition)
-        # Sentinels in place of nulls within the query (in Polars' threads), so that
-        # each table below is one copy of the frame's columns.
-        columns += [pl.when(applies).then(status).to_physical().cast(pl.UInt8)
-                    .fill_null(_NOT_APPLIED).alias(f"_s{i}"),
-                    pl.when(applies).then(due).to_physical()
-                    .fill_null(int(arrays.EARLIEST)).alias(f"_d{i}")]
-    mask = pl.sum_horizontal([plan.holds(g.condition).cast(pl.UInt64) * (1 << i)
-                              for i, g in enumerate(model.groups)] or [pl.lit(0, pl.UInt64)])
-    wide = facts.lazy().select(*columns, _g=mask.cast(pl.UInt64)).collect()
+    wide = facts.lazy().select(cells.columns).collect()
     n, width = facts.height, len(rules)
     # Row-major: a worker's cells side by side, in declared order (the findings' order).
     statuses: npt.NDArray[np.uint8] = np.full((n, width), _NOT_APPLIED, np.uint8)

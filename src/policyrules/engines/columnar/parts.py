@@ -1,23 +1,32 @@
-"""A large table decided in parts at once: contiguous parts of the rows, each with the
-training records of its rows, in as many threads; the parts' tables one after another.
+"""A large table decided in parts: contiguous parts of at most a bounded number of rows,
+each with the training records of its rows, taken from one queue by a few threads; the
+parts' tables one after another, in order.
 
-Each part finds its own records' rows (`arrays.owners`), so no step over the whole table
-runs before the threads start but a look for where each part's records begin. Records
-usually follow the rows' order (the usual table, and the command line's batches): a
-part then takes the slice of the training table from its first row's first record to
-the next part's, with no copy, once it has seen that no record outside that slice can
-name one of its rows. Where one might (records in another order, an id on rows of two
-parts), the part gathers every record that names one of its rows instead. Either way a
-part holds every record of its rows, in the table's order, so its tables are those one
-thread gives for those rows.
+Parts are bounded, and more than the threads, because a part's intermediate columns are
+fresh memory: a part of half a million rows faults in hundreds of megabytes of new pages,
+while a part of a few tens of thousands reuses what the part before it freed (the
+allocators keep recently freed memory for a while) and stays nearer the cache. The queue
+also keeps both threads busy when one of them is slowed by other work on the machine.
+
+Records usually follow the rows' order (the usual table, and the command line's batches):
+a part then takes the slice of the training table from its first row's first record to
+the next part's, with no copy. That is right only if no record outside a part's slice
+names one of its rows, which the parts check first, all at once (`_follow`): the parts'
+ids lie in ranges one after another (text compared byte by byte, as Polars orders it),
+and no record of one slice lies in another part's range. When that does not hold
+(records in another order, ids out of order, an id on rows of two parts), every
+record's row is found once for the whole table, and each part takes the records of its
+rows, in the table's order. Either way a part holds every record of its rows, in the
+table's order, so its tables are those one thread gives for those rows.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -29,65 +38,151 @@ from .decide import FrameResult
 # (`arrays.owners`) as positions in those two.
 Evaluate = Callable[[pl.DataFrame, pl.DataFrame, Rows, Rows], FrameResult]
 
-# Rows after a part's first row whose records are looked for, where the first has none:
-# past these the part gathers its records (a workforce where most have none has few).
+# Rows after a part's first row whose records are looked for, where the first has none.
 _LOOK = 16
+# Records compared with an id at first when looking for its first record; each further
+# look compares four times as many, so a look costs about the distance it covers.
+_WINDOW = 4096
 
 
-def in_parts(frame: pl.DataFrame, records: pl.DataFrame, count: int,
+# The least and the greatest text of a column; None where it holds none.
+Range = tuple[str, str] | None
+
+
+def _range(values: pl.Series) -> Range:
+    least, most = values.min(), values.max()
+    if least is None or most is None:
+        return None
+    assert isinstance(least, str) and isinstance(most, str), (least, most)
+    return least, most
+
+
+def in_parts(frame: pl.DataFrame, records: pl.DataFrame, threads: int, rows: int,
              evaluate: Evaluate) -> FrameResult:
-    """`evaluate` on `count` parts of contiguous rows of `frame` at once, in as many
-    threads; the parts' tables in order. An error of a part is raised as one thread
-    would raise it: the first part's first."""
+    """`evaluate` on parts of at most `rows` contiguous rows of `frame`, decided by
+    `threads` threads from one queue; the parts' tables in order. An error of a part is
+    raised as one thread would raise it: the first part's first."""
+    count = max(1, -(-frame.height // max(rows, 1)))
     bounds = [frame.height * i // count for i in range(count + 1)]
     ids, workers = frame["_id"], records["worker"]
     cuts = [0]
     for lo in bounds[1:-1]:
-        cuts.append(_first_record(ids, workers, lo, cuts[-1]))
+        cuts.append(_first_record(ids, workers, lo, cuts[-1], records.height // count))
     cuts.append(records.height)
-    # Polars, NumPy and Arrow let go of the interpreter's lock for nearly all of the
-    # work, so on two free cores two parts take little more than half the time of one.
-    with ThreadPoolExecutor(count, thread_name_prefix="policyrules-frame") as pool:
-        running = [pool.submit(_part, frame.slice(lo, hi - lo), records, cuts[i],
-                               cuts[i + 1], evaluate)
-                   for i, (lo, hi) in enumerate(itertools.pairwise(bounds))]
-        # In order: an error of the first part is raised as one thread would raise it.
-        done = [future.result() for future in running]
+    spans = list(itertools.pairwise(bounds))
+    with ThreadPoolExecutor(threads, thread_name_prefix="policyrules-frame") as pool:
+        # Polars, NumPy and Arrow let go of the interpreter's lock for nearly all of the
+        # work, so the threads decide parts at the same time.
+        slices = [workers.slice(*_span(cuts[i:i + 2])) for i in range(count)]
+        ranges = list(pool.map(lambda i: (_range(ids.slice(*_span(spans[i]))),
+                                          _range(slices[i])), range(count)))
+        part = (_sliced(frame, records, spans, cuts, evaluate) if _follow(ranges, slices)
+                else _gathered(frame, records, spans, evaluate))
+        running = [pool.submit(part, i) for i in range(count)]
+        done = _in_order(running)
     found = [r.facts for r in done if r.facts is not None]
     return FrameResult(decisions=pa.concat_tables([r.decisions for r in done]),
                        findings=pa.concat_tables([r.findings for r in done]),
                        facts=pa.concat_tables(found) if found else None)
 
 
-def _first_record(ids: pl.Series, workers: pl.Series, row: int, after: int) -> int:
+def _span(bounds: tuple[int, int] | list[int]) -> tuple[int, int]:
+    """(offset, length) of the rows from bounds[0] up to bounds[1]."""
+    lo, hi = bounds
+    return lo, hi - lo
+
+
+def _in_order(running: list[Future[FrameResult]]) -> list[FrameResult]:
+    """Each part's tables in order; at a part's error the parts not yet started are
+    dropped and the error raised (the first part's first, as one thread raises it)."""
+    done = []
+    try:
+        for future in running:
+            done.append(future.result())
+    except BaseException:
+        for future in running:
+            future.cancel()
+        raise
+    return done
+
+
+def _first_record(ids: pl.Series, workers: pl.Series, row: int, after: int,
+                  share: int) -> int:
     """Where the records of the rows from `row` on begin, if they follow the rows' order:
-    the first record, from `after` on, of the first of those rows that has one (or
-    `after`: the part then gathers its records)."""
-    later = workers.slice(after)
+    the first record, from `after` on, of the first of those rows that has one; `after`
+    when none is found within a few parts' share of records (`_follow` then finds the
+    records do not follow the rows, or the part before holds only records of no row)."""
+    reach = after + 4 * share + _WINDOW
     for i in range(row, min(row + _LOOK, ids.len())):
         if ids[i] is None:
             continue
-        at = (later == ids[i]).arg_max()
-        if at is not None and later[at] == ids[i]:
-            return after + int(at)
+        start, width = after, _WINDOW
+        while start < min(reach, workers.len()):
+            window = workers.slice(start, width)
+            at = (window == ids[i]).arg_max()
+            if at is not None and window[at] == ids[i]:
+                return start + int(at)
+            start, width = start + width, width * 4
     return after
 
 
-def _part(rows: pl.DataFrame, records: pl.DataFrame, first: int, end: int,
-          evaluate: Evaluate) -> FrameResult:
-    ids = rows["_id"]
-    mine = records.slice(first, end - first)
-    if not _apart(ids, [records.slice(0, first)["worker"], records.slice(end)["worker"]]):
-        # Records in another order, or an id held by rows of two parts: every record
-        # that names one of these rows, in the table's order.
-        mine = records.filter(pl.col("worker").is_in(ids.implode()))
-    return evaluate(rows, mine, *arrays.owners(mine["worker"], ids))
+def _follow(ranges: list[tuple[Range, Range]], slices: list[pl.Series]) -> bool:
+    """True when no record of one slice can name a row of another part: the parts' ids
+    lie in ranges one after another, and no value of a slice lies in the range of another
+    part's ids (`ranges`: each part's ids' range and its slice's)."""
+    held = [(p, r) for p, (r, _) in enumerate(ranges) if r is not None]
+    if any(not a[1] < b[0] for (_, a), (_, b) in itertools.pairwise(held)):
+        return False
+    starts = pl.Series([r[0] for _, r in held], dtype=pl.String)
+    ends = pl.Series([r[1] for _, r in held], dtype=pl.String)
+    for q, (_, seen) in enumerate(ranges):
+        if seen is None:
+            continue
+        # The slice's own part's range lies between its neighbours' (above): only values
+        # outside the gap between them can lie in another part's range.
+        below = [r[1] for p, r in held if p < q]
+        above = [r[0] for p, r in held if p > q]
+        low, high = (below[-1] if below else None), (above[0] if above else None)
+        if (low is None or seen[0] > low) and (high is None or seen[1] < high):
+            continue
+        values = slices[q].drop_nulls()
+        out = [values <= low] if low is not None else []
+        out += [values >= high] if high is not None else []
+        outside = values.filter(out[0] | out[-1])
+        at = starts.search_sorted(outside, side="right").cast(pl.Int64) - 1
+        if bool(((at >= 0) & (outside <= ends.gather(at.clip(0)))).any()):
+            return False
+    return True
 
 
-def _apart(ids: pl.Series, others: list[pl.Series]) -> bool:
-    """True when no value of `others` can equal one of `ids`: each lies outside the
-    range from the least id to the greatest (text in byte order, as Polars orders it)."""
-    least, most = ids.min(), ids.max()
-    if least is None:  # no row has a text id: no record names one of them
-        return True
-    return not any(bool(((w >= least) & (w <= most)).any()) for w in others if w.len())
+def _sliced(frame: pl.DataFrame, records: pl.DataFrame, spans: list[tuple[int, int]],
+            cuts: list[int], evaluate: Evaluate) -> Callable[[int], FrameResult]:
+    """Parts that each take their slice of the records (records that follow the rows)."""
+    def part(i: int) -> FrameResult:
+        mine = records.slice(*_span(cuts[i:i + 2]))
+        rows = frame.slice(*_span(spans[i]))
+        return evaluate(rows, mine, *arrays.owners(mine["worker"], rows["_id"]))
+
+    return part
+
+
+def _gathered(frame: pl.DataFrame, records: pl.DataFrame, spans: list[tuple[int, int]],
+              evaluate: Evaluate) -> Callable[[int], FrameResult]:
+    """Parts that each take the records of their rows, every record's row found once for
+    the whole table (records in another order than the rows)."""
+    rec, row = arrays.owners(records["worker"], frame["_id"])
+    order = np.argsort(row, kind="stable")
+    rec, row = rec[order], row[order]
+    starts = np.searchsorted(row, [lo for lo, _ in spans] + [frame.height])
+
+    def part(i: int) -> FrameResult:
+        lo, hi = spans[i]
+        mine_rec, mine_row = rec[starts[i]:starts[i + 1]], row[starts[i]:starts[i + 1]]
+        # Record by record, in the table's order, as `arrays.owners` gives them.
+        by_record = np.argsort(mine_rec, kind="stable")
+        mine_rec, mine_row = mine_rec[by_record], mine_row[by_record]
+        held = np.unique(mine_rec)
+        return evaluate(frame.slice(lo, hi - lo), records[held],
+                        np.searchsorted(held, mine_rec).astype(np.int64), mine_row - lo)
+
+    return part

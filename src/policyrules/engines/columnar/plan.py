@@ -66,16 +66,34 @@ def later_months(dates: pl.Series, months: int) -> pl.Series:
     """Each date + `months` calendar months, clipped to the month's end.
 
     A workforce's dates span a few thousand days but number millions: the answer is
-    worked out once for each day of the span (NumPy over day numbers) and looked up.
+    worked out once for each day of the span (NumPy over day numbers) and looked up (a
+    Polars gather, which keeps the nulls).
     """
     values = dates.to_physical()
     first, last = values.min(), values.max()
     if not isinstance(first, int) or not isinstance(last, int):
         return dates  # no dates at all
-    span = arrays.add_months(np.arange(first, last + 1, dtype=np.int64), months)
-    moved = span[(values - first).fill_null(0).to_numpy()]
-    return arrays.dates(dates.name, np.where(values.is_null().to_numpy(), arrays.EARLIEST,
-                                             moved), arrays.EARLIEST)
+    blocks = (months, first // _BLOCK, last // _BLOCK)
+    start, table = (_kept_table if blocks[2] - blocks[1] < _KEPT_BLOCKS
+                    else _month_table)(*blocks)
+    return table.gather(values - start).cast(pl.Date).alias(dates.name)
+
+
+# The span of a month table: whole blocks of days (about 22 years each), so that a table
+# of a workforce's dates serves every part of the table and every later call; a span of
+# more blocks (dates far apart) gets a table of its own each time (it could be large).
+_BLOCK = 1 << 13
+_KEPT_BLOCKS = 4
+
+
+def _month_table(months: int, first: int, last: int) -> tuple[int, pl.Series]:
+    """(the first day, each day's `months` later) for the blocks `first` to `last`."""
+    start = first * _BLOCK
+    return start, pl.Series(arrays.add_months(
+        np.arange(start, (last + 1) * _BLOCK, dtype=np.int64), months))
+
+
+_kept_table = functools.lru_cache(maxsize=32)(_month_table)
 
 
 @attrs.frozen

@@ -23,18 +23,28 @@ from . import facts as finding_facts
 from .arrays import Rows, code
 from .decide import DECISIONS as DECISIONS
 from .decide import FINDINGS as FINDINGS
+from .decide import Cells, decide_rows
 from .decide import Decided as Decided
 from .decide import FrameResult as FrameResult
-from .decide import decide_rows
 from .parts import in_parts
 from .plan import Plan
 from .record_facts import details, hours_facts, record_facts, training_frame
 from .row_path import Decide, last_safe_day, row_path, together
 from .worker_facts import day_number, worker_facts
 
-# Rows a part has at least, unless told otherwise: below it, the fixed cost of a call
-# (building the plan's expressions, starting the queries) outweighs the second core.
+# Rows a thread has at least, unless told otherwise; a table of fewer than two such is
+# decided whole, in one thread: below that the fixed cost of a part (starting its
+# queries) outweighs what a second core or smaller parts save. The command line's
+# batches (at most 131,072 rows, two decided at once in threads of their own) stay whole:
+# cut in two parts each, the Parquet route took 1.11x the CPU.
 LEAST_PART = 100_000
+# Rows a part has at most, unless told otherwise (parts.py says why parts are bounded).
+# Measured at 1,000,000 workers (docs/columnar.md): under load, parts of 65,536 rows took
+# the least CPU with 262,144 and 131,072 (1.49 s against 2.01 s for two halves: a tenth of
+# the page faults' system time) and the lowest peak of those (844 against 1,412 MiB);
+# parts of 32,768 took 2.05 s, their fixed cost (about 40 queries each) outweighing the
+# faults. On a quiet machine 131,072 was 4% quicker for 140 MiB more, halves level.
+PART_ROWS = 65_536
 
 
 def cores() -> int:
@@ -47,14 +57,16 @@ def cores() -> int:
 def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object,
                    training: object, as_of: datetime.date, decide: Decide, *,
                    with_facts: bool = False, threads: int | None = None,
-                   least: int | None = None) -> FrameResult:
+                   least: int | None = None, rows: int | None = None) -> FrameResult:
     """Decide every row of `workers` in columns; `decide` is the row path (the compiled
     evaluator), which words the errors and decides the few rows columns cannot. With
     `with_facts`, also what each finding rests on (facts.py).
 
-    `threads`: how many parts of the rows are decided at once (None: one per core this
-    process may run on, `cores()`), each part at least `least` rows; the result is the
-    same whatever the number (tests force parts on small tables; None: `LEAST_PART`)."""
+    A table of at least twice `least` rows (None: `LEAST_PART`) is decided in parts of
+    at most `rows` rows (None: `PART_ROWS`) by at most `threads` threads (None: one per
+    core this process may run on, `cores()`), each thread with at least `least` rows;
+    the result is the same whatever the numbers (tests force parts of a row or two on
+    small tables)."""
     frame = inputs.to_frame(workers, "workers")
     inputs.need_columns(frame, inputs.WORKER_REQUIRED, "workers")
     if "training" in frame.columns and frame.schema["training"] != pl.Null:
@@ -71,23 +83,26 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
         _id=pl.col("id") if frame.schema["id"] == pl.String else pl.lit(None, pl.String))
     records = training_frame(training)
     plan = Plan.of(model, as_of)
+    cells = Cells.of(model, plan)
     least = LEAST_PART if least is None else max(least, 1)
-    count = max(1, min(cores() if threads is None else threads, frame.height // least))
-    if count == 1:
+    rows = PART_ROWS if rows is None else max(rows, 1)
+    if frame.height <= rows or frame.height < 2 * least:
         # The pairs of a record and its row are not held here (no name binds them):
         # _evaluate frees them before it builds the result tables (peak memory).
         return _evaluate(model, roles, plan, frame, records,
-                         *arrays.owners(records["worker"], frame["_id"]), decide, with_facts)
+                         *arrays.owners(records["worker"], frame["_id"]), decide, with_facts,
+                         cells)
 
-    def part(rows: pl.DataFrame, mine: pl.DataFrame, rec: Rows, row: Rows) -> FrameResult:
-        return _evaluate(model, roles, plan, rows, mine, rec, row, decide, with_facts)
+    def part(cut: pl.DataFrame, mine: pl.DataFrame, rec: Rows, row: Rows) -> FrameResult:
+        return _evaluate(model, roles, plan, cut, mine, rec, row, decide, with_facts, cells)
 
-    return in_parts(frame, records, count, part)
+    count = max(1, min(cores() if threads is None else threads, frame.height // least))
+    return in_parts(frame, records, count, rows, part)
 
 
 def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: pl.DataFrame,
               records: pl.DataFrame, rec: Rows, row: Rows, decide: Decide,
-              with_facts: bool) -> FrameResult:
+              with_facts: bool, cells: Cells) -> FrameResult:
     """`evaluate_frame` on rows whose records are `records`: `rec` and `row` the pairs of
     a record and a row of its worker's id (`arrays.owners`), as positions in the two."""
     frame = frame.with_row_index("_row")
@@ -145,7 +160,7 @@ def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: p
     # keep the peak memory of a million workers under a gigabyte.
     del recs, rec, row, rec_day, kind, keep, pick, items, item_row, item_since
 
-    decided = decide_rows(model, plan, facts, frame["_id"], ~aside)
+    decided = decide_rows(model, plan, cells, facts, frame["_id"], ~aside)
     found = None if paired is None else finding_facts.table(
         plan, facts, paired, decided.finding_rows, pl.Series(decided.findings["requirement"]),
         pl.Series(decided.findings["status"]))
