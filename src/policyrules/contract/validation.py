@@ -279,15 +279,14 @@ def _record(item: object, i: int, problems: Problems) -> TrainingRecord | None:
 # for every reader (contract/shape.py keeps the JSON Lines lane's records here too, under
 # keys of its own). A workforce repeats the same records (a course on a day, from a
 # provider) many times over, and a record is frozen, so one object serves every worker who
-# has it: it is built once, and its evidence text is encoded once (render/contract_json.py
-# keeps as many texts). Its `extra` is an empty mapping, shared by those workers (a
-# Mapping: read, not written). Cleared when full, so that memory stays bounded: 8,192
-# records and their texts are about 5 MB in each process. Since JSON Lines' lane finds
-# a record by its text and decodes only a missing one, a miss costs little: twice the
-# bound costs 8 MB more and saves no measurable CPU on bench_cli.py's workforce, half
-# of it 3 MB less for about 2% more instructions (docs/architecture.md, #17).
+# has it, built once. Its `extra` is an empty mapping, shared by those workers (a
+# Mapping: read, not written). Cleared when full, so that memory stays bounded. Since
+# JSON Lines' lane finds a record by its text and decodes only a missing one, a miss
+# costs little: with the encoder no longer keeping texts by record, 8,192 records held
+# about 3 MB for about 1% of the CPU on bench_cli.py's workforce; 2,048 keep the peak
+# below 665958e's with the CPU still under it (docs/architecture.md, #17).
 KEPT_RECORDS: dict[object, TrainingRecord] = {}
-RECORDS_KEPT = 1 << 13
+RECORDS_KEPT = 1 << 11
 
 
 def clear() -> None:
