@@ -84,7 +84,8 @@ def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
 def start_with_workers(tmp_path: Path, **popen: object) -> tuple[subprocess.Popen[bytes],
                                                                   list[int]]:
     """`evaluate - -j 2` reading a pipe that stays open: its two worker processes started
-    (the first 1 MB block is in their hands) and the parent waiting for more input."""
+    (the first block of batch.BLOCK bytes is in their hands) and the parent waiting for
+    more input."""
     proc = subprocess.Popen(
         [*COMMAND, "evaluate", SMALL, "-", "--as-of", AS_OF, "-j", "2", "-q"],
         stdin=subprocess.PIPE, stdout=open(tmp_path / "out.jsonl", "wb"),  # noqa: SIM115

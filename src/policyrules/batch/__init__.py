@@ -44,7 +44,12 @@ from .write import Writer
 
 BATCH = 512  # records per chunk in one process (and per write)
 CHUNK = 1000  # records per task with --jobs
-BLOCK = 1 << 20  # bytes of JSON Lines per task with --jobs
+# Bytes of JSON Lines per task with --jobs. A worker process holds a block's lines, its
+# decisions and its output text (about 2.7 times the input) at once, and the parent up to
+# 3 x jobs blocks and their texts: at 512 KiB the largest process of
+# `bench_cli.py --jobs 2` peaked at 49 MB against 65 MB with 1 MiB, for the same CPU
+# (256 KiB: 42 MB, and more CPU in hand-offs).
+BLOCK = 1 << 19
 
 Progress = Callable[[int], None]  # told how many records have come in so far
 
