@@ -32,7 +32,7 @@ from ..records.raw import Raw
 from ..records.training_index import orphan_warnings
 from .colocate import Owners, Records, WorkerIds, numbered
 from .stages import Counts
-from .threads import main_thread_signals
+from .threads import helper_thread, main_thread_signals
 
 ROWS = 131_072  # workers per batch on the columnar route
 THREADS = 2  # batches decided at once on the columnar route
@@ -190,10 +190,7 @@ class InOrder:
         self._slots = slots
         self._queue: queue.SimpleQueue[Future[Any] | None] = queue.SimpleQueue()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="policyrules-parts",
-                                        daemon=True)
-        with main_thread_signals():
-            self._thread.start()
+        self._thread = helper_thread(self._run, "policyrules-parts")
 
     def _run(self) -> None:
         while (future := self._queue.get()) is not None:

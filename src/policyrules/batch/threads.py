@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 SIGNALS = frozenset(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None))
                     if s is not None)
@@ -35,6 +36,14 @@ def main_thread_signals() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def helper_thread(run: Callable[[], None], name: str) -> threading.Thread:
+    """A daemon thread running `run`, started without the three signals (above)."""
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    with main_thread_signals():
+        thread.start()
+    return thread
 
 
 def unblock() -> None:

@@ -19,12 +19,11 @@ import contextlib
 import os
 import queue
 import stat
-import threading
 from typing import IO
 
 from ..errors import PolicyError
 from ..render import OutputFormat
-from .threads import main_thread_signals
+from .threads import helper_thread
 
 
 class OutputError(PolicyError):
@@ -68,10 +67,7 @@ class Sink:
                 self._regular = True
                 appending = _appending(self._fd)
                 self._good = info.st_size if appending else os.lseek(self._fd, 0, os.SEEK_CUR)
-        self._thread = threading.Thread(target=self._run, name="policyrules-writer",
-                                        daemon=True)
-        with main_thread_signals():
-            self._thread.start()
+        self._thread = helper_thread(self._run, "policyrules-writer")
 
     def _run(self) -> None:
         while (data := self._queue.get()) is not None:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-from ..batch.threads import main_thread_signals
+from ..batch.threads import helper_thread
 
 INTERRUPTED = 130  # 128 + SIGINT
 BROKEN_PIPE = 141  # 128 + SIGPIPE
@@ -56,10 +56,7 @@ class _Watch:
         self._read, self._write = os.pipe()
         os.set_blocking(self._write, False)
         self._previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
-        self._thread = threading.Thread(target=self._run, name="policyrules-signals",
-                                        daemon=True)
-        with main_thread_signals():
-            self._thread.start()
+        self._thread = helper_thread(self._run, "policyrules-signals")
 
     def _run(self) -> None:
         while True:
