@@ -5,7 +5,8 @@
 
 Runs the stages of batch/stages.py on blocks of about 1 MB of JSON Lines, as a `--jobs`
 worker process does (split and decode the block, validate, decide, encode, join the
-chunk as UTF-8 bytes), and prints the CPU time of each stage per record (the median of
+chunk as UTF-8 bytes; JSON Lines are decided and encoded in one step, `decide_encode`),
+and prints the CPU time of each stage per record (the median of
 --repeat runs, each in this process with the policy loaded once). Start-up, reading the
 file and writing the output are not in these figures: time the whole command for them
 (bench_cli.py). With --jobs N each of N worker processes does this work for its share of
@@ -28,14 +29,13 @@ from typing import Any
 
 import policyrules
 from policyrules.batch.read import split_block
-from policyrules.batch.stages import Job, decide, encode, validate
+from policyrules.batch.stages import Job
 from policyrules.batch.write import utf8
 from policyrules.contract import validation
 from policyrules.render import MACHINE_FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = 1 << 20
-NAMES = ("split", "validate", "decide", "encode", "join")
 
 
 def blocks(data: bytes) -> list[tuple[int, bytes]]:
@@ -50,30 +50,31 @@ def blocks(data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
-def one_run(policy: policyrules.Policy, as_of: datetime.date, fmt: str,
-            parts: list[tuple[int, bytes]]) -> tuple[int, list[float]]:
-    """Every block through the stages, in a fresh job (and encoder); CPU per stage."""
-    rows = MACHINE_FORMATS[fmt](as_of)
+def one_run(policy: policyrules.Policy, as_of: datetime.date, fmt: str, explain: bool,
+            parts: list[tuple[int, bytes]]) -> tuple[int, list[str], list[float]]:
+    """Every block through the stages, in a fresh job (and encoder): the stages' names
+    and CPU per stage. A format that decides and encodes in one step (`FUSED`) shows
+    that step as one."""
+    rows = MACHINE_FORMATS[fmt](as_of, explain=explain)
     job = Job(policy, as_of, rows)
-    spent = [0.0] * len(NAMES)
+    stages = [("split", None), *((s.__name__, s) for s in job.stages), ("join", None)]
+    spent = [0.0] * len(stages)
     count = 0
     clock = time.process_time
     for first, block in parts:
         t0 = clock()
-        records = split_block(first, block, "bench")
+        items: Any = split_block(first, block, "bench")
+        count += len(items)
         t1 = clock()
-        validated = validate(job, records)
-        t2 = clock()
-        decided = decide(job, validated)
-        t3 = clock()
-        texts: list[Any] = encode(job, decided)
-        t4 = clock()
-        utf8(rows.separator.join(texts))
-        t5 = clock()
-        for i, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5))):
-            spent[i] += b - a
-        count += len(records)
-    return count, spent
+        spent[0] += t1 - t0
+        for i, (_, stage) in enumerate(stages[1:-1], 1):
+            items = stage(job, items)  # type: ignore[misc]
+            t2 = clock()
+            spent[i] += t2 - t1
+            t1 = t2
+        utf8(rows.separator.join(items))
+        spent[-1] += clock() - t1
+    return count, [name for name, _ in stages], spent
 
 
 def main() -> int:
@@ -84,6 +85,8 @@ def main() -> int:
     parser.add_argument("--format", default="jsonl", choices=["jsonl", "json", "csv"])
     parser.add_argument("--limit", type=int, default=None, help="the first N lines only")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-explain", action="store_true",
+                        help="findings without explanations (evaluate --no-explain)")
     args = parser.parse_args()
     data = Path(args.workers).read_bytes()
     if args.limit is not None:
@@ -94,18 +97,18 @@ def main() -> int:
     gc.freeze()  # as batch runs do (batch/__init__.py `batch_gc`)
     gc.set_threshold(50_000, 20, 100)
     runs: list[list[float]] = []
-    count = 0
+    count, names = 0, []
     for _ in range(args.repeat):
         # Each run as a fresh process starts: without the training records validation
         # kept from the run before (contract/validation.py).
         validation.clear()
-        count, spent = one_run(policy, as_of, args.format, parts)
+        count, names, spent = one_run(policy, as_of, args.format, not args.no_explain, parts)
         runs.append(spent)
-    per = [statistics.median(r[i] for r in runs) / count * 1e6 for i in range(len(NAMES))]
+    per = [statistics.median(r[i] for r in runs) / count * 1e6 for i in range(len(names))]
     print(f"{count} records, {args.format}, median of {args.repeat} runs, CPU µs per record:")
-    for name, value in zip(NAMES, per, strict=True):
-        print(f"  {name:<9} {value:7.1f}")
-    print(f"  {'total':<9} {sum(per):7.1f}   ({1e6 / sum(per):,.0f} records/s in one "
+    for name, value in zip(names, per, strict=True):
+        print(f"  {name:<13} {value:7.1f}")
+    print(f"  {'total':<13} {sum(per):7.1f}   ({1e6 / sum(per):,.0f} records/s in one "
           "process, without start-up, reading and writing)")
     return 0
 

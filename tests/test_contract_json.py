@@ -43,7 +43,7 @@ def test_evidence_text_is_what_json_writes(rule: object, training: str, delivery
                             level)
     f = Finding(rule, "met", None, (record,), WORKER, datetime.date(2026, 11, 22))  # type: ignore[arg-type]
     expected = json.dumps(f.evidence_dict(record), ensure_ascii=False)
-    assert _record_js(f, record) == expected
+    assert _record_js(f.rule, record) == expected
 
 
 def test_a_course_s_hours_fill_in_for_a_record_without_any() -> None:
@@ -52,7 +52,7 @@ def test_a_course_s_hours_fill_in_for_a_record_without_any() -> None:
     course, hours = rule.hours.defaults[0]
     record = TrainingRecord(course, datetime.date(2025, 1, 2))
     f = Finding(rule, "met", None, (record,), WORKER, datetime.date(2026, 11, 22))
-    assert json.loads(_record_js(f, record))["hours"] == hours
+    assert json.loads(_record_js(f.rule, record))["hours"] == hours
 
 
 # Workers who share a record (the same fields) share one validated TrainingRecord, whose

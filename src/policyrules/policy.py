@@ -15,7 +15,7 @@ from .contract.validation import check_worker, date_range_error, parse_worker
 from .contract.workers import Worker
 from .diagnostics import Diagnostic, did_you_mean
 from .engines import interpret
-from .engines.compiled import compile_policy
+from .engines.compiled import CompactDecision, CompactEvaluator, compile_compact, compile_policy
 from .errors import PolicyFileError, UnknownTrainingError, UsageError, WorkerError
 from .semantics.coverage import ParagraphCoverage, coverage
 from .semantics.dates import OutsideCalendar, is_plain_date
@@ -36,6 +36,7 @@ class Policy:
         self.model = model
         self.warnings = warnings
         self._evaluate, self.generated_source = compile_policy(model)
+        self._compact: CompactEvaluator | None = None  # `evaluate_compact`, made when used
         self._roles = model.role_names
         self._trainings = {t.id: t for t in model.trainings}
 
@@ -86,6 +87,19 @@ class Policy:
         dates would fall after 9999-12-31."""
         try:
             return self._evaluate(worker, as_of)
+        except OutsideCalendar as exc:
+            raise date_range_error(worker, exc) from None
+
+    def evaluate_compact(self, worker: Worker, as_of: datetime.date) -> CompactDecision:
+        """`evaluate_checked` in the compiled evaluator's compact form (the same code but
+        the objects it makes: `engines.compiled.CompactDecision`), for a writer of text
+        that needs no `Decision` (`render.contract_json.DecisionJson.compact`). Compiled
+        on first use."""
+        compact = self._compact
+        if compact is None:
+            compact = self._compact = compile_compact(self.model)
+        try:
+            return compact(worker, as_of)
         except OutsideCalendar as exc:
             raise date_range_error(worker, exc) from None
 

@@ -29,6 +29,7 @@ from ..policy import Policy
 from ..records import Raw
 from ..records import validate as validate_record
 from ..records.raw import WithTraining
+from ..render.formats import OutputFormat
 from ..render.keep import raw_values
 
 
@@ -68,7 +69,8 @@ class Job:
     the counts so far. Built once per process (in each `--jobs` worker, from the policy the
     parent sends it)."""
 
-    __slots__ = ("as_of", "counts", "keep", "log", "logged", "policy", "rows")
+    __slots__ = ("as_of", "counts", "fused", "keep", "log", "logged", "policy", "rows",
+                 "stages")
 
     def __init__(self, policy: Policy, as_of: datetime.date, rows: Rows | None = None,
                  keep: Sequence[str] = (), *, log: str | None = None) -> None:
@@ -82,6 +84,11 @@ class Job:
         self.keep = tuple(keep)
         self.log = log
         self.logged: list[Entry] = []
+        # A format that writes a decision from the compact form, when nothing else needs
+        # the Decision (a log entry is made from it): then `decide_encode` does both.
+        self.fused = (rows if isinstance(rows, OutputFormat) and rows.fuses and log is None
+                      else None)
+        self.stages = STAGES if self.fused is None else FUSED
 
     def take_log(self) -> list[Entry]:
         """The log entries made since the last call, in input order."""
@@ -123,6 +130,35 @@ def decide(job: Job, chunk: Sequence[Validated]) -> list[Decided]:
     return out
 
 
+def decide_encode(job: Job, chunk: Sequence[Validated]) -> list[Any]:
+    """`decide` then `encode` in one step, for a format that writes a decision's text from
+    the compiled evaluator's compact form (`OutputFormat.fuses`): the same text and
+    counts, without making a `Decision` for each worker."""
+    fmt = job.fused
+    assert fmt is not None, "a fused job has a format that fuses"
+    evaluate, as_of, counts = job.policy.evaluate_compact, job.as_of, job.counts
+    model, write, error = job.policy.model, fmt.compact, fmt.error
+    out: list[Any] = []
+    for line, _, w in chunk:
+        if isinstance(w, WorkerError):
+            counts.rejected += 1
+            out.append(error(line, w))
+            continue
+        try:
+            decided = evaluate(w, as_of)
+        except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
+            counts.rejected += 1
+            out.append(error(line, exc))
+            continue
+        text, compliant = write(model, w, as_of, decided)
+        if compliant:
+            counts.compliant += 1
+        else:
+            counts.not_compliant += 1
+        out.append(text)
+    return out
+
+
 def log(job: Job, chunk: Sequence[Decided]) -> Sequence[Decided]:
     """Each record's decision log entry, kept in the job, when the run keeps a log."""
     if job.log is not None:
@@ -153,12 +189,15 @@ def encode(job: Job, chunk: Sequence[Decided]) -> list[Any]:
 Stage = Callable[[Job, Any], Sequence[Any]]
 DECIDE: tuple[Stage, ...] = (validate, decide, log)
 STAGES: tuple[Stage, ...] = (*DECIDE, encode)
+# The same, when no stage but `encode` reads a Decision (Job.fused).
+FUSED: tuple[Stage, ...] = (validate, decide_encode)
 
 
 def process(job: Job, chunk: Sequence[tuple[int, Raw]],
-            stages: tuple[Stage, ...] = STAGES) -> list[Any]:
-    """A chunk of raw records through `stages`: what each record becomes, in order."""
+            stages: tuple[Stage, ...] | None = None) -> list[Any]:
+    """A chunk of raw records through `stages` (the job's own by default: `STAGES`, or
+    `FUSED`): what each record becomes, in order."""
     items: Any = chunk
-    for stage in stages:
+    for stage in job.stages if stages is None else stages:
         items = stage(job, items)
     return items  # type: ignore[no-any-return]

@@ -104,17 +104,22 @@ class Finding:
 
     def evidence_dict(self, r: TrainingRecord) -> dict[str, Any]:
         """One evidence record as CONTRACT §2 and §5 show it."""
-        out: dict[str, Any] = {"training": r.training, "completed": r.completed.isoformat(),
-                               "delivery": r.delivery}
-        # The hours that counted: the record's own, else its course's (CONTRACT §5).
-        hours = self.rule.hours.of(r.training, r.hours) if self.rule.hours else r.hours
-        if hours is not None:
-            out["hours"] = hours
-        if r.provider is not None:
-            out["provider"] = r.provider
-        if r.level is not None:
-            out["level"] = r.level
-        return out
+        return evidence_dict(self.rule, r)
+
+
+def evidence_dict(rule: Requirement, r: TrainingRecord) -> dict[str, Any]:
+    """A record as the evidence of a finding of `rule` shows it (CONTRACT §2 and §5)."""
+    out: dict[str, Any] = {"training": r.training, "completed": r.completed.isoformat(),
+                           "delivery": r.delivery}
+    # The hours that counted: the record's own, else its course's (CONTRACT §5).
+    hours = rule.hours.of(r.training, r.hours) if rule.hours else r.hours
+    if hours is not None:
+        out["hours"] = hours
+    if r.provider is not None:
+        out["provider"] = r.provider
+    if r.level is not None:
+        out["level"] = r.level
+    return out
 
 
 @attrs.frozen(slots=True)

@@ -116,11 +116,15 @@ def met_parts(f: Finding) -> tuple[str, str, str]:
     (`latest_record` is the first of `canonical_evidence`), nothing is dated after as_of,
     and a met finding has no note on excluded records: the same text as `_body` and
     `_notes` give it."""
-    words = _words(f.rule)
-    training = f.evidence[0].training
+    return met_words(f.rule, f.evidence[0].training)
+
+
+def met_words(rule: Requirement, training: str) -> tuple[str, str, str]:
+    """`met_parts` of a finding of `rule` whose latest record is of `training`."""
+    words = _words(rule)
     on = words.met_on.get(training)
     if on is None:
-        title = words.titles.get(training) or f.rule.course(training)
+        title = words.titles.get(training) or rule.course(training)
         on = words.met_on[training] = f" completed {title} on "
     return words.met_head, on, words.met_end
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import assert_never
 
 from ..contract.decision import Decision, new_decision, new_finding
-from ..contract.workers import Worker, canonical_evidence
+from ..contract.workers import TrainingRecord, Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
 from ..semantics.dates import shift
-from ..semantics.facts import NO_RECORDS
+from ..semantics.facts import NO_RECORDS, Records
 from ..semantics.hours import lapsed, reach
 from ..semantics.profiles import atoms
 from .codegen import Generated, Origin, Source, int_literal, name_literal
@@ -24,12 +24,24 @@ from .interpret import anchor
 
 Evaluator = Callable[[Worker, datetime.date], Decision]
 
+# A finding in the compact form (`generate(model, compact=True)`): the fields of the
+# `Finding` the same code would make, but its worker and day, which are the decision's.
+# The last is the record facts when the code knows them (`NO_RECORDS`), else None.
+Compact = tuple[m.Requirement, str, datetime.date | None, tuple[TrainingRecord, ...],
+                Records | None]
+# What the compact form gives for a worker: its groups, its findings in the order
+# declared, the unrecognised training ids (sorted), and whether any record is dated
+# after the day (`explain.any_later`).
+CompactDecision = tuple[tuple[str, ...], list[Compact], tuple[str, ...], bool]
+CompactEvaluator = Callable[[Worker, datetime.date], CompactDecision]
+
 _MEMO_LIMIT = 1 << 17
 
 
 class _Writer(Source):
-    def __init__(self) -> None:
+    def __init__(self, *, compact: bool = False) -> None:
         super().__init__()
+        self.compact = compact
         # The generated code makes a Finding and a Decision as their makers do (faster
         # than the classes' own __init__, the same objects: contract/workers.py).
         for name, value in (("Decision", new_decision), ("Finding", new_finding),
@@ -37,6 +49,16 @@ class _Writer(Source):
                             ("_EMPTY", frozenset()), ("_reach", reach),
                             ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS)):
             self.bind(name, value)
+
+    def finding(self, r: str, status: str, due: str, evidence: str, facts: str = "None"
+                ) -> str:
+        """The line that adds a finding: a `Finding`, or in the compact form its fields
+        (`Compact`). Every finding of the generated code is made here, so that both forms
+        decide alike: they differ in this line and in the last."""
+        if self.compact:
+            return f"findings.append(({r}, {status}, {due}, {evidence}, {facts}))"
+        given = "" if facts == "None" else f", {facts}"
+        return f"findings.append(Finding({r}, {status}, {due}, {evidence}, worker, as_of{given}))"
 
     def cond(self, c: m.Condition) -> str:
         match c:
@@ -85,9 +107,17 @@ def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
     return generated.function, generated.source
 
 
-def generate(model: m.PolicyModel) -> Generated:
-    """The evaluator, compiled, with its source, linecache key and line map."""
-    w = _Writer()
+def compile_compact(model: m.PolicyModel) -> CompactEvaluator:
+    """The evaluator in the compact form, for writers that need no `Decision`
+    (render/contract_json.py's `CompactJson`)."""
+    function: CompactEvaluator = generate(model, compact=True).function
+    return function
+
+
+def generate(model: m.PolicyModel, *, compact: bool = False) -> Generated:
+    """The evaluator, compiled, with its source, linecache key and line map; `compact`:
+    the same code giving a `CompactDecision` instead of a `Decision`."""
+    w = _Writer(compact=compact)
     used = list(dict.fromkeys(t for r in model.requirements for t in r.satisfied_by))
     slot = {t.id: -1 for t in model.trainings} | {t: i for i, t in enumerate(used)}
     slots = w.const(slot, "SLOT")
@@ -149,9 +179,12 @@ def generate(model: m.PolicyModel) -> Generated:
     w.line(2, "findings = []")
     for k, rule in enumerate(model.requirements):
         _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
-    w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
-              "tuple(findings), tuple(sorted(unknown)) if unknown else (), "
-              f"{w.const(model, 'MODEL')}, worker)")
+    unknown = "tuple(sorted(unknown)) if unknown else ()"
+    if compact:
+        w.line(2, f"return (tuple(groups), findings, {unknown}, later)")
+    else:
+        w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
+                  f"tuple(findings), {unknown}, {w.const(model, 'MODEL')}, worker)")
     w.block(1, """
         except Exception as exc:
             _note(exc)
@@ -201,14 +234,14 @@ def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -
     c, e, due = f"c{n}", f"e{n}", f"due{n}"
     w.line(4, f"{e} = ({e}[0],) if len({e}) == 1 else _canon({e})", at)
     if rule.renew is None:
-        w.line(4, f"findings.append(Finding({r}, 'met', None, {e}, worker, as_of))", at)
+        w.line(4, w.finding(r, "'met'", "None", e), at)
         return
     shift, table = w.memo((rule.renew, rule.grace))
     w.line(4, f"{due} = {table}.get({c}) or {shift}({c})", at)
     w.line(4, f"if as_of <= {due}:", at)
-    w.line(5, f"findings.append(Finding({r}, 'met', {due}, {e}, worker, as_of))", at)
+    w.line(5, w.finding(r, "'met'", due, e), at)
     w.line(4, "else:", at)
-    w.line(5, f"findings.append(Finding({r}, 'overdue', {due}, (), worker, as_of))", at)
+    w.line(5, w.finding(r, "'overdue'", due, "()"), at)
 
 
 def _needs_records(rule: m.Requirement) -> bool:
@@ -273,7 +306,7 @@ def _filtered_requirement(w: _Writer, rule: m.Requirement, r: str, n: str, at: O
         h = w.const(rule.hours, "H")
         w.line(3, f"met{n}, {due}, e{n} = _reach({h}, {cnt}, as_of)", at)
         w.line(3, f"if met{n}:", at)
-        w.line(4, f"findings.append(Finding({r}, 'met', {due}, e{n}, worker, as_of))", at)
+        w.line(4, w.finding(r, "'met'", due, f"e{n}"), at)
         w.line(3, "else:", at)
         _unmet(w, rule, r, n, at, 4)
         w.line(4, f"l{n} = _lapsed({h}, {cnt})", at)
@@ -314,14 +347,13 @@ def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
                   indent: int, *, known: bool = False) -> None:
     """The unmet finding; `known`: the worker has no record of the rule (`none`)."""
     due = f"due{n}"
-    facts = ", none" if known else ""
+    facts = "none" if known else "None"
     w.line(indent, f"if {due} is None:", at)
     status = "'due'" if _pending(rule) == "True" else "'overdue'"
-    w.line(indent + 1, f"findings.append(Finding({r}, {status}, None, (), worker, as_of"
-                       f"{facts}))", at)
+    w.line(indent + 1, w.finding(r, status, "None", "()", facts), at)
     w.line(indent, "else:", at)
-    w.line(indent + 1, f"findings.append(Finding({r}, 'due' if as_of <= {due} else "
-                       f"'overdue', {due}, (), worker, as_of{facts}))", at)
+    w.line(indent + 1, w.finding(r, f"'due' if as_of <= {due} else 'overdue'", due, "()",
+                                 facts), at)
 
 
 def _reads_roles(c: m.Condition) -> bool:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring as _js
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ..contract.decision import Decision, Finding
-from ..contract.explain import RENEW, any_later, met_parts
+from ..contract.decision import Decision, Finding, evidence_dict, new_finding
+from ..contract.explain import RENEW, any_later, met_words
 from ..contract.explain import finding as finding_text
 from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
 from ..semantics import model as m
 from ..semantics.dates import iso
-from ..semantics.facts import NO_RECORDS
+from ..semantics.facts import NO_RECORDS, Records
 from .safe import strict_json
+
+if TYPE_CHECKING:
+    from ..engines.compiled import CompactDecision
 
 
 def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
@@ -120,58 +123,81 @@ class DecisionJson:
         return self.text(d, "")
 
     def text(self, d: Decision, end: str) -> str:
-        """The decision's JSON text followed by `end` (JSON Lines: a newline).
+        """The decision's JSON text followed by `end` (JSON Lines: a newline)."""
+        items = [(f.rule, f.status, f.due, f.evidence, f) for f in d.findings]
+        return self._write(d.worker, d.policy, d.as_of, d.fingerprint, d.groups, items,
+                           d.unrecognised_training, None, None, end)[0]
+
+    def compact(self, model: m.PolicyModel, worker: Worker, as_of: datetime.date,
+                decided: CompactDecision, end: str) -> tuple[str, bool]:
+        """The same text for the decision of `worker` on `as_of` that the compiled
+        evaluator gives in its compact form (`engines.compiled.compile_compact`), and
+        whether it is compliant: no `Decision` or `Finding` is made but for a finding
+        written the general way."""
+        groups, items, unknown, later = decided
+        return self._write(worker.id, model.id, as_of, model.fingerprint, groups, items,
+                           unknown, worker, later, end)
+
+    def _write(self, worker_id: str, policy: str, as_of: datetime.date,
+               fingerprint: str | None, groups: tuple[str, ...],
+               items: Sequence[tuple[m.Requirement, str, datetime.date | None,
+                                     tuple[TrainingRecord, ...], Finding | Records | None]],
+               unknown: tuple[str, ...], worker: Worker | None, later: bool | None,
+               end: str) -> tuple[str, bool]:
+        """The text of a decision and whether it is compliant. Each item is a finding's
+        rule, status, due date and evidence, then its `Finding` (from a `Decision`) or,
+        for the compact form, its record facts when known; then `worker` is the worker
+        of every finding and `later` whether any of its records is dated after the day.
 
         The pieces go into one list joined once: a decision's text is then copied once,
         not once per level of nesting (finding, findings, decision, line).
         """
         middle = self._middle
-        fingerprint = d.fingerprint
-        if middle[0] != d.policy or middle[1] != d.as_of or middle[3] != fingerprint:
+        if middle[0] != policy or middle[1] != as_of or middle[3] != fingerprint:
             shown = "null" if fingerprint is None else _js(fingerprint)
-            middle = self._middle = (d.policy, d.as_of,
-                                     f', "policy": {_js(d.policy)}, "fingerprint": {shown}, '
-                                     f'"as_of": "{iso(d.as_of)}", "compliant": ', fingerprint)
-        groups = d.groups
-        out = ['{"worker": ', _js(d.worker), middle[2], "true", ', "groups": ',
+            middle = self._middle = (policy, as_of,
+                                     f', "policy": {_js(policy)}, "fingerprint": {shown}, '
+                                     f'"as_of": "{iso(as_of)}", "compliant": ', fingerprint)
+        out = ['{"worker": ', _js(worker_id), middle[2], "true", ', "groups": ',
                self._names(groups) if groups else "[]", ', "findings": [']
         rules = self._rules
         explain = self._explain
-        # Of the worker and day of the findings (an engine gives all of a decision's the
-        # same two): the worker's id as it shows inside a JSON string, and whether any of
-        # its records is dated after the day (`explain.in_one_step`).
-        seen: tuple[object, object] = (None, None)
-        who = ""
-        later = False
+        # Of the worker of the findings (an engine gives all of a decision's the same
+        # worker and day): its id as it shows inside a JSON string, and whether any of its
+        # records is dated after the day (`explain.in_one_step`). From a Decision, found
+        # on its findings.
+        seen: tuple[object, object] = (worker, as_of)
+        who = "" if worker is None else _inside(worker_id)
         sep = ""
-        for f in d.findings:
-            rule = f.rule
+        for rule, status, due, evidence, known in items:
             kept = rules.get(id(rule))
             if kept is None or kept.rule is not rule:
                 kept = self._rule(rule)
-            status = f.status
-            evidence = f.evidence
+            if known.__class__ is Finding:
+                f = known
+                if f.worker is not seen[0] or f.as_of is not seen[1]:
+                    seen = (f.worker, f.as_of)
+                    who = _inside(f.worker.id)
+                    later = None
+            else:
+                f = None
             if status == "met" and explain and kept.plain and len(evidence) == 1:
-                worker = f.worker
-                if worker is not seen[0] or f.as_of is not seen[1]:
-                    seen = (worker, f.as_of)
-                    who = _inside(worker.id)
-                    later = any_later(worker, f.as_of)
+                if later is None:
+                    later = any_later(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
                 if not later:
                     # `explain.in_one_step`: the usual finding, from its parts (`_Rule`).
                     r = evidence[0]
                     on = kept.on.get(r.training)
                     if on is None:
-                        on = self._met_words(kept, f)
-                    renew = f.due
-                    if renew is None:
-                        out += (sep, kept.met_head, "null", kept.evidence, _record_js(f, r),
+                        on = self._met_words(kept, rule, r.training)
+                    if due is None:
+                        out += (sep, kept.met_head, "null", kept.evidence, _record_js(rule, r),
                                 kept.met_tail, who, on, iso(r.completed), kept.met_end)
                     else:
-                        day = iso(renew)
+                        day = iso(due)
                         out += (sep, kept.met_head, '"', day, '"', kept.evidence,
-                                _record_js(f, r), kept.met_tail, who, on, iso(r.completed),
-                                _RENEW, day, kept.met_end)
+                                _record_js(rule, r), kept.met_tail, who, on,
+                                iso(r.completed), _RENEW, day, kept.met_end)
                     sep = ", "
                     continue
             if status == "overdue":
@@ -179,61 +205,71 @@ class DecisionJson:
                 out[3] = "false"
             else:
                 ok = '", "compliant": true, "due": '
-            due = f'"{iso(f.due)}"' if f.due is not None else "null"
+            shown_due = f'"{iso(due)}"' if due is not None else "null"
             if not evidence:
                 shown = ""
             elif len(evidence) == 1:  # the usual case, without a generator
-                shown = _record_js(f, evidence[0])
+                shown = _record_js(rule, evidence[0])
             else:
-                shown = ", ".join(_record_js(f, r) for r in evidence)
+                shown = ", ".join(_record_js(rule, r) for r in evidence)
             if not explain:
                 words = ""
-            elif f.due is None and kept.plain and f.records is NO_RECORDS:
-                # No record of the rule and no date: the same words for every worker
-                # but the id (`_unrecorded_words`).
-                pieces = kept.unrecorded.get(status)
-                if pieces is None:
-                    pieces = self._unrecorded_words(kept, f)
-                if f.worker is not seen[0] or f.as_of is not seen[1]:
-                    seen = (f.worker, f.as_of)
-                    who = _inside(f.worker.id)
-                    later = any_later(f.worker, f.as_of)
-                words = who.join(pieces) if pieces else _js(finding_text(f))
             else:
-                words = _js(finding_text(f))
-            out += (sep, kept.head, status, ok, due, kept.evidence, shown, kept.tail, words, "}")
+                if f is None and (known is not NO_RECORDS or due is not None
+                                  or not kept.plain):
+                    f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]), as_of,
+                                    cast(Records | None, known))
+                # No Finding is made yet only for an undated finding known to have no
+                # record of its rule: its words are the stand-in's.
+                if due is None and kept.plain and (f is None or f.records is NO_RECORDS):
+                    # No record of the rule and no date: the same words for every worker
+                    # but the id (`_unrecorded_words`).
+                    pieces = kept.unrecorded.get(status)
+                    if pieces is None:
+                        pieces = self._unrecorded_words(kept, rule, status,
+                                                        cast(datetime.date, seen[1]))
+                    if pieces:
+                        words = who.join(pieces)
+                    else:
+                        words = _js(finding_text(f or new_finding(
+                            rule, status, due, evidence, cast(Worker, seen[0]), as_of,
+                            NO_RECORDS)))
+                else:
+                    words = _js(finding_text(cast(Finding, f)))
+            out += (sep, kept.head, status, ok, shown_due, kept.evidence, shown, kept.tail,
+                    words, "}")
             sep = ", "
-        unknown = d.unrecognised_training
         out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",
                 end)
-        return "".join(out)
+        return "".join(out), out[3] == "true"
 
-    def _unrecorded_words(self, kept: _Rule, f: Finding) -> tuple[str, ...]:
+    def _unrecorded_words(self, kept: _Rule, rule: m.Requirement, status: str,
+                          as_of: datetime.date) -> tuple[str, ...]:
         """The explanation of an undated finding whose worker has no record of the rule
         (nor one dated later): explain.py's own text for a stand-in worker whose id is a
         marker, escaped and cut at the marker. Its words depend on nothing else of the
         worker; () when the rule's own words could hold the marker."""
         made = []
         for marker in _MARKERS:
-            stand_in = Finding(f.rule, f.status, None, (), Worker(marker, f.as_of, "none"),
-                               f.as_of, NO_RECORDS)
+            stand_in = Finding(rule, status, None, (), Worker(marker, as_of, "none"),
+                               as_of, NO_RECORDS)
             made.append(_js(finding_text(stand_in)).split(_inside(marker)))
         pieces = tuple(made[0]) if made[0] == made[1] and len(made[0]) > 1 else ()
-        kept.unrecorded[f.status] = pieces
+        kept.unrecorded[status] = pieces
         return pieces
 
-    def _met_words(self, kept: _Rule, f: Finding) -> str:
-        """The words of the usual met finding of the rule (`explain.met_parts`), escaped
+    def _met_words(self, kept: _Rule, rule: m.Requirement, training: str) -> str:
+        """The words of the usual met finding of the rule (`explain.met_words`), escaped
         once: those for the course of its record, returned, and the rule's own."""
-        head, on, end = met_parts(f)
+        head, on, end = met_words(rule, training)
         kept.met_tail = kept.tail + '"' + _inside(head)
         kept.met_end = _inside(end) + '"}'
-        shown = kept.on[f.evidence[0].training] = _inside(on)
+        shown = kept.on[training] = _inside(on)
         return shown
 
 
-def _record_js(f: Finding, r: TrainingRecord) -> str:
-    rule_hours, provider, level, hours = f.rule.hours, r.provider, r.level, r.hours
+def _record_js(rule: m.Requirement, r: TrainingRecord) -> str:
+    rule_hours, provider, level, hours = rule.hours, r.provider, r.level, r.hours
     if (rule_hours is None and type(hours) is int and type(provider) is str
             and type(level) is str):
         # The usual record of a batch, whole, in one step: the same text as below.
@@ -257,7 +293,7 @@ def _record_js(f: Finding, r: TrainingRecord) -> str:
                         "" if level is None else f', "level": {_js(level)}', "}"))
     # Anything else (a value of another type, not a finite number): the general path,
     # through one encoder made once (json.dumps with any option builds one per call).
-    return _ENCODE(f.evidence_dict(r))
+    return _ENCODE(evidence_dict(rule, r))
 
 
 def _finite(x: float) -> bool:

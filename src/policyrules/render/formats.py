@@ -12,7 +12,7 @@ import datetime
 import io
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..contract.decision import Decision
 from ..contract.workers import Worker
@@ -21,6 +21,10 @@ from ..semantics.dates import iso
 from .contract_json import DecisionJson, error_record
 from .keep import worker_values
 from .safe import csv_cell, one_line, strict_json
+
+if TYPE_CHECKING:
+    from ..engines.compiled import CompactDecision
+    from ..semantics.model import PolicyModel
 
 
 class OutputFormat:
@@ -32,6 +36,9 @@ class OutputFormat:
     """
 
     name = ""
+    # Whether `compact` writes a decision from the compiled evaluator's compact form, so
+    # that a run may decide and encode in one step (batch/stages.py `FUSED`).
+    fuses = False
     header = ""
     separator = ""
     footer = ""
@@ -50,6 +57,12 @@ class OutputFormat:
         """A rejected record; `kept` holds its values of the kept columns, in order."""
         raise NotImplementedError
 
+    def compact(self, model: PolicyModel, worker: Worker, as_of: datetime.date,
+                decided: CompactDecision) -> tuple[str, bool]:
+        """What `decision` writes for the decision `decided` (`Policy.evaluate_compact`),
+        and whether it is compliant; only where `fuses`."""
+        raise NotImplementedError
+
     def _kept_json(self, values: Sequence[Any]) -> dict[str, Any]:
         """The kept columns as JSON members; a value the record did not have is null."""
         return {name: strict_json(values[i]) if i < len(values) else None
@@ -65,6 +78,7 @@ class JsonLines(OutputFormat):
                  explain: bool = True) -> None:
         super().__init__(as_of, keep=keep, explain=explain)
         self._encode = DecisionJson(explain=explain)
+        self.fuses = not self.keep
 
     def decision(self, line: int, worker: Worker, d: Decision) -> str:
         if not self.keep:
@@ -73,6 +87,11 @@ class JsonLines(OutputFormat):
                           ensure_ascii=False, allow_nan=False)
         # The decision's object, then the kept members in place of its closing brace.
         return one_line(self._encode.text(d, "")[:-1] + ", " + kept[1:] + "\n")
+
+    def compact(self, model: PolicyModel, worker: Worker, as_of: datetime.date,
+                decided: CompactDecision) -> tuple[str, bool]:
+        text, compliant = self._encode.compact(model, worker, as_of, decided, "\n")
+        return one_line(text), compliant
 
     def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> str:
         record = error_record(line, exc)
