@@ -268,14 +268,33 @@ class DecisionJson:
         return shown
 
 
+# The text of an evidence record of the usual kind around its day (`_record_js`): by
+# course, and by (delivery, hours, provider, level), hours an int. Cleared when full.
+_BEFORE: dict[str, str] = {}
+_AFTER: dict[tuple[str, int, str, str], str] = {}
+
+
 def _record_js(rule: m.Requirement, r: TrainingRecord) -> str:
     rule_hours, provider, level, hours = rule.hours, r.provider, r.level, r.hours
     if (rule_hours is None and type(hours) is int and type(provider) is str
             and type(level) is str):
-        # The usual record of a batch, whole, in one step: the same text as below.
-        return (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
-                f'"delivery": {_js(r.delivery)}, "hours": {hours!r}, '
-                f'"provider": {_js(provider)}, "level": {_js(level)}}}')
+        # The usual record of a batch: the same text as below, from the text before its
+        # day (by course) and after it (by the other fields), each escaped once. A
+        # workforce has few of each, though most of its records differ in one of them.
+        training = r.training
+        before = _BEFORE.get(training)
+        if before is None:
+            if len(_BEFORE) >= _CACHE_LIMIT:
+                _BEFORE.clear()
+            before = _BEFORE[training] = f'{{"training": {_js(training)}, "completed": "'
+        key = (r.delivery, hours, provider, level)
+        after = _AFTER.get(key)
+        if after is None:
+            if len(_AFTER) >= _CACHE_LIMIT:
+                _AFTER.clear()
+            after = _AFTER[key] = (f'", "delivery": {_js(r.delivery)}, "hours": {hours!r}, '
+                                   f'"provider": {_js(provider)}, "level": {_js(level)}}}')
+        return before + iso(r.completed) + after
     head = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
             f'"delivery": {_js(r.delivery)}')
     if hours is None and provider is None and level is None and rule_hours is None:
