@@ -5,6 +5,7 @@ written in input order, in this process or in `--jobs` worker processes.
     stages.py    validate → decide → encode, run on each chunk in the order of `STAGES`
     write.py     whole records written from a thread; a failed write cut back
     parallel.py  the same stages in worker processes, output kept in input order
+    turns.py     --jobs workers writing their own output, each task in its turn
     many.py      `Policy.evaluate_many`: the same stages on a Python iterable
     parquet.py   `--format parquet`: the columnar backend in bounded batches, or the stages
     columnar_text.py  `jsonl`/`json` of a plain CSV: the same batches, written by
