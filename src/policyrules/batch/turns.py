@@ -36,7 +36,7 @@ _WROTE = 1  # 1 once a chunk with records has been written (the next one needs a
 _ERRNO = 2  # the errno of the first write that failed; 0 while none has
 _END = 3  # a regular file: the offset after the last chunk written whole; else -1
 
-_NOT_OS = -1  # _ERRNO for a failure that was not an OSError (it is a bug: no message lost)
+_NOT_OS = -1  # _ERRNO for a failure that was not an OSError (said as such, not lost)
 
 
 class Turns:
@@ -48,7 +48,7 @@ class Turns:
         self.fd = fd
         self.separator = separator
         self._changed = ctx.Condition(ctx.Lock())
-        self._state: Any = ctx.RawArray("q", 4)  # read and written under `_changed`'s lock
+        self._state: Any = ctx.RawArray("q", 4)  # written under `_changed`'s lock
         self._state[_END] = -1 if end is None else end
         self._queue: queue.Queue[tuple[int, bytes]] | None = None
 
