@@ -14,10 +14,12 @@ of all the processes (how much --jobs costs in coordination, whatever else runs;
 process writes its output from a second thread, so its CPU % passes 100), the peak
 resident memory of the largest process (/usr/bin/time's "Maximum resident set size") and
 of the whole process tree (the parent plus its --jobs workers, sampled from /proc every
-20 ms). `--sizes` also runs a tenth of the input, to show that peak memory does not grow
-with the number of workers. Output goes to a file in benchmarks/out (or --output); the
-decisions are checked (line count, and the same bytes for every --jobs value).
-Results are printed and written to benchmarks/out/bench_cli.json.
+20 ms), and the CPU time of the parent `evaluate` process alone (its last /proc sample:
+what --jobs leaves the parent to do, start-up included). `--sizes` also runs a tenth of
+the input, to show that peak memory does not grow with the number of workers. Output goes
+to a file in benchmarks/out (or --output); the decisions are checked (line count, and the
+same bytes for every --jobs value). Results are printed and written to
+benchmarks/out/bench_cli.json.
 
 This is a benchmark, not a test: numbers depend on the machine and on what else runs.
 """
@@ -54,40 +56,58 @@ def make_input(count: int) -> Path:
     return path
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB (Linux /proc)."""
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _tree(root: int, timed: bool) -> tuple[int, float | None]:
+    """Resident memory of a process and all its descendants, in KiB, and the CPU seconds
+    (user + system) of the `evaluate` process itself so far: `root`, or its one child when
+    `root` is /usr/bin/time (Linux /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                fields = f.read().rsplit(")", 1)[1].split()
             with open(f"/proc/{entry}/status") as f:
                 m = re.search(r"VmRSS:\s+(\d+)", f.read())
         except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = int(m.group(1)) if m else 0
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(m.group(1)) if m else 0
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
-    return total
+    parent = children.get(root, [None])[0] if timed else root
+    return total, cpu.get(parent) if parent is not None else None
 
 
 class TreeSampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
+    """Samples every 20 ms: the peak memory of the process tree, and the CPU of the
+    `evaluate` process alone (what `--jobs` leaves to the parent; the last sample, up to
+    20 ms before it exits)."""
+
+    def __init__(self, pid: int, timed: bool) -> None:
         super().__init__(daemon=True)
         self.pid = pid
+        self.timed = timed
         self.peak = 0
+        self.parent_cpu: float | None = None
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, _tree_rss_kb(self.pid))
+            rss, cpu = _tree(self.pid, self.timed)
+            self.peak = max(self.peak, rss)
+            if cpu is not None:
+                self.parent_cpu = cpu
             self.done.wait(0.02)
 
 
@@ -100,7 +120,7 @@ def run_once(policy: str, source: Path, jobs: int, output: str) -> dict[str, Any
     with open(output, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
-        sampler = TreeSampler(proc.pid)
+        sampler = TreeSampler(proc.pid, bool(timer))
         sampler.start()
         _, err = proc.communicate()
         seconds = time.perf_counter() - start
@@ -110,7 +130,8 @@ def run_once(policy: str, source: Path, jobs: int, output: str) -> dict[str, Any
     if proc.returncode != 0:
         raise SystemExit(f"evaluate exited {proc.returncode}:\n{text}")
     result: dict[str, Any] = {"jobs": jobs, "seconds": round(seconds, 2),
-                              "tree_peak_mb": round(sampler.peak / 1024, 1)}
+                              "tree_peak_mb": round(sampler.peak / 1024, 1),
+                              "parent_cpu_seconds": sampler.parent_cpu}
     if timer:
         m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
         cpu = re.search(r"Percent of CPU this job got: (\d+)%", text)
@@ -167,14 +188,15 @@ def main() -> int:
 
     base = results[0]["seconds"]
     print(f"\n{'jobs':>4}  {'seconds':>8}  {'workers/s':>10}  {'speed-up':>8}  "
-          f"{'max RSS MB':>10}  {'tree MB':>8}  {'CPU %':>6}  {'CPU s':>7}")
+          f"{'max RSS MB':>10}  {'tree MB':>8}  {'CPU %':>6}  {'CPU s':>7}  "
+          f"{'parent CPU s':>12}")
     for r in results:
         r["workers_per_second"] = round(args.count / r["seconds"])
         r["speedup"] = round(base / r["seconds"], 2)
         print(f"{r['jobs']:>4}  {r['seconds']:>8.2f}  {r['workers_per_second']:>10,}  "
               f"{r['speedup']:>8.2f}  {r.get('max_rss_mb') or 0:>10.1f}  "
               f"{r['tree_peak_mb']:>8.1f}  {r.get('cpu_percent') or 0:>6}  "
-              f"{r.get('cpu_seconds') or 0:>7.1f}")
+              f"{r.get('cpu_seconds') or 0:>7.1f}  {r.get('parent_cpu_seconds') or 0:>12.2f}")
 
     report: dict[str, Any] = {"count": args.count, "policy": args.policy,
                               "cpus": os.cpu_count(), "results": results}

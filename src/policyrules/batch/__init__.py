@@ -5,6 +5,7 @@ written in input order, in this process or in `--jobs` worker processes.
     stages.py    validate → decide → encode, run on each chunk in the order of `STAGES`
     write.py     whole records written from a thread; a failed write cut back
     parallel.py  the same stages in worker processes, output kept in input order
+    turns.py     --jobs workers writing their own output, each task in its turn
     many.py      `Policy.evaluate_many`: the same stages on a Python iterable
     parquet.py   `--format parquet`: the columnar backend in bounded batches, or the stages
     columnar_text.py  `jsonl`/`json` of a plain CSV: the same batches, written by
@@ -45,11 +46,12 @@ from .write import Writer
 BATCH = 512  # records per chunk in one process (and per write)
 CHUNK = 1000  # records per task with --jobs
 # Bytes of JSON Lines per task with --jobs. A worker process holds a block's lines, its
-# decisions and its output text (about 2.7 times the input) at once, and the parent up to
-# 3 x jobs blocks and their texts: at 512 KiB the largest process of
-# `bench_cli.py --jobs 2` peaked at 49 MB against 65 MB with 1 MiB, for the same CPU
-# (256 KiB: 42 MB, and more CPU in hand-offs).
-BLOCK = 1 << 19
+# decisions and its output text (about 2.7 times the input) at once, and up to two more
+# blocks' text waiting for their turn to be written (batch/turns.py). With the workers
+# reading and writing their own blocks, 256 KiB took 0.85x the CPU of 512 KiB and the
+# largest process of `--jobs 2` on bench_cli.py's 200,000 workers peaked at 41 against
+# 47 MiB; 1 MiB took 1.04x, 57 MiB (docs/cli.md, `--jobs N`).
+BLOCK = 1 << 18
 
 Progress = Callable[[int], None]  # told how many records have come in so far
 

@@ -1,8 +1,16 @@
 """`--jobs`: chunks of records decided in worker processes, written in input order.
 
-The parent reads; each worker process runs the stages of `stages.py` on a chunk and sends
-back the chunk's text and counts; the parent writes them in the order it read them. The
-checked policy goes to the workers once, when the pool starts (inherited with `fork`,
+Each worker process runs the stages of `stages.py` on a task's records and sends back its
+counts (and decision log entries). Where it can, the parent does next to nothing else:
+
+- a JSON Lines worker file that is a regular file is cut into blocks of whole lines, and a
+  worker gets the block's first line number, offset and length, and reads it itself
+  (stdin, a pipe, and the other formats go as bytes or as raw records, read here);
+- with an output that has a file descriptor (a file, stdout), the workers write the
+  decisions themselves, in input order, each task in its turn (`turns.py`); otherwise
+  (an in-memory stream, or no fork) they send the text back and the parent writes it.
+
+The checked policy goes to the workers once, when the pool starts (inherited with `fork`,
 pickled by its model otherwise: `Policy.__reduce__`): workers never read or check the
 policy file again.
 
@@ -31,23 +39,43 @@ from ..contract.log import DecisionLog, Entry
 from ..errors import WorkerProcessError
 from ..policy import Policy
 from ..records import Raw, WorkerInput
+from ..records.jsonl import read_span
 from ..render import MACHINE_FORMATS, OutputFormat
 from .read import chunks, split_block, whole_blocks
 from .stages import Counts, Job, process
 from .threads import main_thread_signals, unblock
-from .write import Writer, utf8
+from .turns import Turns
+from .write import Writer, reported, utf8
 
-# A chunk's text, its counts, and its decision log entries (empty without a log).
+# A chunk's text (empty when the worker wrote it), its counts, and its decision log
+# entries (empty without a log).
 Result = tuple[bytes, tuple[int, int, int], list[Entry]]
 Progress = Callable[[int], None]
 
+# How often the parent, waiting for the last tasks to be written, looks whether a worker
+# process has died (with no task left to fail, nothing else would tell it).
+_LOOK = 0.1
 
-# In each worker process: the run's job and its format, set once by `start_worker`.
-_JOB: list[tuple[Job, OutputFormat]] = []
+
+class _Worker:
+    """What a worker process keeps for the run, set once by `start_worker`: the job, its
+    format, the worker file (a descriptor to read blocks from, and its name) and the
+    output's turns (None when the parent writes)."""
+
+    __slots__ = ("fmt", "job", "name", "source", "turns")
+
+    def __init__(self, job: Job, fmt: OutputFormat, source: int | None, name: str,
+                 turns: Turns | None) -> None:
+        self.job, self.fmt, self.source, self.name, self.turns = job, fmt, source, name, turns
+
+
+_WORKER: list[_Worker] = []
 
 
 def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, keep: tuple[str, ...],
-                 explain: bool, parent: int, log: str | None = None) -> None:
+                 explain: bool, parent: int, log: str | None = None,
+                 source: int | None = None, name: str = "",
+                 turns: Turns | None = None) -> None:
     """Set up a worker process: die with the parent, leave SIGINT to it, build the job."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -56,7 +84,7 @@ def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, keep: tupl
     unblock()  # forked inside `main_thread_signals`
     _die_with_parent(parent)
     fmt = MACHINE_FORMATS[fmt_name](as_of, keep=keep, explain=explain)
-    _JOB[:] = [(Job(policy, as_of, fmt, keep, log=log), fmt)]
+    _WORKER[:] = [_Worker(Job(policy, as_of, fmt, keep, log=log), fmt, source, name, turns)]
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
 
@@ -75,17 +103,30 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def decide_chunk(chunk: list[tuple[int, Raw]]) -> Result:
-    """A chunk of raw records decided in a worker: their texts joined, and their counts."""
-    job, fmt = _JOB[0]
+def decide_chunk(chunk: list[tuple[int, Raw]], task: int | None = None) -> Result:
+    """A chunk of raw records decided in a worker: their texts joined, and their counts.
+    With `task` (its number in input order), the worker writes the text in its turn."""
+    worker = _WORKER[0]
+    job = worker.job
     job.counts = Counts()
-    texts = process(job, chunk)
-    return utf8(fmt.separator.join(texts)), job.counts.as_tuple(), job.take_log()
+    data = utf8(worker.fmt.separator.join(process(job, chunk)))
+    if task is not None:
+        assert worker.turns is not None, "a numbered task is written by the worker"
+        worker.turns.put(task, data)
+        data = b""
+    return data, job.counts.as_tuple(), job.take_log()
 
 
-def decide_block(first: int, block: bytes, name: str) -> Result:
+def decide_block(first: int, block: bytes, name: str, task: int | None = None) -> Result:
     """A block of JSON Lines, split and decoded in the worker process, then decided."""
-    return decide_chunk(split_block(first, block, name))
+    return decide_chunk(split_block(first, block, name), task)
+
+
+def decide_span(first: int, offset: int, length: int, task: int | None = None) -> Result:
+    """A block of the worker file (`WorkerInput.spans`), read by the worker itself."""
+    worker = _WORKER[0]
+    assert worker.source is not None, "spans are read from the worker file"
+    return decide_block(first, read_span(worker.source, offset, length), worker.name, task)
 
 
 def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, writer: Writer,
@@ -93,25 +134,49 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
         log: DecisionLog | None = None) -> Counts:
     """Chunks of records decided in `jobs` processes; output in input order.
 
-    JSON Lines go to the workers as blocks of `block` bytes (they split, decode and parse
-    them); other inputs as lists of `chunk` raw records (a WorkerError among them
-    pickles). At most 3 × jobs chunks are in flight, so memory stays flat. A worker
-    process that dies ends the run (WorkerProcessError) instead of hanging it.
+    JSON Lines go to the workers as blocks of about `block` bytes (they split, decode and
+    parse them; from a regular file they read them too); other inputs as lists of `chunk`
+    raw records (a WorkerError among them pickles). At most 3 × jobs tasks are in flight
+    from the parent, and a worker that writes its own output holds at most three tasks'
+    text, so memory stays flat. A worker process that dies ends the run
+    (WorkerProcessError) instead of hanging it.
     """
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if forking else None)
+    # Descriptors are inherited with fork only: without it the parent reads and writes.
+    handed = writer.hand_over() if forking else None
+    turns = (None if handed is None
+             else Turns(ctx, handed[0], handed[1], writer.fmt.separator.encode()))
+    regular = source.regular_file() if forking and whole_blocks(source) else None
     tasks: Iterator[tuple[Callable[..., Result], tuple[Any, ...]]]
-    if whole_blocks(source):
+    if regular is not None:
+        tasks = ((decide_span, span) for span in source.spans(block))
+    elif whole_blocks(source):
         tasks = ((decide_block, (first, data, source.name))
                  for first, data in source.blocks(block))
     else:
         tasks = ((decide_chunk, (records,)) for records in chunks(source, chunk))
     counts = Counts()
     pending: deque[Future[Result]] = deque()
+    collected = 0
 
     def collect() -> None:
-        data, c, entries = pending.popleft().result()
-        writer.add_chunk(data)
+        nonlocal collected
+        future = pending.popleft()
+        try:
+            data, c, entries = future.result()
+        except BrokenProcessPool:
+            raise
+        except Exception:
+            if turns is not None:  # what came before the task that failed goes out first
+                _settle(pool, turns, collected)
+                _raise_failure(turns)
+            raise
+        collected += 1
+        if turns is None:
+            writer.add_chunk(data)
+        else:
+            _raise_failure(turns)
         if log is not None:
             log.write(entries)
         counts.add(c)
@@ -120,32 +185,56 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
     pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=start_worker,
                                initargs=(policy, as_of, writer.fmt.name, writer.fmt.keep,
                                          writer.fmt.explain, os.getpid(),
-                                         None if log is None else "line"))
+                                         None if log is None else "line", regular,
+                                         source.name, turns))
     try:
-        for fn, args in tasks:
+        for task, (fn, args) in enumerate(tasks):
             with main_thread_signals():  # submit starts the pool's threads and processes
-                pending.append(pool.submit(fn, *args))
+                pending.append(pool.submit(fn, *args, *(() if turns is None else (task,))))
             while len(pending) >= jobs * 3:
                 collect()
         while pending:
             collect()
+        if turns is not None:
+            _settle(pool, turns, collected)
+            _raise_failure(turns)
     except BrokenProcessPool:  # from a result, or from submit once the pool knows
-        _terminate(pool)
+        _terminate(pool, turns)
         raise WorkerProcessError("a worker process stopped unexpectedly; try again with "
                                  "fewer --jobs") from None
     except BaseException:
-        _terminate(pool)
+        _terminate(pool, turns)
         raise
     pool.shutdown()
+    if turns is not None:
+        writer.take_back(*turns.ended())
     return counts
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers now, not after the chunks they have in hand."""
-    # ProcessPoolExecutor has no public way to do this before Python 3.14
-    # (`terminate_workers`); its process table is the only handle on them, and shutdown
-    # clears it: take it first.
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+def _settle(pool: ProcessPoolExecutor, turns: Turns, tasks: int) -> None:
+    """Wait until the workers have written the first `tasks` tasks (or failed to)."""
+    while not turns.wait(tasks, _LOOK):
+        if not all(p.is_alive() for p in _processes(pool)):
+            raise BrokenProcessPool("a worker process died")
+
+
+def _raise_failure(turns: Turns) -> None:
+    """A worker's failed write, raised here as one process raises it (`write.reported`)."""
+    error = turns.failure()
+    if error is not None:
+        raise reported(error)
+
+
+def _processes(pool: ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
+    # ProcessPoolExecutor has no public way to its processes (nor to stop them, before
+    # Python 3.14's `terminate_workers`); its process table is the only handle on them.
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _terminate(pool: ProcessPoolExecutor, turns: Turns | None = None) -> None:
+    """Stop the workers now, not after the chunks they have in hand; with `turns`, cut
+    off a chunk one of them left half written."""
+    processes = _processes(pool)  # shutdown clears the table: taken first
     calls, results = getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
@@ -162,3 +251,5 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
         calls.cancel_join_thread()
     if results is not None and not any(p.is_alive() for p in processes):
         results._writer.close()
+    if turns is not None:
+        turns.cut_back()

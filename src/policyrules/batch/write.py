@@ -40,6 +40,29 @@ def utf8(text: str) -> bytes:
         return text.encode("utf-8", "backslashreplace")
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """All of `data` to `fd`, however many writes that takes."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def framed(separator: bytes, wrote: bool, data: bytes) -> bytes:
+    """A chunk of records as it goes out: after the separator when records went before."""
+    return separator + data if wrote and separator and data else data
+
+
+def reported(error: BaseException) -> BaseException:
+    """What a failed write raises in the caller: an OSError as an OutputError that says
+    why, a closed pipe as the BrokenPipeError it is (the caller decides what a reader that
+    has gone means)."""
+    if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+        output_error = OutputError(f"cannot write the output: {error.strerror or error}")
+        output_error.__cause__ = error
+        return output_error
+    return error
+
+
 def _file_descriptor(stream: IO[bytes]) -> int | None:
     try:
         return stream.fileno()
@@ -77,16 +100,14 @@ class Sink:
                 except BaseException as exc:  # raised again in the caller
                     self._error = exc
                     self._cut_back()
+            self._queue.task_done()
 
     def _write(self, data: bytes) -> None:
         fd = self._fd
         if fd is None:
             self.stream.write(data)
             return
-        view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
+        write_all(fd, data)
         self._good += len(data)
 
     def _cut_back(self) -> None:
@@ -99,14 +120,27 @@ class Sink:
     def _raise(self) -> None:
         if self._error is not None:
             error, self._error = self._error, None
-            if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
-                raise OutputError(f"cannot write the output: {error.strerror or error}"
-                                  ) from error
-            raise error
+            raise reported(error)
 
     def write(self, data: bytes) -> None:
         self._raise()
         self._queue.put(data)
+
+    def hand_over(self) -> tuple[int, int | None] | None:
+        """Wait until every chunk so far is written, for other processes to write to the
+        stream's file descriptor next (`take_back` after them): the descriptor, and the
+        offset of the output's end in a regular file (None for a pipe or a terminal).
+        None when the stream has no file descriptor: it is written here or not at all."""
+        if self._fd is None:
+            return None
+        self._queue.join()
+        self._raise()
+        return self._fd, self._good if self._regular else None
+
+    def take_back(self, end: int | None) -> None:
+        """After `hand_over`: the others wrote the output up to `end` (a regular file's)."""
+        if end is not None:
+            self._good = end
 
     def close(self) -> None:
         """Wait for every chunk to be written, then flush the stream."""
@@ -176,10 +210,17 @@ class Writer:
         """A chunk already joined and encoded (by a --jobs worker)."""
         if not data:
             return
-        if self.wrote and self._separator:
-            data = self._separator + data
-        self.sink.write(data)
+        self.sink.write(framed(self._separator, self.wrote, data))
         self.wrote = True
+
+    def hand_over(self) -> tuple[int, int | None] | None:
+        """The header written, the records are others' to write (`Sink.hand_over`)."""
+        return self.sink.hand_over()
+
+    def take_back(self, wrote: bool, end: int | None) -> None:
+        """After `hand_over`: whether the others wrote records, and where they ended."""
+        self.sink.take_back(end)
+        self.wrote = self.wrote or wrote
 
     def close(self) -> None:
         self.sink.write((self.fmt.footer if self.wrote else self.fmt.empty_footer).encode())

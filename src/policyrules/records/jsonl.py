@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -28,6 +29,43 @@ def read_blocks(f: IO[bytes], size: int,
         on_read(len(block))
         yield first, block
         first += block.count(b"\n")
+
+
+def block_spans(fd: int, size: int,
+                on_read: Callable[[int], None]) -> Iterator[tuple[int, int, int]]:
+    """JSON Lines in a regular file, cut into blocks of whole lines of about `size` bytes
+    without handing the bytes on: (line number of the first line, offset, length).
+
+    `evaluate --jobs` sends these three numbers to a worker process, which reads its
+    block itself (`read_span`). The lines are counted here, since a block's records carry
+    their line numbers; each block is read once for that and then dropped.
+    """
+    first, offset = 1, 0
+    while data := os.pread(fd, size, offset):
+        end = data.rfind(b"\n") + 1
+        if end:
+            lines = data.count(b"\n", 0, end)
+        else:  # a line longer than a block, or the file's last line without a newline
+            end, lines = len(data), 0
+            while more := os.pread(fd, size, offset + end):
+                newline = more.find(b"\n")
+                if newline >= 0:
+                    end, lines = end + newline + 1, 1
+                    break
+                end += len(more)
+        on_read(end)
+        yield first, offset, end
+        first += lines
+        offset += end
+
+
+def read_span(fd: int, offset: int, length: int) -> bytes:
+    """The `length` bytes of a regular file at `offset` (fewer if it has been cut short)."""
+    data = os.pread(fd, length, offset)
+    while len(data) < length and (more := os.pread(fd, length - len(data),
+                                                   offset + len(data))):
+        data += more
+    return data
 
 
 def block_lines(first: int, block: bytes, name: str) -> Iterator[tuple[int, str]]:

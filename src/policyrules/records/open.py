@@ -4,6 +4,7 @@ calls for, with training from a separate file attached."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
@@ -15,7 +16,7 @@ from ..errors import WorkerError
 from .csv import read_csv
 from .date_format import DateFormat
 from .json_array import JsonArrayReader
-from .jsonl import block_lines, id_in_text, read_blocks
+from .jsonl import block_lines, block_spans, id_in_text, read_blocks
 from .mapping import ColumnMapping, FileMap, load_mapping
 from .parquet import read_parquet
 from .raw import Raw
@@ -167,6 +168,25 @@ class WorkerInput:
         them with `block_lines`, so the parent does next to nothing per record.
         """
         return read_blocks(self._file, size, self._advance)
+
+    def regular_file(self) -> int | None:
+        """The file descriptor of a worker file that is a regular file, which can be read
+        at any offset (by `--jobs` worker processes too); None for stdin and pipes."""
+        if not self._owned:
+            return None
+        try:
+            fd = self._file.fileno()
+            return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        except (OSError, ValueError):
+            return None
+
+    def spans(self, size: int) -> Iterator[tuple[int, int, int]]:
+        """A regular JSON Lines file (`regular_file`) cut into blocks of whole lines:
+        (line number of the first line, offset, length). Nothing is read through the
+        stream: its position stays at the start."""
+        fd = self.regular_file()
+        assert fd is not None, "spans are cut from a regular file"
+        return block_spans(fd, size, self._advance)
 
 
 def read_workers(path: str, policy: Policy, *, training: str | None = None,
