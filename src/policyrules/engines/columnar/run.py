@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 
 import attrs
 import numpy as np
@@ -106,13 +107,21 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
     # that a deadline from it could pass that day goes to the row path, which says so
     # (DateRangeError) exactly when and as `evaluate` does. No workforce has such rows.
     last = day_number(last_safe_day(plan))
-    call = _Call(model, roles, plan, Cells.of(model, plan), decide, frame,
-                 Workers.of(frame.with_row_index("_row"), roles, plan, last),
-                 Records.of(records, plan),
-                 finding_facts.evidence(records) if with_facts else None, last)
     least = LEAST_PART if least is None else max(least, 1)
     rows = PART_ROWS if rows is None else max(rows, 1)
-    if frame.height <= rows or frame.height < 2 * least:
+    whole = frame.height <= rows or frame.height < 2 * least
+    with ThreadPoolExecutor(1, thread_name_prefix="policyrules-frame") as pool:
+        # A table cut in parts reads its records in a thread of its own while this one
+        # reads its rows: the role items' text is read by one core, and the other would
+        # wait. (A table decided whole is a batch of the command line's, which decides
+        # two at a time already.)
+        read = pool.submit(Records.of, records, plan) if not whole else None
+        rows_read = Workers.of(frame.with_row_index("_row"), roles, plan, last)
+        records_read = Records.of(records, plan) if read is None else read.result()
+    call = _Call(model, roles, plan, Cells.of(model, plan), decide, frame, rows_read,
+                 records_read, finding_facts.evidence(records) if with_facts else None,
+                 last)
+    if whole:
         return _evaluate(call, 0, frame.height,
                          *arrays.owners(records["worker"], frame["_id"]))
 
