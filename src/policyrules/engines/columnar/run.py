@@ -41,11 +41,11 @@ from .worker_facts import Workers, day_number
 # cut in two parts each, the Parquet route took 1.11x the CPU.
 LEAST_PART = 100_000
 # Rows a part has at most, unless told otherwise (parts.py says why parts are bounded).
-# Measured at 1,000,000 workers (docs/columnar.md): under load, parts of 65,536 rows took
-# the least CPU with 262,144 and 131,072 (1.49 s against 2.01 s for two halves: a tenth of
-# the page faults' system time) and the lowest peak of those (844 against 1,412 MiB);
-# parts of 32,768 took 2.05 s, their fixed cost (about 40 queries each) outweighing the
-# faults. On a quiet machine 131,072 was 4% quicker for 140 MiB more, halves level.
+# Measured at 1,000,000 workers once the text of the whole table was read once a call
+# (docs/columnar.md): 32,768 took 1.09x the CPU of 65,536 (its statuses' queries and
+# record lookups, about 10 ms a part, outweigh the page faults it saves); 131,072 took
+# 0.96x the CPU for a peak over a gigabyte (1,072 against 968 MiB). 65,536 stays: within
+# a few per cent of the fastest at the lowest peak, well under the issue's gigabyte.
 PART_ROWS = 65_536
 
 
