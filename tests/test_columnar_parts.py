@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policyrules
-from policyrules.engines.columnar import run
+from policyrules.engines.columnar import parts, run
 from policyrules.errors import UsageError
 from test_columnar import broken_cases, cases, tables
 
@@ -35,7 +35,7 @@ def parts_of(size: int) -> Iterator[list[int]]:
     evaluate = run._evaluate
 
     def counted(*args: Any) -> run.FrameResult:
-        heights.append(args[3].height)  # the part's rows
+        heights.append(args[2] - args[1])  # the part's rows, from its first to its end
         return evaluate(*args)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -77,18 +77,20 @@ def _bounds(n: int, size: int) -> list[range]:
 
 @settings(max_examples=120)
 @given(st.one_of(cases(), broken_cases()), st.integers(1, 3), st.integers(1, 3),
-       st.sampled_from(["in order", "shuffled", "orphans", "an id twice"]), st.randoms())
+       st.sampled_from(["in order", "shuffled", "orphans", "an id twice"]),
+       st.sampled_from(["structs", "text"]), st.randoms())
 def test_parts_give_one_threads_tables(case: tuple[Any, ...], threads: int, size: int,
-                                       order: str, rng: random.Random) -> None:
+                                       order: str, roles: str, rng: random.Random) -> None:
     """Generated workforces (bad rows among them) cut into many small parts, decided by
     one to three threads: records in the workers' order (parts take slices), shuffled
     (parts take the records of their rows), with records of no worker where a cut falls,
-    or an id on rows of two parts: every table equal to one thread's."""
+    or an id on rows of two parts; roles as structs or as CSV text (read once for the
+    whole table, each part taking its rows' items): every table equal to one thread's."""
     policy, records = case[0], case[1]
     as_of = case[2] if len(case) > 2 else AS_OF
     if order == "an id twice" and len(records) > 1:
         records = [*records, {**records[0]}]  # its records go to both parts
-    workers, training = tables(records, roles="structs")
+    workers, training = tables(records, roles=roles)
     if order == "shuffled":
         training = training.sample(fraction=1.0, shuffle=True, seed=rng.randint(0, 99))
     elif order == "orphans":
@@ -183,7 +185,7 @@ def test_a_table_of_fewer_than_two_least_parts_is_whole() -> None:
     evaluate = run._evaluate
 
     def counted(*args: Any) -> run.FrameResult:
-        calls.append(args[3].height)
+        calls.append(args[2] - args[1])
         return evaluate(*args)
 
     workers = _late(["a", "b", "c"]).with_columns(started=pl.lit("2020-01-01"))
@@ -207,25 +209,38 @@ def test_threads_must_be_a_whole_number_of_at_least_one(threads: Any) -> None:
 
 
 def _records_of_parts(policy: policyrules.Policy, workers: pl.DataFrame,
-                      training: pl.DataFrame, size: int) -> list[list[int]]:
-    """The training table's rows (`_rec`) each part of at most `size` rows decided with,
-    in the parts' order; the tables equal one thread's."""
-    seen: list[tuple[str, list[int]]] = []
+                      training: pl.DataFrame, size: int) -> tuple[str, list[list[int]]]:
+    """How the parts of at most `size` rows found their records ("sliced": each in its
+    slice of the table, "gathered": every record's row found once), and the training
+    table's rows each part decided with, in the parts' order; the tables equal one
+    thread's."""
+    seen: list[tuple[int, list[int]]] = []
+    routes: list[str] = []
     evaluate = run._evaluate
 
     def counted(*args: Any) -> run.FrameResult:
-        seen.append((args[3]["id"][0], args[4]["_rec"].to_list()))
+        seen.append((args[1], args[3].tolist()))  # the part's first row, its records
         return evaluate(*args)
+
+    def route(name: str) -> Any:
+        make = getattr(parts, name)
+
+        def spied(*args: Any) -> Any:
+            routes.append(name.strip("_"))
+            return make(*args)
+        return spied
 
     one = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=1)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(run, "LEAST_PART", 1)
         patch.setattr(run, "PART_ROWS", size)
         patch.setattr(run, "_evaluate", counted)
+        patch.setattr(parts, "_sliced", route("_sliced"))
+        patch.setattr(parts, "_gathered", route("_gathered"))
         many = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=2)
     assert many.decisions.equals(one.decisions) and many.findings.equals(one.findings)
-    first = workers["id"].to_list()
-    return [recs for _, recs in sorted(seen, key=lambda part: first.index(part[0]))]
+    (taken,) = routes
+    return taken, [recs for _, recs in sorted(seen)]
 
 
 def _training(owners: list[str]) -> pl.DataFrame:
@@ -238,29 +253,70 @@ def test_parts_slice_records_that_follow_the_rows_and_gather_others() -> None:
     ids = ["A", "B", "C", "D", "E", "F"]
     workers = pl.DataFrame({"id": ids, "started": ["2020-01-01"] * 6,
                             "contact": ["regular"] * 6})
-    # In the rows' order, a record of no worker at each cut: three slices of the table,
-    # each from its part's first record, the record of no worker with the part before.
+    # In the rows' order, a record of no worker at each cut: each part looks in its slice
+    # of the table, from its first row's first record (the record of no worker falls in
+    # the slice of the part before, and is no part's).
     owners = ["A", "A", "B", "nobody", "C", "D", "nobody", "E", "F", "F"]
-    assert _records_of_parts(policy, workers, _training(owners), 2) == [
-        [0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert _records_of_parts(policy, workers, _training(owners), 2) == (
+        "sliced", [[0, 1, 2], [4, 5], [7, 8, 9]])
     # In the rows' order but for a last record of the first part's worker: no part
-    # takes a slice (the last slice would hold it), each takes the records of its rows.
+    # looks in a slice (the last slice would hold it), each takes the records of its rows.
     owners = ["A", "B", "C", "D", "E", "F", "A"]
-    assert _records_of_parts(policy, workers, _training(owners), 2) == [
-        [0, 1, 6], [2, 3], [4, 5]]
+    assert _records_of_parts(policy, workers, _training(owners), 2) == (
+        "gathered", [[0, 1, 6], [2, 3], [4, 5]])
     # The same records shuffled: each part gathers the records of its rows, in order.
     owners = ["F", "C", "A", "nobody", "E", "B", "D", "A", "nobody", "F"]
-    assert _records_of_parts(policy, workers, _training(owners), 2) == [
-        [2, 5, 7], [1, 6], [0, 4, 9]]
+    assert _records_of_parts(policy, workers, _training(owners), 2) == (
+        "gathered", [[2, 5, 7], [1, 6], [0, 4, 9]])
     # Ids that are not in order, records that follow them: the parts' ids (A to F, B to
     # D) do not lie one range after another, so the parts cannot tell by them that no
     # other part's records name their rows: each takes the records of its rows.
     shuffled = workers.with_columns(id=pl.Series(["E", "A", "F", "B", "C", "D"]))
     owners = ["E", "A", "A", "F", "B", "C", "D"]
-    assert _records_of_parts(policy, shuffled, _training(owners), 3) == [
-        [0, 1, 2, 3], [4, 5, 6]]
+    assert _records_of_parts(policy, shuffled, _training(owners), 3) == (
+        "gathered", [[0, 1, 2, 3], [4, 5, 6]])
     # An id on rows of two parts: its records go to both.
     twice = workers.with_columns(id=pl.Series(["A", "B", "C", "D", "E", "A"]))
     owners = ["A", "B", "C", "D", "E"]
-    assert _records_of_parts(policy, twice, _training(owners), 3) == [
-        [0, 1, 2], [0, 3, 4]]
+    assert _records_of_parts(policy, twice, _training(owners), 3) == (
+        "gathered", [[0, 1, 2], [0, 3, 4]])
+
+
+def _durham_workers(roles: list[str | None]) -> pl.DataFrame:
+    return pl.DataFrame({"id": [f"W{i}" for i in range(len(roles))],
+                         "started": ["2020-01-01"] * len(roles),
+                         "contact": ["regular"] * len(roles), "roles": roles},
+                        schema={"id": pl.String, "started": pl.String, "contact": pl.String,
+                                "roles": pl.String})
+
+
+def test_parts_without_roles_or_records_among_others() -> None:
+    """Parts whose rows hold no role item and parts whose rows have no record, between
+    parts that have both: the role items and records read once for the whole table go
+    to the right rows (each part's tables, by hand, as well as equal to one thread's)."""
+    policy = policyrules.load(ROOT / "policies" / "durham.policy")
+    workers = _durham_workers([None, "", "supervisor@2019-06-01", "trainer;supervisor",
+                               None, None, "", " ; ", "board-member", None])
+    # Records of rows 2, 3 and 8 only: the parts of rows 0-1, 4-5 and 6-7 have none.
+    training = pl.DataFrame({"worker": ["W2", "W3", "W3", "W8"],
+                             "training": ["supervision-skills-training",
+                                          "trainer-safeguarding-knowledge",
+                                          "safeguarding-induction", "lscb-induction-and-training"],
+                             "completed": ["2021-01-01"] * 4})
+    for threads in (1, 2, 3):
+        _agree(policy, workers, training, AS_OF, threads, 2)
+    with parts_of(2):
+        result = policy.evaluate_frame(workers, training, as_of=AS_OF, threads=2)
+    found = {(f["worker"], f["requirement"]): f["status"] for f in result.findings.to_pylist()}
+    assert {w for w, _ in found} == {f"W{i}" for i in range(10)}  # regular contact: all
+    # Roles reach their own rows only, from wherever their part starts.
+    held = {w for w, r in found if r in ("supervision-skills", "supervisor-knowledge")}
+    assert held == {"W2", "W3"}
+    assert {w for w, r in found if r == "trainer-knowledge"} == {"W3"}
+    assert {w for w, r in found if r == "lscb-induction"} == {"W8"}
+    assert found["W2", "supervision-skills"] == "met"
+    assert found["W3", "trainer-knowledge"] == "met"
+    assert found["W3", "supervision-skills"] == "overdue"
+    assert found["W8", "lscb-induction"] == "met"
+    assert all(found[f"W{i}", "induction"] == "overdue" for i in range(10) if i != 3)
+    assert found["W3", "induction"] == "met"

@@ -155,9 +155,15 @@ def owners(worker: pl.Series, ids: pl.Series) -> tuple[Rows, Rows]:
     return record.astype(np.int64), np.repeat(row_of, count).astype(np.int64)
 
 
-def gather(values: npt.NDArray[T], at: Rows | None) -> npt.NDArray[T]:
-    """`values[at]`, or `values` itself where `at` is None (every position, in order)."""
-    return values if at is None else values[at]
+def run_of(at: Rows) -> slice | Rows:
+    """`at` as a slice where it is one run of consecutive positions, in order (indexing
+    with a slice makes views of the arrays, not copies), else `at` itself."""
+    if not len(at):
+        return slice(0, 0)
+    first = int(at[0])
+    if int(at[-1]) - first + 1 == len(at) and bool((np.diff(at) == 1).all()):
+        return slice(first, first + len(at))
+    return at
 
 
 def most(n: int, width: int, row: Rows, column: npt.NDArray[np.int64], day: Days,

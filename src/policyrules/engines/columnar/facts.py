@@ -42,18 +42,23 @@ _LISTS = {"counted": _COUNTED, "later": _LATER, "excluded": _EXCLUDED}
 T = TypeVar("T", bound=np.generic)
 
 
-def pairs(records: pl.DataFrame, rec: Rows, row: Rows, day: Days) -> pl.DataFrame:
-    """Every pair of a good row and one of its records, with what the facts read of the
-    record: its course, day and the details of `contract.workers.evidence_key`."""
+def evidence(records: pl.DataFrame) -> pl.DataFrame:
+    """What the facts read of each record of the training table (once a call): its
+    position `_rec`, course and the details of `contract.workers.evidence_key`."""
     delivery = inputs.text_value(records, "delivery")
-    details = records.select(
+    return records.select(
         "_rec", "training",
         delivery=pl.when(delivery.is_null() | (delivery == "")).then(
             pl.lit("single-agency")).otherwise(delivery),
         provider=inputs.text_value(records, "provider"),
         level=inputs.text_value(records, "level"),
         hours=inputs.hours_number(records))
-    return details[rec].with_columns(
+
+
+def pairs(read: pl.DataFrame, rec: Rows, row: Rows, day: Days) -> pl.DataFrame:
+    """Every pair of a good row and one of its records (`rec`: positions in `read`, what
+    `evidence` gives), with what the facts read of the record and its day."""
+    return read[rec].with_columns(
         _row=pl.Series(row, dtype=pl.Int64),
         _day=pl.Series(day, dtype=pl.Int32).cast(pl.Date))
 

@@ -9,8 +9,9 @@ columns; what is wrong with a bad row is then said by the row path itself (see
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
+import attrs
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -18,6 +19,8 @@ import pyarrow as pa
 from ...contract.vocabulary import CONTACT_LEVELS, DELIVERIES, MAX_HOURS, SECTORS
 from ...errors import UsageError
 from ...records import FALSE_CELLS, TRUE_CELLS
+from . import arrays
+from .arrays import Days, Mask, Rows
 
 WORKER_REQUIRED = ("id", "started", "contact")
 TRAINING_REQUIRED = ("worker", "training", "completed")
@@ -208,38 +211,65 @@ def volunteer_value(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
     return pl.lit(False), of_kind(frame, "volunteer", ())
 
 
-def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
-    """One row per role a worker holds: `_row`, `role`, `since` (date or null), `_bad`.
+@attrs.frozen
+class RoleItems:
+    """One entry per role a worker holds, in the rows' order: its row (`row`), its name's
+    position in the names asked for (`role`: -1 where it is none of them), the day it was
+    taken (`since`: `arrays.EARLIEST` where none is given or it is not a date) and
+    whether it breaks §1 (`bad`)."""
+
+    row: Rows
+    role: Rows
+    since: Days
+    bad: Mask
+
+    @classmethod
+    def of(cls, items: pl.DataFrame) -> RoleItems:
+        """From a frame of `_row`, `role` (the position), `since` (dates) and `_bad`."""
+        return cls(items["_row"].to_numpy().astype(np.int64),
+                   items["role"].to_numpy().astype(np.int64),
+                   arrays.days(items["since"], arrays.EARLIEST),
+                   items["_bad"].to_numpy().astype(np.bool_))
+
+
+def role_items(frame: pl.DataFrame, roles: Collection[str],
+               names: Sequence[str]) -> RoleItems:
+    """Every role item of every row of `frame` (its columns `_row` and `roles`), each
+    name checked against the policy's `roles` and given as its position in `names`.
 
     `roles` is a list of names, a list of `{role, since}` structs (the JSON shape), or
     text `name;name@DATE` as in CSV (§1.4). A worker's
     roles column of any other kind gives one bad item (the row path says why).
     """
     if "roles" not in frame.columns or frame.schema["roles"] == pl.Null:
-        return pl.DataFrame(schema={"_row": pl.UInt32, "role": pl.String, "since": pl.Date,
-                                    "_bad": pl.Boolean})
+        return RoleItems.of(pl.DataFrame(schema={"_row": pl.UInt32, "role": pl.Int32,
+                                                 "since": pl.Date, "_bad": pl.Boolean}))
     dtype = frame.schema["roles"]
     items = frame.select("_row", "roles")
     known = list(roles)
     if dtype == pl.String:
-        each = (items.lazy().filter(pl.col("roles").is_not_null())
+        # Text with no item at all (the empty text, most often) is left out at once.
+        each = (items.lazy().filter(pl.col("roles").is_not_null() & (pl.col("roles") != ""))
                 .with_columns(pl.col("roles").str.split(";")).explode("roles").collect())
         # Each distinct item (`name` or `name@DATE`) is read once, however many workers
         # hold it: a workforce's items repeat (a few names, dates shared by many), and
         # reading text costs several times what finding the distinct texts does.
         encoded = each["roles"].to_arrow().dictionary_encode()
-        read = _role_texts(pl.Series("roles", encoded.dictionary), known)
+        read = _role_texts(pl.Series("roles", encoded.dictionary), known, names)
         # Through Polars: pyarrow's own to_numpy imports pandas (arrays.py says why not).
         which = pl.Series(encoded.indices).to_numpy()
         kept = np.flatnonzero(read["_given"].to_numpy()[which])
-        return pl.DataFrame({"_row": each["_row"].gather(kept),
-                             **{name: read[name].gather(which[kept])
-                                for name in ("role", "since", "_bad")}})
+        which = which[kept]
+        return RoleItems(each["_row"].to_numpy().astype(np.int64)[kept],
+                         read["role"].to_numpy().astype(np.int64)[which],
+                         arrays.days(read["since"], arrays.EARLIEST)[which],
+                         read["_bad"].to_numpy()[which])
     if isinstance(dtype, pl.List) and dtype.inner in _TEXT:
         entries = (items.filter(pl.col("roles").list.len() > 0).explode("roles")
                    .rename({"roles": "role"}).with_columns(pl.col("role").cast(pl.String)))
-        return entries.select("_row", "role", since=pl.lit(None, pl.Date),
-                              _bad=pl.col("role").is_null() | ~pl.col("role").is_in(known))
+        return RoleItems.of(entries.select(
+            "_row", role=arrays.code(pl.col("role"), names), since=pl.lit(None, pl.Date),
+            _bad=pl.col("role").is_null() | ~pl.col("role").is_in(known)))
     if (isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct)
             and "role" in {f.name for f in dtype.inner.fields}):
         # The JSON shape of §1.2: {"role": NAME, "since": DATE}.
@@ -249,20 +279,22 @@ def role_items(frame: pl.DataFrame, roles: Collection[str]) -> pl.DataFrame:
             entries = entries.with_columns(since=pl.lit(None, pl.Date))
         since, since_bad = date_value(entries, "since")
         role = pl.col("role")
-        name_bad = (role.is_null() | ~role.is_in(known) if entries.schema["role"] == pl.String
-                    else pl.lit(True))
-        return entries.select("_row", role=role.cast(pl.String, strict=False), since=since,
-                              _bad=name_bad | since_bad)
+        text = entries.schema["role"] == pl.String
+        name_bad = role.is_null() | ~role.is_in(known) if text else pl.lit(True)
+        return RoleItems.of(entries.select(
+            "_row", role=arrays.code(role, names) if text else pl.lit(-1, pl.Int32),
+            since=since, _bad=name_bad | since_bad))
     given = pl.col("roles").is_not_null()
     if isinstance(dtype, pl.List):
         given = given & (pl.col("roles").list.len() > 0)
-    return items.filter(given).select("_row", role=pl.lit(None, pl.String),
-                                      since=pl.lit(None, pl.Date), _bad=pl.lit(True))
+    return RoleItems.of(items.filter(given).select(
+        "_row", role=pl.lit(-1, pl.Int32), since=pl.lit(None, pl.Date), _bad=pl.lit(True)))
 
 
-def _role_texts(texts: pl.Series, known: list[str]) -> pl.DataFrame:
-    """Each role item's text read as in CSV (§1.4): `_given` (not blank), `role`, `since`
-    and `_bad` (an unknown name, or a `since` that is not a date)."""
+def _role_texts(texts: pl.Series, known: list[str], names: Sequence[str]) -> pl.DataFrame:
+    """Each role item's text read as in CSV (§1.4): `_given` (not blank), `role` (its
+    position in `names`), `since` and `_bad` (an unknown name, or a `since` that is not a
+    date)."""
     parts = pl.col("roles").str.strip_chars().str.splitn("@", 2)
     # Lazy, so that the date's reading is shared by its value and its check.
     since, since_bad = date_value(pl.DataFrame(schema={"since_text": pl.String}),
@@ -271,7 +303,7 @@ def _role_texts(texts: pl.Series, known: list[str]) -> pl.DataFrame:
             .select(_given=pl.col("roles").str.strip_chars() != "",
                     role=parts.struct.field("field_0").str.strip_chars(),
                     since_text=parts.struct.field("field_1").str.strip_chars())
-            .select("_given", "role", since=since,
+            .select("_given", role=arrays.code(pl.col("role"), names), since=since,
                     _bad=~pl.col("role").is_in(known) | since_bad)
             .collect())
 

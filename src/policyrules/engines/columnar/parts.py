@@ -9,15 +9,17 @@ allocators keep recently freed memory for a while) and stays nearer the cache. T
 also keeps both threads busy when one of them is slowed by other work on the machine.
 
 Records usually follow the rows' order (the usual table, and the command line's batches):
-a part then takes the slice of the training table from its first row's first record to
-the next part's, with no copy. That is right only if no record outside a part's slice
-names one of its rows, which the parts check first, all at once (`_follow`): the parts'
-ids lie in ranges one after another (text compared byte by byte, as Polars orders it),
-and no record of one slice lies in another part's range. When that does not hold
-(records in another order, ids out of order, an id on rows of two parts), every
-record's row is found once for the whole table, and each part takes the records of its
-rows, in the table's order. Either way a part holds every record of its rows, in the
-table's order, so its tables are those one thread gives for those rows.
+a part then looks for its rows' records only in its slice of the training table, from
+its first row's first record to the next part's. That is right only if no record outside
+a part's slice names one of its rows, which the parts check first, all at once
+(`_follow`): the parts' ids lie in ranges one after another (text compared byte by
+byte, as Polars orders it), and no record of one slice lies in another part's range.
+When that does not hold (records in another order, ids out of order, an id on rows of
+two parts), every record's row is found once for the whole table, and each part takes
+the records of its rows. Either way a part is given every record of its rows, as their
+positions in the training table, in the table's order, so its tables are those one
+thread gives for those rows. (What does not depend on the part, the text of the whole
+table read once, run.py gives every part.)
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from . import arrays
 from .arrays import Rows
 from .decide import FrameResult
 
-# A part decided: its rows, its records, and the pairs of a record and its row
-# (`arrays.owners`) as positions in those two.
-Evaluate = Callable[[pl.DataFrame, pl.DataFrame, Rows, Rows], FrameResult]
+# A part decided: its first row and the row after its last, and the pairs of a record
+# and its row (`arrays.owners`), as positions in the training table and among the part's
+# rows.
+Evaluate = Callable[[int, int, Rows, Rows], FrameResult]
 
 # Rows after a part's first row whose records are looked for, where the first has none.
 _LOOK = 16
@@ -57,18 +60,18 @@ def _range(values: pl.Series) -> Range:
     return least, most
 
 
-def in_parts(frame: pl.DataFrame, records: pl.DataFrame, threads: int, rows: int,
+def in_parts(ids: pl.Series, workers: pl.Series, threads: int, rows: int,
              evaluate: Evaluate) -> FrameResult:
-    """`evaluate` on parts of at most `rows` contiguous rows of `frame`, decided by
-    `threads` threads from one queue; the parts' tables in order. An error of a part is
-    raised as one thread would raise it: the first part's first."""
-    count = max(1, -(-frame.height // max(rows, 1)))
-    bounds = [frame.height * i // count for i in range(count + 1)]
-    ids, workers = frame["_id"], records["worker"]
+    """`evaluate` on parts of at most `rows` contiguous rows of the table whose ids are
+    `ids` (null where not text), with the records whose workers are `workers`, decided
+    by `threads` threads from one queue; the parts' tables in order. An error of a part
+    is raised as one thread would raise it: the first part's first."""
+    count = max(1, -(-ids.len() // max(rows, 1)))
+    bounds = [ids.len() * i // count for i in range(count + 1)]
     cuts = [0]
     for lo in bounds[1:-1]:
-        cuts.append(_first_record(ids, workers, lo, cuts[-1], records.height // count))
-    cuts.append(records.height)
+        cuts.append(_first_record(ids, workers, lo, cuts[-1], workers.len() // count))
+    cuts.append(workers.len())
     spans = list(itertools.pairwise(bounds))
     with ThreadPoolExecutor(threads, thread_name_prefix="policyrules-frame") as pool:
         # Polars, NumPy and Arrow let go of the interpreter's lock for nearly all of the
@@ -76,8 +79,8 @@ def in_parts(frame: pl.DataFrame, records: pl.DataFrame, threads: int, rows: int
         slices = [workers.slice(*_span(cuts[i:i + 2])) for i in range(count)]
         ranges = list(pool.map(lambda i: (_range(ids.slice(*_span(spans[i]))),
                                           _range(slices[i])), range(count)))
-        part = (_sliced(frame, records, spans, cuts, evaluate) if _follow(ranges, slices)
-                else _gathered(frame, records, spans, evaluate))
+        part = (_sliced(ids, slices, spans, cuts, evaluate) if _follow(ranges, slices)
+                else _gathered(ids, workers, spans, evaluate))
         running = [pool.submit(part, i) for i in range(count)]
         done = _in_order(running)
     found = [r.facts for r in done if r.facts is not None]
@@ -155,34 +158,32 @@ def _follow(ranges: list[tuple[Range, Range]], slices: list[pl.Series]) -> bool:
     return True
 
 
-def _sliced(frame: pl.DataFrame, records: pl.DataFrame, spans: list[tuple[int, int]],
+def _sliced(ids: pl.Series, slices: list[pl.Series], spans: list[tuple[int, int]],
             cuts: list[int], evaluate: Evaluate) -> Callable[[int], FrameResult]:
-    """Parts that each take their slice of the records (records that follow the rows)."""
+    """Parts that each look for their rows' records in their slice of the records
+    (records that follow the rows)."""
     def part(i: int) -> FrameResult:
-        mine = records.slice(*_span(cuts[i:i + 2]))
-        rows = frame.slice(*_span(spans[i]))
-        return evaluate(rows, mine, *arrays.owners(mine["worker"], rows["_id"]))
+        lo, hi = spans[i]
+        rec, row = arrays.owners(slices[i], ids.slice(lo, hi - lo))
+        return evaluate(lo, hi, rec + cuts[i], row)
 
     return part
 
 
-def _gathered(frame: pl.DataFrame, records: pl.DataFrame, spans: list[tuple[int, int]],
+def _gathered(ids: pl.Series, workers: pl.Series, spans: list[tuple[int, int]],
               evaluate: Evaluate) -> Callable[[int], FrameResult]:
     """Parts that each take the records of their rows, every record's row found once for
     the whole table (records in another order than the rows)."""
-    rec, row = arrays.owners(records["worker"], frame["_id"])
+    rec, row = arrays.owners(workers, ids)
     order = np.argsort(row, kind="stable")
     rec, row = rec[order], row[order]
-    starts = np.searchsorted(row, [lo for lo, _ in spans] + [frame.height])
+    starts = np.searchsorted(row, [lo for lo, _ in spans] + [ids.len()])
 
     def part(i: int) -> FrameResult:
         lo, hi = spans[i]
         mine_rec, mine_row = rec[starts[i]:starts[i + 1]], row[starts[i]:starts[i + 1]]
         # Record by record, in the table's order, as `arrays.owners` gives them.
         by_record = np.argsort(mine_rec, kind="stable")
-        mine_rec, mine_row = mine_rec[by_record], mine_row[by_record]
-        held = np.unique(mine_rec)
-        return evaluate(frame.slice(lo, hi - lo), records[held],
-                        np.searchsorted(held, mine_rec).astype(np.int64), mine_row - lo)
+        return evaluate(lo, hi, mine_rec[by_record], mine_row[by_record] - lo)
 
     return part

@@ -1,9 +1,13 @@
 """What the plan reads of each worker's training records, as columns: the training
 table as the engine reads it, each record's details, and per row the earliest and latest
-days of the records that count (`_e{k}`, `_l{i}`) and the hours columns (hours.py)."""
+days of the records that count (`_e{k}`, `_l{i}`) and the hours columns (hours.py).
+
+The training table is read once a call (`Records.of`); a part of the table takes its
+records' days and kinds from those arrays, by position, with no query of its own."""
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import polars as pl
 
@@ -11,7 +15,7 @@ from ...errors import UsageError
 from ...records import TRAINING_COLUMNS
 from ...semantics import model as m
 from . import arrays, hours, inputs
-from .arrays import Days, Rows
+from .arrays import Days, Mask, Rows, code
 from .hours import hours_of
 from .plan import Plan
 
@@ -52,15 +56,85 @@ def details(records: pl.DataFrame, plan: Plan) -> dict[str, pl.Expr]:
     return out
 
 
-def record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[pl.Series]:
-    """`_e{k}` and `_l{i}` of every row from its counting records (of kind -1: a record
-    that does not count): the plan says, once per kind of record, which columns a record
-    of that kind sets; a record then sets its (row, kind) cell of a table of earliest and
-    one of latest days, and each column is the earliest (or latest) of its kinds' cells."""
+@attrs.frozen
+class _Table:
+    """One table of record_facts: its columns, whether each is the latest (else the
+    earliest) day of its cells, which kinds set each column (kinds × columns), and each
+    kind's cell (`used`: the shared last cell, that no column reads)."""
+
+    names: tuple[str, ...]
+    latest: bool
+    chosen: Mask
+    cell: Rows
+    used: int
+
+
+@attrs.frozen
+class Records:
+    """The training table read once a call, for all of its parts: each record's day
+    (`day`), whether it breaks §1.3 (`bad`), its kind (plan.kind: -1 for a course no rule
+    reads), and when a rule has an hours target the details hours.py reads (`counted`,
+    one row per record); `tables` say once, per kind, which columns of record_facts a
+    record of that kind sets."""
+
+    frame: pl.DataFrame
+    day: Days
+    bad: Mask
+    kind: Rows
+    counted: pl.DataFrame | None
+    tables: tuple[_Table, ...]
+
+    @classmethod
+    def of(cls, records: pl.DataFrame, plan: Plan) -> Records:
+        """`records`: the training table as `training_frame` gives it."""
+        completed, record_bad = inputs.training_checks(records)
+        read = records.lazy().select(
+            "_rec", "training", _completed=completed, _bad=record_bad,
+            _slot=code(inputs.text_value(records, "training"), plan.courses),
+            **details(records, plan)).with_columns(_kind=plan.kind()).collect()
+        hours = any(rule.hours is not None for rule in plan.rules)
+        return cls(frame=records, day=arrays.days(read["_completed"], arrays.EARLIEST),
+                   bad=read["_bad"].to_numpy(),
+                   kind=read["_kind"].to_numpy().astype(np.int64),
+                   counted=read.drop("_bad", "_kind") if hours else None,
+                   tables=_tables(plan))
+
+    def facts(self, n: int, row: Rows, day: Days, kind: Rows) -> list[pl.Series]:
+        """`_e{k}` and `_l{i}` of `n` rows from their counting records (`row`, `day`,
+        `kind`; kind -1: a record that does not count): a record sets its (row, kind)
+        cell of a table of earliest and one of latest days, and each column is the
+        earliest (or latest) of its kinds' cells."""
+        out: list[pl.Series] = []
+        for t in self.tables:
+            # Kind -1 is the last entry: the shared cell.
+            at = np.append(t.cell, t.used)[kind] if len(kind) else np.zeros(0, np.int64)
+            table = arrays.most(n, t.used + 1, row, at, day, t.latest)
+            none = arrays.EARLIEST if t.latest else arrays.LATEST
+            pick = np.maximum if t.latest else np.minimum
+            for j, name in enumerate(t.names):
+                # Cell by cell into one column: most columns have one or two kinds, and a
+                # reduction along such a short axis, or a copy of the cells first, costs
+                # more.
+                cells = t.cell[t.chosen[:, j]]
+                if not len(cells):
+                    value = np.full(n, none, np.int32)
+                elif len(cells) == 1:
+                    value = table[cells[0]]  # the table's own column: no copy
+                else:
+                    value = table[cells[0]].copy()
+                    for c in cells[1:]:
+                        pick(value, table[c], out=value)
+                out.append(arrays.dates(name, value, none))
+        return out
+
+
+def _tables(plan: Plan) -> tuple[_Table, ...]:
+    """The plan asked once per kind of record which columns a record of that kind sets
+    (plan.record_masks)."""
     firsts, latests = plan.record_masks()
     masks = plan.kinds().select([e.alias(f"_e{k}") for k, e in enumerate(firsts)]
                                 + [e.alias(f"_l{i}") for i, e in latests])
-    out: list[pl.Series] = []
+    out = []
     for names, latest in (([f"_e{k}" for k in range(len(firsts))], False),
                           ([f"_l{i}" for i, _ in latests], True)):
         if not names:
@@ -72,25 +146,8 @@ def record_facts(n: int, row: Rows, day: Days, kind: Rows, plan: Plan) -> list[p
         used = np.flatnonzero(chosen.any(axis=1))
         cell = np.full(len(chosen), len(used), np.int64)
         cell[used] = np.arange(len(used))
-        # Kind -1 is the last entry: the shared cell.
-        at = np.append(cell, len(used))[kind] if len(kind) else np.zeros(0, np.int64)
-        table = arrays.most(n, len(used) + 1, row, at, day, latest)
-        none = arrays.EARLIEST if latest else arrays.LATEST
-        pick = np.maximum if latest else np.minimum
-        for j, name in enumerate(names):
-            # Cell by cell into one column: most columns have one or two kinds, and a
-            # reduction along such a short axis, or a copy of the cells first, costs more.
-            cells = cell[chosen[:, j]]
-            if not len(cells):
-                value = np.full(n, none, np.int32)
-            elif len(cells) == 1:
-                value = table[cells[0]]  # the table's own column: no copy
-            else:
-                value = table[cells[0]].copy()
-                for c in cells[1:]:
-                    pick(value, table[c], out=value)
-            out.append(arrays.dates(name, value, none))
-    return out
+        out.append(_Table(tuple(names), latest, chosen, cell, len(used)))
+    return tuple(out)
 
 
 def hours_facts(n: int, owned: pl.DataFrame, plan: Plan, i: int,

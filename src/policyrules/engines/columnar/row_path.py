@@ -93,11 +93,13 @@ def row_path(aside: pl.DataFrame, records: pl.DataFrame, roles: Collection[str],
                 orient="row"))
 
 
-def together(decided: Decided, aside: tuple[pl.DataFrame, pl.DataFrame],
+def together(decided: Decided, aside: tuple[pl.DataFrame, pl.DataFrame] | None,
              found: pa.Table | None = None) -> FrameResult:
-    """The columns' tables and the row path's (`row_path`), rows in input order."""
+    """The columns' tables and the row path's (`row_path`; None: no row was set aside),
+    rows in input order."""
     decisions, findings = decided.decisions, decided.findings
-    if aside[0].height:  # every row is decided or has an error: together, in input order
+    # Every row is decided or has an error: together, in input order.
+    if aside is not None and aside[0].height:
         decisions = _merge(decided.rows, decisions, aside[0])
         findings = _merge(decided.finding_rows, findings, aside[1])
         if found is not None:  # the row path's findings carry their facts themselves

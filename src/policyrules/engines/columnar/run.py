@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 
+import attrs
 import numpy as np
 import polars as pl
 
@@ -20,7 +22,7 @@ from ...records import WORKER_COLUMNS
 from ...semantics import model as m
 from . import arrays, inputs
 from . import facts as finding_facts
-from .arrays import Rows, code
+from .arrays import Rows
 from .decide import DECISIONS as DECISIONS
 from .decide import FINDINGS as FINDINGS
 from .decide import Cells, decide_rows
@@ -28,9 +30,9 @@ from .decide import Decided as Decided
 from .decide import FrameResult as FrameResult
 from .parts import in_parts
 from .plan import Plan
-from .record_facts import details, hours_facts, record_facts, training_frame
+from .record_facts import Records, hours_facts, training_frame
 from .row_path import Decide, last_safe_day, row_path, together
-from .worker_facts import day_number, worker_facts
+from .worker_facts import Workers, day_number
 
 # Rows a thread has at least, unless told otherwise; a table of fewer than two such is
 # decided whole, in one thread: below that the fixed cost of a part (starting its
@@ -39,11 +41,11 @@ from .worker_facts import day_number, worker_facts
 # cut in two parts each, the Parquet route took 1.11x the CPU.
 LEAST_PART = 100_000
 # Rows a part has at most, unless told otherwise (parts.py says why parts are bounded).
-# Measured at 1,000,000 workers (docs/columnar.md): under load, parts of 65,536 rows took
-# the least CPU with 262,144 and 131,072 (1.49 s against 2.01 s for two halves: a tenth of
-# the page faults' system time) and the lowest peak of those (844 against 1,412 MiB);
-# parts of 32,768 took 2.05 s, their fixed cost (about 40 queries each) outweighing the
-# faults. On a quiet machine 131,072 was 4% quicker for 140 MiB more, halves level.
+# Measured at 1,000,000 workers once the text of the whole table was read once a call
+# (docs/columnar.md): 32,768 took 1.09x the CPU of 65,536 (its statuses' queries and
+# record lookups, about 10 ms a part, outweigh the page faults it saves); 131,072 took
+# 0.96x the CPU for a peak over a gigabyte (1,072 against 968 MiB). 65,536 stays: within
+# a few per cent of the fastest at the lowest peak, well under the issue's gigabyte.
 PART_ROWS = 65_536
 
 
@@ -52,6 +54,24 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+@attrs.frozen
+class _Call:
+    """What a call works out once for the whole table, for all of its parts: the plan
+    and its expressions, and every row's and record's columns that do not depend on
+    which part they fall in (the text read, the vocabularies as codes)."""
+
+    model: m.PolicyModel
+    roles: Collection[str]
+    plan: Plan
+    cells: Cells
+    decide: Decide
+    frame: pl.DataFrame  # the workers' §1 columns and `_id`
+    workers: Workers
+    records: Records
+    evidence: pl.DataFrame | None  # with facts: what they read of each record
+    last: int  # the last day number from which every deadline stays in the calendar
 
 
 def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object,
@@ -83,86 +103,78 @@ def evaluate_frame(model: m.PolicyModel, roles: Collection[str], workers: object
         _id=pl.col("id") if frame.schema["id"] == pl.String else pl.lit(None, pl.String))
     records = training_frame(training)
     plan = Plan.of(model, as_of)
-    cells = Cells.of(model, plan)
-    least = LEAST_PART if least is None else max(least, 1)
-    rows = PART_ROWS if rows is None else max(rows, 1)
-    if frame.height <= rows or frame.height < 2 * least:
-        # The pairs of a record and its row are not held here (no name binds them):
-        # _evaluate frees them before it builds the result tables (peak memory).
-        return _evaluate(model, roles, plan, frame, records,
-                         *arrays.owners(records["worker"], frame["_id"]), decide, with_facts,
-                         cells)
-
-    def part(cut: pl.DataFrame, mine: pl.DataFrame, rec: Rows, row: Rows) -> FrameResult:
-        return _evaluate(model, roles, plan, cut, mine, rec, row, decide, with_facts, cells)
-
-    count = max(1, min(cores() if threads is None else threads, frame.height // least))
-    return in_parts(frame, records, count, rows, part)
-
-
-def _evaluate(model: m.PolicyModel, roles: Collection[str], plan: Plan, frame: pl.DataFrame,
-              records: pl.DataFrame, rec: Rows, row: Rows, decide: Decide,
-              with_facts: bool, cells: Cells) -> FrameResult:
-    """`evaluate_frame` on rows whose records are `records`: `rec` and `row` the pairs of
-    a record and a row of its worker's id (`arrays.owners`), as positions in the two."""
-    frame = frame.with_row_index("_row")
-    n = frame.height
-
-    # Each record's date, whether it breaks §1.3, its kind and the details the plan's
-    # rules read.
-    completed, record_bad = inputs.training_checks(records)
-    recs = records.lazy().select(
-        "_rec", "training", _completed=completed, _bad=record_bad,
-        _slot=code(inputs.text_value(records, "training"), plan.courses),
-        **details(records, plan)).with_columns(_kind=plan.kind()).collect()
-    # Each pair's record: when every record is its own row's, in order (the usual table),
-    # the record arrays are the pairs' as they are, with no gather.
-    pick = None if len(rec) == records.height and bool(
-        (rec == np.arange(len(rec))).all()) else rec
-    rec_day = arrays.gather(arrays.days(recs["_completed"], arrays.EARLIEST), pick)
-
-    started, scalar_bad = inputs.worker_checks(frame)
-    checked = frame.select(_started=started, _bad=scalar_bad)
-    items = inputs.role_items(frame, roles)
-    item_row = items["_row"].to_numpy().astype(np.int64)
-    item_since = arrays.days(items["since"], arrays.EARLIEST)
-    start = arrays.days(checked["_started"], arrays.EARLIEST)
-
-    bad = checked["_bad"].to_numpy().copy()
-    bad[item_row[items["_bad"].to_numpy()]] = True
-    bad[row[arrays.gather(recs["_bad"].to_numpy(), pick)]] = True
     # Python's calendar ends at 9999-12-31 and Polars' does not: a row with a date so late
     # that a deadline from it could pass that day goes to the row path, which says so
     # (DateRangeError) exactly when and as `evaluate` does. No workforce has such rows.
     last = day_number(last_safe_day(plan))
-    aside = bad | (start > last)
-    aside[item_row[item_since > last]] = True
-    aside[row[rec_day > last]] = True
+    least = LEAST_PART if least is None else max(least, 1)
+    rows = PART_ROWS if rows is None else max(rows, 1)
+    whole = frame.height <= rows or frame.height < 2 * least
+    with ThreadPoolExecutor(1, thread_name_prefix="policyrules-frame") as pool:
+        # A table cut in parts reads its records in a thread of its own while this one
+        # reads its rows: the role items' text is read by one core, and the other would
+        # wait. (A table decided whole is a batch of the command line's, which decides
+        # two at a time already.)
+        read = pool.submit(Records.of, records, plan) if not whole else None
+        rows_read = Workers.of(frame.with_row_index("_row"), roles, plan, last)
+        records_read = Records.of(records, plan) if read is None else read.result()
+    call = _Call(model, roles, plan, Cells.of(model, plan), decide, frame, rows_read,
+                 records_read, finding_facts.evidence(records) if with_facts else None,
+                 last)
+    if whole:
+        return _evaluate(call, 0, frame.height,
+                         *arrays.owners(records["worker"], frame["_id"]))
+
+    def part(lo: int, hi: int, rec: Rows, row: Rows) -> FrameResult:
+        return _evaluate(call, lo, hi, rec, row)
+
+    count = max(1, min(cores() if threads is None else threads, frame.height // least))
+    return in_parts(frame["_id"], records["worker"], count, rows, part)
+
+
+def _evaluate(call: _Call, lo: int, hi: int, rec: Rows, row: Rows) -> FrameResult:
+    """`evaluate_frame` on rows `lo` to `hi`: `rec` and `row` the pairs of a record and a
+    row of its worker's id (`arrays.owners`), as positions in the training table and
+    among these rows."""
+    plan, records, workers = call.plan, call.records, call.workers
+    n = hi - lo
+    # The records' arrays as views where the part's records are one run of the table in
+    # order (records that follow the rows), else gathered.
+    at = arrays.run_of(rec)
+    rec_day = records.day[at]
+    bad = workers.bad[lo:hi].copy()
+    bad[row[records.bad[at]]] = True
+    aside = bad | workers.late[lo:hi]
+    aside[row[rec_day > call.last]] = True
     paired = None
-    if with_facts:  # every record of a row decided here, later ones and others included
+    if call.evidence is not None:  # every record of a row decided here, later ones too
         mine = ~aside[row]
-        paired = finding_facts.pairs(records, rec[mine], row[mine], rec_day[mine])
+        paired = finding_facts.pairs(call.evidence, rec[mine], row[mine], rec_day[mine])
 
     # Records later than as_of are ignored (§1.3), and so are courses no rule reads: their
-    # kind is -1 for record_facts.
-    kind = arrays.gather(recs["_kind"].to_numpy(), pick)
+    # kind is -1 for Records.facts.
+    kind = records.kind[at]
     keep = (rec_day != arrays.EARLIEST) & (rec_day <= day_number(plan.as_of))
-    facts = worker_facts(frame, checked["_started"], items, item_row, item_since, start, plan)
-    facts = facts.with_columns(record_facts(n, row, rec_day, np.where(keep, kind, -1), plan))
-    if any(rule.hours is not None for rule in plan.rules):
+    columns = [*workers.facts(lo, hi, plan),
+               *records.facts(n, row, rec_day, np.where(keep, kind, -1))]
+    if records.counted is not None:
         keep &= kind >= 0
-        owned = recs.select(pl.all().gather(rec[keep])).with_columns(
+        owned = records.counted[rec[keep]].with_columns(
             _row=pl.Series(row[keep], dtype=pl.UInt32))
         for i, rule in enumerate(plan.rules):
             if rule.hours is not None:
-                facts = facts.with_columns(hours_facts(n, owned, plan, i, rule.hours))
-    # The per-record arrays are done with: freed before the result tables are built, they
-    # keep the peak memory of a million workers under a gigabyte.
-    del recs, rec, row, rec_day, kind, keep, pick, items, item_row, item_since
+                columns += hours_facts(n, owned, plan, i, rule.hours)
+    facts = pl.DataFrame(columns)
 
-    decided = decide_rows(model, plan, cells, facts, frame["_id"], ~aside)
+    decided = decide_rows(call.model, plan, call.cells, facts,
+                          call.frame["_id"].slice(lo, n), ~aside)
     found = None if paired is None else finding_facts.table(
         plan, facts, paired, decided.finding_rows, pl.Series(decided.findings["requirement"]),
         pl.Series(decided.findings["status"]))
-    set_aside = frame.with_columns(_bad=pl.Series(bad)).filter(pl.Series(aside))
-    return together(decided, row_path(set_aside, records, roles, decide), found)
+    if not aside.any():
+        return together(decided, None, found)
+    set_aside = call.frame.slice(lo, n).filter(pl.Series(aside)).with_columns(
+        _row=pl.Series(np.flatnonzero(aside), dtype=pl.UInt32), _bad=pl.Series(bad[aside]))
+    # The records of the rows set aside, in the table's order.
+    theirs = call.records.frame[np.unique(rec[aside[row]])]
+    return together(decided, row_path(set_aside, theirs, call.roles, call.decide), found)
