@@ -180,23 +180,23 @@ def test_the_unknown_fields_learned_stay_within_their_bound() -> None:
     assert shape.usual_line(json.dumps(known), ROLES) is None
 
 
-def test_records_are_kept_by_their_text() -> None:
-    # The typed lane finds a record seen before by its JSON text: one object for every
-    # worker with the same text, and texts that read as equal values (1 and 1.0 hours,
-    # 0.0 and -0.0) each their own record, written as given.
+def test_the_typed_lane_keeps_hours_as_written() -> None:
+    # The typed lane decodes each record with its line: texts that read as equal values
+    # (1 and 1.0 hours, 0.0 and -0.0) each give their own record, written as given, and a
+    # record's delivery is its own or single-agency.
     shape.clear()
     record = '{"training": "safeguarding-induction", "completed": "2025-06-01", "hours": HOURS}'
-    made = {}
-    for n, hours in enumerate(["1", "1.0", "0.0", "-0.0", "1"]):
+    for n, hours in enumerate(["1", "1.0", "0.0", "-0.0", "1", "1e3"]):
         text = (f'{{"id": "W{n}", "started": "2024-01-01", "contact": "regular", '
-                f'"training": [{record.replace("HOURS", hours)}]}}')
+                f'"training": [{record.replace("HOURS", hours)}, '
+                '{"training": "inter-agency-foundation", "completed": "2025-07-01", '
+                '"delivery": "inter-agency"}]}')
         w = shape.usual_line(text, ROLES)
         assert w is not None
         assert repr(w.training[0].hours) == repr(json.loads(hours))
-        made.setdefault(hours, []).append(w.training[0])
-    first, again = made["1"]
-    assert first is again
-    assert len({id(r) for rs in made.values() for r in rs}) == 4
+        assert type(w.training[0].hours) is type(json.loads(hours))
+        assert [r.delivery for r in w.training] == ["single-agency", "inter-agency"]
+        assert _fields(w) == _fields(parse_worker(json.loads(text), ROLES))
 
 
 @pytest.mark.parametrize("hours", [0.0, -0.0])

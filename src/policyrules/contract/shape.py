@@ -42,7 +42,7 @@ _Hours = (Annotated[int, msgspec.Meta(ge=0, le=MAX_HOURS)]
 _Text = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-class _Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class _Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     # frozen: hashable, the key of the records kept below. A field of its own is kept in
     # `extra` by the general path: such a record is not the usual one.
     training: _Text
@@ -115,20 +115,19 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
                       bool(s.volunteer), extra)
 
 
-# A JSON Lines line of the usual shape, decoded straight from its text into a Struct: no
-# dict of the line is built, and each training record is left as its JSON text
-# (`msgspec.Raw`), by which the records kept are found: a record seen before costs a
-# lookup of its bytes, not a decoding. Unknown fields cannot be gathered by a Struct, so
+# A JSON Lines line of the usual shape, decoded straight from its text into a Struct, its
+# training records into `_Record`s, in one call: no dict of the line is built, and no
+# record is decoded apart. Unknown fields cannot be gathered by a Struct, so
 # the Struct names those this process has met (`learn`, at most `EXTRA_NAMES`) and
 # refuses any other: such a line takes the path of a dict, which learns its names.
 _FIELDS: list[tuple[str, Any] | tuple[str, Any, Any]] = [
     ("id", _Text), ("started", datetime.date), ("contact", str),
-    ("roles", list[str | _Role] | None, None), ("training", list[msgspec.Raw] | None, None),
+    ("roles", list[str | _Role] | None, None), ("training", list[_Record] | None, None),
     ("agency", str | None, None), ("sector", str | None, None),
     ("volunteer", bool | None, None)]
 _KNOWN = frozenset(name for name, *_ in _FIELDS)
 EXTRA_NAMES = 16
-_decode_record: Callable[[msgspec.Raw], _Record] = msgspec.json.Decoder(type=_Record).decode
+_SINGLE_AGENCY = DELIVERIES[0]  # a record's delivery when it gives none
 
 
 class _Lines:
@@ -180,22 +179,23 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
     held = _usual_fields(s, roles)
     if held is None:
         return None
+    # Each training record was decoded and checked by msgspec with the line (types, the
+    # date, the range of hours; its text cannot hold a lone surrogate, which msgspec
+    # refuses): what is left is its delivery, and building it. Not looked up among the
+    # records kept: on bench_cli.py's workforce four records in five are new, and a lookup
+    # (the record's text copied and hashed, a second decoding) cost more than the records
+    # found saved (docs/architecture.md).
     records: tuple[TrainingRecord, ...] = ()
     if s.training:
         found = []
-        for raw in s.training:
-            key = bytes(raw)  # never equal to the other keys of the cache (tuples)
-            record = KEPT_RECORDS.get(key)
-            if record is None:
-                try:
-                    record = _checked(_decode_record(raw))
-                except msgspec.DecodeError:  # a field of its own, a wrong type
-                    return None
-                if record is None:
-                    return None
-                # Kept by its text: 1 and 1.0, or 0.0 and -0.0, are other texts.
-                _keep(key, record)
-            found.append(record)
+        for r in s.training:
+            delivery = r.delivery
+            if delivery is None:
+                delivery = _SINGLE_AGENCY
+            elif delivery not in DELIVERIES:
+                return None
+            found.append(new_record(r.training, r.completed, delivery, r.provider, r.hours,
+                                    r.level, {}))
         records = tuple(found)
     extra: dict[str, Any] = {}
     if lines.names:
