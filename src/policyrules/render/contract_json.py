@@ -215,27 +215,22 @@ class DecisionJson:
             if not explain:
                 words = ""
             else:
-                if f is None and (known is not NO_RECORDS or due is not None
-                                  or not kept.plain):
-                    f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]), as_of,
-                                    cast(Records | None, known))
-                # No Finding is made yet only for an undated finding known to have no
-                # record of its rule: its words are the stand-in's.
-                if due is None and kept.plain and (f is None or f.records is NO_RECORDS):
+                pieces: tuple[str, ...] | None = None
+                if due is None and kept.plain and (
+                        (known if f is None else f.records) is NO_RECORDS):
                     # No record of the rule and no date: the same words for every worker
-                    # but the id (`_unrecorded_words`).
+                    # but the id (`_unrecorded_words`), and no Finding to make.
                     pieces = kept.unrecorded.get(status)
                     if pieces is None:
                         pieces = self._unrecorded_words(kept, rule, status,
                                                         cast(datetime.date, seen[1]))
-                    if pieces:
-                        words = who.join(pieces)
-                    else:
-                        words = _js(finding_text(f or new_finding(
-                            rule, status, due, evidence, cast(Worker, seen[0]), as_of,
-                            NO_RECORDS)))
+                if pieces:
+                    words = who.join(pieces)
                 else:
-                    words = _js(finding_text(cast(Finding, f)))
+                    if f is None:
+                        f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]),
+                                        as_of, cast(Records | None, known))
+                    words = _js(finding_text(f))
             out += (sep, kept.head, status, ok, shown_due, kept.evidence, shown, kept.tail,
                     words, "}")
             sep = ", "
