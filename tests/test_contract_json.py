@@ -173,7 +173,7 @@ def test_met_findings_from_their_parts_are_json_with_little_kept(
 
 # An undated finding whose worker has no record of its rule is written from explain.py's
 # own text for a stand-in id, cut where the id goes (render/contract_json.py
-# `_unrecorded_words`): for every policy, contact and role, ids that JSON must escape,
+# `_unrecorded`): for every policy, contact and role, ids that JSON must escape,
 # and records of other courses (some dated after the day, which the words then mention
 # when they are the rule's own), each decision is still json's text.
 FEATURES = policyrules.load(FIXTURES / "features.policy")
@@ -230,13 +230,20 @@ def test_unrecorded_words_are_cut_at_the_id_alone() -> None:
     assert decision.finding(rule.id) is not None
     encode = DecisionJson()
     assert encode.text(decision, "") == json.dumps(decision.to_dict(), ensure_ascii=False)
-    assert len(encode._rule(rule).unrecorded["overdue"]) == 2  # cut at the id
-    odd = attrs.evolve(rule, explain="Words with \x00 and \x01 in them")
+    form = encode._rule(rule).unrecorded["overdue"]
+    assert form.count("{0}") == 1 and "{1}" not in form  # the id in one place, no day
+    # Words that hold a marker's lead alone are a template still; words that hold a marker
+    # (`\x00` then a letter, or its JSON escape written out) are written the general way.
     worker = Worker("W1", datetime.date(2023, 1, 1), "regular")
-    finding = Finding(odd, "overdue", None, (), worker, as_of, NO_RECORDS)
-    made = Decision("W1", "durham", as_of, (), (finding,), ())
-    assert encode.text(made, "") == json.dumps(made.to_dict(), ensure_ascii=False)
-    assert encode._rule(odd).unrecorded["overdue"] == ()
+    for words, templated in (("Words with \x00 and \x01 in them", True),
+                             ("Words with \x00i and \x01i in them", False),
+                             ("Words with \x00d in them", False),
+                             ("Words with \\u0000i in them", False)):
+        odd = attrs.evolve(rule, explain=words)
+        finding = Finding(odd, "overdue", None, (), worker, as_of, NO_RECORDS)
+        made = Decision("W1", "durham", as_of, (), (finding,), ())
+        assert encode.text(made, "") == json.dumps(made.to_dict(), ensure_ascii=False)
+        assert (encode._rule(odd).unrecorded["overdue"] != "") == templated, words
 
 
 # The encoder against json itself for generated workers of every shipped policy and the

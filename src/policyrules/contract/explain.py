@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
-from ..contract.workers import TrainingRecord, evidence_key
+from ..contract.workers import TrainingRecord, Worker, evidence_key
 from ..semantics.dates import iso
+from ..semantics.facts import Facts
 from ..semantics.model import FromCompletion
 
 if TYPE_CHECKING:
     from ..semantics.model import Requirement
     from .decision import Finding
-    from .workers import Worker
 
 
 @attrs.frozen
@@ -291,3 +291,133 @@ def _records(rule: Requirement, records: Sequence[TrainingRecord]) -> str:
         parts.append(f"{named} {iso(r.completed)} ({hours(rule.hours.of(r.training, r.hours))})")
         previous = title
     return listed(parts, "and")
+
+
+class Shape(NamedTuple):
+    """Everything `finding` reads of a finding but its rule, its day (as_of), its
+    worker's id and its days (`Days`): findings of one rule on one day with the same shape
+    have the same words but for those, so that a writer may word each shape once
+    (`stand_in`) and put each finding's id and days in place. A part the words of the
+    shape do not read is None (False for the flags), so that such findings share one."""
+
+    status: str
+    dated: bool  # whether it has a due day
+    l_train: str | None  # no hours target: the course of the latest record (`_body`)
+    e_train: str | None  # met: the course of the first evidence record (`met_parts`)
+    e_hours: float | None  # met, an hours target: that record's hours
+    has_ev: bool  # met, with evidence
+    later: bool | None  # met, no hours target: whether the worker has any record dated
+    #                     after the day (`in_one_step`)
+    start: bool  # the words say when the deadline counts from (`_start`, `_deadline`)
+    since: bool | None  # then: whether the worker took the role it counts from
+    d_train: str | None  # then: the course whose first record's day is the due day
+    have: float | None  # an hours target: the hours its records add up to
+    off_deadline: bool | None  # an hours target, not met, dated: due is not the deadline
+    a_train: str | None  # the one record of the rule dated after the day: its course
+    x_train: str | None  # not met: the one record a delivery or provider rule leaves out
+    x_delivery: str | None  # its delivery
+    x_provider: bool | None  # whether its provider is the rule's (when the rule names one)
+
+
+class Days(NamedTuple):
+    """The days a finding's words may print, as `Shape` says which: the due day, the
+    latest record's, the first evidence record's, the anchor, the later record's."""
+
+    due: datetime.date | None
+    latest: datetime.date | None
+    evidence: datetime.date | None
+    anchor: datetime.date | None
+    later: datetime.date | None
+
+
+def shape(f: Finding, later: bool) -> tuple[Shape, Days] | None:
+    """The shape of a finding of a rule without an hours target, and its days; `later`:
+    whether its worker has any record dated after the day (`any_later`). None when the
+    words read a list of records (two or more dated after the day, or two or more left
+    out of an unmet finding). What each sentence above reads of the finding is here: a
+    new read there is a new part of the shape."""
+    rule = f.rule
+    if rule.hours is not None:
+        return None
+    records = f.records
+    after = records.later
+    met = f.status == "met"
+    left_out = () if met else records.excluded  # `_notes` names them when not met
+    if len(after) > 1 or len(left_out) > 1:
+        return None
+    latest, due, evidence = records.latest, f.due, f.evidence
+    first = evidence[0] if met and evidence else None
+    start = due is not None and not met and latest is None  # `_body` calls `_start`
+    since = d_train = anchor = None
+    if start:
+        facts = f.facts
+        since = facts.role_since is not None
+        anchor = facts.anchor
+        record = facts.deadline_record
+        if record is not None and record.completed == due:
+            d_train = record.training
+    a = after[0] if after else None
+    x = left_out[0] if left_out else None
+    return (Shape(f.status, due is not None, None if latest is None else latest.training,
+                  None if first is None else first.training, None, first is not None,
+                  later if met else None, start, since, d_train, None, None,
+                  None if a is None else a.training, None if x is None else x.training,
+                  None if x is None else x.delivery,
+                  None if x is None or rule.provider is None else x.provider == rule.provider),
+            Days(due, None if latest is None else latest.completed,
+                 None if first is None else first.completed, anchor,
+                 None if a is None else a.completed))
+
+
+class Slot(datetime.date):
+    """A day that prints (`isoformat`, which `semantics.dates.iso` calls) as a marker:
+    a template's place for the finding's own day. Equal only to a slot with its marker,
+    never to a real day: `iso` caches by day, and the sentences compare days only where
+    the shape says how (`due` with the deadline record's day)."""
+
+    marker: str
+
+    def __new__(cls, marker: str) -> Slot:
+        day = super().__new__(cls, 2000, 1, 1)
+        day.marker = marker
+        return day
+
+    def isoformat(self) -> str:
+        return self.marker
+
+    def __str__(self) -> str:
+        return self.marker
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Slot) and other.marker == self.marker
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(("slot", self.marker))
+
+
+def stand_in(rule: Requirement, as_of: datetime.date, s: Shape, who: str,
+             days: Sequence[str]) -> str:
+    """`finding`'s words for a finding of `rule` on `as_of` of the shape `s`, made up of
+    stand-ins: its worker's id is `who` and its days (in `Days`' order) print as `days`.
+    The words hold those where the finding's own id and days go."""
+    from .decision import Finding  # decision.py imports this module
+
+    due, l_day, e_day, anchor, a_day = (Slot(mark) for mark in days)
+    latest = None if s.l_train is None else TrainingRecord(s.l_train, l_day)
+    evidence: tuple[TrainingRecord, ...] = ()
+    if s.has_ev and s.e_train is not None:
+        evidence = (TrainingRecord(s.e_train, e_day, hours=s.e_hours),)
+    # A record of no course dated after the day, for `any_later` alone.
+    after = (TrainingRecord("", as_of + datetime.timedelta(days=1)),) if s.later else ()
+    first = TrainingRecord(s.d_train, due) if s.d_train is not None else None
+    later = () if s.a_train is None else (TrainingRecord(s.a_train, a_day),)
+    left_out = () if s.x_train is None or s.x_delivery is None else (TrainingRecord(
+        s.x_train, as_of, s.x_delivery, rule.provider if s.x_provider else None),)
+    facts = Facts(anchor if s.since else None, anchor, (), latest, later,
+                  None if s.off_deadline else due, s.have, left_out, first)
+    worker = Worker(who, anchor, "none", training=after)
+    return finding(Finding(rule, s.status, due if s.dated else None, evidence, worker, as_of,
+                           facts))

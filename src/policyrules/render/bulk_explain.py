@@ -12,67 +12,22 @@ explanation code: a new sentence in explain.py is a new key part here.
 from __future__ import annotations
 
 import datetime
-import re
-from json.encoder import encode_basestring as _js
+from typing import Any
 
 import polars as pl
 
-from ..contract.decision import Finding
-from ..contract.explain import finding as finding_text
-from ..contract.workers import TrainingRecord, Worker
+from ..contract.explain import Shape
 from ..semantics import model as m
-from ..semantics.facts import Facts
+from .contract_json import cut, template
 
-# What an explanation's markers start with (for the worker's id and days), and a second
-# lead to check that the policy's own words hold neither (else the row path words it).
-_PLACEHOLDER, _CHECK = "\x00", "\x01"
-
-# What an explanation reads of a finding, as columns: the key (`_KEY`, with nulls where
-# a shape of finding does not read a part, so that findings with the same words share
-# one), and the days it prints, each a slot of the key's template.
+# What an explanation reads of a finding, as columns: the key (`_KEY`: `explain.Shape`
+# after the rule's index, with nulls where a shape of finding does not read a part, so
+# that findings with the same words share one), and the days it prints, each a slot of
+# the key's template (`explain.Days`).
 _KEY = ("_i", "status", "_k_dated", "_kl_train", "_ke_train", "_ke_hours", "_k_has_ev",
         "_k_later", "_k_start", "_k_since", "_kd_train", "_k_hours", "_k_off_deadline",
         "_a_train", "_x_train", "_x_delivery", "_x_provider")
 _SLOTS = ("due", "_l_day", "_e_day", "anchor", "_a_day")
-
-
-class _Slot(datetime.date):
-    """A day that prints (`isoformat`, which `semantics.dates.iso` calls) as a marker:
-    a template's place for the finding's own day. Equal only to a slot with its marker,
-    never to a real day: explain.py caches words by day, and the sentences compare days
-    only where the key says how (`due` with the deadline record's day)."""
-
-    marker: str
-
-    def __new__(cls, marker: str) -> _Slot:
-        day = super().__new__(cls, 2000, 1, 1)
-        day.marker = marker
-        return day
-
-    def isoformat(self) -> str:
-        return self.marker
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Slot) and other.marker == self.marker
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    def __hash__(self) -> int:
-        return hash(("slot", self.marker))
-
-
-def _marks(lead: str) -> tuple[str, tuple[str, ...]]:
-    """The id's marker and each slot's, starting with `lead` (a control character, so
-    that the policy's words cannot hold it unescaped)."""
-    return lead + "i", tuple(lead + name for name in ("d", "l", "e", "a", "t"))
-
-
-_ID, _DAYS = _marks(_PLACEHOLDER)
-_CHECK_ID, _CHECK_DAYS = _marks(_CHECK)
-# The markers as a template holds them (JSON-escaped), and the value each stands for.
-_MARKED = {_js(mark)[1:-1]: k for k, mark in enumerate((_ID, *_DAYS))}
-_MARKERS = re.compile("(" + "|".join(map(re.escape, _MARKED)) + ")")
 
 
 def explained(findings: pl.DataFrame, records: pl.DataFrame, rules: list[m.Requirement],
@@ -155,13 +110,10 @@ def explained(findings: pl.DataFrame, records: pl.DataFrame, rules: list[m.Requi
     return findings.with_columns(_text=text), unsure
 
 
-def _pieces(template: str | None) -> tuple[list[str], list[int]]:
+def _pieces(text: str | None) -> tuple[list[str], list[int]]:
     """A template's text between its markers, and which value each marker stands for
     (0 the id, then the slots in `_SLOTS`' order)."""
-    if template is None:
-        return [], []
-    found = _MARKERS.split(template)
-    return found[0::2], [_MARKED[m] for m in found[1::2]]
+    return ([], []) if text is None else cut(text)
 
 
 def _pick(which: pl.Expr, values: list[pl.Series]) -> pl.Expr:
@@ -170,37 +122,9 @@ def _pick(which: pl.Expr, values: list[pl.Series]) -> pl.Expr:
                        + [pl.lit("")])
 
 
-def _template(rules: list[m.Requirement], as_of: datetime.date, i: int | None, status: str,
-              dated: bool, l_train: str | None, e_train: str | None, e_hours: float | None,
-              has_ev: bool, later: bool | None, start: bool, since: bool | None,
-              d_train: str | None, have: float | None, off_deadline: bool | None,
-              a_train: str | None, x_train: str | None, x_delivery: str | None,
-              x_provider: bool | None) -> str | None:
-    """The explanation's JSON text for one key, with markers for the worker's id and
-    days; None when the policy's words hold a marker themselves."""
-    if i is None:
-        return None
-    rule = rules[i]
-
-    def made(who: str, days: tuple[str, ...]) -> str:
-        due, l_day, e_day, anchor, a_day = (_Slot(mark) for mark in days)
-        latest = None if l_train is None else TrainingRecord(l_train, l_day)
-        evidence: tuple[TrainingRecord, ...] = ()
-        if has_ev and e_train is not None:
-            evidence = (TrainingRecord(e_train, e_day, hours=e_hours),)
-        after = (TrainingRecord("", as_of + datetime.timedelta(days=1)),) if later else ()
-        first = TrainingRecord(d_train, due) if d_train is not None else None
-        after_day = () if a_train is None else (TrainingRecord(a_train, a_day),)
-        left_out = () if x_train is None or x_delivery is None else (TrainingRecord(
-            x_train, as_of, x_delivery, rule.provider if x_provider else None),)
-        facts = Facts(anchor if since else None, anchor, (), latest, after_day,
-                      None if off_deadline else due, have, left_out, first)
-        worker = Worker(who, anchor, "none", training=after)
-        return _js(finding_text(Finding(rule, status, due if dated else None, evidence,
-                                        worker, as_of, facts)))
-
-    text = made(_ID, _DAYS)
-    check = text
-    for mark, other in zip((_ID, *_DAYS), (_CHECK_ID, *_CHECK_DAYS), strict=True):
-        check = check.replace(_js(mark)[1:-1], _js(other)[1:-1])
-    return text if check == made(_CHECK_ID, _CHECK_DAYS) else None
+def _template(rules: list[m.Requirement], as_of: datetime.date, i: int | None,
+              *key: Any) -> str | None:
+    """The explanation's JSON text for one key (the rule's index, then `explain.Shape`),
+    with markers for the worker's id and days; None when the words hold a marker
+    themselves (render/contract_json.py `template`)."""
+    return None if i is None else template(rules[i], as_of, Shape(*key))

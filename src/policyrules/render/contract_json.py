@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring as _js
 from typing import TYPE_CHECKING, Any, cast
 
 from ..contract.decision import Decision, Finding, evidence_dict, new_finding
-from ..contract.explain import RENEW, any_later, met_words
+from ..contract.explain import RENEW, Shape, any_later, met_words, shape, stand_in
 from ..contract.explain import finding as finding_text
 from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
@@ -36,11 +37,6 @@ def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
 _CACHE_LIMIT = 1 << 14
 
 
-# Stand-ins for a worker's id: control characters, which policy text cannot hold
-# (language/source.py); two, so that a text holding one is found out.
-_MARKERS = ("\x00", "\x01")
-
-
 def _list(items: Iterable[str]) -> str:
     return "[" + ", ".join(map(_js, items)) + "]"
 
@@ -50,12 +46,64 @@ def _inside(text: str) -> str:
     return _js(text)[1:-1]
 
 
+def _marks(lead: str) -> tuple[str, tuple[str, ...]]:
+    """The markers a stand-in's id and days print as (`explain.stand_in`, in `Days`'
+    order): `lead`, a control character that policy text cannot hold
+    (language/source.py), and a letter each."""
+    return lead + "i", tuple(lead + name for name in ("d", "l", "e", "a", "t"))
+
+
+# Two sets of markers, so that words that hold one themselves (a rule made in code, a
+# record's delivery from the input) are found out: then the finding is written the
+# general way.
+_ID, _DAYS = _marks("\x00")
+_CHECK_ID, _CHECK_DAYS = _marks("\x01")
+# The markers as a template holds them (JSON-escaped), and the value each stands for:
+# 0 the id, then the days in `Days`' order.
+_MARKED = {_inside(mark): k for k, mark in enumerate((_ID, *_DAYS))}
+_CUT = re.compile("(" + "|".join(map(re.escape, _MARKED)) + ")")
+
+
+def template(rule: m.Requirement, as_of: datetime.date, s: Shape) -> str | None:
+    """The explanation of a finding of `rule` on `as_of` of the shape `s` as JSON text,
+    with markers where its worker's id and days go (`cut` finds them); None when the
+    words hold a marker of their own."""
+    text = _js(stand_in(rule, as_of, s, _ID, _DAYS))
+    check = text
+    for mark, other in zip((_ID, *_DAYS), (_CHECK_ID, *_CHECK_DAYS), strict=True):
+        check = check.replace(_inside(mark), _inside(other))
+    return text if check == _js(stand_in(rule, as_of, s, _CHECK_ID, _CHECK_DAYS)) else None
+
+
+def cut(text: str) -> tuple[list[str], list[int]]:
+    """A `template`'s text between its markers, and which value each marker stands for
+    (0 the id, then the days in `Days`' order)."""
+    found = _CUT.split(text)
+    return found[0::2], [_MARKED[mark] for mark in found[1::2]]
+
+
+def _form(text: str | None) -> str:
+    """A template as a format string: `form.format(id, *days)`, the id as it shows inside
+    a JSON string and the days as dates (a date formats as its ISO text); "" for None."""
+    if text is None:
+        return ""
+    texts, marks = cut(text)
+    shown = [t.replace("{", "{{").replace("}", "}}") for t in texts]
+    return "".join(t + (f"{{{marks[k]}}}" if k < len(marks) else "")
+                   for k, t in enumerate(shown))
+
+
+def _after(worker: Worker, as_of: datetime.date) -> set[str]:
+    """The courses of the worker's records dated after the day."""
+    return {r.training for r in worker.training if r.completed > as_of}
+
+
 class _Rule:
     """The text a rule's findings share, made on its first finding: everything `text`
     needs of the rule is found with one lookup per finding."""
 
     __slots__ = ("evidence", "head", "met_end", "met_head", "met_tail", "on", "plain", "rule",
-                 "tail", "unrecorded")
+                 "shapes", "tail", "unrecorded", "usual")
 
     def __init__(self, rule: m.Requirement, explain: bool) -> None:
         self.rule = rule
@@ -73,9 +121,13 @@ class _Rule:
         self.met_head = self.head + 'met", "compliant": true, "due": '
         self.met_tail = self.met_end = ""
         self.on: dict[str, str] = {}
-        # The explanation of an undated finding with no record of the rule, by status: its
-        # escaped text cut where the worker's id goes (empty: written the general way).
-        self.unrecorded: dict[str, tuple[str, ...]] = {}
+        # Whether a met finding with one evidence record may be the usual one.
+        self.usual = explain and self.plain
+        # The explanation of a finding of any other shape (`explain.Shape`) on the day of
+        # the run, as a format string (`_form`; empty: written the general way), by shape;
+        # that of an undated finding with no record of the rule, by status.
+        self.shapes: dict[Shape, str] = {}
+        self.unrecorded: dict[str, str] = {}
 
 
 _RENEW = _inside(RENEW)
@@ -154,6 +206,11 @@ class DecisionJson:
         """
         middle = self._middle
         if middle[0] != policy or middle[1] != as_of or middle[3] != fingerprint:
+            if middle[1] != as_of:
+                # A template may name the day (the note on records dated after it).
+                for known_rule in self._rules.values():
+                    known_rule.shapes.clear()
+                    known_rule.unrecorded.clear()
             shown = "null" if fingerprint is None else _js(fingerprint)
             middle = self._middle = (policy, as_of,
                                      f', "policy": {_js(policy)}, "fingerprint": {shown}, '
@@ -163,11 +220,12 @@ class DecisionJson:
         rules = self._rules
         explain = self._explain
         # Of the worker of the findings (an engine gives all of a decision's the same
-        # worker and day): its id as it shows inside a JSON string, and whether any of its
-        # records is dated after the day (`explain.in_one_step`). From a Decision, found
-        # on its findings.
+        # worker and day): its id as it shows inside a JSON string, whether any of its
+        # records is dated after the day (`explain.in_one_step`), and if so, their courses
+        # (found once, when a met finding asks). From a Decision, found on its findings.
         seen: tuple[object, object] = (worker, as_of)
         who = "" if worker is None else _inside(worker_id)
+        after: set[str] | None = None
         sep = ""
         for rule, status, due, evidence, known in items:
             kept = rules.get(id(rule))
@@ -178,13 +236,17 @@ class DecisionJson:
                 if f.worker is not seen[0] or f.as_of is not seen[1]:
                     seen = (f.worker, f.as_of)
                     who = _inside(f.worker.id)
-                    later = None
+                    later = after = None
             else:
                 f = None
-            if status == "met" and explain and kept.plain and len(evidence) == 1:
+            if status == "met" and kept.usual and len(evidence) == 1:
                 if later is None:
                     later = any_later(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
-                if not later:
+                if later and after is None:
+                    after = _after(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
+                # Records dated after the day but none of the rule's: the same words, as
+                # `explain._notes` names only the rule's.
+                if not later or cast(set[str], after).isdisjoint(rule.satisfied_by):
                     # `explain.in_one_step`: the usual finding, from its parts (`_Rule`).
                     r = evidence[0]
                     on = kept.on.get(r.training)
@@ -215,18 +277,31 @@ class DecisionJson:
             if not explain:
                 words = ""
             else:
-                pieces: tuple[str, ...] | None = None
-                if due is None and kept.plain and (
-                        (known if f is None else f.records) is NO_RECORDS):
+                form: str | None = ""
+                if not kept.plain:
+                    pass
+                elif due is None and (known if f is None else f.records) is NO_RECORDS:
                     # No record of the rule and no date: the same words for every worker
-                    # but the id (`_unrecorded_words`), and no Finding to make.
-                    pieces = kept.unrecorded.get(status)
-                    if pieces is None:
-                        pieces = self._unrecorded_words(kept, rule, status,
-                                                        cast(datetime.date, seen[1]))
-                if pieces:
-                    words = who.join(pieces)
+                    # but the id, and no Finding to make.
+                    form = kept.unrecorded.get(status)
+                    if form is None:
+                        form = self._unrecorded(kept, rule, status, as_of)
+                    if form:
+                        words = form.format(who)
                 else:
+                    if f is None:
+                        f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]),
+                                        as_of, cast(Records | None, known))
+                    if later is None:
+                        later = any_later(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
+                    found = shape(f, later)
+                    if found is not None:
+                        form = kept.shapes.get(found[0])
+                        if form is None:
+                            form = self._shaped(kept, rule, as_of, found[0])
+                        if form:
+                            words = form.format(who, *found[1])
+                if not form:
                     if f is None:
                         f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]),
                                         as_of, cast(Records | None, known))
@@ -238,20 +313,25 @@ class DecisionJson:
                 end)
         return "".join(out), out[3] == "true"
 
-    def _unrecorded_words(self, kept: _Rule, rule: m.Requirement, status: str,
-                          as_of: datetime.date) -> tuple[str, ...]:
-        """The explanation of an undated finding whose worker has no record of the rule
-        (nor one dated later): explain.py's own text for a stand-in worker whose id is a
-        marker, escaped and cut at the marker. Its words depend on nothing else of the
-        worker; () when the rule's own words could hold the marker."""
-        made = []
-        for marker in _MARKERS:
-            stand_in = Finding(rule, status, None, (), Worker(marker, as_of, "none"),
-                               as_of, NO_RECORDS)
-            made.append(_js(finding_text(stand_in)).split(_inside(marker)))
-        pieces = tuple(made[0]) if made[0] == made[1] and len(made[0]) > 1 else ()
-        kept.unrecorded[status] = pieces
-        return pieces
+    def _shaped(self, kept: _Rule, rule: m.Requirement, as_of: datetime.date,
+                s: Shape) -> str:
+        """The explanation of the rule's findings of the shape `s` (`explain.shape`), as
+        a format string: explain.py's own words for a stand-in (`template`)."""
+        if len(kept.shapes) >= _CACHE_LIMIT:
+            kept.shapes.clear()
+        form = kept.shapes[s] = _form(template(rule, as_of, s))
+        return form
+
+    def _unrecorded(self, kept: _Rule, rule: m.Requirement, status: str,
+                    as_of: datetime.date) -> str:
+        """`_shaped` for an undated finding whose worker has no record of the rule (nor
+        one dated later): its words read the worker's id alone."""
+        stand_in = new_finding(rule, status, None, (), Worker(_ID, as_of, "none"), as_of,
+                               NO_RECORDS)
+        found = shape(stand_in, False)
+        form = kept.unrecorded[status] = "" if found is None else self._shaped(
+            kept, rule, as_of, found[0])
+        return form
 
     def _met_words(self, kept: _Rule, rule: m.Requirement, training: str) -> str:
         """The words of the usual met finding of the rule (`explain.met_words`), escaped
