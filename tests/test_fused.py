@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
 import re
 from pathlib import Path
 
@@ -15,10 +16,11 @@ from hypothesis import strategies as st
 import policyrules
 from conftest import FIXTURES, ROOT, run, write
 from policyrules.batch.stages import FUSED, STAGES, Job
-from policyrules.contract.explain import any_later
+from policyrules.contract.explain import Shape, any_later, shape
 from policyrules.contract.workers import Worker
 from policyrules.errors import WorkerError
 from policyrules.render import MACHINE_FORMATS
+from policyrules.render.contract_json import _form, _inside, template
 from policyrules.render.formats import JsonLines
 from policyrules.testing import as_of_dates, workers
 from strategies import DAYS, worker_dicts
@@ -189,3 +191,115 @@ def test_a_json_lines_id_with_line_breaks_stays_on_one_line(tmp_path: Path) -> N
                         "--log", str(tmp_path / "log"))
     assert fused == general
     assert fused.count(b"\n") == 1 and b"\\u2028\\u0085" in fused
+
+
+# Findings of every shape but the usual met one are worded from templates: explain.py's
+# own words for a stand-in finding of the same shape (`explain.Shape`, `stand_in`), the
+# finding's id and days put in place (render/contract_json.py `template`, `_form`). The
+# workers here have records of the policy's own courses dated around the day (some after
+# it, some lapsed, some of another delivery or provider), roles taken on days of their
+# own, and ids JSON must escape or that hold braces and markers; the policies add a
+# provider rule and words with braces to the fixtures and shipped ones.
+_FRAMEWORK = (FIXTURES / "framework.policy").read_text(encoding="utf-8")
+NEAR_POLICIES = [*POLICIES, policyrules.loads(
+    _FRAMEWORK.replace("  delivered inter-agency\n",
+                       '  provided by "County safeguarding partnership"\n')
+    .replace('explain "Induction within', 'explain "Induction {0} {x} }{ within'),
+    "provider.policy")]
+_IDS = ["W1", "W2", 'W"\\q', "W{0}}{", "W\x00i\x01d", "Wé"]
+
+
+def near_worker(rng: random.Random, policy: policyrules.Policy,
+                as_of: datetime.date) -> dict[str, object]:
+    """A worker record with records and roles dated around `as_of`."""
+    model = policy.model
+    courses = sorted({t for r in model.requirements for t in r.satisfied_by}
+                     | {t.id for t in model.trainings})
+    roles = sorted(model.role_names)
+
+    def day(lo: int, hi: int) -> str:
+        return str(as_of + datetime.timedelta(days=rng.randint(lo, hi)))
+
+    training: list[dict[str, object]] = []
+    for _ in range(rng.randint(0, 5)):
+        record: dict[str, object] = {"training": rng.choice(courses),
+                                     "completed": day(-1500, 400)}
+        if rng.random() < 0.5:
+            record["delivery"] = rng.choice(["single-agency", "inter-agency"])
+        if rng.random() < 0.5:
+            record["provider"] = rng.choice(["County safeguarding partnership", "Acme"])
+        if rng.random() < 0.3:
+            record["hours"] = rng.choice([1, 2.5, 8])
+        training.append(record)
+    return {"id": rng.choice(_IDS), "started": day(-2500, 60),
+            "contact": rng.choice(["none", "occasional", "regular", "predominant"]),
+            "roles": [{"role": r, "since": day(-1500, 30)} if rng.random() < 0.7 else r
+                      for r in rng.sample(roles, rng.randint(0, min(2, len(roles))))],
+            "volunteer": rng.random() < 0.2, "training": training}
+
+
+def _templated(policy: policyrules.Policy, worker: Worker, as_of: datetime.date) -> set[str]:
+    """Checks each finding's template against its words, and names the kinds of template
+    its findings took."""
+    try:
+        decision = policy.evaluate_checked(worker, as_of)
+    except WorkerError:
+        return set()
+    kinds = set()
+    for f in decision.findings:
+        found = shape(f, any_later(worker, as_of))
+        records = f.records
+        if found is None:
+            # Only words that read a list of records, or an hours target, have no shape.
+            assert (f.rule.hours is not None or len(records.later) > 1
+                    or (f.status != "met" and len(records.excluded) > 1))
+            continue
+        s, days = found
+        made = template(f.rule, as_of, s)
+        assert made is not None  # no policy's words hold a marker
+        assert _form(made).format(_inside(worker.id), *days) == json.dumps(
+            f.explanation, ensure_ascii=False)
+        kinds |= _kinds(Shape._make(s))
+    return kinds
+
+
+def _kinds(s: Shape) -> set[str]:
+    return {kind for kind, holds in (
+        ("start", s.start), ("since", s.since), ("first", s.d_train is not None),
+        ("later", s.a_train is not None), ("lapsed", s.status != "met" and s.l_train),
+        ("left out", s.x_train is not None), ("met after", s.later),
+        ("undated", not s.dated)) if holds}
+
+
+@settings(max_examples=300)
+@given(st.data(), st.randoms(use_true_random=False))
+def test_templated_words_are_the_words_of_the_finding(data: st.DataObject,
+                                                       rng: random.Random) -> None:
+    policy = data.draw(st.sampled_from(NEAR_POLICIES))
+    fmt = JsonLines(datetime.date(2026, 11, 22))
+    for _ in range(data.draw(st.integers(1, 4))):
+        as_of = data.draw(as_of_dates())
+        worker = policy.worker(near_worker(rng, policy, as_of))
+        _templated(policy, worker, as_of)
+        _same(policy, fmt, worker, as_of)
+
+
+def test_every_kind_of_template_is_made_and_checked() -> None:
+    # The same workers as above, from a fixed seed: every kind of template the writer
+    # makes is among them (so the property above exercises each), and each is right.
+    rng = random.Random(13)
+    kinds: set[str] = set()
+    written: set[str] = set()  # the kinds of the templates the writer kept
+    for policy in NEAR_POLICIES:
+        for as_of in (datetime.date(2026, 11, 22), datetime.date(2028, 2, 29)):
+            fmt = JsonLines(as_of)
+            for _ in range(150):
+                worker = policy.worker(near_worker(rng, policy, as_of))
+                kinds |= _templated(policy, worker, as_of)
+                _same(policy, fmt, worker, as_of)
+            for kept in fmt._encode._rules.values():
+                for s, form in kept.shapes.items():
+                    if form:
+                        written |= _kinds(Shape._make(s))
+    assert kinds == written == {"start", "since", "first", "later", "lapsed", "left out",
+                                "met after", "undated"}

@@ -319,23 +319,19 @@ class Shape(NamedTuple):
     x_provider: bool | None  # whether its provider is the rule's (when the rule names one)
 
 
-class Days(NamedTuple):
-    """The days a finding's words may print, as `Shape` says which: the due day, the
-    latest record's, the first evidence record's, the anchor, the later record's."""
-
-    due: datetime.date | None
-    latest: datetime.date | None
-    evidence: datetime.date | None
-    anchor: datetime.date | None
-    later: datetime.date | None
+# A finding's days, as its words may print them (`Shape` says which): the due day, the
+# latest record's, the first evidence record's, the anchor, the later record's; ISO text,
+# "" where the finding has none. `stand_in` takes stand-ins for them in this order.
+Days = tuple[str, str, str, str, str]
 
 
-def shape(f: Finding, later: bool) -> tuple[Shape, Days] | None:
-    """The shape of a finding of a rule without an hours target, and its days; `later`:
-    whether its worker has any record dated after the day (`any_later`). None when the
-    words read a list of records (two or more dated after the day, or two or more left
-    out of an unmet finding). What each sentence above reads of the finding is here: a
-    new read there is a new part of the shape."""
+def shape(f: Finding, later: bool) -> tuple[tuple[object, ...], Days] | None:
+    """The parts of the shape (`Shape`, as a plain tuple: one is made per finding, where a
+    NamedTuple costs a function call) of a finding of a rule without an hours target,
+    and its days; `later`: whether its worker has any record dated after the day
+    (`any_later`). None when the words read a list of records (two or more dated after
+    the day, or two or more left out of an unmet finding). What each sentence above
+    reads of the finding is here: a new read there is a new part of the shape."""
     rule = f.rule
     if rule.hours is not None:
         return None
@@ -348,25 +344,26 @@ def shape(f: Finding, later: bool) -> tuple[Shape, Days] | None:
     latest, due, evidence = records.latest, f.due, f.evidence
     first = evidence[0] if met and evidence else None
     start = due is not None and not met and latest is None  # `_body` calls `_start`
-    since = d_train = anchor = None
+    since = d_train = None
+    anchor = ""
     if start:
         facts = f.facts
         since = facts.role_since is not None
-        anchor = facts.anchor
+        anchor = iso(facts.anchor)
         record = facts.deadline_record
         if record is not None and record.completed == due:
             d_train = record.training
     a = after[0] if after else None
     x = left_out[0] if left_out else None
-    return (Shape(f.status, due is not None, None if latest is None else latest.training,
-                  None if first is None else first.training, None, first is not None,
-                  later if met else None, start, since, d_train, None, None,
-                  None if a is None else a.training, None if x is None else x.training,
-                  None if x is None else x.delivery,
-                  None if x is None or rule.provider is None else x.provider == rule.provider),
-            Days(due, None if latest is None else latest.completed,
-                 None if first is None else first.completed, anchor,
-                 None if a is None else a.completed))
+    return ((f.status, due is not None, None if latest is None else latest.training,
+             None if first is None else first.training, None, first is not None,
+             later if met else None, start, since, d_train, None, None,
+             None if a is None else a.training, None if x is None else x.training,
+             None if x is None else x.delivery,
+             None if x is None or rule.provider is None else x.provider == rule.provider),
+            ("" if due is None else iso(due), "" if latest is None else iso(latest.completed),
+             "" if first is None else iso(first.completed), anchor,
+             "" if a is None else iso(a.completed)))
 
 
 class Slot(datetime.date):

@@ -16,7 +16,6 @@ from typing import Any
 
 import polars as pl
 
-from ..contract.explain import Shape
 from ..semantics import model as m
 from .contract_json import cut, template
 
@@ -127,4 +126,4 @@ def _template(rules: list[m.Requirement], as_of: datetime.date, i: int | None,
     """The explanation's JSON text for one key (the rule's index, then `explain.Shape`),
     with markers for the worker's id and days; None when the words hold a marker
     themselves (render/contract_json.py `template`)."""
-    return None if i is None else template(rules[i], as_of, Shape(*key))
+    return None if i is None else template(rules[i], as_of, key)

@@ -64,10 +64,11 @@ _MARKED = {_inside(mark): k for k, mark in enumerate((_ID, *_DAYS))}
 _CUT = re.compile("(" + "|".join(map(re.escape, _MARKED)) + ")")
 
 
-def template(rule: m.Requirement, as_of: datetime.date, s: Shape) -> str | None:
-    """The explanation of a finding of `rule` on `as_of` of the shape `s` as JSON text,
-    with markers where its worker's id and days go (`cut` finds them); None when the
-    words hold a marker of their own."""
+def template(rule: m.Requirement, as_of: datetime.date, key: Iterable[object]) -> str | None:
+    """The explanation of a finding of `rule` on `as_of` of the shape `key` (the parts of
+    an `explain.Shape`) as JSON text, with markers where its worker's id and days go
+    (`cut` finds them); None when the words hold a marker of their own."""
+    s = Shape._make(key)
     text = _js(stand_in(rule, as_of, s, _ID, _DAYS))
     check = text
     for mark, other in zip((_ID, *_DAYS), (_CHECK_ID, *_CHECK_DAYS), strict=True):
@@ -84,7 +85,7 @@ def cut(text: str) -> tuple[list[str], list[int]]:
 
 def _form(text: str | None) -> str:
     """A template as a format string: `form.format(id, *days)`, the id as it shows inside
-    a JSON string and the days as dates (a date formats as its ISO text); "" for None."""
+    a JSON string and the days as ISO text (`explain.Days`); "" for None."""
     if text is None:
         return ""
     texts, marks = cut(text)
@@ -126,7 +127,7 @@ class _Rule:
         # The explanation of a finding of any other shape (`explain.Shape`) on the day of
         # the run, as a format string (`_form`; empty: written the general way), by shape;
         # that of an undated finding with no record of the rule, by status.
-        self.shapes: dict[Shape, str] = {}
+        self.shapes: dict[tuple[object, ...], str] = {}
         self.unrecorded: dict[str, str] = {}
 
 
@@ -215,8 +216,11 @@ class DecisionJson:
             middle = self._middle = (policy, as_of,
                                      f', "policy": {_js(policy)}, "fingerprint": {shown}, '
                                      f'"as_of": "{iso(as_of)}", "compliant": ', fingerprint)
-        out = ['{"worker": ', _js(worker_id), middle[2], "true", ', "groups": ',
-               self._names(groups) if groups else "[]", ', "findings": [']
+        shown_id = _js(worker_id)
+        lists = self._lists
+        out = ['{"worker": ', shown_id, middle[2], "true", ', "groups": ',
+               (lists.get(groups) or self._names(groups)) if groups else "[]",
+               ', "findings": [']
         rules = self._rules
         explain = self._explain
         # Of the worker of the findings (an engine gives all of a decision's the same
@@ -224,7 +228,7 @@ class DecisionJson:
         # records is dated after the day (`explain.in_one_step`), and if so, their courses
         # (found once, when a met finding asks). From a Decision, found on its findings.
         seen: tuple[object, object] = (worker, as_of)
-        who = "" if worker is None else _inside(worker_id)
+        who = "" if worker is None else shown_id[1:-1]
         after: set[str] | None = None
         sep = ""
         for rule, status, due, evidence, known in items:
@@ -309,12 +313,12 @@ class DecisionJson:
             out += (sep, kept.head, status, ok, shown_due, kept.evidence, shown, kept.tail,
                     words, "}")
             sep = ", "
-        out += ('], "unrecognised_training": ', self._names(unknown) if unknown else "[]", "}",
-                end)
+        out += ('], "unrecognised_training": ',
+                (lists.get(unknown) or self._names(unknown)) if unknown else "[]", "}", end)
         return "".join(out), out[3] == "true"
 
     def _shaped(self, kept: _Rule, rule: m.Requirement, as_of: datetime.date,
-                s: Shape) -> str:
+                s: tuple[object, ...]) -> str:
         """The explanation of the rule's findings of the shape `s` (`explain.shape`), as
         a format string: explain.py's own words for a stand-in (`template`)."""
         if len(kept.shapes) >= _CACHE_LIMIT:
