@@ -247,7 +247,8 @@ def _templated(policy: policyrules.Policy, worker: Worker, as_of: datetime.date)
         return set()
     kinds = set()
     for f in decision.findings:
-        found = shape(f, any_later(worker, as_of))
+        found = shape(f.rule, f.status, f.due, f.evidence, worker, as_of, f.records,
+                      any_later(worker, as_of))
         records = f.records
         if found is None:
             # Only words that read a list of records, or an hours target, have no shape.

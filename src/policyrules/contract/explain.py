@@ -15,7 +15,9 @@ import attrs
 
 from ..contract.workers import TrainingRecord, Worker, evidence_key
 from ..semantics.dates import iso
-from ..semantics.facts import Facts
+from ..semantics.facts import Facts, Records
+from ..semantics.facts import facts as facts_of
+from ..semantics.facts import records as records_of
 from ..semantics.model import FromCompletion
 
 if TYPE_CHECKING:
@@ -325,29 +327,34 @@ class Shape(NamedTuple):
 Days = tuple[str, str, str, str, str]
 
 
-def shape(f: Finding, later: bool) -> tuple[tuple[object, ...], Days] | None:
+def shape(rule: Requirement, status: str, due: datetime.date | None,
+          evidence: tuple[TrainingRecord, ...], worker: Worker, as_of: datetime.date,
+          known: Facts | Records | None, later: bool
+          ) -> tuple[tuple[object, ...], Days] | None:
     """The parts of the shape (`Shape`, as a plain tuple: one is made per finding, where a
     NamedTuple costs a function call) of a finding of a rule without an hours target,
-    and its days; `later`: whether its worker has any record dated after the day
-    (`any_later`). None when the words read a list of records (two or more dated after
-    the day, or two or more left out of an unmet finding). What each sentence above
-    reads of the finding is here: a new read there is a new part of the shape."""
-    rule = f.rule
+    and its days. The finding is given by its fields (`Finding`'s, its facts as far as
+    known), so that a writer need not make one; `later`: whether its worker has any
+    record dated after the day (`any_later`). None when the words read a list of
+    records (two or more dated after the day, or two or more left out of an unmet
+    finding). What each sentence above reads of a finding is here: a new read there is
+    a new part of the shape."""
     if rule.hours is not None:
         return None
-    records = f.records
-    after = records.later
-    met = f.status == "met"
-    left_out = () if met else records.excluded  # `_notes` names them when not met
+    if known is None:
+        known = records_of(rule, worker, as_of)
+    after = known.later
+    met = status == "met"
+    left_out = () if met else known.excluded  # `_notes` names them when not met
     if len(after) > 1 or len(left_out) > 1:
         return None
-    latest, due, evidence = records.latest, f.due, f.evidence
+    latest = known.latest
     first = evidence[0] if met and evidence else None
     start = due is not None and not met and latest is None  # `_body` calls `_start`
     since = d_train = None
     anchor = ""
     if start:
-        facts = f.facts
+        facts = known if isinstance(known, Facts) else facts_of(rule, worker, as_of, known)
         since = facts.role_since is not None
         anchor = iso(facts.anchor)
         record = facts.deadline_record
@@ -355,7 +362,7 @@ def shape(f: Finding, later: bool) -> tuple[tuple[object, ...], Days] | None:
             d_train = record.training
     a = after[0] if after else None
     x = left_out[0] if left_out else None
-    return ((f.status, due is not None, None if latest is None else latest.training,
+    return ((status, due is not None, None if latest is None else latest.training,
              None if first is None else first.training, None, first is not None,
              later if met else None, start, since, d_train, None, None,
              None if a is None else a.training, None if x is None else x.training,

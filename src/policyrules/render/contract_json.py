@@ -293,12 +293,11 @@ class DecisionJson:
                     if form:
                         words = form.format(who)
                 else:
-                    if f is None:
-                        f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]),
-                                        as_of, cast(Records | None, known))
                     if later is None:
                         later = any_later(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
-                    found = shape(f, later)
+                    found = shape(rule, status, due, evidence, cast(Worker, seen[0]), as_of,
+                                  cast(Records | None, known) if f is None else f.records,
+                                  later)
                     if found is not None:
                         form = kept.shapes.get(found[0])
                         if form is None:
@@ -330,9 +329,8 @@ class DecisionJson:
                     as_of: datetime.date) -> str:
         """`_shaped` for an undated finding whose worker has no record of the rule (nor
         one dated later): its words read the worker's id alone."""
-        stand_in = new_finding(rule, status, None, (), Worker(_ID, as_of, "none"), as_of,
-                               NO_RECORDS)
-        found = shape(stand_in, False)
+        found = shape(rule, status, None, (), Worker(_ID, as_of, "none"), as_of, NO_RECORDS,
+                      False)
         form = kept.unrecorded[status] = "" if found is None else self._shaped(
             kept, rule, as_of, found[0])
         return form
