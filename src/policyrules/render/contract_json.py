@@ -126,9 +126,10 @@ class _Rule:
         self.usual = explain and self.plain
         # The explanation of a finding of any other shape (`explain.Shape`) on the day of
         # the run, as a format string (`_form`; empty: written the general way), by shape;
-        # that of an undated finding with no record of the rule, by status.
+        # that of an undated finding with no record of the rule, by status, cut where the
+        # worker's id goes (empty: the general way).
         self.shapes: dict[tuple[object, ...], str] = {}
-        self.unrecorded: dict[str, str] = {}
+        self.unrecorded: dict[str, tuple[str, ...]] = {}
 
 
 _RENEW = _inside(RENEW)
@@ -286,12 +287,12 @@ class DecisionJson:
                     pass
                 elif due is None and (known if f is None else f.records) is NO_RECORDS:
                     # No record of the rule and no date: the same words for every worker
-                    # but the id, and no Finding to make.
-                    form = kept.unrecorded.get(status)
-                    if form is None:
-                        form = self._unrecorded(kept, rule, status, as_of)
-                    if form:
-                        words = form.format(who)
+                    # but the id, cut where it goes (joining is quicker than a format).
+                    pieces = kept.unrecorded.get(status)
+                    if pieces is None:
+                        pieces = self._unrecorded(kept, rule, status, as_of)
+                    if pieces:
+                        words = form = who.join(pieces)
                 else:
                     if later is None:
                         later = any_later(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
@@ -326,14 +327,17 @@ class DecisionJson:
         return form
 
     def _unrecorded(self, kept: _Rule, rule: m.Requirement, status: str,
-                    as_of: datetime.date) -> str:
-        """`_shaped` for an undated finding whose worker has no record of the rule (nor
-        one dated later): its words read the worker's id alone."""
+                    as_of: datetime.date) -> tuple[str, ...]:
+        """The template of an undated finding whose worker has no record of the rule (nor
+        one dated later), cut where the worker's id goes, the one thing of the worker
+        its words read; () when written the general way."""
         found = shape(rule, status, None, (), Worker(_ID, as_of, "none"), as_of, NO_RECORDS,
                       False)
-        form = kept.unrecorded[status] = "" if found is None else self._shaped(
-            kept, rule, as_of, found[0])
-        return form
+        made = None if found is None else template(rule, as_of, found[0])
+        texts, marks = cut(made) if made is not None else ([], [])
+        pieces = kept.unrecorded[status] = (
+            tuple(texts) if marks and not any(marks) else ())
+        return pieces
 
     def _met_words(self, kept: _Rule, rule: m.Requirement, training: str) -> str:
         """The words of the usual met finding of the rule (`explain.met_words`), escaped
@@ -345,33 +349,28 @@ class DecisionJson:
         return shown
 
 
-# The text of an evidence record of the usual kind around its day (`_record_js`): by
-# course, and by (delivery, hours, provider, level), hours an int. Cleared when full.
-_BEFORE: dict[str, str] = {}
-_AFTER: dict[tuple[str, int, str, str], str] = {}
+# The text of an evidence record of the usual kind before and after its day
+# (`_record_js`), by (course, delivery, hours, provider, level), hours an int: one lookup
+# a record. Cleared when full.
+_AROUND: dict[tuple[str, str, int, str, str], tuple[str, str]] = {}
 
 
 def _record_js(rule: m.Requirement, r: TrainingRecord) -> str:
     rule_hours, provider, level, hours = rule.hours, r.provider, r.level, r.hours
     if (rule_hours is None and type(hours) is int and type(provider) is str
             and type(level) is str):
-        # The usual record of a batch: the same text as below, from the text before its
-        # day (by course) and after it (by the other fields), each escaped once. A
-        # workforce has few of each, though most of its records differ in one of them.
-        training = r.training
-        before = _BEFORE.get(training)
-        if before is None:
-            if len(_BEFORE) >= _CACHE_LIMIT:
-                _BEFORE.clear()
-            before = _BEFORE[training] = f'{{"training": {_js(training)}, "completed": "'
-        key = (r.delivery, hours, provider, level)
-        after = _AFTER.get(key)
-        if after is None:
-            if len(_AFTER) >= _CACHE_LIMIT:
-                _AFTER.clear()
-            after = _AFTER[key] = (f'", "delivery": {_js(r.delivery)}, "hours": {hours!r}, '
-                                   f'"provider": {_js(provider)}, "level": {_js(level)}}}')
-        return before + iso(r.completed) + after
+        # The usual record of a batch: the same text as below, each part escaped once.
+        # (`type(...) is` keeps 1, 1.0 and True apart, which a key would not.)
+        key = (r.training, r.delivery, hours, provider, level)
+        around = _AROUND.get(key)
+        if around is None:
+            if len(_AROUND) >= _CACHE_LIMIT:
+                _AROUND.clear()
+            around = _AROUND[key] = (
+                f'{{"training": {_js(r.training)}, "completed": "',
+                f'", "delivery": {_js(r.delivery)}, "hours": {hours!r}, '
+                f'"provider": {_js(provider)}, "level": {_js(level)}}}')
+        return around[0] + iso(r.completed) + around[1]
     head = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
             f'"delivery": {_js(r.delivery)}')
     if hours is None and provider is None and level is None and rule_hours is None:
