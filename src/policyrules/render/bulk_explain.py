@@ -3,10 +3,12 @@
 An explanation depends on the worker only through its id and a few facts (the rule,
 status, due day, the latest and first evidence record, anchor, deadline, hours...).
 `_KEY` names exactly those the sentences of `contract/explain.py` read for each shape of
-finding; each distinct key is explained once by `explain.finding` itself on a stand-in
-worker whose id and days print as markers, and the finding's own id and days are put in
-their places. Kept apart from the writer because it is the one part that must follow the
-explanation code: a new sentence in explain.py is a new key part here.
+finding (`explain.Shape`, after the rule); each distinct key is explained once by
+`explain.finding` itself on a stand-in finding whose id and days print as markers
+(`render.contract_json.template`, with which the row path's writer words its findings
+too), and the finding's own id and days are put in their places. Kept apart from the
+writer because it is the one part that must follow the explanation code: a new sentence
+in explain.py is a new key part here (and in `explain.shape`).
 """
 
 from __future__ import annotations
