@@ -265,3 +265,38 @@ def test_each_policy_validates_with_its_own_roles() -> None:
                              (POLICY, False)):
         item = validate(policy, 1, text)
         assert isinstance(item[2], Worker) is accepted, (policy, item[2])
+
+
+_UNUSUAL = {"id": "Wé", "started": "2024-01-01", "contact": "regular", "agency": "Ägency",
+            "sector": "voluntary", "team": "nörth",
+            "training": [{"training": "é-course", "completed": "2025-06-01",
+                          "provider": "Ünïversity", "level": "level 1"}]}
+
+
+def test_the_typed_lane_takes_text_that_is_not_ascii() -> None:
+    # msgspec refuses every lone surrogate: the typed lane has no `isascii` checks left,
+    # and a line with accented text takes it, as parse_worker accepts it.
+    shape.clear()
+    text = json.dumps(_UNUSUAL, ensure_ascii=False)
+    validate(POLICY, 1, text)  # learns "team"
+    typed = shape.usual_line(text, ROLES)
+    assert typed is not None
+    assert _fields(typed) == _fields(parse_worker(json.loads(text), ROLES))
+
+
+@pytest.mark.parametrize("path", [("id",), ("agency",), ("team",), ("training", 0, "training"),
+                                  ("training", 0, "provider"), ("training", 0, "level")])
+def test_a_lone_surrogate_anywhere_is_passed_on(path: tuple[Any, ...]) -> None:
+    # Escaped (json's own text) or not, a lone surrogate is never taken by the typed lane:
+    # the general path says the text cannot be written as UTF-8.
+    shape.clear()
+    validate(POLICY, 1, json.dumps(_UNUSUAL))  # learns "team"
+    record = json.loads(json.dumps(_UNUSUAL))
+    where = record
+    for step in path[:-1]:
+        where = where[step]
+    where[path[-1]] = "a\ud800"
+    for text in (json.dumps(record), json.dumps(record, ensure_ascii=False)):
+        assert shape.usual_line(text, ROLES) is None
+        item = validate(POLICY, 3, text)
+        assert isinstance(item[2], WorkerError) and "UTF-8" in str(item[2])

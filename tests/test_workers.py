@@ -388,3 +388,20 @@ def test_each_maker_makes_what_its_class_makes(data: st.DataObject) -> None:
             assert getattr(made, a.name) is getattr(expected, a.name) is value
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             made.status = "changed"
+
+
+@given(st.data())
+def test_record_of_is_new_record_of_a_struct_s_fields(data: st.DataObject) -> None:
+    import types
+
+    from policyrules.contract.workers import new_record, record_of
+
+    names = ("training", "completed", "delivery", "provider", "hours", "level")
+    value = (st.none() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3)
+             | st.dates())
+    values = {name: data.draw(value, label=name) for name in names}
+    made = record_of(types.SimpleNamespace(**values))
+    expected = new_record(*values.values(), {})
+    assert type(made) is TrainingRecord and made == expected and made.extra == {}
+    for name in names:
+        assert getattr(made, name) is values[name]

@@ -13,8 +13,9 @@ general path, which gives the result or the error with its message. A record is 
 refused here, only passed on, so every error text stays `parse_worker`'s.
 
 `usual_line` goes one step further for JSON Lines: the line's text decoded straight into
-a Struct (no dict of it is built), each training record found among the records kept by
-its JSON text. It falls back to `usual_worker` and then `parse_worker` in the same way.
+a Struct (no dict of it is built), the vocabulary checked by msgspec too (as `Literal`s),
+so that what is left in Python is the roles and building the `Worker`. It falls back
+to `usual_worker` and then `parse_worker` in the same way.
 `tests/test_shape.py` holds the two equal on generated good and bad records.
 """
 
@@ -24,7 +25,7 @@ import datetime
 import operator
 from collections.abc import Callable, Collection, Hashable, Mapping
 from sys import intern
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -32,8 +33,8 @@ from . import validation
 from .fields import CONTACTS, SECTORS_SET, Problems, unknown_fields
 from .plain import plain_record
 from .validation import KEPT_RECORDS, RECORDS_KEPT, held_role, unknown_part
-from .vocabulary import DELIVERIES, MAX_HOURS
-from .workers import RoleAssignment, TrainingRecord, Worker, new_record, new_worker
+from .vocabulary import CONTACT_LEVELS, DELIVERIES, MAX_HOURS, SECTORS
+from .workers import RoleAssignment, TrainingRecord, Worker, new_record, new_worker, record_of
 
 # Each kind of number keeps its own bounds, so that 3 stays an int and 3.0 a float, as
 # `parse_worker` keeps them (msgspec refuses `true` for either, as the contract does).
@@ -116,18 +117,36 @@ def usual_worker(data: Mapping[str, Any], roles: Collection[str]) -> Worker | No
 
 
 # A JSON Lines line of the usual shape, decoded straight from its text into a Struct, its
-# training records into `_Record`s, in one call: no dict of the line is built, and no
+# training records into Structs, in one call: no dict of the line is built, and no
 # record is decoded apart. Unknown fields cannot be gathered by a Struct, so
 # the Struct names those this process has met (`learn`, at most `EXTRA_NAMES`) and
 # refuses any other: such a line takes the path of a dict, which learns its names.
+#
+# Everything but the roles (the policy's own) is checked in C while decoding: the
+# vocabulary as `Literal`s (a delivery left out is single-agency; `null` or "" is passed
+# on), the types, dates and ranges as above. And every text of a line msgspec decodes can
+# be written as UTF-8: it refuses a lone surrogate, escaped (`"\ud800"`: a DecodeError)
+# or not (the line's text cannot be encoded), so the checks for that (`isascii` on the
+# texts, `unknown_fields` on the unknown ones) have nothing to find here: a text that is
+# not ASCII, which the dict lane passes on, is accepted as `parse_worker` accepts it.
+def _literal(values: tuple[str, ...]) -> Any:
+    return Literal.__getitem__(values)  # Literal["a", "b", ...] of these values
+
+
+_LineRecord = msgspec.defstruct(
+    "_LineRecord",
+    [(f.name, f.type, f.default) if f.name != "delivery"
+     else ("delivery", _literal(DELIVERIES), DELIVERIES[0])
+     for f in msgspec.structs.fields(_Record)],
+    forbid_unknown_fields=True, gc=False)
 _FIELDS: list[tuple[str, Any] | tuple[str, Any, Any]] = [
-    ("id", _Text), ("started", datetime.date), ("contact", str),
-    ("roles", list[str | _Role] | None, None), ("training", list[_Record] | None, None),
-    ("agency", str | None, None), ("sector", str | None, None),
+    ("id", _Text), ("started", datetime.date), ("contact", _literal(CONTACT_LEVELS)),
+    ("roles", list[str | _Role] | None, None),
+    ("training", list[_LineRecord] | None, None),  # type: ignore[valid-type]
+    ("agency", str | None, None), ("sector", _literal(SECTORS) | None, None),
     ("volunteer", bool | None, None)]
 _KNOWN = frozenset(name for name, *_ in _FIELDS)
 EXTRA_NAMES = 16
-_SINGLE_AGENCY = DELIVERIES[0]  # a record's delivery when it gives none
 
 
 class _Lines:
@@ -140,8 +159,18 @@ class _Lines:
             "_Line", [*_FIELDS, *((f"x{i}", Any, msgspec.UNSET) for i in range(len(names)))],
             forbid_unknown_fields=True, rename={f"x{i}": name for i, name in enumerate(names)})
         self.decode: Callable[[str], Any] = msgspec.json.Decoder(type=line).decode
-        # The values of the unknown fields, as one tuple.
-        self.extras = _getter(tuple(f"x{i}" for i in range(len(names))))
+        # The unknown fields a line gave, by name, in the order learned.
+        self.extra = _extra(names, _getter(tuple(f"x{i}" for i in range(len(names)))))
+
+
+def _extra(names: tuple[str, ...], values: Callable[[Any], tuple[Any, ...]]
+           ) -> Callable[[Any], dict[str, Any]]:
+    """A decoded line's unknown fields as the dict the general path keeps (`extra`)."""
+    if not names:
+        return lambda s: {}
+    unset = msgspec.UNSET
+    return lambda s: {name: value for name, value in zip(names, values(s), strict=True)
+                      if value is not unset}
 
 
 def _getter(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -175,45 +204,22 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
         s = lines.decode(text)
     except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
         return None  # malformed, another shape, an unknown field, a lone surrogate...
-    wid, agency = s.id, s.agency
-    held = _usual_fields(s, roles)
+    held = _held(s.roles, roles) if s.roles else ()
     if held is None:
         return None
-    # Each training record was decoded and checked by msgspec with the line (types, the
-    # date, the range of hours; its text cannot hold a lone surrogate, which msgspec
-    # refuses): what is left is its delivery, and building it. Not looked up among the
-    # records kept: on bench_cli.py's workforce four records in five are new, and a lookup
-    # (the record's text copied and hashed, a second decoding) cost more than the records
+    # Each record is built, not looked up among the records kept: on bench_cli.py's
+    # workforce four records in five are new, and a lookup cost more than the records
     # found saved (docs/architecture.md).
-    records: tuple[TrainingRecord, ...] = ()
-    if s.training:
-        found = []
-        for r in s.training:
-            delivery = r.delivery
-            if delivery is None:
-                delivery = _SINGLE_AGENCY
-            elif delivery not in DELIVERIES:
-                return None
-            found.append(new_record(r.training, r.completed, delivery, r.provider, r.hours,
-                                    r.level, {}))
-        records = tuple(found)
-    extra: dict[str, Any] = {}
-    if lines.names:
-        for name, value in zip(lines.names, lines.extras(s), strict=True):
-            if value is not msgspec.UNSET:
-                extra[name] = value
-        problems: Problems = []
-        unknown_fields(extra, "", problems)
-        if problems:
-            return None
-    return new_worker(wid, s.started, s.contact, held, records, agency, s.sector,
-                      bool(s.volunteer), extra)
+    return new_worker(s.id, s.started, s.contact, held,
+                      tuple(map(record_of, s.training)) if s.training else (),
+                      s.agency, s.sector, s.volunteer is True, lines.extra(s))
 
 
-def _usual_fields(s: _Worker | Any, roles: Collection[str]
-                  ) -> tuple[RoleAssignment, ...] | None:
-    """The roles held by a decoded worker whose contact, sector, id and agency are of the
-    usual kind, else None (the caller then takes the path that says what is wrong)."""
+def _usual_fields(s: _Worker, roles: Collection[str]) -> tuple[RoleAssignment, ...] | None:
+    """The roles held by a worker converted from a dict whose contact, sector, id and
+    agency are of the usual kind, else None (the caller then takes the path that says
+    what is wrong). A dict's texts may hold a lone surrogate: `isascii` is the quick
+    proof that they do not (JSON Lines' lane has that from msgspec)."""
     wid, agency = s.id, s.agency
     if (s.contact not in CONTACTS or (s.sector is not None and s.sector not in SECTORS_SET)
             or not wid.isascii() or (agency is not None and not agency.isascii())):
