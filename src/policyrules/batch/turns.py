@@ -65,32 +65,44 @@ class Turns:
 
     def _write_in_turn(self) -> None:
         assert self._queue is not None
-        state, changed = self._state, self._changed
         while True:
             task, data = self._queue.get()
-            with changed:
-                changed.wait_for(lambda: state[_NEXT] == task or state[_ERRNO])  # noqa: B023
-                if state[_ERRNO]:
-                    continue  # after a failed write nothing more is written
-                wrote, end = bool(state[_WROTE]), state[_END]
-            # The turn is this task's alone until it is passed on: write without the lock.
-            out = framed(self.separator, wrote, data)
             try:
-                write_all(self.fd, out)
-            except BaseException as exc:  # the parent raises it
-                self._cut_back(end)
-                number = exc.errno if isinstance(exc, OSError) and exc.errno else _NOT_OS
-                with changed:
-                    state[_ERRNO] = number
-                    changed.notify_all()
-                continue
+                self._write(task, data)
+            finally:
+                self._queue.task_done()
+
+    def _write(self, task: int, data: bytes) -> None:
+        state, changed = self._state, self._changed
+        with changed:
+            changed.wait_for(lambda: state[_NEXT] == task or state[_ERRNO])
+            if state[_ERRNO]:
+                return  # after a failed write nothing more is written
+            wrote, end = bool(state[_WROTE]), state[_END]
+        # The turn is this task's alone until it is passed on: write without the lock.
+        out = framed(self.separator, wrote, data)
+        try:
+            write_all(self.fd, out)
+        except BaseException as exc:  # the parent raises it
+            self._cut_back(end)
+            number = exc.errno if isinstance(exc, OSError) and exc.errno else _NOT_OS
             with changed:
-                state[_NEXT] = task + 1
-                if data:
-                    state[_WROTE] = 1
-                if end >= 0:
-                    state[_END] = end + len(out)
+                state[_ERRNO] = number
                 changed.notify_all()
+            return
+        with changed:
+            state[_NEXT] = task + 1
+            if data:
+                state[_WROTE] = 1
+            if end >= 0:
+                state[_END] = end + len(out)
+            changed.notify_all()
+
+    def drain(self) -> None:
+        """Wait until this worker's tasks are written (or dropped after a failed write):
+        each waits for the tasks before it, which other workers write."""
+        if self._queue is not None:
+            self._queue.join()
 
     def _cut_back(self, end: int) -> None:
         """A regular file ends where the last chunk written whole did."""
