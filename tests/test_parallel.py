@@ -233,6 +233,20 @@ def test_a_block_that_finishes_last_is_still_written_in_its_place(
     assert out.read_bytes() == expected
 
 
+def test_a_task_whose_turn_has_come_is_written_at_once_and_the_others_in_turn(
+        tmp_path: Path) -> None:
+    with open(tmp_path / "out", "wb") as f:
+        shared = turns.Turns(multiprocessing.get_context(), f.fileno(), 0, b"\n")
+        shared.put(0, b"zero")
+        assert (tmp_path / "out").read_bytes() == b"zero"
+        assert shared._queue is None  # no writer thread: its turn had come
+        shared.put(2, b"two")  # its turn comes after 1: to the writer thread
+        shared.put(1, b"one")  # its turn has come: written here, then 2 in its turn
+        shared.drain()
+        assert shared.wait(3, 10) and shared.ended() == (True, 12)
+    assert (tmp_path / "out").read_bytes() == b"zero\none\ntwo"
+
+
 def test_a_write_error_in_a_worker_ends_the_run_after_whole_chunks(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = workers_file(tmp_path, 60)

@@ -55,9 +55,16 @@ class Turns:
     # In a worker process ------------------------------------------------------------------
 
     def put(self, task: int, data: bytes) -> None:
-        """Task `task`'s bytes, to be written in its turn by this worker's writer thread
-        (started at the first call: threads do not survive fork). Waits while the queue
-        is full."""
+        """Task `task`'s bytes, written now if its turn has come, else in its turn by this
+        worker's writer thread (started at the first call: threads do not survive fork).
+        Waits while the queue is full."""
+        # Read without the lock: once it says this task, only this process can change it.
+        # Most tasks find their turn come (the task before, taken first, is written): a
+        # write here spares the hand-over to the thread, which on a busy machine cost
+        # milliseconds a task in waking one thread and then the other.
+        if self._state[_NEXT] == task:
+            self._write(task, data)
+            return
         if self._queue is None:
             self._queue = queue.Queue(1)
             helper_thread(self._write_in_turn, "policyrules-turns")
