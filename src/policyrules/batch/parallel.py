@@ -127,7 +127,8 @@ def decide_chunk(chunk: list[tuple[int, Raw]], task: int | None = None) -> Resul
     return data, job.counts.as_tuple(), job.take_log()
 
 
-def decide_block(first: int, block: bytes, name: str, task: int | None = None) -> Result:
+def decide_block(first: int, block: bytes | memoryview, name: str,
+                 task: int | None = None) -> Result:
     """A block of JSON Lines, split and decoded in the worker process, then decided."""
     return decide_chunk(split_block(first, block, name), task)
 

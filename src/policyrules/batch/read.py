@@ -33,7 +33,7 @@ def chunks(source: WorkerInput, size: int) -> Iterator[list[tuple[int, Raw]]]:
         yield chunk
 
 
-def split_block(first: int, block: bytes, name: str) -> list[tuple[int, Raw]]:
+def split_block(first: int, block: bytes | memoryview, name: str) -> list[tuple[int, Raw]]:
     """A block of JSON Lines (from `WorkerInput.blocks`) as raw records."""
     return list(block_lines(first, block, name))
 
@@ -67,7 +67,7 @@ class Spans:
         self._state: Any = ctx.RawArray("q", 5)  # written under `_lock`
         self._state[_LINE] = 1
 
-    def take(self, done: int) -> tuple[int, int, bytes] | None:
+    def take(self, done: int) -> tuple[int, int, bytes | memoryview] | None:
         """After `done` more records decided, the next block: (its number, the line number
         of its first line, its bytes); None at the end of the file or after `stop`."""
         state = self._state
