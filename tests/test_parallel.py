@@ -52,11 +52,11 @@ def workers_file(tmp_path: Path, count: int) -> str:
 
 
 def evaluate(path: str, stream: Any, fmt: str = "jsonl", jobs: int = 1,
-             progress: Any = lambda n: None, **sizes: int) -> batch.Counts:
+             **sizes: int) -> batch.Counts:
     with WorkerInput(path) as source:
         return batch.run(policyrules.load(SMALL), source, AS_OF, fmt, jobs=jobs,
                          stdout=stream, console=Console(file=io.StringIO()),
-                         progress=progress, **sizes)
+                         progress=lambda n: None, **sizes)
 
 
 def serial(path: str, fmt: str = "jsonl") -> bytes:
@@ -174,8 +174,11 @@ def test_workers_read_their_blocks_and_write_them_in_order(
     parent_hands_out_nothing(monkeypatch)
     out = tmp_path / f"out.{fmt}"
     shown: list[int] = []
-    with open(out, "wb") as f:
-        counts = evaluate(path, f, fmt, jobs=2, progress=shown.append, block=300)
+    with open(out, "wb") as f, WorkerInput(path) as source:
+        counts = batch.run(policyrules.load(SMALL), source, AS_OF, fmt, jobs=2, stdout=f,
+                           console=Console(file=io.StringIO()), progress=shown.append,
+                           block=300)
+        assert source.position == os.path.getsize(path)  # for the progress bar
     assert counts.as_tuple() == (0, 53, 7)
     assert out.read_bytes() == expected  # error records with their line numbers too
     assert shown[-1] == 60 and shown == sorted(shown)

@@ -291,6 +291,7 @@ def _run_alone(policy: Policy, jobs: int, source: WorkerInput, spans: Spans,
         counts = Counts()
         for decided, _, _ in endings:
             counts.add(decided)
+        source.position = spans.read
         progress(counts.total)
     except BaseException:
         _stop(processes)
