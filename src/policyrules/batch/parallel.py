@@ -15,7 +15,7 @@ counts (and decision log entries). Where it can, the parent does next to nothing
   No process pool, no task or result crosses a pipe: the parent only waits, and shows
   progress.
 
-The checked policy goes to the workers once, when the pool starts (inherited with `fork`,
+The checked policy goes to the workers once, when they start (inherited with `fork`,
 pickled by its model otherwise: `Policy.__reduce__`): workers never read or check the
 policy file again.
 

@@ -5,11 +5,13 @@ they take from a regular file themselves, one after another: `Spans`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..records import Raw, WorkerInput, block_lines
 from ..records.jsonl import next_span, read_span
+
+if TYPE_CHECKING:  # multiprocessing loads only for --jobs (tests/test_imports.py)
+    from multiprocessing.context import BaseContext
 
 
 def chunks(source: WorkerInput, size: int) -> Iterator[list[tuple[int, Raw]]]:
