@@ -14,8 +14,9 @@ of all the processes (how much --jobs costs in coordination, whatever else runs;
 process writes its output from a second thread, so its CPU % passes 100), the peak
 resident memory of the largest process (/usr/bin/time's "Maximum resident set size") and
 of the whole process tree (the parent plus its --jobs workers, sampled from /proc every
-20 ms), and the CPU time of the parent `evaluate` process alone (its last /proc sample:
-what --jobs leaves the parent to do, start-up included). `--sizes` also runs a tenth of
+20 ms), the CPU time of the parent `evaluate` process alone (its last /proc sample:
+what --jobs leaves the parent to do, start-up included), and the load average (1 minute)
+as each run ends: a figure measured beside other work means little. `--sizes` also runs a tenth of
 the input, to show that peak memory does not grow with the number of workers. Output goes
 to a file in benchmarks/out (or --output); the decisions are checked (line count, and the
 same bytes for every --jobs value). Results are printed and written to
@@ -131,7 +132,8 @@ def run_once(policy: str, source: Path, jobs: int, output: str) -> dict[str, Any
         raise SystemExit(f"evaluate exited {proc.returncode}:\n{text}")
     result: dict[str, Any] = {"jobs": jobs, "seconds": round(seconds, 2),
                               "tree_peak_mb": round(sampler.peak / 1024, 1),
-                              "parent_cpu_seconds": sampler.parent_cpu}
+                              "parent_cpu_seconds": sampler.parent_cpu,
+                              "load_average": round(os.getloadavg()[0], 2)}
     if timer:
         m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
         cpu = re.search(r"Percent of CPU this job got: (\d+)%", text)
@@ -189,14 +191,15 @@ def main() -> int:
     base = results[0]["seconds"]
     print(f"\n{'jobs':>4}  {'seconds':>8}  {'workers/s':>10}  {'speed-up':>8}  "
           f"{'max RSS MB':>10}  {'tree MB':>8}  {'CPU %':>6}  {'CPU s':>7}  "
-          f"{'parent CPU s':>12}")
+          f"{'parent CPU s':>12}  {'load':>5}")
     for r in results:
         r["workers_per_second"] = round(args.count / r["seconds"])
         r["speedup"] = round(base / r["seconds"], 2)
         print(f"{r['jobs']:>4}  {r['seconds']:>8.2f}  {r['workers_per_second']:>10,}  "
               f"{r['speedup']:>8.2f}  {r.get('max_rss_mb') or 0:>10.1f}  "
               f"{r['tree_peak_mb']:>8.1f}  {r.get('cpu_percent') or 0:>6}  "
-              f"{r.get('cpu_seconds') or 0:>7.1f}  {r.get('parent_cpu_seconds') or 0:>12.2f}")
+              f"{r.get('cpu_seconds') or 0:>7.1f}  {r.get('parent_cpu_seconds') or 0:>12.2f}  "
+              f"{r['load_average']:>5.2f}")
 
     report: dict[str, Any] = {"count": args.count, "policy": args.policy,
                               "cpus": os.cpu_count(), "results": results}

@@ -98,6 +98,21 @@ def start_with_workers(tmp_path: Path, **popen: object) -> tuple[subprocess.Pope
     return proc, children(proc.pid)
 
 
+def start_taking_blocks(tmp_path: Path, **popen: object) -> tuple[subprocess.Popen[bytes],
+                                                                   list[int]]:
+    """`evaluate FILE -j 2` on a regular file, whose workers take their own blocks, into a
+    pipe that nobody reads: its two worker processes started and soon held in their
+    writes."""
+    workers = tmp_path / "w.jsonl"
+    workers.write_bytes(workers_text(12_000))
+    proc = subprocess.Popen(
+        [*COMMAND, "evaluate", SMALL, str(workers), "--as-of", AS_OF, "-j", "2", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ(),
+        **popen)  # type: ignore[call-overload]
+    assert wait_for(lambda: len(children(proc.pid)) == 2), "no worker processes started"
+    return proc, children(proc.pid)
+
+
 def stderr_of(proc: subprocess.Popen[bytes]) -> str:
     assert proc.stderr is not None
     return proc.stderr.read().decode()
@@ -113,6 +128,22 @@ def test_a_signal_to_the_parent_ends_the_workers(tmp_path: Path, sig: signal.Sig
     assert wait_for(lambda: not any(alive(w) for w in workers), 10), "workers left running"
     assert proc.stdin is not None
     proc.stdin.close()
+
+
+def test_a_signal_ends_workers_that_take_their_own_blocks(tmp_path: Path) -> None:
+    proc, workers = start_taking_blocks(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 143
+    assert stderr_of(proc) == "error: stopped by SIGTERM\n"
+    assert wait_for(lambda: not any(alive(w) for w in workers), 10), "workers left running"
+
+
+def test_a_worker_that_takes_its_own_blocks_and_dies_ends_the_run(tmp_path: Path) -> None:
+    proc, workers = start_taking_blocks(tmp_path)
+    os.kill(workers[0], signal.SIGKILL)
+    assert proc.wait(30) == 2
+    assert "a worker process stopped unexpectedly" in stderr_of(proc)
+    assert wait_for(lambda: not any(alive(w) for w in workers), 10)
 
 
 def test_workers_die_with_a_parent_that_is_killed(tmp_path: Path) -> None:

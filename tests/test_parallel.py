@@ -8,6 +8,7 @@ import datetime
 import errno
 import io
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -26,7 +27,9 @@ import policyrules
 from conftest import write
 from policyrules import batch
 from policyrules.batch import parallel, turns
+from policyrules.batch.read import Spans
 from policyrules.batch.write import OutputError, Writer
+from policyrules.contract.log import DecisionLog
 from policyrules.records import WorkerFileError, WorkerInput
 from policyrules.records.jsonl import block_spans, read_span
 
@@ -70,6 +73,32 @@ def parent_writes_no_records(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Writer, "add_chunk", refuse)
 
 
+def parent_hands_out_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the parent fail if it cuts the file into tasks or starts a process pool."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the parent handed tasks out")
+
+    monkeypatch.setattr(WorkerInput, "spans", refuse)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
+
+
+def ending(path: str, out: Path, **sizes: int) -> list[BaseException] | None:
+    """What a `--jobs 2` run into `out` raised, or None if it went on for a minute."""
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        with open(out, "wb") as f:
+            try:
+                evaluate(path, f, jobs=2, **sizes)
+            except BaseException as exc:
+                raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)
+    return None if thread.is_alive() else raised
+
+
 # Blocks of a regular file -----------------------------------------------------------------
 
 @given(lines=st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\n"),
@@ -98,6 +127,29 @@ def test_spans_cover_the_file_in_whole_lines_with_their_first_line_numbers(
     assert offset == len(data) and read == [length for _, _, length in spans]
 
 
+@given(lines=st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\n"),
+                              max_size=30), max_size=40),
+       last_newline=st.booleans(), size=st.integers(1, 64))
+def test_blocks_taken_by_workers_are_the_spans_with_their_bytes(
+        lines: list[str], last_newline: bool, size: int) -> None:
+    """`Spans.take` (the workers cutting the file themselves) gives the blocks, first line
+    numbers and order of `block_spans`, with each block's bytes."""
+    data = "\n".join(lines).encode() + (b"\n" if last_newline and lines else b"")
+    with tempfile.TemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        spans = list(block_spans(f.fileno(), size, lambda n: None))
+        shared = Spans(multiprocessing.get_context(), f.fileno(), size)
+        taken = []
+        while (block := shared.take(1)) is not None:
+            taken.append(block)
+        assert shared.take(0) is None and shared.taken == len(spans)
+    assert taken == [(task, first, data[offset:offset + length])
+                     for task, (first, offset, length) in enumerate(spans)]
+    # Each call said one more record decided, the last (None) too.
+    assert shared.read == len(data) and shared.done == len(spans) + 1
+
+
 def test_a_regular_file_is_read_at_offsets_and_stdin_is_not(tmp_path: Path) -> None:
     path = workers_file(tmp_path, 3)
     with WorkerInput(path) as source:
@@ -119,11 +171,42 @@ def test_workers_read_their_blocks_and_write_them_in_order(
 
     monkeypatch.setattr(WorkerInput, "blocks", unread)
     parent_writes_no_records(monkeypatch)
+    parent_hands_out_nothing(monkeypatch)
     out = tmp_path / f"out.{fmt}"
-    with open(out, "wb") as f:
-        counts = evaluate(path, f, fmt, jobs=2, block=300)
+    shown: list[int] = []
+    with open(out, "wb") as f, WorkerInput(path) as source:
+        counts = batch.run(policyrules.load(SMALL), source, AS_OF, fmt, jobs=2, stdout=f,
+                           console=Console(file=io.StringIO()), progress=shown.append,
+                           block=300)
+        assert source.position == os.path.getsize(path)  # for the progress bar
     assert counts.as_tuple() == (0, 53, 7)
-    assert out.read_bytes() == expected
+    assert out.read_bytes() == expected  # error records with their line numbers too
+    assert shown[-1] == 60 and shown == sorted(shown)
+
+
+def test_with_a_decision_log_the_parent_hands_out_the_tasks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log's entries come back to the parent in input order: the process pool."""
+    path = workers_file(tmp_path, 60)
+    expected = serial(path)
+    pool = parallel.ProcessPoolExecutor
+    started: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        started.append(1)
+        return pool(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", counted)
+    entries: list[dict[str, Any]] = []
+    out = tmp_path / "out.jsonl"
+    with WorkerInput(path) as source, open(out, "wb") as f, DecisionLog(
+            entries.append) as log:
+        batch.run(policyrules.load(SMALL), source, AS_OF, "jsonl", jobs=2, stdout=f,
+                  console=Console(file=io.StringIO()), progress=lambda n: None, block=300,
+                  log=log)
+    assert started == [1] and out.read_bytes() == expected
+    lines = [e["line"] for e in entries]
+    assert lines == sorted(lines) and len(lines) == 60
 
 
 def test_a_block_that_finishes_last_is_still_written_in_its_place(
@@ -151,6 +234,20 @@ def test_a_block_that_finishes_last_is_still_written_in_its_place(
     order = [int(line) for line in finished.read_text().split()]
     assert len(order) >= 4 and order[0] != 1  # a later block did finish first
     assert out.read_bytes() == expected
+
+
+def test_a_task_whose_turn_has_come_is_written_at_once_and_the_others_in_turn(
+        tmp_path: Path) -> None:
+    with open(tmp_path / "out", "wb") as f:
+        shared = turns.Turns(multiprocessing.get_context(), f.fileno(), 0, b"\n")
+        shared.put(0, b"zero")
+        assert (tmp_path / "out").read_bytes() == b"zero"
+        assert shared._queue is None  # no writer thread: its turn had come
+        shared.put(2, b"two")  # its turn comes after 1: to the writer thread
+        shared.put(1, b"one")  # its turn has come: written here, then 2 in its turn
+        shared.drain()
+        assert shared.wait(3, 10) and shared.ended() == (True, 12)
+    assert (tmp_path / "out").read_bytes() == b"zero\none\ntwo"
 
 
 def test_a_write_error_in_a_worker_ends_the_run_after_whole_chunks(
@@ -188,20 +285,54 @@ def test_a_worker_that_dies_while_writing_ends_the_run(
         os._exit(1)
 
     monkeypatch.setattr(turns, "write_all", die)
-    raised: list[BaseException] = []
-
-    def run() -> None:
-        with open(tmp_path / "out.jsonl", "wb") as f:
-            try:
-                evaluate(path, f, jobs=2)
-            except BaseException as exc:
-                raised.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(60)
-    assert not thread.is_alive(), "the run waits for a worker that has died"
+    raised = ending(path, tmp_path / "out.jsonl")
+    assert raised is not None, "the run waits for a worker that has died"
     assert len(raised) == 1 and isinstance(raised[0], batch.WorkerProcessError)
+
+
+def test_a_block_that_fails_ends_the_run_after_the_blocks_before_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's task fails while the other worker holds the tasks after it, waiting for
+    their turn: the run ends with the failure (it does not wait for them for ever), and
+    the output is the blocks before the failed one, whole."""
+    path = workers_file(tmp_path, 60)
+    expected = serial(path).splitlines(keepends=True)
+    real_process = parallel.process
+
+    def failing(job: Any, chunk: Any) -> Any:
+        if 20 <= chunk[0][0] < 30:
+            time.sleep(0.5)  # the other worker takes and decides the blocks after
+            raise ValueError("this block fails")
+        return real_process(job, chunk)
+
+    monkeypatch.setattr(parallel, "process", failing)
+    parent_hands_out_nothing(monkeypatch)
+    out = tmp_path / "out.jsonl"
+    raised = ending(path, out, block=300)
+    assert raised is not None, "the run waits for workers that hold later tasks"
+    assert len(raised) == 1 and isinstance(raised[0], ValueError)
+    written = out.read_bytes().splitlines(keepends=True)
+    assert 0 < len(written) < 20 and written == expected[:len(written)]
+    assert json.loads(written[-1])["worker"] == "W17"  # the whole block before the failed one
+
+
+def test_a_worker_that_dies_mid_run_ends_it(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    path = workers_file(tmp_path, 60)
+    expected = serial(path).splitlines(keepends=True)
+    real_process = parallel.process
+
+    def dying(job: Any, chunk: Any) -> Any:
+        if 20 <= chunk[0][0] < 30:
+            os._exit(1)
+        return real_process(job, chunk)
+
+    monkeypatch.setattr(parallel, "process", dying)
+    out = tmp_path / "out.jsonl"
+    with open(out, "wb") as f, pytest.raises(batch.WorkerProcessError):
+        evaluate(path, f, jobs=2, block=300)
+    written = out.read_bytes().splitlines(keepends=True)
+    assert written == expected[:len(written)] and len(written) < 20
 
 
 def test_blocks_before_a_line_that_is_not_utf8_are_written_by_the_workers(

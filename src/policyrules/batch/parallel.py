@@ -8,9 +8,14 @@ counts (and decision log entries). Where it can, the parent does next to nothing
   (stdin, a pipe, and the other formats go as bytes or as raw records, read here);
 - with an output that has a file descriptor (a file, stdout), the workers write the
   decisions themselves, in input order, each task in its turn (`turns.py`); otherwise
-  (an in-memory stream, or no fork) they send the text back and the parent writes it.
+  (an in-memory stream, or no fork) they send the text back and the parent writes it;
+- with both, and no decision log, the parent hands out nothing at all (`_run_alone`):
+  each worker takes the next block of the file itself (`read.Spans`), decides it, writes
+  it in its turn and takes another, and sends the parent its counts once, at the end.
+  No process pool, no task or result crosses a pipe: the parent only waits, and shows
+  progress.
 
-The checked policy goes to the workers once, when the pool starts (inherited with `fork`,
+The checked policy goes to the workers once, when they start (inherited with `fork`,
 pickled by its model otherwise: `Policy.__reduce__`): workers never read or check the
 policy file again.
 
@@ -23,6 +28,7 @@ goes to the whole process group, and the parent alone decides what it means.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import multiprocessing
@@ -33,6 +39,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from ..contract.log import DecisionLog, Entry
@@ -41,7 +49,7 @@ from ..policy import Policy
 from ..records import Raw, WorkerInput
 from ..records.jsonl import read_span
 from ..render import MACHINE_FORMATS, OutputFormat
-from .read import chunks, split_block, whole_blocks
+from .read import Spans, chunks, split_block, whole_blocks
 from .stages import Counts, Job, process
 from .threads import main_thread_signals, unblock
 from .turns import Turns
@@ -55,6 +63,8 @@ Progress = Callable[[int], None]
 # How often the parent, waiting for the last tasks to be written, looks whether a worker
 # process has died (with no task left to fail, nothing else would tell it).
 _LOOK = 0.1
+
+_DIED = "a worker process stopped unexpectedly; try again with fewer --jobs"
 
 
 class _Worker:
@@ -117,7 +127,8 @@ def decide_chunk(chunk: list[tuple[int, Raw]], task: int | None = None) -> Resul
     return data, job.counts.as_tuple(), job.take_log()
 
 
-def decide_block(first: int, block: bytes, name: str, task: int | None = None) -> Result:
+def decide_block(first: int, block: bytes | memoryview, name: str,
+                 task: int | None = None) -> Result:
     """A block of JSON Lines, split and decoded in the worker process, then decided."""
     return decide_chunk(split_block(first, block, name), task)
 
@@ -148,6 +159,9 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
     turns = (None if handed is None
              else Turns(ctx, handed[0], handed[1], writer.fmt.separator.encode()))
     regular = source.regular_file() if forking and whole_blocks(source) else None
+    if regular is not None and turns is not None and log is None:
+        return _run_alone(policy, jobs, source, Spans(ctx, regular, block), as_of, writer,
+                          turns, progress, ctx)
     tasks: Iterator[tuple[Callable[..., Result], tuple[Any, ...]]]
     if regular is not None:
         tasks = ((decide_span, span) for span in source.spans(block))
@@ -200,8 +214,7 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
             _raise_failure(turns)
     except BrokenProcessPool:  # from a result, or from submit once the pool knows
         _terminate(pool, turns)
-        raise WorkerProcessError("a worker process stopped unexpectedly; try again with "
-                                 "fewer --jobs") from None
+        raise WorkerProcessError(_DIED) from None
     except BaseException:
         _terminate(pool, turns)
         raise
@@ -209,6 +222,123 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
     if turns is not None:
         writer.take_back(*turns.ended())
     return counts
+
+
+# What a worker of `_run_alone` sends the parent when it ends: its counts, and, if a task
+# failed, the task's number and the exception.
+Ending = tuple[tuple[int, int, int], int, BaseException | None]
+
+
+def work_alone(spans: Spans, conn: Connection, *start: Any) -> None:
+    """A worker process of `_run_alone` (after `start_worker(*start)`): blocks taken,
+    decided and written in their turn until the file or the run ends."""
+    start_worker(*start)
+    worker = _WORKER[0]
+    turns = worker.turns
+    assert turns is not None, "a worker that takes its own blocks writes them"
+    counts = Counts()
+    ending: Ending
+    done, task = 0, -1
+    try:
+        # After a failed write nothing more is written: the rest is not decided either.
+        while turns.failure() is None and (taken := spans.take(done)) is not None:
+            task, first, data = taken
+            _, decided, _ = decide_block(first, data, worker.name, task)
+            task = -1
+            counts.add(decided)
+            done = sum(decided)
+        ending = counts.as_tuple(), -1, None
+    except Exception as exc:  # raised by the parent, once the tasks before are written
+        spans.stop()
+        # Failed in taking a block: as the block after the last one taken.
+        ending = counts.as_tuple(), spans.taken if task < 0 else task, exc
+    turns.drain()
+    if ending[2] is not None:
+        # The parent raises the failure once it hears of it: the tasks before go out first.
+        while not turns.wait(ending[1], _LOOK):
+            pass
+    try:
+        conn.send(ending)
+    except Exception as exc:  # an exception that does not pickle: said as the parent can
+        conn.send((ending[0], ending[1], RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _run_alone(policy: Policy, jobs: int, source: WorkerInput, spans: Spans,
+               as_of: datetime.date, writer: Writer, turns: Turns, progress: Progress,
+               ctx: BaseContext) -> Counts:
+    """`jobs` processes that take, decide and write the blocks of a regular JSON Lines
+    file themselves, with no decision log; the parent waits for their counts."""
+    fmt = writer.fmt
+    start = (policy, as_of, fmt.name, fmt.keep, fmt.explain, os.getpid(), None, spans.fd,
+             source.name, turns)
+    processes: list[multiprocessing.process.BaseProcess] = []
+    ends: list[Connection] = []
+    try:
+        for _ in range(jobs):
+            receive, send = ctx.Pipe(duplex=False)
+            worker = ctx.Process(target=work_alone, args=(spans, send, *start),  # type: ignore[attr-defined]
+                                 name="policyrules-worker", daemon=True)
+            with main_thread_signals():  # the worker unblocks them (`start_worker`)
+                worker.start()
+            send.close()
+            processes.append(worker)
+            ends.append(receive)
+        endings = _wait_alone(processes, ends, spans, source, progress)
+        _raise_failure(turns)
+        for _, _, exc in endings:
+            if exc is not None:
+                raise exc
+        counts = Counts()
+        for decided, _, _ in endings:
+            counts.add(decided)
+        source.position = spans.read
+        progress(counts.total)
+    except BaseException:
+        _stop(processes)
+        turns.cut_back()
+        raise
+    for p in processes:
+        p.join()
+    writer.take_back(*turns.ended())
+    return counts
+
+
+def _wait_alone(processes: list[multiprocessing.process.BaseProcess], ends: list[Connection],
+                spans: Spans, source: WorkerInput, progress: Progress) -> list[Ending]:
+    """The workers' endings, showing progress meanwhile: all of them, or the first that
+    says a task failed (sent once the tasks before it were written: so no earlier task
+    failed; the workers that hold tasks after it would wait for ever); a worker that ends
+    without one (killed) raises WorkerProcessError."""
+    endings: dict[int, Ending] = {}
+    exited: set[int] = set()
+    shown = 0
+    while len(exited) < len(processes):
+        if any(exc is not None for _, _, exc in endings.values()):
+            break
+        waiting: dict[Any, int] = {ends[i]: i for i in range(len(ends)) if i not in endings}
+        waiting |= {p.sentinel: i for i, p in enumerate(processes) if i not in exited}
+        for ready in wait(list(waiting), _LOOK):
+            i = waiting[ready]
+            if ready is ends[i] or ends[i].poll():
+                with contextlib.suppress(EOFError):
+                    endings[i] = ends[i].recv()
+            if ready is not ends[i]:
+                exited.add(i)
+                if i not in endings:
+                    raise WorkerProcessError(_DIED)
+        if (done := spans.done) != shown:
+            shown, source.position = done, spans.read
+            progress(done)
+    return list(endings.values())
+
+
+def _stop(processes: list[multiprocessing.process.BaseProcess]) -> None:
+    """Worker processes terminated, and waited for (a while)."""
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(5)
 
 
 def _settle(pool: ProcessPoolExecutor, turns: Turns, tasks: int) -> None:
@@ -237,11 +367,7 @@ def _terminate(pool: ProcessPoolExecutor, turns: Turns | None = None) -> None:
     processes = _processes(pool)  # shutdown clears the table: taken first
     calls, results = getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
-        if p.is_alive():
-            p.terminate()
-    for p in processes:
-        p.join(5)
+    _stop(processes)
     # A worker killed while sending a result leaves half a message in the result pipe, and
     # the pool's manager thread waits for the rest, which the pipe's write end, still open
     # here, could yet send: interpreter exit joins that thread and never ends. With the

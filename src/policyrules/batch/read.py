@@ -1,11 +1,17 @@
 """The first stage: a worker file read as chunks of raw records (or, for JSON Lines sent
-to `--jobs` workers, as blocks of whole lines that the workers split themselves)."""
+to `--jobs` workers, as blocks of whole lines that the workers split themselves, or that
+they take from a regular file themselves, one after another: `Spans`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..records import Raw, WorkerInput, block_lines
+from ..records.jsonl import next_span, read_span
+
+if TYPE_CHECKING:  # multiprocessing loads only for --jobs (tests/test_imports.py)
+    from multiprocessing.context import BaseContext
 
 
 def chunks(source: WorkerInput, size: int) -> Iterator[list[tuple[int, Raw]]]:
@@ -29,7 +35,7 @@ def chunks(source: WorkerInput, size: int) -> Iterator[list[tuple[int, Raw]]]:
         yield chunk
 
 
-def split_block(first: int, block: bytes, name: str) -> list[tuple[int, Raw]]:
+def split_block(first: int, block: bytes | memoryview, name: str) -> list[tuple[int, Raw]]:
     """A block of JSON Lines (from `WorkerInput.blocks`) as raw records."""
     return list(block_lines(first, block, name))
 
@@ -38,3 +44,65 @@ def whole_blocks(source: WorkerInput) -> bool:
     """Whether `source` can go to workers as blocks of bytes: JSON Lines with nothing to
     attach from a training file."""
     return source.format == "jsonl" and source.training_path is None
+
+
+# The slots of `Spans`' shared state.
+_OFFSET = 0  # where the next block starts
+_LINE = 1  # the line number of its first line
+_TASK = 2  # its number, in input order
+_DONE = 3  # records decided so far, for progress
+_STOP = 4  # 1 once no more blocks are to be taken
+
+
+class Spans:
+    """A regular JSON Lines file (`WorkerInput.regular_file`) cut into blocks of whole
+    lines by the `--jobs` worker processes themselves, each taking the next block when it
+    is ready for one: no process hands blocks out, and a worker that is slowed down takes
+    fewer. A block's lines are counted as it is taken, under the lock, so that its first
+    line number (which its error records carry) is known; the bytes read for that are the
+    block's own, read once. Made before the workers are forked, shared with them."""
+
+    def __init__(self, ctx: BaseContext, fd: int, size: int) -> None:
+        self.fd = fd
+        self.size = size
+        self._lock = ctx.Lock()
+        self._state: Any = ctx.RawArray("q", 5)  # written under `_lock`
+        self._state[_LINE] = 1
+
+    def take(self, done: int) -> tuple[int, int, bytes | memoryview] | None:
+        """After `done` more records decided, the next block: (its number, the line number
+        of its first line, its bytes); None at the end of the file or after `stop`."""
+        state = self._state
+        with self._lock:
+            state[_DONE] += done
+            offset = state[_OFFSET]
+            if state[_STOP]:
+                return None
+            length, lines, data = next_span(self.fd, self.size, offset)
+            if not length:
+                return None
+            task, first = state[_TASK], state[_LINE]
+            state[_OFFSET], state[_LINE], state[_TASK] = offset + length, first + lines, task + 1
+        return task, first, data or read_span(self.fd, offset, length)
+
+    def stop(self) -> None:
+        """No more blocks are taken (after a failure)."""
+        with self._lock:
+            self._state[_STOP] = 1
+
+    # Read without the lock by the parent, for progress: one aligned 8-byte word each.
+
+    @property
+    def read(self) -> int:
+        """Bytes of the file taken so far."""
+        return int(self._state[_OFFSET])
+
+    @property
+    def taken(self) -> int:
+        """Blocks taken so far."""
+        return int(self._state[_TASK])
+
+    @property
+    def done(self) -> int:
+        """Records decided so far (as of each worker's last block taken)."""
+        return int(self._state[_DONE])

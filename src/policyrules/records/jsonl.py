@@ -41,22 +41,36 @@ def block_spans(fd: int, size: int,
     their line numbers; each block is read once for that and then dropped.
     """
     first, offset = 1, 0
-    while data := os.pread(fd, size, offset):
-        end = data.rfind(b"\n") + 1
-        if end:
-            lines = data.count(b"\n", 0, end)
-        else:  # a line longer than a block, or the file's last line without a newline
-            end, lines = len(data), 0
-            while more := os.pread(fd, size, offset + end):
-                newline = more.find(b"\n")
-                if newline >= 0:
-                    end, lines = end + newline + 1, 1
-                    break
-                end += len(more)
+    while True:
+        end, lines, _ = next_span(fd, size, offset)
+        if not end:
+            return
         on_read(end)
         yield first, offset, end
         first += lines
         offset += end
+
+
+def next_span(fd: int, size: int, offset: int) -> tuple[int, int, bytes | memoryview]:
+    """The block of whole lines of about `size` bytes at `offset` of a regular file: its
+    length, its number of newlines, and its bytes when they were read whole on the way
+    (else b"": a line longer than a block, to be read with `read_span`). (0, 0, b"") at
+    the end of the file."""
+    data = os.pread(fd, size, offset)
+    end = data.rfind(b"\n") + 1
+    if end:
+        # A view, not a copy: `block_lines` decodes it as it is (a copy of 256 KiB cost
+        # about as much as the decoding, its pages new to the process).
+        return (end, data.count(b"\n", 0, end),
+                data if end == len(data) else memoryview(data)[:end])
+    # A line longer than a block, or the file's last line without a newline.
+    end = len(data)
+    while more := os.pread(fd, size, offset + end):
+        newline = more.find(b"\n")
+        if newline >= 0:
+            return end + newline + 1, 1, b""
+        end += len(more)
+    return end, 0, data if end == len(data) else b""
 
 
 def read_span(fd: int, offset: int, length: int) -> bytes:
@@ -68,13 +82,14 @@ def read_span(fd: int, offset: int, length: int) -> bytes:
     return data
 
 
-def block_lines(first: int, block: bytes, name: str) -> Iterator[tuple[int, str]]:
+def block_lines(first: int, block: bytes | memoryview,
+                name: str) -> Iterator[tuple[int, str]]:
     """The non-blank lines of a JSON Lines block, decoded: (line number, text)."""
     # The whole block decoded at once is faster, and the same lines (a newline byte is never
     # inside a UTF-8 sequence). A block that is not UTF-8 is done line by line below, so
     # the lines before the bad one still come out and the error names its line.
     try:
-        lines = block.decode("utf-8").split("\n")
+        lines = str(block, "utf-8").split("\n")
     except UnicodeDecodeError:
         pass
     else:
@@ -84,7 +99,7 @@ def block_lines(first: int, block: bytes, name: str) -> Iterator[tuple[int, str]
             if text and not text.isspace():
                 yield n, text
         return
-    for n, data in enumerate(block.split(b"\n"), first):
+    for n, data in enumerate(bytes(block).split(b"\n"), first):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
