@@ -63,6 +63,8 @@ Progress = Callable[[int], None]
 # How often the parent, waiting for the last tasks to be written, looks whether a worker
 # process has died (with no task left to fail, nothing else would tell it).
 _LOOK = 0.1
+# How long a stopped pool's manager thread is waited for (`_terminate`).
+_JOIN = 5.0
 
 _DIED = "a worker process stopped unexpectedly; try again with fewer --jobs"
 
@@ -366,6 +368,7 @@ def _terminate(pool: ProcessPoolExecutor, turns: Turns | None = None) -> None:
     off a chunk one of them left half written."""
     processes = _processes(pool)  # shutdown clears the table: taken first
     calls, results = getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     _stop(processes)
     # A worker killed while sending a result leaves half a message in the result pipe, and
@@ -377,5 +380,11 @@ def _terminate(pool: ProcessPoolExecutor, turns: Turns | None = None) -> None:
         calls.cancel_join_thread()
     if results is not None and not any(p.is_alive() for p in processes):
         results._writer.close()
+    # The pool's manager thread closes its wake-up pipe as it ends, while at exit the
+    # interpreter writes to that pipe without the lock that guards it (CPython
+    # gh-125451, Python 3.11): a pipe closed just then prints "Bad file descriptor"
+    # after our one error line. Once the thread has ended, exit sees the pipe closed.
+    if manager is not None:
+        manager.join(_JOIN)
     if turns is not None:
         turns.cut_back()
