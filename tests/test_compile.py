@@ -279,3 +279,56 @@ def _fields(obj: object) -> dict[str, object]:
     import attrs
 
     return attrs.asdict(obj, recurse=False)  # type: ignore[arg-type]
+
+
+# Words of the policy (ids, titles, cites, explanations, course titles) reach the text form
+# (`generate(model, text=True)`, which writes decisions' JSON) only through its kit, never
+# its source: with quotes, backslashes, braces, line breaks, controls and the writer's own
+# markers in them, the source is the plain policy's, and the text is still json's.
+WORDS = st.lists(st.sampled_from(['"', "'", "\\", "{", "}", "{0}", "\n", "\r", "\x00",
+                                  "\x01i", "#", "')", "é", "\u2028", "a"]), min_size=1,
+                 max_size=8).map("".join)
+
+
+@settings(max_examples=60)
+@given(WORDS, st.data())
+def test_policy_words_never_reach_the_text_form_s_source(words: str,
+                                                         data: st.DataObject) -> None:
+    import json
+
+    import attrs
+
+    from policyrules.render.formats import JsonLines
+    from policyrules.render.safe import one_line
+
+    base = policyrules.load(FIXTURES / "features.policy")  # hours, `counts as`, events
+    hostile = attrs.evolve(base.model, requirements=tuple(
+        attrs.evolve(r, id=r.id + words, title=words + r.title, explain=r.explain + words,
+                     cites=(*r.cites, words),
+                     course_titles=tuple((c, t + words) for c, t in r.course_titles))
+        for r in base.model.requirements))
+    source = generate(hostile, text=True).source
+    assert source == generate(base.model, text=True).source
+    policy = policyrules.Policy(hostile)
+    worker = policy.worker(data.draw(worker_dicts(sorted(hostile.role_names),
+                                                  [t.id for t in hostile.trainings])))
+    as_of = data.draw(DAYS)
+    try:
+        decision = policy.evaluate_checked(worker, as_of)
+    except policyrules.WorkerError:
+        return
+    text, compliant = policy.evaluate_text(worker, as_of, JsonLines(as_of).kit(hostile))
+    assert text == one_line(json.dumps(decision.to_dict(), ensure_ascii=False)) + "\n"
+    assert json.loads(text) == decision.to_dict() and compliant == decision.compliant
+
+
+def test_the_text_form_reads_only_what_it_may(features: policyrules.Policy) -> None:
+    # Its kit's and pieces' names, beyond what the Decision form reads; the Decision form
+    # may not read them.
+    text = generate(features.model, text=True)
+    assert "def evaluate(worker, as_of, kit):" in text.source
+    source = Source()
+    source.line(0, "def evaluate(worker, as_of):")
+    source.line(1, "return worker.met_null")
+    with pytest.raises(GeneratedCodeError, match="unknown name 'met_null'"):
+        source.compile("evaluate", "p")

@@ -15,7 +15,7 @@ from .contract.validation import check_worker, date_range_error, parse_worker
 from .contract.workers import Worker
 from .diagnostics import Diagnostic, did_you_mean
 from .engines import interpret
-from .engines.compiled import CompactDecision, CompactEvaluator, compile_compact, compile_policy
+from .engines.compiled import TextEvaluator, compile_policy, compile_text
 from .errors import PolicyFileError, UnknownTrainingError, UsageError, WorkerError
 from .semantics.coverage import ParagraphCoverage, coverage
 from .semantics.dates import OutsideCalendar, is_plain_date
@@ -25,6 +25,7 @@ from .semantics.wording import anchor_text, condition_text
 if TYPE_CHECKING:
     from .batch.many import LogTarget
     from .engines.columnar import FrameResult
+    from .render.contract_json import TextKit
 
 WorkerLike = Worker | Mapping[str, Any]
 
@@ -36,7 +37,7 @@ class Policy:
         self.model = model
         self.warnings = warnings
         self._evaluate, self.generated_source = compile_policy(model)
-        self._compact: CompactEvaluator | None = None  # `evaluate_compact`, made when used
+        self._text: TextEvaluator | None = None  # `evaluate_text`, made when used
         self._roles = model.role_names
         self._trainings = {t.id: t for t in model.trainings}
 
@@ -90,16 +91,18 @@ class Policy:
         except OutsideCalendar as exc:
             raise date_range_error(worker, exc) from None
 
-    def evaluate_compact(self, worker: Worker, as_of: datetime.date) -> CompactDecision:
-        """`evaluate_checked` in the compiled evaluator's compact form (the same code but
-        the objects it makes: `engines.compiled.CompactDecision`), for a writer of text
-        that needs no `Decision` (`render.contract_json.DecisionJson.compact`). Compiled
-        on first use."""
-        compact = self._compact
-        if compact is None:
-            compact = self._compact = compile_compact(self.model)
+    def evaluate_text(self, worker: Worker, as_of: datetime.date,
+                      kit: TextKit) -> tuple[str, bool]:
+        """`evaluate_checked` in the compiled evaluator's text form (the same code writing
+        the decision's JSON text with `kit` instead of making a `Decision`:
+        `engines.compiled.generate`), and whether it is compliant: the text
+        `kit`'s encoder writes for the decision (`render.contract_json.DecisionJson.kit`).
+        Compiled on first use."""
+        write = self._text
+        if write is None:
+            write = self._text = compile_text(self.model)
         try:
-            return compact(worker, as_of)
+            return write(worker, as_of, kit)
         except OutsideCalendar as exc:
             raise date_range_error(worker, exc) from None
 

@@ -131,13 +131,13 @@ def decide(job: Job, chunk: Sequence[Validated]) -> list[Decided]:
 
 
 def decide_encode(job: Job, chunk: Sequence[Validated]) -> list[Any]:
-    """`decide` then `encode` in one step, for a format that writes a decision's text from
-    the compiled evaluator's compact form (`OutputFormat.fuses`): the same text and
-    counts, without making a `Decision` for each worker."""
+    """`decide` then `encode` in one step, for a format whose text the compiled
+    evaluator's text form writes (`OutputFormat.fuses`): the same text and counts,
+    without making a `Decision` for each worker."""
     fmt = job.fused
     assert fmt is not None, "a fused job has a format that fuses"
-    evaluate, as_of, counts = job.policy.evaluate_compact, job.as_of, job.counts
-    model, write, error = job.policy.model, fmt.compact, fmt.error
+    evaluate, as_of, counts = job.policy.evaluate_text, job.as_of, job.counts
+    kit, error = fmt.kit(job.policy.model), fmt.error
     out: list[Any] = []
     for line, _, w in chunk:
         if isinstance(w, WorkerError):
@@ -145,12 +145,11 @@ def decide_encode(job: Job, chunk: Sequence[Validated]) -> list[Any]:
             out.append(error(line, w))
             continue
         try:
-            decided = evaluate(w, as_of)
+            text, compliant = evaluate(w, as_of, kit)
         except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
             counts.rejected += 1
             out.append(error(line, exc))
             continue
-        text, compliant = write(model, w, as_of, decided)
         if compliant:
             counts.compliant += 1
         else:

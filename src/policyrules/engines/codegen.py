@@ -129,11 +129,13 @@ class Source:
             raise GeneratedCodeError(f"refusing {name!r} as a generated identifier")
         self.namespace[name] = value
 
-    def compile(self, entry: str, label: str) -> Generated:
+    def compile(self, entry: str, label: str,
+                attributes: frozenset[str] = frozenset()) -> Generated:
         """Check the source's structure, compile it under a unique name, return `entry`.
 
         `label` (a policy name, checked) only makes the linecache key readable; a serial
         number makes it unique, so reloading never overwrites another policy's entry.
+        `attributes`: what the code may read beyond `_ATTRIBUTES`.
         """
         source = "\n".join(self.lines) + "\n"
         label = label if _POLICY_NAME.match(label) else "policy"
@@ -143,7 +145,7 @@ class Source:
         except (SyntaxError, RecursionError, MemoryError) as exc:
             raise GeneratedCodeError(f"the generated code does not compile ({exc}); the "
                                      "policy may nest conditions too deeply") from None
-        _check_code(code, entry, set(self.namespace))
+        _check_code(code, entry, set(self.namespace), attributes)
         debug_info = tuple((i, o) for i, o in enumerate(self.origins, 1) if o is not None)
         namespace = dict(self.namespace)
         namespace["__builtins__"] = {name: getattr(builtins, name) for name in _BUILTINS}
@@ -183,7 +185,8 @@ def _printable(text: str) -> str:
                    for c in text)
 
 
-def _check_code(module: CodeType, entry: str, namespace: set[str]) -> None:
+def _check_code(module: CodeType, entry: str, namespace: set[str],
+                attributes: frozenset[str] = frozenset()) -> None:
     """Refuse compiled code that is anything but the one function the compiler writes.
 
     Checked on the code object, before it runs: the module only defines `entry`; no code
@@ -196,7 +199,7 @@ def _check_code(module: CodeType, entry: str, namespace: set[str]) -> None:
     if module.co_names != (entry,) or len(nested) != 1 or nested[0].co_name != entry:
         raise GeneratedCodeError(f"refusing generated code: it must be one plain function "
                                  f"{entry}(), not {module.co_names}")
-    allowed = namespace | set(_BUILTINS) | _ATTRIBUTES | {"_note"}
+    allowed = namespace | set(_BUILTINS) | _ATTRIBUTES | attributes | {"_note"}
     stack = nested
     while stack:
         code = stack.pop()

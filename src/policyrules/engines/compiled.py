@@ -9,56 +9,123 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from ..contract.decision import Decision, new_decision, new_finding
-from ..contract.workers import TrainingRecord, Worker, canonical_evidence
+from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
-from ..semantics.dates import shift
-from ..semantics.facts import NO_RECORDS, Records
+from ..semantics.dates import iso, shift
+from ..semantics.facts import NO_RECORDS
 from ..semantics.hours import lapsed, reach
 from ..semantics.profiles import atoms
 from .codegen import Generated, Origin, Source, int_literal, name_literal
 from .interpret import anchor
 
-Evaluator = Callable[[Worker, datetime.date], Decision]
+if TYPE_CHECKING:
+    from ..render.contract_json import TextKit
 
-# A finding in the compact form (`generate(model, compact=True)`): the fields of the
-# `Finding` the same code would make, but its worker and day, which are the decision's.
-# The last is the record facts when the code knows them (`NO_RECORDS`), else None.
-Compact = tuple[m.Requirement, str, datetime.date | None, tuple[TrainingRecord, ...],
-                Records | None]
-# What the compact form gives for a worker: its groups, its findings in the order
-# declared, the unrecognised training ids (sorted), and whether any record is dated
-# after the day (`explain.any_later`).
-CompactDecision = tuple[tuple[str, ...], list[Compact], tuple[str, ...], bool]
-CompactEvaluator = Callable[[Worker, datetime.date], CompactDecision]
+Evaluator = Callable[[Worker, datetime.date], Decision]
+# The text form (`generate(model, text=True)`): the decision's JSON text, written with a
+# `render.contract_json.TextKit`, and whether it is compliant.
+TextEvaluator = Callable[[Worker, datetime.date, "TextKit"], tuple[str, bool]]
 
 _MEMO_LIMIT = 1 << 17
 
+# What the text form reads of its kit (`TextKit`), of a rule's pieces there (`_Rule`),
+# and of text.
+_TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "met_words", "unrecorded",
+                              "around", "finish", "usual", "on", "met_null", "met_dated",
+                              "dated_evidence", "met_tail", "met_end", "renew", "join"})
+
 
 class _Writer(Source):
-    def __init__(self, *, compact: bool = False) -> None:
+    def __init__(self, *, text: bool = False) -> None:
         super().__init__()
-        self.compact = compact
+        self.text = text
         # The generated code makes a Finding and a Decision as their makers do (faster
         # than the classes' own __init__, the same objects: contract/workers.py).
         for name, value in (("Decision", new_decision), ("Finding", new_finding),
                             ("_canon", canonical_evidence), ("_anchor", anchor),
                             ("_EMPTY", frozenset()), ("_reach", reach),
-                            ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS)):
+                            ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS), ("_iso", iso)):
             self.bind(name, value)
 
-    def finding(self, r: str, status: str, due: str, evidence: str, facts: str = "None"
-                ) -> str:
-        """The line that adds a finding: a `Finding`, or in the compact form its fields
-        (`Compact`). Every finding of the generated code is made here, so that both forms
-        decide alike: they differ in this line and in the last."""
-        if self.compact:
-            return f"findings.append(({r}, {status}, {due}, {evidence}, {facts}))"
+    def finding(self, indent: int, at: Origin, r: str, status: str, due: str, evidence: str,
+                facts: str = "None") -> None:
+        """The line that adds a finding: a `Finding`, or in the text form its text,
+        written by the kit's general code. Every finding of the generated code is made
+        here or by `met` or `undated`, which write the usual ones' text in the text form
+        and decide as this does, so that both forms decide alike."""
+        if self.text:
+            self.line(indent, f"kit.general(out, (({r}, {status}, {due}, {evidence}, {facts}),), "
+                              "worker, as_of, who, later)", at)
+            return
         given = "" if facts == "None" else f", {facts}"
-        return f"findings.append(Finding({r}, {status}, {due}, {evidence}, worker, as_of{given}))"
+        self.line(indent, f"findings.append(Finding({r}, {status}, {due}, {evidence}, worker, "
+                          f"as_of{given}))", at)
+
+    def met(self, indent: int, at: Origin, n: str, r: str, c: str, due: str, e: str) -> None:
+        """A met finding of the rule `n` (without an hours target): `c` its latest
+        completion, `e` the list of its records then (in the order read).
+
+        In the text form the usual one (`explain.in_one_step`: one record, none dated
+        after the day) is written from its rule's pieces, as `DecisionJson._findings`
+        writes it; any other, and any without explanations (`usual` false), by the kit's
+        general code."""
+        canonical = f"({e}[0],) if len({e}) == 1 else _canon({e})"
+        if not self.text:
+            self.line(indent, f"{e} = {canonical}", at)
+            self.finding(indent, at, r, "'met'", due, e)
+            return
+        k, a, x, on, d = f"k{n}", f"a{n}", f"x{n}", f"on{n}", f"d{n}"
+        self.line(indent, f"{k} = rules[{n}]", at)
+        self.line(indent, f"{a} = kit.around({e}[0]) if {k}.usual and not later and "
+                          f"len({e}) == 1 else None", at)
+        self.line(indent, f"if {a} is not None:", at)
+        self.line(indent + 1, f"{x} = {e}[0].training", at)
+        self.line(indent + 1, f"{on} = {k}.on.get({x})", at)
+        self.line(indent + 1, f"if {on} is None:", at)
+        self.line(indent + 2, f"{on} = kit.met_words({k}, {r}, {x})", at)
+        self.line(indent + 1, f"{d} = _iso({c})", at)
+        if due == "None":
+            self.line(indent + 1, f"out += (', ', {k}.met_null, {a}[0], {d}, {a}[1], "
+                                  f"{k}.met_tail, who, {on}, {d}, {k}.met_end)", at)
+        else:
+            self.line(indent + 1, f"u{n} = _iso({due})", at)
+            self.line(indent + 1, f"out += (', ', {k}.met_dated, u{n}, {k}.dated_evidence, "
+                                  f"{a}[0], {d}, {a}[1], {k}.met_tail, who, {on}, {d}, "
+                                  f"{k}.renew, u{n}, {k}.met_end)", at)
+        self.line(indent, "else:", at)
+        self.finding(indent + 1, at, r, "'met'", due, canonical)
+
+    def undated(self, indent: int, at: Origin, n: str, r: str, status: str, facts: str,
+                plain: bool) -> None:
+        """An unmet finding of the rule `n` without a due date, `status` a literal;
+        `facts`: its record facts when known (`none`); `plain`: the rule has no hours
+        target.
+
+        In the text form one of a worker with no record of the rule (nor any dated after
+        the day) is its rule's text for the status with the worker's id put in
+        (`DecisionJson._unrecorded`), when explained; any other is the general code's."""
+        if not (self.text and plain and facts == "none"):
+            self.finding(indent, at, r, status, "None", "()", facts)
+            return
+        k, p = f"k{n}", f"p{n}"
+        self.line(indent, f"{k} = rules[{n}]", at)
+        self.line(indent, f"if {k}.usual and not later:", at)
+        self.line(indent + 1, f"{p} = {k}.unrecorded.get({status})", at)
+        self.line(indent + 1, f"if {p} is None:", at)
+        self.line(indent + 2, f"{p} = kit.unrecorded({k}, {r}, {status}, as_of)", at)
+        self.line(indent, "else:", at)
+        self.line(indent + 1, f"{p} = None", at)
+        self.line(indent, f"if {p}:", at)
+        self.line(indent + 1, f"out += (', ', who.join({p}))", at)
+        if status == "'overdue'":
+            # The decision's `compliant` (`DecisionJson._begin`), as the general code sets it.
+            self.line(indent + 1, "out[3] = 'false'", at)
+        self.line(indent, "else:", at)
+        self.finding(indent + 1, at, r, status, "None", "()", facts)
 
     def cond(self, c: m.Condition) -> str:
         match c:
@@ -107,17 +174,18 @@ def compile_policy(model: m.PolicyModel) -> tuple[Evaluator, str]:
     return generated.function, generated.source
 
 
-def compile_compact(model: m.PolicyModel) -> CompactEvaluator:
-    """The evaluator in the compact form, for writers that need no `Decision`
-    (render/contract_json.py's `CompactJson`)."""
-    function: CompactEvaluator = generate(model, compact=True).function
+def compile_text(model: m.PolicyModel) -> TextEvaluator:
+    """The evaluator in the text form, for a writer of JSON text that needs no `Decision`
+    (`Policy.evaluate_text`)."""
+    function: TextEvaluator = generate(model, text=True).function
     return function
 
 
-def generate(model: m.PolicyModel, *, compact: bool = False) -> Generated:
-    """The evaluator, compiled, with its source, linecache key and line map; `compact`:
-    the same code giving a `CompactDecision` instead of a `Decision`."""
-    w = _Writer(compact=compact)
+def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
+    """The evaluator, compiled, with its source, linecache key and line map; `text`: the
+    same code writing the decision's JSON text with a kit (`TextKit`: the encoder's
+    pieces and code, given to it at each call) instead of making a `Decision`."""
+    w = _Writer(text=text)
     used = list(dict.fromkeys(t for r in model.requirements for t in r.satisfied_by))
     slot = {t.id: -1 for t in model.trainings} | {t: i for i, t in enumerate(used)}
     slots = w.const(slot, "SLOT")
@@ -128,7 +196,7 @@ def generate(model: m.PolicyModel, *, compact: bool = False) -> Generated:
     needs_done = any(isinstance(a, m.Completed) for c in conditions for a in atoms(c))
     n_used = int_literal(len(used))
 
-    w.line(0, "def evaluate(worker, as_of):")
+    w.line(0, "def evaluate(worker, as_of, kit):" if text else "def evaluate(worker, as_of):")
     # Zero cost until something raises: then the note names the policy line.
     w.line(1, "try:")
     w.block(2, """
@@ -176,12 +244,20 @@ def generate(model: m.PolicyModel, *, compact: bool = False) -> Generated:
         at = Origin(g.span, f"group {g.id}")
         w.line(2, f"if {w.cond(g.condition)}:", at)
         w.line(3, f"groups.append({name_literal(g.id)})", at)
-    w.line(2, "findings = []")
+    if text:
+        # The decision's text so far, its findings' pieces (`rules`), and its worker's id
+        # as it shows inside a JSON string (the second piece is it, quoted).
+        w.line(2, "rules = kit.rules")
+        w.line(2, f"out = kit.begin(worker.id, {policy_id}, as_of, "
+                  f"{w.const(model.fingerprint, 'FINGERPRINT')}, tuple(groups))")
+        w.line(2, "who = out[1][1:-1]")
+    else:
+        w.line(2, "findings = []")
     for k, rule in enumerate(model.requirements):
         _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
     unknown = "tuple(sorted(unknown)) if unknown else ()"
-    if compact:
-        w.line(2, f"return (tuple(groups), findings, {unknown}, later)")
+    if text:
+        w.line(2, f"return kit.finish(out, {unknown})")
     else:
         w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
                   f"tuple(findings), {unknown}, {w.const(model, 'MODEL')}, worker)")
@@ -190,7 +266,7 @@ def generate(model: m.PolicyModel, *, compact: bool = False) -> Generated:
             _note(exc)
             raise
         """)
-    return w.compile("evaluate", model.id)
+    return w.compile("evaluate", model.id, _TEXT_ATTRIBUTES if text else frozenset())
 
 
 def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None:
@@ -232,16 +308,15 @@ def _requirement(w: _Writer, k: int, rule: m.Requirement, js: list[int]) -> None
 def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -> None:
     """With `c{n}` the latest completion and `e{n}` its records: met, or renewal due."""
     c, e, due = f"c{n}", f"e{n}", f"due{n}"
-    w.line(4, f"{e} = ({e}[0],) if len({e}) == 1 else _canon({e})", at)
     if rule.renew is None:
-        w.line(4, w.finding(r, "'met'", "None", e), at)
+        w.met(4, at, n, r, c, "None", e)
         return
     shift, table = w.memo((rule.renew, rule.grace))
     w.line(4, f"{due} = {table}.get({c}) or {shift}({c})", at)
     w.line(4, f"if as_of <= {due}:", at)
-    w.line(5, w.finding(r, "'met'", due, e), at)
+    w.met(5, at, n, r, c, due, e)
     w.line(4, "else:", at)
-    w.line(5, w.finding(r, "'overdue'", due, "()"), at)
+    w.finding(5, at, r, "'overdue'", due, "()")
 
 
 def _needs_records(rule: m.Requirement) -> bool:
@@ -306,7 +381,7 @@ def _filtered_requirement(w: _Writer, rule: m.Requirement, r: str, n: str, at: O
         h = w.const(rule.hours, "H")
         w.line(3, f"met{n}, {due}, e{n} = _reach({h}, {cnt}, as_of)", at)
         w.line(3, f"if met{n}:", at)
-        w.line(4, w.finding(r, "'met'", due, f"e{n}"), at)
+        w.finding(4, at, r, "'met'", due, f"e{n}")
         w.line(3, "else:", at)
         _unmet(w, rule, r, n, at, 4)
         w.line(4, f"l{n} = _lapsed({h}, {cnt})", at)
@@ -350,10 +425,9 @@ def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
     facts = "none" if known else "None"
     w.line(indent, f"if {due} is None:", at)
     status = "'due'" if _pending(rule) == "True" else "'overdue'"
-    w.line(indent + 1, w.finding(r, status, "None", "()", facts), at)
+    w.undated(indent + 1, at, n, r, status, facts, rule.hours is None)
     w.line(indent, "else:", at)
-    w.line(indent + 1, w.finding(r, f"'due' if as_of <= {due} else 'overdue'", due, "()",
-                                 facts), at)
+    w.finding(indent + 1, at, r, f"'due' if as_of <= {due} else 'overdue'", due, "()", facts)
 
 
 def _reads_roles(c: m.Condition) -> bool:

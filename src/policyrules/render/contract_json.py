@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from json.encoder import encode_basestring as _js
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from ..contract.decision import Decision, Finding, evidence_dict, new_finding
 from ..contract.explain import RENEW, Shape, any_later, met_words, shape, stand_in
@@ -18,9 +18,6 @@ from ..semantics import model as m
 from ..semantics.dates import iso
 from ..semantics.facts import NO_RECORDS, Records
 from .safe import strict_json
-
-if TYPE_CHECKING:
-    from ..engines.compiled import CompactDecision
 
 
 def error_record(line: int, exc: WorkerError) -> dict[str, Any]:
@@ -99,12 +96,23 @@ def _after(worker: Worker, as_of: datetime.date) -> set[str]:
     return {r.training for r in worker.training if r.completed > as_of}
 
 
+_RENEW = _inside(RENEW)
+
+# Where a decision's first finding starts in its list of pieces (`DecisionJson._begin`):
+# every finding is written after ", ", and the first one's is taken back (`_close`).
+_FIRST = 7
+# What comes between a finding's status and its due date, as it is compliant or not.
+_OK = '", "compliant": true, "due": '
+_NOT_OK = '", "compliant": false, "due": '
+
+
 class _Rule:
     """The text a rule's findings share, made on its first finding: everything `text`
     needs of the rule is found with one lookup per finding."""
 
-    __slots__ = ("evidence", "head", "met_end", "met_head", "met_tail", "on", "plain", "rule",
-                 "shapes", "tail", "unrecorded", "usual")
+    __slots__ = ("dated_evidence", "evidence", "head", "met_dated", "met_end", "met_null",
+                 "met_tail", "on", "plain", "renew", "rule", "shapes", "tail", "unrecorded",
+                 "usual")
 
     def __init__(self, rule: m.Requirement, explain: bool) -> None:
         self.rule = rule
@@ -114,25 +122,29 @@ class _Rule:
                      + (', "explanation": ' if explain else ""))
         # Without an hours target, an evidence record's text is the record's alone.
         self.plain = rule.hours is None
-        # The usual met finding (`explain.in_one_step`): `met_head`, its renewal date,
-        # `evidence`, its record's text, `met_tail`, the worker's id, `on[course]`, the
-        # record's day, `_RENEW` and the renewal date (when it has one), `met_end`: the
-        # words of `explain.met_parts` escaped once (JSON escapes each character on its
-        # own, and dates need no escape). The words are set by the first such finding.
-        self.met_head = self.head + 'met", "compliant": true, "due": '
+        # The usual met finding (`explain.in_one_step`): without a renewal date `met_null`,
+        # with one `met_dated`, the date, `dated_evidence`; then its record's text around
+        # its day (`_around`), `met_tail`, the worker's id, `on[course]`, the record's
+        # day, then `renew` and
+        # the renewal date (when it has one), `met_end`: the words of `explain.met_parts`
+        # escaped once (JSON escapes each character on its own, and dates need no
+        # escape). The words are set by the first such finding. The generated writer
+        # (engines/compiled.py, `TextKit`) writes the same pieces in the same order.
+        met_head = self.head + "met" + _OK
+        self.met_null = met_head + "null" + self.evidence
+        self.met_dated = met_head + '"'
+        self.dated_evidence = '"' + self.evidence
+        self.renew = _RENEW
         self.met_tail = self.met_end = ""
         self.on: dict[str, str] = {}
         # Whether a met finding with one evidence record may be the usual one.
         self.usual = explain and self.plain
         # The explanation of a finding of any other shape (`explain.Shape`) on the day of
         # the run, as a format string (`_form`; empty: written the general way), by shape;
-        # that of an undated finding with no record of the rule, by status, cut where the
-        # worker's id goes (empty: the general way).
+        # the whole text of an undated finding with no record of the rule, by status, cut
+        # where the worker's id goes (empty: the general way).
         self.shapes: dict[tuple[object, ...], str] = {}
         self.unrecorded: dict[str, tuple[str, ...]] = {}
-
-
-_RENEW = _inside(RENEW)
 
 
 class DecisionJson:
@@ -158,6 +170,8 @@ class DecisionJson:
         # Lists of names (groups, unrecognised training), each encoded once: a run repeats
         # a few of them. Cleared when full.
         self._lists: dict[tuple[str, ...], str] = {}
+        # The generated writer's pieces (`kit`), by model, end and line.
+        self._kits: dict[tuple[int, str, object], TextKit] = {}
 
     def _rule(self, rule: m.Requirement) -> _Rule:
         kept = self._rules.get(id(rule))
@@ -180,28 +194,34 @@ class DecisionJson:
         """The decision's JSON text followed by `end` (JSON Lines: a newline)."""
         items = [(f.rule, f.status, f.due, f.evidence, f) for f in d.findings]
         return self._write(d.worker, d.policy, d.as_of, d.fingerprint, d.groups, items,
-                           d.unrecognised_training, None, None, end)[0]
+                           d.unrecognised_training, end)[0]
 
-    def compact(self, model: m.PolicyModel, worker: Worker, as_of: datetime.date,
-                decided: CompactDecision, end: str) -> tuple[str, bool]:
-        """The same text for the decision of `worker` on `as_of` that the compiled
-        evaluator gives in its compact form (`engines.compiled.compile_compact`), and
-        whether it is compliant: no `Decision` or `Finding` is made but for a finding
-        written the general way."""
-        groups, items, unknown, later = decided
-        return self._write(worker.id, model.id, as_of, model.fingerprint, groups, items,
-                           unknown, worker, later, end)
+    def kit(self, model: m.PolicyModel, end: str,
+            line: Callable[[str], str] | None = None) -> TextKit:
+        """What the generated writer of `model`'s decisions (`Policy.evaluate_text`) writes
+        with: this encoder's pieces, each decision's text followed by `end` and passed
+        through `line` (when given). One per model, kept."""
+        key = (id(model), end, line)
+        kit = self._kits.get(key)
+        if kit is None or kit.model is not model:
+            kit = self._kits[key] = TextKit(self, model, end, line)
+        return kit
 
     def _write(self, worker_id: str, policy: str, as_of: datetime.date,
                fingerprint: str | None, groups: tuple[str, ...],
                items: Sequence[tuple[m.Requirement, str, datetime.date | None,
-                                     tuple[TrainingRecord, ...], Finding | Records | None]],
-               unknown: tuple[str, ...], worker: Worker | None, later: bool | None,
-               end: str) -> tuple[str, bool]:
-        """The text of a decision and whether it is compliant. Each item is a finding's
-        rule, status, due date and evidence, then its `Finding` (from a `Decision`) or,
-        for the compact form, its record facts when known; then `worker` is the worker
-        of every finding and `later` whether any of its records is dated after the day.
+                                     tuple[TrainingRecord, ...], Finding]],
+               unknown: tuple[str, ...], end: str) -> tuple[str, bool]:
+        """The text of a decision and whether it is compliant, from its fields; each item
+        is a finding's rule, status, due date, evidence and the `Finding` itself."""
+        out = self._begin(worker_id, policy, as_of, fingerprint, groups)
+        self._findings(out, items, None, as_of, "", None)
+        return self._close(out, unknown, end)
+
+    def _begin(self, worker_id: str, policy: str, as_of: datetime.date,
+               fingerprint: str | None, groups: tuple[str, ...]) -> list[str]:
+        """The pieces of a decision's text up to its findings: `_FIRST` of them, the
+        fourth "true" until a finding that is overdue makes it "false".
 
         The pieces go into one list joined once: a decision's text is then copied once,
         not once per level of nesting (finding, findings, decision, line).
@@ -217,21 +237,39 @@ class DecisionJson:
             middle = self._middle = (policy, as_of,
                                      f', "policy": {_js(policy)}, "fingerprint": {shown}, '
                                      f'"as_of": "{iso(as_of)}", "compliant": ', fingerprint)
-        shown_id = _js(worker_id)
-        lists = self._lists
-        out = ['{"worker": ', shown_id, middle[2], "true", ', "groups": ',
-               (lists.get(groups) or self._names(groups)) if groups else "[]",
-               ', "findings": [']
+        return ['{"worker": ', _js(worker_id), middle[2], "true", ', "groups": ',
+                (self._lists.get(groups) or self._names(groups)) if groups else "[]",
+                ', "findings": [']
+
+    def _close(self, out: list[str], unknown: tuple[str, ...], end: str) -> tuple[str, bool]:
+        """The text of the decision whose pieces are `out` (`_begin`, then its findings',
+        each after ", ") and whether it is compliant."""
+        if len(out) > _FIRST:
+            out[_FIRST] = ""
+        out += ('], "unrecognised_training": ',
+                (self._lists.get(unknown) or self._names(unknown)) if unknown else "[]", "}",
+                end)
+        return "".join(out), out[3] == "true"
+
+    def _findings(self, out: list[str],
+                  items: Iterable[tuple[m.Requirement, str, datetime.date | None,
+                                        tuple[TrainingRecord, ...],
+                                        Finding | Records | None]],
+                  worker: Worker | None, as_of: datetime.date, who: str,
+                  later: bool | None) -> None:
+        """The pieces of findings' text, each after ", ", onto `out` (`_begin`). Each item
+        is a finding's rule, status, due date and evidence, then its `Finding` (from a
+        `Decision`) or, from the generated writer, its record facts when known; then
+        `worker` is the worker of every finding, `who` its id as it shows inside a JSON
+        string, and `later` whether any of its records is dated after the day."""
         rules = self._rules
         explain = self._explain
         # Of the worker of the findings (an engine gives all of a decision's the same
-        # worker and day): its id as it shows inside a JSON string, whether any of its
-        # records is dated after the day (`explain.in_one_step`), and if so, their courses
-        # (found once, when a met finding asks). From a Decision, found on its findings.
+        # worker and day): whether any of its records is dated after the day
+        # (`explain.in_one_step`), and if so, their courses (found once, when a met
+        # finding asks). From a Decision, found on its findings.
         seen: tuple[object, object] = (worker, as_of)
-        who = "" if worker is None else shown_id[1:-1]
         after: set[str] | None = None
-        sep = ""
         for rule, status, due, evidence, known in items:
             kept = rules.get(id(rule))
             if kept is None or kept.rule is not rule:
@@ -250,35 +288,30 @@ class DecisionJson:
                 if later and after is None:
                     after = _after(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
                 # Records dated after the day but none of the rule's: the same words, as
-                # `explain._notes` names only the rule's.
-                if not later or cast(set[str], after).isdisjoint(rule.satisfied_by):
+                # `explain._notes` names only the rule's. A record of an unusual kind: the
+                # same words, its text written below.
+                r = evidence[0]
+                if ((not later or cast(set[str], after).isdisjoint(rule.satisfied_by))
+                        and (around := _around(r)) is not None):
                     # `explain.in_one_step`: the usual finding, from its parts (`_Rule`).
-                    r = evidence[0]
                     on = kept.on.get(r.training)
                     if on is None:
                         on = self._met_words(kept, rule, r.training)
+                    done = iso(r.completed)
                     if due is None:
-                        out += (sep, kept.met_head, "null", kept.evidence, _record_js(rule, r),
-                                kept.met_tail, who, on, iso(r.completed), kept.met_end)
+                        out += (", ", kept.met_null, around[0], done, around[1], kept.met_tail,
+                                who, on, done, kept.met_end)
                     else:
                         day = iso(due)
-                        out += (sep, kept.met_head, '"', day, '"', kept.evidence,
-                                _record_js(rule, r), kept.met_tail, who, on,
-                                iso(r.completed), _RENEW, day, kept.met_end)
-                    sep = ", "
+                        out += (", ", kept.met_dated, day, kept.dated_evidence, around[0], done,
+                                around[1], kept.met_tail, who, on, done, kept.renew, day,
+                                kept.met_end)
                     continue
             if status == "overdue":
-                ok = '", "compliant": false, "due": '
+                ok = _NOT_OK
                 out[3] = "false"
             else:
-                ok = '", "compliant": true, "due": '
-            shown_due = f'"{iso(due)}"' if due is not None else "null"
-            if not evidence:
-                shown = ""
-            elif len(evidence) == 1:  # the usual case, without a generator
-                shown = _record_js(rule, evidence[0])
-            else:
-                shown = ", ".join(_record_js(rule, r) for r in evidence)
+                ok = _OK
             if not explain:
                 words = ""
             else:
@@ -286,13 +319,14 @@ class DecisionJson:
                 if not kept.plain:
                     pass
                 elif due is None and (known if f is None else f.records) is NO_RECORDS:
-                    # No record of the rule and no date: the same words for every worker
+                    # No record of the rule and no date: the same text for every worker
                     # but the id, cut where it goes (joining is quicker than a format).
                     pieces = kept.unrecorded.get(status)
                     if pieces is None:
                         pieces = self._unrecorded(kept, rule, status, as_of)
                     if pieces:
-                        words = form = who.join(pieces)
+                        out += (", ", who.join(pieces))
+                        continue
                 else:
                     if later is None:
                         later = any_later(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
@@ -310,12 +344,15 @@ class DecisionJson:
                         f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]),
                                         as_of, cast(Records | None, known))
                     words = _js(finding_text(f))
-            out += (sep, kept.head, status, ok, shown_due, kept.evidence, shown, kept.tail,
+            shown_due = f'"{iso(due)}"' if due is not None else "null"
+            if not evidence:
+                shown = ""
+            elif len(evidence) == 1:  # the usual case, without a generator
+                shown = _record_js(rule, evidence[0])
+            else:
+                shown = ", ".join(_record_js(rule, r) for r in evidence)
+            out += (", ", kept.head, status, ok, shown_due, kept.evidence, shown, kept.tail,
                     words, "}")
-            sep = ", "
-        out += ('], "unrecognised_training": ',
-                (lists.get(unknown) or self._names(unknown)) if unknown else "[]", "}", end)
-        return "".join(out), out[3] == "true"
 
     def _shaped(self, kept: _Rule, rule: m.Requirement, as_of: datetime.date,
                 s: tuple[object, ...]) -> str:
@@ -328,13 +365,18 @@ class DecisionJson:
 
     def _unrecorded(self, kept: _Rule, rule: m.Requirement, status: str,
                     as_of: datetime.date) -> tuple[str, ...]:
-        """The template of an undated finding whose worker has no record of the rule (nor
-        one dated later), cut where the worker's id goes, the one thing of the worker
-        its words read; () when written the general way."""
+        """The text of an undated finding of the rule with status `status` whose worker
+        has no record of the rule (nor one dated later), from a template cut where the
+        worker's id goes, the one thing of the worker its words read; () when written
+        the general way."""
         found = shape(rule, status, None, (), Worker(_ID, as_of, "none"), as_of, NO_RECORDS,
                       False)
         made = None if found is None else template(rule, as_of, found[0])
         texts, marks = cut(made) if made is not None else ([], [])
+        if marks and not any(marks):
+            texts[0] = (kept.head + status + (_NOT_OK if status == "overdue" else _OK)
+                        + "null" + kept.evidence + kept.tail + texts[0])
+            texts[-1] += "}"
         pieces = kept.unrecorded[status] = (
             tuple(texts) if marks and not any(marks) else ())
         return pieces
@@ -349,18 +391,61 @@ class DecisionJson:
         return shown
 
 
+class TextKit:
+    """What the generated writer of a model's decisions (engines/compiled.py,
+    `generate(model, text=True)`) is given to write with: the pieces of text of each of
+    the model's rules (`rules`, a `_Rule` by the rule's index), and the encoder's own
+    code for all the rest, so that the generated code only puts the usual findings'
+    pieces in order (`DecisionJson._findings` writes them the same way) and hands every
+    other finding to `general`. Its pieces are the encoder's: made as it makes them
+    (lazily, per rule) and cleared when it clears them (a new day)."""
+
+    __slots__ = (
+        "_close",
+        "_end",
+        "around",
+        "begin",
+        "general",
+        "line",
+        "met_words",
+        "model",
+        "rules",
+        "unrecorded",
+    )
+
+    def __init__(self, encoder: DecisionJson, model: m.PolicyModel, end: str,
+                 line: Callable[[str], str] | None) -> None:
+        self.model = model
+        self.rules = [encoder._rule(rule) for rule in model.requirements]
+        self.begin = encoder._begin
+        self.general = encoder._findings
+        self.met_words = encoder._met_words
+        self.unrecorded = encoder._unrecorded
+        self.around = _around
+        self.line = line
+        self._close = encoder._close
+        self._end = end
+
+    def finish(self, out: list[str], unknown: tuple[str, ...]) -> tuple[str, bool]:
+        """The decision's text and whether it is compliant (`DecisionJson._close`)."""
+        text, compliant = self._close(out, unknown, self._end)
+        line = self.line
+        return (text if line is None else line(text)), compliant
+
+
 # The text of an evidence record of the usual kind before and after its day
-# (`_record_js`), by (course, delivery, hours, provider, level), hours an int: one lookup
+# (`_around`), by (course, delivery, hours, provider, level), hours an int: one lookup
 # a record. Cleared when full.
 _AROUND: dict[tuple[str, str, int, str, str], tuple[str, str]] = {}
 
 
-def _record_js(rule: m.Requirement, r: TrainingRecord) -> str:
-    rule_hours, provider, level, hours = rule.hours, r.provider, r.level, r.hours
-    if (rule_hours is None and type(hours) is int and type(provider) is str
-            and type(level) is str):
-        # The usual record of a batch: the same text as below, each part escaped once.
-        # (`type(...) is` keeps 1, 1.0 and True apart, which a key would not.)
+def _around(r: TrainingRecord) -> tuple[str, str] | None:
+    """The text of an evidence record of the usual kind (hours an int, provider and level
+    text) of a rule without an hours target, before and after its day (the same text as
+    `_record_js` writes, each part escaped once); None for a record of any other kind."""
+    provider, level, hours = r.provider, r.level, r.hours
+    # (`type(...) is` keeps 1, 1.0 and True apart, which a key would not.)
+    if type(hours) is int and type(provider) is str and type(level) is str:
         key = (r.training, r.delivery, hours, provider, level)
         around = _AROUND.get(key)
         if around is None:
@@ -370,7 +455,17 @@ def _record_js(rule: m.Requirement, r: TrainingRecord) -> str:
                 f'{{"training": {_js(r.training)}, "completed": "',
                 f'", "delivery": {_js(r.delivery)}, "hours": {hours!r}, '
                 f'"provider": {_js(provider)}, "level": {_js(level)}}}')
-        return around[0] + iso(r.completed) + around[1]
+        return around
+    return None
+
+
+def _record_js(rule: m.Requirement, r: TrainingRecord) -> str:
+    rule_hours = rule.hours
+    if rule_hours is None:
+        around = _around(r)
+        if around is not None:  # the usual record of a batch
+            return around[0] + iso(r.completed) + around[1]
+    provider, level, hours = r.provider, r.level, r.hours
     head = (f'{{"training": {_js(r.training)}, "completed": "{iso(r.completed)}", '
             f'"delivery": {_js(r.delivery)}')
     if hours is None and provider is None and level is None and rule_hours is None:

@@ -23,8 +23,8 @@ from .keep import worker_values
 from .safe import csv_cell, one_line, strict_json
 
 if TYPE_CHECKING:
-    from ..engines.compiled import CompactDecision
     from ..semantics.model import PolicyModel
+    from .contract_json import TextKit
 
 
 class OutputFormat:
@@ -36,8 +36,9 @@ class OutputFormat:
     """
 
     name = ""
-    # Whether `compact` writes a decision from the compiled evaluator's compact form, so
-    # that a run may decide and encode in one step (batch/stages.py `FUSED`).
+    # Whether `kit` gives what the compiled evaluator's text form writes a decision with
+    # (`Policy.evaluate_text`), so that a run may decide and encode in one step
+    # (batch/stages.py `FUSED`).
     fuses = False
     header = ""
     separator = ""
@@ -57,10 +58,9 @@ class OutputFormat:
         """A rejected record; `kept` holds its values of the kept columns, in order."""
         raise NotImplementedError
 
-    def compact(self, model: PolicyModel, worker: Worker, as_of: datetime.date,
-                decided: CompactDecision) -> tuple[str, bool]:
-        """What `decision` writes for the decision `decided` (`Policy.evaluate_compact`),
-        and whether it is compliant; only where `fuses`."""
+    def kit(self, model: PolicyModel) -> TextKit:
+        """What `Policy.evaluate_text` writes with, to write for a decision of `model`
+        what `decision` writes; only where `fuses`."""
         raise NotImplementedError
 
     def _kept_json(self, values: Sequence[Any]) -> dict[str, Any]:
@@ -88,10 +88,8 @@ class JsonLines(OutputFormat):
         # The decision's object, then the kept members in place of its closing brace.
         return one_line(self._encode.text(d, "")[:-1] + ", " + kept[1:] + "\n")
 
-    def compact(self, model: PolicyModel, worker: Worker, as_of: datetime.date,
-                decided: CompactDecision) -> tuple[str, bool]:
-        text, compliant = self._encode.compact(model, worker, as_of, decided, "\n")
-        return one_line(text), compliant
+    def kit(self, model: PolicyModel) -> TextKit:
+        return self._encode.kit(model, "\n", one_line)
 
     def error(self, line: int, exc: WorkerError, kept: Sequence[Any] = ()) -> str:
         record = error_record(line, exc)
