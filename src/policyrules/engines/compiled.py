@@ -36,13 +36,15 @@ _MEMO_LIMIT = 1 << 17
 # and of text.
 _TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "met_words", "unrecorded",
                               "around", "finish", "usual", "on", "met_null", "met_dated",
-                              "dated_evidence", "met_tail", "met_end", "renew", "join"})
+                              "dated_evidence", "met_tail", "met_end", "renew", "closed",
+                              "join"})
 
 
 class _Writer(Source):
     def __init__(self, *, text: bool = False) -> None:
         super().__init__()
         self.text = text
+        self._courses: dict[int, tuple[m.Requirement, str]] = {}
         # The generated code makes a Finding and a Decision as their makers do (faster
         # than the classes' own __init__, the same objects: contract/workers.py).
         for name, value in (("Decision", new_decision), ("Finding", new_finding),
@@ -65,55 +67,65 @@ class _Writer(Source):
         self.line(indent, f"findings.append(Finding({r}, {status}, {due}, {evidence}, worker, "
                           f"as_of{given}))", at)
 
-    def met(self, indent: int, at: Origin, n: str, r: str, c: str, due: str, e: str) -> None:
-        """A met finding of the rule `n` (without an hours target): `c` its latest
+    def met(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str, c: str,
+            due: str, e: str) -> None:
+        """A met finding of `rule`, the `n`th (without an hours target): `c` its latest
         completion, `e` the list of its records then (in the order read).
 
-        In the text form the usual one (`explain.in_one_step`: one record, none dated
-        after the day) is written from its rule's pieces, as `DecisionJson._findings`
-        writes it; any other, and any without explanations (`usual` false), by the kit's
-        general code."""
+        In the text form one with one record of the usual kind (`TextKit.around`) is
+        written from its rule's pieces, as `DecisionJson._findings` writes it: explained
+        (`usual`), the usual one of `explain.in_one_step` (no record of the rule's
+        courses dated after the day); without explanations, any. Any other is the kit's
+        general code's."""
         canonical = f"({e}[0],) if len({e}) == 1 else _canon({e})"
         if not self.text:
             self.line(indent, f"{e} = {canonical}", at)
             self.finding(indent, at, r, "'met'", due, e)
             return
-        k, a, x, on, d = f"k{n}", f"a{n}", f"x{n}", f"on{n}", f"d{n}"
+        k, a, x, on, d, u = f"k{n}", f"t{n}", f"x{n}", f"on{n}", f"d{n}", f"u{n}"
         self.line(indent, f"{k} = rules[{n}]", at)
-        self.line(indent, f"{a} = kit.around({e}[0]) if {k}.usual and not later and "
-                          f"len({e}) == 1 else None", at)
+        self.line(indent, f"{a} = kit.around({e}[0]) if len({e}) == 1 and not (later and "
+                          f"{k}.usual and not {self.courses(rule)}.isdisjoint(after)) else None",
+                  at)
         self.line(indent, f"if {a} is not None:", at)
-        self.line(indent + 1, f"{x} = {e}[0].training", at)
-        self.line(indent + 1, f"{on} = {k}.on.get({x})", at)
-        self.line(indent + 1, f"if {on} is None:", at)
-        self.line(indent + 2, f"{on} = kit.met_words({k}, {r}, {x})", at)
         self.line(indent + 1, f"{d} = _iso({c})", at)
         if due == "None":
-            self.line(indent + 1, f"out += (', ', {k}.met_null, {a}[0], {d}, {a}[1], "
-                                  f"{k}.met_tail, who, {on}, {d}, {k}.met_end)", at)
+            head = f"{k}.met_null, {a}[0], {d}, {a}[1]"
+            renew = ""
         else:
-            self.line(indent + 1, f"u{n} = _iso({due})", at)
-            self.line(indent + 1, f"out += (', ', {k}.met_dated, u{n}, {k}.dated_evidence, "
-                                  f"{a}[0], {d}, {a}[1], {k}.met_tail, who, {on}, {d}, "
-                                  f"{k}.renew, u{n}, {k}.met_end)", at)
+            self.line(indent + 1, f"{u} = _iso({due})", at)
+            head = f"{k}.met_dated, {u}, {k}.dated_evidence, {a}[0], {d}, {a}[1]"
+            renew = f"{k}.renew, {u}, "
+        self.line(indent + 1, f"if {k}.usual:", at)
+        self.line(indent + 2, f"{x} = {e}[0].training", at)
+        self.line(indent + 2, f"{on} = {k}.on.get({x})", at)
+        self.line(indent + 2, f"if {on} is None:", at)
+        self.line(indent + 3, f"{on} = kit.met_words({k}, {r}, {x})", at)
+        self.line(indent + 2, f"out += (', ', {head}, {k}.met_tail, who, {on}, {d}, {renew}"
+                              f"{k}.met_end)", at)
+        self.line(indent + 1, "else:", at)
+        self.line(indent + 2, f"out += (', ', {head}, {k}.closed)", at)
         self.line(indent, "else:", at)
         self.finding(indent + 1, at, r, "'met'", due, canonical)
 
-    def undated(self, indent: int, at: Origin, n: str, r: str, status: str, facts: str,
-                plain: bool) -> None:
-        """An unmet finding of the rule `n` without a due date, `status` a literal;
-        `facts`: its record facts when known (`none`); `plain`: the rule has no hours
-        target.
+    def undated(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str,
+                status: str, facts: str) -> None:
+        """An unmet finding of `rule`, the `n`th, without a due date, `status` a literal;
+        `facts`: its record facts when known (`none`: the worker has no record of the
+        rule's courses by the day, nor any record after it).
 
-        In the text form one of a worker with no record of the rule (nor any dated after
-        the day) is its rule's text for the status with the worker's id put in
-        (`DecisionJson._unrecorded`), when explained; any other is the general code's."""
-        if not (self.text and plain and facts == "none"):
+        In the text form one of a worker with no record of the rule's courses at all,
+        of a rule without an hours target, is its rule's text for the status with the
+        worker's id put in (`DecisionJson._unrecorded`); any other is the general
+        code's."""
+        if not (self.text and rule.hours is None and facts == "none"):
             self.finding(indent, at, r, status, "None", "()", facts)
             return
         k, p = f"k{n}", f"p{n}"
-        self.line(indent, f"{k} = rules[{n}]", at)
-        self.line(indent, f"if {k}.usual and not later:", at)
+        # Records after the day, none of the rule's courses: its record facts are empty
+        # all the same (`facts.records`).
+        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
+        self.line(indent + 1, f"{k} = rules[{n}]", at)
         self.line(indent + 1, f"{p} = {k}.unrecorded.get({status})", at)
         self.line(indent + 1, f"if {p} is None:", at)
         self.line(indent + 2, f"{p} = kit.unrecorded({k}, {r}, {status}, as_of)", at)
@@ -126,6 +138,14 @@ class _Writer(Source):
             self.line(indent + 1, "out[3] = 'false'", at)
         self.line(indent, "else:", at)
         self.finding(indent + 1, at, r, status, "None", "()", facts)
+
+    def courses(self, rule: m.Requirement) -> str:
+        """The name of the set of the rule's courses (`satisfied_by`)."""
+        known = self._courses.get(id(rule))
+        if known is None or known[0] is not rule:
+            known = self._courses[id(rule)] = (rule, self.const(frozenset(rule.satisfied_by),
+                                                                "T"))
+        return known[1]
 
     def cond(self, c: m.Condition) -> str:
         match c:
@@ -210,18 +230,37 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
             roles = worker.roles
             held = {r.role for r in roles if (r.since or started) <= as_of} if roles else _EMPTY
             """)
-    # One pass over the records: latest completion (and its records) per training used.
+    # One pass over the records: latest completion (and its records) per training used;
+    # in the text form, the courses of the records dated after the day too (`after`),
+    # whose words name only the rule's (`DecisionJson._findings`).
     w.block(2, f"""
         last = [None] * {n_used}
         ev = [None] * {n_used}
         unknown = None
         done = set()
         later = False
-        for rec in worker.training:
-            c = rec.completed
-            if c > as_of:
-                later = True
-                continue
+        """)
+    if text:
+        w.block(2, """
+            after = _EMPTY
+            for rec in worker.training:
+                c = rec.completed
+                if c > as_of:
+                    if not later:
+                        later = True
+                        after = set()
+                    after.add(rec.training)
+                    continue
+            """)
+    else:
+        w.block(2, """
+            for rec in worker.training:
+                c = rec.completed
+                if c > as_of:
+                    later = True
+                    continue
+            """)
+    w.block(3, f"""
             {"done.add(rec.training)" if needs_done else "pass"}
             j = {slots}.get(rec.training)
             if j is None:
@@ -309,12 +348,12 @@ def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -
     """With `c{n}` the latest completion and `e{n}` its records: met, or renewal due."""
     c, e, due = f"c{n}", f"e{n}", f"due{n}"
     if rule.renew is None:
-        w.met(4, at, n, r, c, "None", e)
+        w.met(4, at, rule, n, r, c, "None", e)
         return
     shift, table = w.memo((rule.renew, rule.grace))
     w.line(4, f"{due} = {table}.get({c}) or {shift}({c})", at)
     w.line(4, f"if as_of <= {due}:", at)
-    w.met(5, at, n, r, c, due, e)
+    w.met(5, at, rule, n, r, c, due, e)
     w.line(4, "else:", at)
     w.finding(5, at, r, "'overdue'", due, "()")
 
@@ -425,7 +464,7 @@ def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
     facts = "none" if known else "None"
     w.line(indent, f"if {due} is None:", at)
     status = "'due'" if _pending(rule) == "True" else "'overdue'"
-    w.undated(indent + 1, at, n, r, status, facts, rule.hours is None)
+    w.undated(indent + 1, at, rule, n, r, status, facts)
     w.line(indent, "else:", at)
     w.finding(indent + 1, at, r, f"'due' if as_of <= {due} else 'overdue'", due, "()", facts)
 

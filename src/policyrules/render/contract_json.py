@@ -110,7 +110,8 @@ class _Rule:
     """The text a rule's findings share, made on its first finding: everything `text`
     needs of the rule is found with one lookup per finding."""
 
-    __slots__ = ("dated_evidence", "evidence", "head", "met_dated", "met_end", "met_null",
+    __slots__ = ("closed", "dated_evidence", "evidence", "head", "met_dated", "met_end",
+                 "met_null",
                  "met_tail", "on", "plain", "renew", "rule", "shapes", "tail", "unrecorded",
                  "usual")
 
@@ -120,6 +121,8 @@ class _Rule:
         self.evidence = f', "satisfied_by": {_list(rule.satisfied_by)}, "evidence": ['
         self.tail = (f'], "cites": {_list(rule.cites)}'
                      + (', "explanation": ' if explain else ""))
+        # Without explanations, what ends a finding after its evidence.
+        self.closed = self.tail + "}"
         # Without an hours target, an evidence record's text is the record's alone.
         self.plain = rule.hours is None
         # The usual met finding (`explain.in_one_step`): without a renewal date `met_null`,
@@ -365,20 +368,23 @@ class DecisionJson:
 
     def _unrecorded(self, kept: _Rule, rule: m.Requirement, status: str,
                     as_of: datetime.date) -> tuple[str, ...]:
-        """The text of an undated finding of the rule with status `status` whose worker
-        has no record of the rule (nor one dated later), from a template cut where the
-        worker's id goes, the one thing of the worker its words read; () when written
-        the general way."""
-        found = shape(rule, status, None, (), Worker(_ID, as_of, "none"), as_of, NO_RECORDS,
-                      False)
-        made = None if found is None else template(rule, as_of, found[0])
-        texts, marks = cut(made) if made is not None else ([], [])
-        if marks and not any(marks):
-            texts[0] = (kept.head + status + (_NOT_OK if status == "overdue" else _OK)
-                        + "null" + kept.evidence + kept.tail + texts[0])
-            texts[-1] += "}"
-        pieces = kept.unrecorded[status] = (
-            tuple(texts) if marks and not any(marks) else ())
+        """The text of an undated finding of the rule (without an hours target) with
+        status `status` whose worker has no record of the rule (nor one dated later),
+        from a template cut where the worker's id goes, the one thing of the worker its
+        words read; () when written the general way. Without explanations, one piece."""
+        text = (kept.head + status + (_NOT_OK if status == "overdue" else _OK) + "null"
+                + kept.evidence + kept.tail)
+        pieces: tuple[str, ...] = ()
+        if not self._explain:
+            pieces = (text + "}",)
+        else:
+            found = shape(rule, status, None, (), Worker(_ID, as_of, "none"), as_of,
+                          NO_RECORDS, False)
+            made = None if found is None else template(rule, as_of, found[0])
+            texts, marks = cut(made) if made is not None else ([], [])
+            if marks and not any(marks):
+                pieces = (text + texts[0], *texts[1:-1], texts[-1] + "}")
+        kept.unrecorded[status] = pieces
         return pieces
 
     def _met_words(self, kept: _Rule, rule: m.Requirement, training: str) -> str:
