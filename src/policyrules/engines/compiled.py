@@ -82,19 +82,19 @@ class _Writer(Source):
             self.line(indent, f"{e} = {canonical}", at)
             self.finding(indent, at, r, "'met'", due, e)
             return
-        k, a, x, on, d, u = f"k{n}", f"t{n}", f"x{n}", f"on{n}", f"d{n}", f"u{n}"
+        k, t, x, on, d, u = f"k{n}", f"t{n}", f"x{n}", f"on{n}", f"d{n}", f"u{n}"
         self.line(indent, f"{k} = rules[{n}]", at)
-        self.line(indent, f"{a} = kit.around({e}[0]) if len({e}) == 1 and not (later and "
+        self.line(indent, f"{t} = kit.around({e}[0]) if len({e}) == 1 and not (later and "
                           f"{k}.usual and not {self.courses(rule)}.isdisjoint(after)) else None",
                   at)
-        self.line(indent, f"if {a} is not None:", at)
+        self.line(indent, f"if {t} is not None:", at)
         self.line(indent + 1, f"{d} = _iso({c})", at)
         if due == "None":
-            head = f"{k}.met_null, {a}[0], {d}, {a}[1]"
+            head = f"{k}.met_null, {t}[0], {d}, {t}[1]"
             renew = ""
         else:
             self.line(indent + 1, f"{u} = _iso({due})", at)
-            head = f"{k}.met_dated, {u}, {k}.dated_evidence, {a}[0], {d}, {a}[1]"
+            head = f"{k}.met_dated, {u}, {k}.dated_evidence, {t}[0], {d}, {t}[1]"
             renew = f"{k}.renew, {u}, "
         self.line(indent + 1, f"if {k}.usual:", at)
         self.line(indent + 2, f"{x} = {e}[0].training", at)

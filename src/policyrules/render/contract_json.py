@@ -111,9 +111,8 @@ class _Rule:
     needs of the rule is found with one lookup per finding."""
 
     __slots__ = ("closed", "dated_evidence", "evidence", "head", "met_dated", "met_end",
-                 "met_null",
-                 "met_tail", "on", "plain", "renew", "rule", "shapes", "tail", "unrecorded",
-                 "usual")
+                 "met_null", "met_tail", "on", "plain", "renew", "rule", "shapes", "tail",
+                 "unrecorded", "usual")
 
     def __init__(self, rule: m.Requirement, explain: bool) -> None:
         self.rule = rule
@@ -121,18 +120,19 @@ class _Rule:
         self.evidence = f', "satisfied_by": {_list(rule.satisfied_by)}, "evidence": ['
         self.tail = (f'], "cites": {_list(rule.cites)}'
                      + (', "explanation": ' if explain else ""))
-        # Without explanations, what ends a finding after its evidence.
+        # Without explanations, what ends a finding after its evidence (`tail` then holds
+        # no explanation member).
         self.closed = self.tail + "}"
         # Without an hours target, an evidence record's text is the record's alone.
         self.plain = rule.hours is None
         # The usual met finding (`explain.in_one_step`): without a renewal date `met_null`,
         # with one `met_dated`, the date, `dated_evidence`; then its record's text around
         # its day (`_around`), `met_tail`, the worker's id, `on[course]`, the record's
-        # day, then `renew` and
-        # the renewal date (when it has one), `met_end`: the words of `explain.met_parts`
-        # escaped once (JSON escapes each character on its own, and dates need no
-        # escape). The words are set by the first such finding. The generated writer
-        # (engines/compiled.py, `TextKit`) writes the same pieces in the same order.
+        # day, then `renew` and the renewal date (when it has one), `met_end`: the words
+        # of `explain.met_parts` escaped once (JSON escapes each character on its own,
+        # and dates need no escape). The words are set by the first such finding. The
+        # generated writer (engines/compiled.py, `TextKit`) writes the same pieces in the
+        # same order, and without explanations `closed` after the record's text.
         met_head = self.head + "met" + _OK
         self.met_null = met_head + "null" + self.evidence
         self.met_dated = met_head + '"'
