@@ -84,8 +84,8 @@ class Job:
         self.keep = tuple(keep)
         self.log = log
         self.logged: list[Entry] = []
-        # A format that writes a decision from the compact form, when nothing else needs
-        # the Decision (a log entry is made from it): then `decide_encode` does both.
+        # A format whose text the compiled evaluator's text form writes, when nothing else
+        # needs the Decision (a log entry is made from it): then `decide_encode` does both.
         self.fused = (rows if isinstance(rows, OutputFormat) and rows.fuses and log is None
                       else None)
         self.stages = STAGES if self.fused is None else FUSED
