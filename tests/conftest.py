@@ -1,5 +1,6 @@
 import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -46,3 +47,24 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> str:
 def features() -> policyrules.Policy:
     """The small policy that exercises every language feature."""
     return policyrules.load(FIXTURES / "features.policy")
+
+
+# The data rows (from 0) of examples/workers.csv that are bad on purpose: the lines of
+# the table in examples/README.md, less the header and one.
+BAD_ROWS = (136, 451, 887, 1202, 1529, 1776, 1900, 1989)
+
+
+def example_near_bad_rows(reach: int = 3) -> tuple[Any, Any]:
+    """The shipped example workforce as Polars tables of text (as the command line reads
+    CSV), cut to the workers within `reach` rows of each bad row, and the training of
+    those workers and of the row without an id, in the files' order: every kind of bad
+    row, for tests that decide a table in many small parts, at a fraction of the cost."""
+    import polars as pl
+
+    workers = pl.read_csv(ROOT / "examples" / "workers.csv", infer_schema=False)
+    training = pl.read_csv(ROOT / "examples" / "training.csv", infer_schema=False)
+    near = sorted({i for row in BAD_ROWS for i in range(row - reach, row + reach + 1)})
+    workers = workers[near]
+    ids = workers["id"].drop_nulls().to_list()
+    training = training.filter(pl.col("worker").is_null() | pl.col("worker").is_in(ids))
+    return workers, training
