@@ -336,6 +336,11 @@ def near_worker(rng: random.Random, policy: policyrules.Policy,
         if rng.random() < 0.3:
             record["hours"] = rng.choice([1, 2.5, 8])
         training.append(record)
+    if training and rng.random() < 0.3:
+        # Another course on the day of one record: the latest records of a rule are then
+        # several, whose first is the canonical one whatever their order.
+        training.insert(rng.randint(0, len(training)), {
+            "training": rng.choice(courses), "completed": rng.choice(training)["completed"]})
     return {"id": rng.choice(_IDS), "started": day(-2500, 60),
             "contact": rng.choice(["none", "occasional", "regular", "predominant"]),
             "roles": [{"role": r, "since": day(-1500, 30)} if rng.random() < 0.7 else r
