@@ -57,7 +57,7 @@ class _Writer(Source):
                 facts: str = "None") -> None:
         """The line that adds a finding: a `Finding`, or in the text form its text,
         written by the kit's general code. Every finding of the generated code is made
-        here or by `met` or `undated`, which write the usual ones' text in the text form
+        here or by `found`, `met` or `undated`, which write the text form's otherwise
         and decide as this does, so that both forms decide alike."""
         if self.text:
             self.line(indent, f"kit.general(out, (({r}, {status}, {due}, {evidence}, {facts}),), "

@@ -467,7 +467,8 @@ class TextKit:
     the model's rules (`rules`, a `_Rule` by the rule's index), and the encoder's own
     code for all the rest, so that the generated code only puts the usual findings'
     pieces in order (`DecisionJson._findings` writes them the same way) and hands every
-    other finding to `general`. Its pieces are the encoder's: made as it makes them
+    other finding to `found` with the facts it found (a rule whose records are the
+    latest of each course) or to `general`. Its pieces are the encoder's: made as it makes them
     (lazily, per rule) and cleared when it clears them (a new day)."""
 
     __slots__ = (
