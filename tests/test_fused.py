@@ -23,7 +23,14 @@ from policyrules.contract.explain import Shape, any_later, shape
 from policyrules.contract.workers import Worker
 from policyrules.errors import WorkerError
 from policyrules.render import MACHINE_FORMATS
-from policyrules.render.contract_json import TextKit, _around, _form, _inside, template
+from policyrules.render.contract_json import (
+    TextKit,
+    _around,
+    _form,
+    _inside,
+    found_shape,
+    template,
+)
 from policyrules.render.formats import JsonLines
 from policyrules.testing import as_of_dates, workers
 from strategies import DAYS, worker_dicts
@@ -120,9 +127,12 @@ def test_generated_text_of_generated_policies(data: st.DataObject) -> None:
 
 
 # The generated code writes the usual findings itself (engines/compiled.py `_Writer.met`,
-# `undated`) and hands every other one to the encoder's general code (`TextKit.general`):
-# held to the definition of the usual ones, on generated workers and days, so that a
-# fast path that stopped being taken (the same bytes, slower) fails here.
+# `undated`), hands every other one of a rule whose records are the latest of each course
+# to the kit with the facts it found (`TextKit.found`), and the rest to the encoder's
+# general code (`TextKit.general`): held to the definition of the usual ones, on
+# generated workers and days, so that a fast path that stopped being taken (the same
+# bytes, slower) fails here. Each finding given to `found` has the shape and days the
+# general code finds for it (`explain.shape`), so that it takes the same template.
 @settings(max_examples=300)
 @given(st.data(), st.booleans())
 def test_only_unusual_findings_take_the_general_code(data: st.DataObject,
@@ -136,6 +146,7 @@ def test_only_unusual_findings_take_the_general_code(data: st.DataObject,
         return
     kit = JsonLines(as_of, explain=explain).kit(policy.model)
     handed = _handed(kit)
+    given_facts = _found(kit)
     text, _ = policy.evaluate_text(worker, as_of, kit)
     assert json.loads(text) == _dict(decision, explain)
     index = {r.id: k for k, r in enumerate(policy.model.requirements)}
@@ -156,8 +167,36 @@ def test_only_unusual_findings_take_the_general_code(data: st.DataObject,
                 and not any(r.training in rule.satisfied_by for r in worker.training)
                 and bool(kit.rules[index[rule.id]].unrecorded.get(f.status)))
 
+    def plain(f: Finding) -> bool:
+        return f.rule.hours is None and f.rule.delivery is None and f.rule.provider is None
+
     assert [item[0].id for item in handed] == [f.requirement for f in decision.findings
-                                               if not usual(f)]
+                                               if not usual(f) and not plain(f)]
+    _same_facts(given_facts, [f for f in decision.findings if not usual(f) and plain(f)])
+
+
+def _same_facts(given: list[tuple[Any, ...]], findings: list[Finding]) -> None:
+    """Each finding given to the kit's `found` (`_found`) is the finding of the decision
+    in its place, with the shape and days the general code finds for it."""
+    assert [args[1].id for args in given] == [f.requirement for f in findings]
+    for args, f in zip(given, findings, strict=True):
+        assert args[1:4] == (f.rule, f.status, f.due) and args[4] == f.evidence
+        later = any_later(f.worker, f.as_of)
+        assert found_shape(*args[1:], f.worker, f.as_of, later) == shape(
+            f.rule, f.status, f.due, f.evidence, f.worker, f.as_of, f.records, later)
+
+
+def _found(kit: TextKit) -> list[tuple[Any, ...]]:
+    """What the kit's `found` is given from now on, in order: each finding's kept pieces,
+    rule, status, due date, evidence, latest record, anchor and `first`."""
+    found, given = kit.found, []
+
+    def recording(out: list[str], *args: Any) -> None:
+        given.append(args[:8])
+        found(out, *args)
+
+    kit.found = recording
+    return given
 
 
 def _handed(kit: TextKit) -> list[Any]:
@@ -297,6 +336,11 @@ def near_worker(rng: random.Random, policy: policyrules.Policy,
         if rng.random() < 0.3:
             record["hours"] = rng.choice([1, 2.5, 8])
         training.append(record)
+    if training and rng.random() < 0.3:
+        # Another course on the day of one record: the latest records of a rule are then
+        # several, whose first is the canonical one whatever their order.
+        training.insert(rng.randint(0, len(training)), {
+            "training": rng.choice(courses), "completed": rng.choice(training)["completed"]})
     return {"id": rng.choice(_IDS), "started": day(-2500, 60),
             "contact": rng.choice(["none", "occasional", "regular", "predominant"]),
             "roles": [{"role": r, "since": day(-1500, 30)} if rng.random() < 0.7 else r
@@ -349,6 +393,27 @@ def test_templated_words_are_the_words_of_the_finding(data: st.DataObject,
         worker = policy.worker(near_worker(rng, policy, as_of))
         _templated(policy, worker, as_of)
         _same(policy, fmt, worker, as_of)
+        _found_as_decided(policy, fmt, worker, as_of)
+
+
+def _found_as_decided(policy: policyrules.Policy, fmt: JsonLines, worker: Worker,
+                      as_of: datetime.date) -> None:
+    """The findings the generated writer gives the kit's `found` have the shapes and days
+    of the decision's findings (`_same_facts`): those of rules whose records are the
+    latest of each course, but the usual ones, which it writes itself."""
+    try:
+        decision = policy.evaluate_checked(worker, as_of)
+    except WorkerError:
+        return
+    kit = fmt.kit(policy.model)
+    own = kit.found
+    given = _found(kit)
+    try:
+        policy.evaluate_text(worker, as_of, kit)
+    finally:
+        kit.found = own  # the kit is kept per model
+    rules = {f.requirement: f for f in decision.findings}
+    _same_facts(given, [rules[args[1].id] for args in given])
 
 
 def test_every_kind_of_template_is_made_and_checked() -> None:

@@ -343,28 +343,45 @@ def shape(rule: Requirement, status: str, due: datetime.date | None,
         return None
     if known is None:
         known = records_of(rule, worker, as_of)
-    after = known.later
     met = status == "met"
-    left_out = () if met else known.excluded  # `_notes` names them when not met
+    latest = known.latest
+    start = None
+    if due is not None and not met and latest is None:  # `_body` calls `_start`
+        facts = known if isinstance(known, Facts) else facts_of(rule, worker, as_of, known)
+        record = facts.deadline_record
+        start = (facts.role_since is not None, facts.anchor,
+                 record.training if record is not None and record.completed == due else None)
+    # `_notes` names the records a delivery or provider rule leaves out when not met.
+    return shaped(rule, status, due, evidence, latest, later, known.later,
+                  () if met else known.excluded, start)
+
+
+def shaped(rule: Requirement, status: str, due: datetime.date | None,
+           evidence: Sequence[TrainingRecord], latest: TrainingRecord | None, later: bool,
+           after: Sequence[TrainingRecord], left_out: Sequence[TrainingRecord],
+           start: tuple[bool, datetime.date, str | None] | None
+           ) -> tuple[tuple[object, ...], Days] | None:
+    """`shape` from the finding's facts, for a caller that has found them itself:
+    `latest` the latest record counted (`Records.latest`), `after` the records of the
+    rule dated after the day (`Records.later`), `left_out` those a delivery or provider
+    rule leaves out (`Records.excluded`; () when met), and, for an unmet finding with a
+    due day and no record counted, `start`: whether the worker took the role its
+    deadline counts from, the day it counts from (`Facts.anchor`), and the course of the
+    deadline record when its day is the due day (else None)."""
     if len(after) > 1 or len(left_out) > 1:
         return None
-    latest = known.latest
+    met = status == "met"
     first = evidence[0] if met and evidence else None
-    start = due is not None and not met and latest is None  # `_body` calls `_start`
     since = d_train = None
     anchor = ""
-    if start:
-        facts = known if isinstance(known, Facts) else facts_of(rule, worker, as_of, known)
-        since = facts.role_since is not None
-        anchor = iso(facts.anchor)
-        record = facts.deadline_record
-        if record is not None and record.completed == due:
-            d_train = record.training
+    if start is not None:
+        since, day, d_train = start
+        anchor = iso(day)
     a = after[0] if after else None
     x = left_out[0] if left_out else None
     return ((status, due is not None, None if latest is None else latest.training,
              None if first is None else first.training, None, first is not None,
-             later if met else None, start, since, d_train, None, None,
+             later if met else None, start is not None, since, d_train, None, None,
              None if a is None else a.training, None if x is None else x.training,
              None if x is None else x.delivery,
              None if x is None or rule.provider is None else x.provider == rule.provider),

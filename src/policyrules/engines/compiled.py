@@ -34,7 +34,7 @@ _MEMO_LIMIT = 1 << 17
 
 # What the text form reads of its kit (`TextKit`), of a rule's pieces there (`_Rule`),
 # and of text.
-_TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "met_words", "unrecorded",
+_TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "found", "met_words", "unrecorded",
                               "around", "finish", "usual", "on", "met_null", "met_dated",
                               "dated_evidence", "met_tail", "met_end", "renew", "closed",
                               "join"})
@@ -57,7 +57,7 @@ class _Writer(Source):
                 facts: str = "None") -> None:
         """The line that adds a finding: a `Finding`, or in the text form its text,
         written by the kit's general code. Every finding of the generated code is made
-        here or by `met` or `undated`, which write the usual ones' text in the text form
+        here or by `found`, `met` or `undated`, which write the text form's otherwise
         and decide as this does, so that both forms decide alike."""
         if self.text:
             self.line(indent, f"kit.general(out, (({r}, {status}, {due}, {evidence}, {facts}),), "
@@ -66,6 +66,21 @@ class _Writer(Source):
         given = "" if facts == "None" else f", {facts}"
         self.line(indent, f"findings.append(Finding({r}, {status}, {due}, {evidence}, worker, "
                           f"as_of{given}))", at)
+
+    def found(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str,
+              status: str, due: str, evidence: str, latest: str = "None",
+              anchor: str = "None", first: str = "False", facts: str = "None") -> None:
+        """A finding of `rule`, the `n`th, that `met` and `undated` do not write: `latest`
+        its latest record counted; unmet, dated and with none counted, `anchor` the day
+        its deadline counts from (when found) and `first` whether the due day is the
+        first `due before first` record's. In the text form, of a rule whose records are
+        the latest of each course, written by the kit from those facts
+        (`TextKit.found`), which are most of what its words read; else as `finding`."""
+        if not self.text or _needs_records(rule):
+            self.finding(indent, at, r, status, due, evidence, facts)
+            return
+        self.line(indent, f"kit.found(out, rules[{n}], {r}, {status}, {due}, {evidence}, "
+                          f"{latest}, {anchor}, {first}, worker, as_of, who, later)", at)
 
     def met(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str, c: str,
             due: str, e: str) -> None:
@@ -106,7 +121,8 @@ class _Writer(Source):
         self.line(indent + 1, "else:", at)
         self.line(indent + 2, f"out += (', ', {head}, {k}.closed)", at)
         self.line(indent, "else:", at)
-        self.finding(indent + 1, at, r, "'met'", due, canonical)
+        self.line(indent + 1, f"{e} = {canonical}", at)
+        self.found(indent + 1, at, rule, n, r, "'met'", due, e, f"{e}[0]")
 
     def undated(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str,
                 status: str, facts: str) -> None:
@@ -137,7 +153,7 @@ class _Writer(Source):
             # The decision's `compliant` (`DecisionJson._begin`), as the general code sets it.
             self.line(indent + 1, "out[3] = 'false'", at)
         self.line(indent, "else:", at)
-        self.finding(indent + 1, at, r, status, "None", "()", facts)
+        self.found(indent + 1, at, rule, n, r, status, "None", "()", facts=facts)
 
     def courses(self, rule: m.Requirement) -> str:
         """The name of the set of the rule's courses (`satisfied_by`)."""
@@ -355,7 +371,8 @@ def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -
     w.line(4, f"if as_of <= {due}:", at)
     w.met(5, at, rule, n, r, c, due, e)
     w.line(4, "else:", at)
-    w.finding(5, at, r, "'overdue'", due, "()")
+    w.found(5, at, rule, n, r, "'overdue'", due, "()",
+            f"{e}[0] if len({e}) == 1 else _canon({e})[0]")
 
 
 def _needs_records(rule: m.Requirement) -> bool:
@@ -398,7 +415,8 @@ def _deadline(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
         w.line(indent, f"{due} = {table}.get(a{n}) or {shift}(a{n})", at)
     if rule.before_first is not None:
         _first(w, f"b{n}", rule.before_first.trainings, indent, at)
-        w.line(indent, f"if b{n} is not None and ({due} is None or b{n} < {due}):", at)
+        w.line(indent, f"f{n} = b{n} is not None and ({due} is None or b{n} < {due})", at)
+        w.line(indent, f"if f{n}:", at)
         w.line(indent + 1, f"{due} = b{n}", at)
 
 
@@ -466,7 +484,9 @@ def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
     status = "'due'" if _pending(rule) == "True" else "'overdue'"
     w.undated(indent + 1, at, rule, n, r, status, facts)
     w.line(indent, "else:", at)
-    w.finding(indent + 1, at, r, f"'due' if as_of <= {due} else 'overdue'", due, "()", facts)
+    w.found(indent + 1, at, rule, n, r, f"'due' if as_of <= {due} else 'overdue'", due, "()",
+            anchor="None" if rule.within is None else f"a{n}",
+            first="False" if rule.before_first is None else f"f{n}", facts=facts)
 
 
 def _reads_roles(c: m.Condition) -> bool:

@@ -10,13 +10,22 @@ from json.encoder import encode_basestring as _js
 from typing import Any, cast
 
 from ..contract.decision import Decision, Finding, evidence_dict, new_finding
-from ..contract.explain import RENEW, Shape, any_later, met_words, shape, stand_in
+from ..contract.explain import (
+    RENEW,
+    Days,
+    Shape,
+    any_later,
+    met_words,
+    shape,
+    shaped,
+    stand_in,
+)
 from ..contract.explain import finding as finding_text
 from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
 from ..semantics import model as m
 from ..semantics.dates import iso
-from ..semantics.facts import NO_RECORDS, Records
+from ..semantics.facts import NO_RECORDS, Records, first_record
 from .safe import strict_json
 
 
@@ -310,15 +319,8 @@ class DecisionJson:
                                 around[1], kept.met_tail, who, on, done, kept.renew, day,
                                 kept.met_end)
                     continue
-            if status == "overdue":
-                ok = _NOT_OK
-                out[3] = "false"
-            else:
-                ok = _OK
-            if not explain:
-                words = ""
-            else:
-                form: str | None = ""
+            words = ""
+            if explain:
                 if not kept.plain:
                     pass
                 elif due is None and (known if f is None else f.records) is NO_RECORDS:
@@ -329,33 +331,55 @@ class DecisionJson:
                         pieces = self._unrecorded(kept, rule, status, as_of)
                     if pieces:
                         out += (", ", who.join(pieces))
+                        if status == "overdue":
+                            out[3] = "false"
                         continue
                 else:
                     if later is None:
                         later = any_later(cast(Worker, seen[0]), cast(datetime.date, seen[1]))
-                    found = shape(rule, status, due, evidence, cast(Worker, seen[0]), as_of,
-                                  cast(Records | None, known) if f is None else f.records,
-                                  later)
-                    if found is not None:
-                        form = kept.shapes.get(found[0])
-                        if form is None:
-                            form = self._shaped(kept, rule, as_of, found[0])
-                        if form:
-                            words = form.format(who, *found[1])
-                if not form:
+                    words = self._templated(kept, rule, as_of, who, shape(
+                        rule, status, due, evidence, cast(Worker, seen[0]), as_of,
+                        cast(Records | None, known) if f is None else f.records, later))
+                if not words:
                     if f is None:
                         f = new_finding(rule, status, due, evidence, cast(Worker, seen[0]),
                                         as_of, cast(Records | None, known))
                     words = _js(finding_text(f))
-            shown_due = f'"{iso(due)}"' if due is not None else "null"
-            if not evidence:
-                shown = ""
-            elif len(evidence) == 1:  # the usual case, without a generator
-                shown = _record_js(rule, evidence[0])
-            else:
-                shown = ", ".join(_record_js(rule, r) for r in evidence)
-            out += (", ", kept.head, status, ok, shown_due, kept.evidence, shown, kept.tail,
-                    words, "}")
+            _put(out, kept, rule, status, due, evidence, words)
+
+    def _found(self, out: list[str], kept: _Rule, rule: m.Requirement, status: str,
+               due: datetime.date | None, evidence: tuple[TrainingRecord, ...],
+               latest: TrainingRecord | None, anchor: datetime.date | None, first: bool,
+               worker: Worker, as_of: datetime.date, who: str, later: bool) -> None:
+        """The text of a finding, onto `out` (`_findings`), of a rule whose records are
+        the latest of each course (no hours target, delivery or provider), with the facts
+        the generated writer found (engines/compiled.py `_Writer.found`): `latest` the
+        latest record counted; for an unmet finding with a due day and no record counted,
+        `anchor` the day its deadline counts from (None: not found), `first` whether the
+        due day is that of the first `due before first` record. What else its shape
+        reads is found here (`explain.shaped`), so that its words come from the same
+        template `_findings` would use, without going through the records for the rest;
+        the rule's records dated after the day are found only when the worker has any."""
+        words = ""
+        if self._explain:
+            words = self._templated(kept, rule, as_of, who, found_shape(
+                rule, status, due, evidence, latest, anchor, first, worker, as_of, later))
+            if not words:
+                words = _js(finding_text(new_finding(rule, status, due, evidence, worker,
+                                                     as_of)))
+        _put(out, kept, rule, status, due, evidence, words)
+
+    def _templated(self, kept: _Rule, rule: m.Requirement, as_of: datetime.date, who: str,
+                   found: tuple[tuple[object, ...], Days] | None) -> str:
+        """The JSON text of the explanation of a finding of the rule of the shape and days
+        `found` (`explain.shape`), from its shape's template, its worker's id `who` (as
+        it shows inside a JSON string); "" when it has none (written the general way)."""
+        if found is None:
+            return ""
+        form = kept.shapes.get(found[0])
+        if form is None:
+            form = self._shaped(kept, rule, as_of, found[0])
+        return form.format(who, *found[1]) if form else ""
 
     def _shaped(self, kept: _Rule, rule: m.Requirement, as_of: datetime.date,
                 s: tuple[object, ...]) -> str:
@@ -397,13 +421,54 @@ class DecisionJson:
         return shown
 
 
+def found_shape(rule: m.Requirement, status: str, due: datetime.date | None,
+                evidence: tuple[TrainingRecord, ...], latest: TrainingRecord | None,
+                anchor: datetime.date | None, first: bool, worker: Worker,
+                as_of: datetime.date, later: bool) -> tuple[tuple[object, ...], Days] | None:
+    """`explain.shape` of a finding given to `DecisionJson._found`, from the facts the
+    generated writer found and the few it did not."""
+    after = (tuple(r for r in worker.training
+                   if r.completed > as_of and r.training in rule.satisfied_by)
+             if later else ())
+    start = None
+    if due is not None and latest is None and status != "met":
+        course = rule.before_first
+        deadline = first_record(course, worker, as_of) if first and course is not None else None
+        start = (rule.role_since(worker) is not None,
+                 rule.anchor(worker, as_of) if anchor is None else anchor,
+                 None if deadline is None else deadline.training)
+    return shaped(rule, status, due, evidence, latest, later, after, (), start)
+
+
+def _put(out: list[str], kept: _Rule, rule: m.Requirement, status: str,
+         due: datetime.date | None, evidence: tuple[TrainingRecord, ...], words: str) -> None:
+    """A finding's text onto `out` (`DecisionJson._begin`), after ", ", `words` the JSON
+    text of its explanation ("" without one); an overdue one makes the decision's
+    `compliant` false."""
+    if status == "overdue":
+        ok = _NOT_OK
+        out[3] = "false"
+    else:
+        ok = _OK
+    shown_due = f'"{iso(due)}"' if due is not None else "null"
+    if not evidence:
+        shown = ""
+    elif len(evidence) == 1:  # the usual case, without a generator
+        shown = _record_js(rule, evidence[0])
+    else:
+        shown = ", ".join(_record_js(rule, r) for r in evidence)
+    out += (", ", kept.head, status, ok, shown_due, kept.evidence, shown, kept.tail, words,
+            "}")
+
+
 class TextKit:
     """What the generated writer of a model's decisions (engines/compiled.py,
     `generate(model, text=True)`) is given to write with: the pieces of text of each of
     the model's rules (`rules`, a `_Rule` by the rule's index), and the encoder's own
     code for all the rest, so that the generated code only puts the usual findings'
     pieces in order (`DecisionJson._findings` writes them the same way) and hands every
-    other finding to `general`. Its pieces are the encoder's: made as it makes them
+    other finding to `found` with the facts it found (a rule whose records are the
+    latest of each course) or to `general`. Its pieces are the encoder's: made as it makes them
     (lazily, per rule) and cleared when it clears them (a new day)."""
 
     __slots__ = (
@@ -411,6 +476,7 @@ class TextKit:
         "_end",
         "around",
         "begin",
+        "found",
         "general",
         "line",
         "met_words",
@@ -425,6 +491,7 @@ class TextKit:
         self.rules = [encoder._rule(rule) for rule in model.requirements]
         self.begin = encoder._begin
         self.general = encoder._findings
+        self.found = encoder._found
         self.met_words = encoder._met_words
         self.unrecorded = encoder._unrecorded
         self.around = _around
