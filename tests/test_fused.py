@@ -232,6 +232,56 @@ def test_the_usual_findings_of_a_run_need_no_general_code() -> None:
         assert handed == []
 
 
+def test_records_equal_as_keys_keep_their_own_text() -> None:
+    # The generated code looks a record's text up itself (`TextKit.texts`) by its fields
+    # and the type of its hours: 1 and 1.0 are equal keys but written apart, and a
+    # record of another kind (no provider, no level) is never put in. Each worker's text
+    # is its own whichever came first.
+    durham = next(p for p in POLICIES if p.id == "durham")
+    as_of = datetime.date(2026, 11, 22)
+    usual = {"delivery": "single-agency", "provider": "in-house", "level": "level 1"}
+    kinds: list[dict[str, Any]] = [{**usual, "hours": 1}, {**usual, "hours": 1.0},
+                                   {**usual, "hours": 1}, {"hours": 1}, {**usual, "hours": 2.0},
+                                   {"delivery": "single-agency", "provider": "in-house"},
+                                   {**usual, "hours": 2}, {**usual, "hours": 1.0}]
+    for explain in (True, False):
+        kit = JsonLines(as_of, explain=explain).kit(durham.model)
+        for n, kind in enumerate(kinds):
+            worker = durham.worker({
+                "id": f"W{n}", "started": "2020-01-31", "contact": "regular",
+                "training": [{"training": "safeguarding-induction",
+                              "completed": "2020-02-29", **kind}]})
+            assert durham.evaluate_text(worker, as_of, kit) == _expected(
+                durham, worker, as_of, explain)
+            record = worker.training[0]
+            found = kit.texts((record.training, record.delivery, record.hours,
+                               record.provider, record.level, type(record.hours)))
+            assert found == _around(record)
+            assert (found is None) == ("level" not in kind or type(kind["hours"]) is float)
+
+
+def test_only_text_outside_ascii_goes_through_the_line() -> None:
+    # `DecisionJson._close` passes a decision's text to the kit's `line` only when it is
+    # not all ASCII: JSON Lines' escapes still apply to every text that needs them.
+    durham = next(p for p in POLICIES if p.id == "durham")
+    as_of = datetime.date(2026, 11, 22)
+    kit = JsonLines(as_of).kit(durham.model)
+    seen: list[str] = []
+    kit.line = lambda text: seen.append(text) or text.replace("\u2028", "\u2028")
+    for wid in ("W1", "W\u00e9", "W\u2028"):
+        worker = durham.worker({"id": json.loads(f'"{wid}"'), "started": "2020-01-31",
+                                "contact": "regular"})
+        text, _ = durham.evaluate_text(worker, as_of, kit)
+        assert json.loads(text)["worker"] == json.loads(f'"{wid}"')
+    assert [json.loads(t)["worker"] for t in seen] == ["W\u00e9", "W\u2028"]
+    fmt = JsonLines(as_of)
+    worker = durham.worker({"id": "W\u2028\u0085\u2029", "started": "2020-01-31",
+                            "contact": "regular"})
+    text, _ = durham.evaluate_text(worker, as_of, fmt.kit(durham.model))
+    assert text == fmt.decision(1, worker, durham.evaluate_checked(worker, as_of))
+    assert "\\u2028\\u0085\\u2029" in text and text.isascii()
+
+
 def test_a_deadline_past_the_calendar_is_the_same_error_record() -> None:
     durham = POLICIES[-2] if POLICIES[-2].id == "durham" else next(
         p for p in POLICIES if p.id == "durham")

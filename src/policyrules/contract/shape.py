@@ -159,26 +159,25 @@ class _Lines:
             "_Line", [*_FIELDS, *((f"x{i}", Any, msgspec.UNSET) for i in range(len(names)))],
             forbid_unknown_fields=True, rename={f"x{i}": name for i, name in enumerate(names)})
         self.decode: Callable[[str], Any] = msgspec.json.Decoder(type=line).decode
-        # The unknown fields a line gave, by name, in the order learned.
-        self.extra = _extra(names, _getter(tuple(f"x{i}" for i in range(len(names)))))
+        # The unknown fields a line gave, by name, in the order learned; None before any
+        # is learned (each line's is then an empty dict, made without a call).
+        self.extra = (_extra(names, _getter(tuple(f"x{i}" for i in range(len(names)))))
+                      if names else None)
 
 
 def _extra(names: tuple[str, ...], values: Callable[[Any], tuple[Any, ...]]
            ) -> Callable[[Any], dict[str, Any]]:
     """A decoded line's unknown fields as the dict the general path keeps (`extra`)."""
-    if not names:
-        return lambda s: {}
     unset = msgspec.UNSET
     return lambda s: {name: value for name, value in zip(names, values(s), strict=True)
                       if value is not unset}
 
 
 def _getter(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """The values of these attributes as one tuple (attrgetter gives one alone bare)."""
+    """The values of these attributes (one or more) as one tuple (attrgetter gives one
+    alone bare)."""
     if len(fields) > 1:
         return operator.attrgetter(*fields)
-    if not fields:
-        return lambda s: ()
     get = operator.attrgetter(fields[0])
     return lambda s: (get(s),)
 
@@ -207,12 +206,14 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
     held = _held(s.roles, roles) if s.roles else ()
     if held is None:
         return None
+    extra = lines.extra
     # Each record is built, not looked up among the records kept: on bench_cli.py's
     # workforce four records in five are new, and a lookup cost more than the records
     # found saved (docs/architecture.md).
     return new_worker(s.id, s.started, s.contact, held,
                       tuple(map(record_of, s.training)) if s.training else (),
-                      s.agency, s.sector, s.volunteer is True, lines.extra(s))
+                      s.agency, s.sector, s.volunteer is True,
+                      {} if extra is None else extra(s))
 
 
 def _usual_fields(s: _Worker, roles: Collection[str]) -> tuple[RoleAssignment, ...] | None:

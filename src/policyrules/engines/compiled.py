@@ -35,9 +35,9 @@ _MEMO_LIMIT = 1 << 17
 # What the text form reads of its kit (`TextKit`), of a rule's pieces there (`_Rule`),
 # and of text.
 _TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "found", "met_words", "unrecorded",
-                              "around", "finish", "usual", "on", "met_null", "met_dated",
-                              "dated_evidence", "met_tail", "met_end", "renew", "closed",
-                              "join"})
+                              "around", "texts", "close", "end", "line", "usual", "on",
+                              "met_null", "met_dated", "dated_evidence", "met_tail", "met_end",
+                              "renew", "closed", "join", "hours", "level"})
 
 
 class _Writer(Source):
@@ -50,7 +50,8 @@ class _Writer(Source):
         for name, value in (("Decision", new_decision), ("Finding", new_finding),
                             ("_canon", canonical_evidence), ("_anchor", anchor),
                             ("_EMPTY", frozenset()), ("_reach", reach),
-                            ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS), ("_iso", iso)):
+                            ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS),
+                            ("_iso", iso), ("_type", type)):
             self.bind(name, value)
 
     def finding(self, indent: int, at: Origin, r: str, status: str, due: str, evidence: str,
@@ -97,11 +98,20 @@ class _Writer(Source):
             self.line(indent, f"{e} = {canonical}", at)
             self.finding(indent, at, r, "'met'", due, e)
             return
-        k, t, x, on, d, u = f"k{n}", f"t{n}", f"x{n}", f"on{n}", f"d{n}", f"u{n}"
+        k, t, x, on, d, u, q = (f"k{n}", f"t{n}", f"x{n}", f"on{n}", f"d{n}", f"u{n}",
+                                f"q{n}")
         self.line(indent, f"{k} = rules[{n}]", at)
-        self.line(indent, f"{t} = kit.around({e}[0]) if len({e}) == 1 and not (later and "
-                          f"{k}.usual and not {self.courses(rule)}.isdisjoint(after)) else None",
-                  at)
+        self.line(indent, f"if len({e}) == 1 and not (later and {k}.usual and not "
+                          f"{self.courses(rule)}.isdisjoint(after)):", at)
+        # The record's text, looked up here by its key (`contract_json._AROUND`), made by
+        # `kit.around` the first time (None: a record of another kind).
+        self.line(indent + 1, f"{q} = {e}[0]", at)
+        self.line(indent + 1, f"{t} = texts(({q}.training, {q}.delivery, {q}.hours, "
+                              f"{q}.provider, {q}.level, _type({q}.hours)))", at)
+        self.line(indent + 1, f"if {t} is None:", at)
+        self.line(indent + 2, f"{t} = kit.around({q})", at)
+        self.line(indent, "else:", at)
+        self.line(indent + 1, f"{t} = None", at)
         self.line(indent, f"if {t} is not None:", at)
         self.line(indent + 1, f"{d} = _iso({c})", at)
         if due == "None":
@@ -303,6 +313,7 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
         # The decision's text so far, its findings' pieces (`rules`), and its worker's id
         # as it shows inside a JSON string (the second piece is it, quoted).
         w.line(2, "rules = kit.rules")
+        w.line(2, "texts = kit.texts")
         w.line(2, f"out = kit.begin(worker.id, {policy_id}, as_of, "
                   f"{w.const(model.fingerprint, 'FINGERPRINT')}, tuple(groups))")
         w.line(2, "who = out[1][1:-1]")
@@ -312,7 +323,7 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
         _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
     unknown = "tuple(sorted(unknown)) if unknown else ()"
     if text:
-        w.line(2, f"return kit.finish(out, {unknown})")
+        w.line(2, f"return kit.close(out, {unknown}, kit.end, kit.line)")
     else:
         w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
                   f"tuple(findings), {unknown}, {w.const(model, 'MODEL')}, worker)")

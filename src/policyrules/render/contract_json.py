@@ -211,8 +211,9 @@ class DecisionJson:
     def kit(self, model: m.PolicyModel, end: str,
             line: Callable[[str], str] | None = None) -> TextKit:
         """What the generated writer of `model`'s decisions (`Policy.evaluate_text`) writes
-        with: this encoder's pieces, each decision's text followed by `end` and passed
-        through `line` (when given). One per model, kept."""
+        with: this encoder's pieces, each decision's text followed by `end` and, when it
+        is not all ASCII, passed through `line` (when given: a change to characters
+        outside ASCII only, as `safe.one_line`). One per model, kept."""
         key = (id(model), end, line)
         kit = self._kits.get(key)
         if kit is None or kit.model is not model:
@@ -253,15 +254,21 @@ class DecisionJson:
                 (self._lists.get(groups) or self._names(groups)) if groups else "[]",
                 ', "findings": [']
 
-    def _close(self, out: list[str], unknown: tuple[str, ...], end: str) -> tuple[str, bool]:
+    def _close(self, out: list[str], unknown: tuple[str, ...], end: str,
+               line: Callable[[str], str] | None = None) -> tuple[str, bool]:
         """The text of the decision whose pieces are `out` (`_begin`, then its findings',
-        each after ", ") and whether it is compliant."""
+        each after ", ") and whether it is compliant; a text that is not all ASCII passed
+        through `line` when given (`kit`)."""
         if len(out) > _FIRST:
             out[_FIRST] = ""
         out += ('], "unrecognised_training": ',
                 (self._lists.get(unknown) or self._names(unknown)) if unknown else "[]", "}",
                 end)
-        return "".join(out), out[3] == "true"
+        text = "".join(out)
+        # `isascii` costs nothing (a flag of the string), and most decisions are ASCII.
+        if line is not None and not text.isascii():
+            text = line(text)
+        return text, out[3] == "true"
 
     def _findings(self, out: list[str],
                   items: Iterable[tuple[m.Requirement, str, datetime.date | None,
@@ -472,16 +479,17 @@ class TextKit:
     (lazily, per rule) and cleared when it clears them (a new day)."""
 
     __slots__ = (
-        "_close",
-        "_end",
         "around",
         "begin",
+        "close",
+        "end",
         "found",
         "general",
         "line",
         "met_words",
         "model",
         "rules",
+        "texts",
         "unrecorded",
     )
 
@@ -495,21 +503,23 @@ class TextKit:
         self.met_words = encoder._met_words
         self.unrecorded = encoder._unrecorded
         self.around = _around
+        # The texts `_around` has made, looked up by the generated code itself (a call
+        # fewer a met finding); on a miss it calls `around`.
+        self.texts = _AROUND.get
+        # The generated code ends a decision with `kit.close(out, unknown, kit.end,
+        # kit.line)`: the text and whether it is compliant (`DecisionJson._close`).
+        self.close = encoder._close
+        self.end = end
         self.line = line
-        self._close = encoder._close
-        self._end = end
-
-    def finish(self, out: list[str], unknown: tuple[str, ...]) -> tuple[str, bool]:
-        """The decision's text and whether it is compliant (`DecisionJson._close`)."""
-        text, compliant = self._close(out, unknown, self._end)
-        line = self.line
-        return (text if line is None else line(text)), compliant
 
 
 # The text of an evidence record of the usual kind before and after its day
-# (`_around`), by (course, delivery, hours, provider, level), hours an int: one lookup
-# a record. Cleared when full.
-_AROUND: dict[tuple[str, str, int, str, str], tuple[str, str]] = {}
+# (`_around`), by (course, delivery, hours, provider, level, the type of hours): the type
+# so that 1, 1.0 and True, equal as keys, are kept apart. Only records of the usual kind
+# are put in, so that one of any other kind (a provider of None...) is never found. One
+# lookup a record; the generated code (engines/compiled.py `_Writer.met`) builds the
+# same key and looks it up itself (`TextKit.texts`). Cleared when full, never replaced.
+_AROUND: dict[tuple[str, str, int, str, str, type], tuple[str, str]] = {}
 
 
 def _around(r: TrainingRecord) -> tuple[str, str] | None:
@@ -519,7 +529,7 @@ def _around(r: TrainingRecord) -> tuple[str, str] | None:
     provider, level, hours = r.provider, r.level, r.hours
     # (`type(...) is` keeps 1, 1.0 and True apart, which a key would not.)
     if type(hours) is int and type(provider) is str and type(level) is str:
-        key = (r.training, r.delivery, hours, provider, level)
+        key = (r.training, r.delivery, hours, provider, level, int)
         around = _AROUND.get(key)
         if around is None:
             if len(_AROUND) >= _CACHE_LIMIT:
