@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,7 @@ from policyrules.contract.decision import Decision, Finding
 from policyrules.contract.explain import Shape, any_later, shape
 from policyrules.contract.workers import Worker
 from policyrules.errors import WorkerError
-from policyrules.render import MACHINE_FORMATS
+from policyrules.render import MACHINE_FORMATS, contract_json
 from policyrules.render.contract_json import (
     TextKit,
     _around,
@@ -258,6 +259,30 @@ def test_records_equal_as_keys_keep_their_own_text() -> None:
                                record.provider, record.level, type(record.hours)))
             assert found == _around(record)
             assert (found is None) == ("level" not in kind or type(kind["hours"]) is float)
+
+
+@pytest.mark.parametrize("limit", [2, 1 << 14])
+def test_the_groups_text_is_kept_by_the_groups_held(monkeypatch: pytest.MonkeyPatch,
+                                                   limit: int) -> None:
+    # The generated code finds a worker's groups as a number, bit i for the model's
+    # group i, and the kit keeps each number's text (`TextKit.groups`, cleared when
+    # full): workers of every contact and one or two roles in a row through one kit,
+    # in an order that revisits each set of groups, each with its own groups' text.
+    monkeypatch.setattr(contract_json, "_CACHE_LIMIT", limit)
+    durham = next(p for p in POLICIES if p.id == "durham")
+    as_of = datetime.date(2026, 11, 22)
+    roles = sorted(durham.model.role_names)
+    kit = JsonLines(as_of).kit(durham.model)
+    seen = set()
+    for n in range(3 * len(roles)):
+        held = sorted({roles[n % len(roles)], roles[(n * 7) % len(roles)]})
+        for contact in ("none", "occasional", "regular", "predominant"):
+            worker = durham.worker({"id": f"W{n}", "started": "2020-01-31",
+                                    "contact": contact, "roles": held})
+            text, compliant = durham.evaluate_text(worker, as_of, kit)
+            assert (text, compliant) == _expected(durham, worker, as_of, True)
+            seen.add(tuple(json.loads(text)["groups"]))
+    assert len(seen) > 4 and len(kit.groups) <= max(limit, len(seen))
 
 
 def test_only_text_outside_ascii_goes_through_the_line() -> None:

@@ -51,9 +51,9 @@ _FORBIDDEN_OPS = frozenset(dis.opmap[name] for name in (
     "LOAD_CLASSDEREF", "DELETE_DEREF",
 ) if name in dis.opmap)
 
-# The one comprehension the compiler writes (the roles held) is a code object of its own
-# before Python 3.12 (PEP 709 inlines it).
-_COMPREHENSIONS = frozenset({"<setcomp>"})
+# The compiler writes no comprehension (the roles held are a loop: before Python 3.12,
+# PEP 709, a comprehension is a code object and a call of its own), so no nested code.
+_COMPREHENSIONS: frozenset[str] = frozenset()
 
 _SERIAL = itertools.count(1)
 

@@ -37,7 +37,8 @@ _MEMO_LIMIT = 1 << 17
 _TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "found", "met_words", "unrecorded",
                               "around", "texts", "close", "end", "line", "usual", "on",
                               "met_null", "met_dated", "dated_evidence", "met_tail", "met_end",
-                              "renew", "closed", "join", "hours", "level"})
+                              "renew", "closed", "join", "hours", "level",
+                              "groups", "group_text"})
 
 
 class _Writer(Source):
@@ -252,9 +253,16 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
         volunteer = worker.volunteer
         """)
     if needs_roles:
+        # A loop, not a set comprehension: before Python 3.12 that is a call of its own.
         w.block(2, """
             roles = worker.roles
-            held = {r.role for r in roles if (r.since or started) <= as_of} if roles else _EMPTY
+            if roles:
+                held = set()
+                for role in roles:
+                    if (role.since or started) <= as_of:
+                        held.add(role.role)
+            else:
+                held = _EMPTY
             """)
     # One pass over the records: latest completion (and its records) per training used;
     # in the text form, the courses of the records dated after the day too (`after`),
@@ -304,18 +312,26 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
     # An unmet finding whose rule has no record on file (none by as_of, and no record
     # at all after it) carries its record facts: they are known to be empty.
     w.line(2, "none = None if later else _NO_RECORDS")
-    w.line(2, "groups = []")
-    for g in model.groups:
+    if text:
+        # The groups as a number, bit i for group i (`TextKit.groups`): no list is made.
+        w.line(2, "groups = 0")
+    else:
+        w.line(2, "groups = []")
+    for i, g in enumerate(model.groups):
         at = Origin(g.span, f"group {g.id}")
         w.line(2, f"if {w.cond(g.condition)}:", at)
-        w.line(3, f"groups.append({name_literal(g.id)})", at)
+        if text:
+            w.line(3, f"groups |= {int_literal(1 << i)}", at)
+        else:
+            w.line(3, f"groups.append({name_literal(g.id)})", at)
     if text:
         # The decision's text so far, its findings' pieces (`rules`), and its worker's id
         # as it shows inside a JSON string (the second piece is it, quoted).
         w.line(2, "rules = kit.rules")
         w.line(2, "texts = kit.texts")
         w.line(2, f"out = kit.begin(worker.id, {policy_id}, as_of, "
-                  f"{w.const(model.fingerprint, 'FINGERPRINT')}, tuple(groups))")
+                  f"{w.const(model.fingerprint, 'FINGERPRINT')}, "
+                  "kit.groups.get(groups) or kit.group_text(groups))")
         w.line(2, "who = out[1][1:-1]")
     else:
         w.line(2, "findings = []")

@@ -227,14 +227,16 @@ class DecisionJson:
                unknown: tuple[str, ...], end: str) -> tuple[str, bool]:
         """The text of a decision and whether it is compliant, from its fields; each item
         is a finding's rule, status, due date, evidence and the `Finding` itself."""
-        out = self._begin(worker_id, policy, as_of, fingerprint, groups)
+        out = self._begin(worker_id, policy, as_of, fingerprint,
+                          (self._lists.get(groups) or self._names(groups)) if groups else "[]")
         self._findings(out, items, None, as_of, "", None)
         return self._close(out, unknown, end)
 
     def _begin(self, worker_id: str, policy: str, as_of: datetime.date,
-               fingerprint: str | None, groups: tuple[str, ...]) -> list[str]:
-        """The pieces of a decision's text up to its findings: `_FIRST` of them, the
-        fourth "true" until a finding that is overdue makes it "false".
+               fingerprint: str | None, groups: str) -> list[str]:
+        """The pieces of a decision's text up to its findings, `groups` the text of its
+        groups: `_FIRST` of them, the fourth "true" until a finding that is overdue makes
+        it "false".
 
         The pieces go into one list joined once: a decision's text is then copied once,
         not once per level of nesting (finding, findings, decision, line).
@@ -250,8 +252,7 @@ class DecisionJson:
             middle = self._middle = (policy, as_of,
                                      f', "policy": {_js(policy)}, "fingerprint": {shown}, '
                                      f'"as_of": "{iso(as_of)}", "compliant": ', fingerprint)
-        return ['{"worker": ', _js(worker_id), middle[2], "true", ', "groups": ',
-                (self._lists.get(groups) or self._names(groups)) if groups else "[]",
+        return ['{"worker": ', _js(worker_id), middle[2], "true", ', "groups": ', groups,
                 ', "findings": [']
 
     def _close(self, out: list[str], unknown: tuple[str, ...], end: str,
@@ -479,12 +480,15 @@ class TextKit:
     (lazily, per rule) and cleared when it clears them (a new day)."""
 
     __slots__ = (
+        "_encoder",
+        "_names",
         "around",
         "begin",
         "close",
         "end",
         "found",
         "general",
+        "groups",
         "line",
         "met_words",
         "model",
@@ -511,6 +515,21 @@ class TextKit:
         self.close = encoder._close
         self.end = end
         self.line = line
+        # The text of a decision's groups by the set of them as the generated code finds
+        # it: a number whose bit i stands for the model's group i (`group_text`).
+        self.groups: dict[int, str] = {}
+        self._names = tuple(g.id for g in model.groups)
+        self._encoder = encoder
+
+    def group_text(self, held: int) -> str:
+        """The text of the groups whose bits are set in `held` (bit i: the model's group
+        i), kept in `groups` (cleared when full)."""
+        names = tuple(name for i, name in enumerate(self._names) if held >> i & 1)
+        groups = self.groups
+        if len(groups) >= _CACHE_LIMIT:
+            groups.clear()
+        text = groups[held] = self._encoder._names(names) if names else "[]"
+        return text
 
 
 # The text of an evidence record of the usual kind before and after its day
