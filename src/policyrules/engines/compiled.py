@@ -107,10 +107,9 @@ class _Writer(Source):
         # The record's text, looked up here by its key (`contract_json._AROUND`), made by
         # `kit.around` the first time (None: a record of another kind).
         self.line(indent + 1, f"{q} = {e}[0]", at)
-        self.line(indent + 1, f"{t} = texts(({q}.training, {q}.delivery, {q}.hours, "
-                              f"{q}.provider, {q}.level, _type({q}.hours)))", at)
-        self.line(indent + 1, f"if {t} is None:", at)
-        self.line(indent + 2, f"{t} = kit.around({q})", at)
+        self.cached(indent + 1, at, t, f"texts(({q}.training, {q}.delivery, {q}.hours, "
+                                       f"{q}.provider, {q}.level, _type({q}.hours)))",
+                    f"kit.around({q})")
         self.line(indent, "else:", at)
         self.line(indent + 1, f"{t} = None", at)
         self.line(indent, f"if {t} is not None:", at)
@@ -124,9 +123,7 @@ class _Writer(Source):
             renew = f"{k}.renew, {u}, "
         self.line(indent + 1, f"if {k}.usual:", at)
         self.line(indent + 2, f"{x} = {e}[0].training", at)
-        self.line(indent + 2, f"{on} = {k}.on.get({x})", at)
-        self.line(indent + 2, f"if {on} is None:", at)
-        self.line(indent + 3, f"{on} = kit.met_words({k}, {r}, {x})", at)
+        self.cached(indent + 2, at, on, f"{k}.on.get({x})", f"kit.met_words({k}, {r}, {x})")
         self.line(indent + 2, f"out += (', ', {head}, {k}.met_tail, who, {on}, {d}, {renew}"
                               f"{k}.met_end)", at)
         self.line(indent + 1, "else:", at)
@@ -153,9 +150,8 @@ class _Writer(Source):
         # all the same (`facts.records`).
         self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
         self.line(indent + 1, f"{k} = rules[{n}]", at)
-        self.line(indent + 1, f"{p} = {k}.unrecorded.get({status})", at)
-        self.line(indent + 1, f"if {p} is None:", at)
-        self.line(indent + 2, f"{p} = kit.unrecorded({k}, {r}, {status}, as_of)", at)
+        self.cached(indent + 1, at, p, f"{k}.unrecorded.get({status})",
+                    f"kit.unrecorded({k}, {r}, {status}, as_of)")
         self.line(indent, "else:", at)
         self.line(indent + 1, f"{p} = None", at)
         self.line(indent, f"if {p}:", at)
@@ -165,6 +161,13 @@ class _Writer(Source):
             self.line(indent + 1, "out[3] = 'false'", at)
         self.line(indent, "else:", at)
         self.found(indent + 1, at, rule, n, r, status, "None", "()", facts=facts)
+
+    def cached(self, indent: int, at: Origin, name: str, lookup: str, make: str) -> None:
+        """`name` set to what the kit keeps (`lookup`, None when not kept yet), else to what
+        its code makes and keeps (`make`)."""
+        self.line(indent, f"{name} = {lookup}", at)
+        self.line(indent, f"if {name} is None:", at)
+        self.line(indent + 1, f"{name} = {make}", at)
 
     def courses(self, rule: m.Requirement) -> str:
         """The name of the set of the rule's courses (`satisfied_by`)."""
