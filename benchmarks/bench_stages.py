@@ -5,7 +5,8 @@
 
 Runs the stages of batch/stages.py on blocks of about 1 MB of JSON Lines, as a `--jobs`
 worker process does (split and decode the block, validate, decide, encode, join the
-chunk as UTF-8 bytes; JSON Lines are decided and encoded in one step, `decide_encode`),
+chunk as UTF-8 bytes; JSON Lines are decided and encoded in one step, `decide_encode`,
+and a block of usual lines is validated too in that step, `decide_lines`: "one_step"),
 and prints the CPU time of each stage per record (the median of
 --repeat runs, each in this process with the policy loaded once). Start-up, reading the
 file and writing the output are not in these figures: time the whole command for them
@@ -29,7 +30,7 @@ from typing import Any
 
 import policyrules
 from policyrules.batch.read import split_block
-from policyrules.batch.stages import Job
+from policyrules.batch.stages import Job, decide_lines
 from policyrules.batch.write import utf8
 from policyrules.contract import validation
 from policyrules.render import MACHINE_FORMATS
@@ -53,25 +54,31 @@ def blocks(data: bytes) -> list[tuple[int, bytes]]:
 def one_run(policy: policyrules.Policy, as_of: datetime.date, fmt: str, explain: bool,
             parts: list[tuple[int, bytes]]) -> tuple[int, list[str], list[float]]:
     """Every block through the stages, in a fresh job (and encoder): the stages' names
-    and CPU per stage. A format that decides and encodes in one step (`FUSED`) shows
-    that step as one."""
+    and CPU per stage. A format that decides and encodes in one step (`FUSED`) takes a
+    block of usual lines in one step, as `evaluate` does (`decide_lines`: "one_step"),
+    and any other block through split and the stages."""
     rows = MACHINE_FORMATS[fmt](as_of, explain=explain)
     job = Job(policy, as_of, rows)
-    stages = [("split", None), *((s.__name__, s) for s in job.stages), ("join", None)]
+    stages = [("one_step", None), ("split", None),
+              *((s.__name__, s) for s in job.stages), ("join", None)]
     spent = [0.0] * len(stages)
     count = 0
     clock = time.process_time
     for first, block in parts:
         t0 = clock()
-        items: Any = split_block(first, block, "bench")
-        count += len(items)
+        items: Any = decide_lines(job, first, block)
         t1 = clock()
         spent[0] += t1 - t0
-        for i, (_, stage) in enumerate(stages[1:-1], 1):
-            items = stage(job, items)  # type: ignore[misc]
-            t2 = clock()
-            spent[i] += t2 - t1
-            t1 = t2
+        if items is None:
+            items = split_block(first, block, "bench")
+            t0, t1 = t1, clock()
+            spent[1] += t1 - t0
+            for i, (_, stage) in enumerate(stages[2:-1], 2):
+                items = stage(job, items)  # type: ignore[misc]
+                t2 = clock()
+                spent[i] += t2 - t1
+                t1 = t2
+        count += len(items)
         utf8(rows.separator.join(items))
         spent[-1] += clock() - t1
     return count, [name for name, _ in stages], spent

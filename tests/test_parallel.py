@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,28 @@ def test_with_a_decision_log_the_parent_hands_out_the_tasks(
     assert lines == sorted(lines) and len(lines) == 60
 
 
+def after_each_block(monkeypatch: pytest.MonkeyPatch, hook: Callable[[int], None]) -> None:
+    """`hook(first line)` in the worker process that has decided a block (inherited by
+    the forked workers), whichever way it decided it: in one step, or through the
+    stages (a block with a blank line)."""
+    real_process, real_lines = parallel.process, parallel.decide_lines
+
+    def process(job: Any, chunk: Any) -> Any:
+        texts = real_process(job, chunk)
+        if chunk:
+            hook(chunk[0][0])
+        return texts
+
+    def decide_lines(job: Any, first: int, block: Any) -> Any:
+        texts = real_lines(job, first, block)
+        if texts is not None:
+            hook(first)
+        return texts
+
+    monkeypatch.setattr(parallel, "process", process)
+    monkeypatch.setattr(parallel, "decide_lines", decide_lines)
+
+
 def test_a_block_that_finishes_last_is_still_written_in_its_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first block is held back in its worker: the other worker decides (and queues)
@@ -216,17 +239,14 @@ def test_a_block_that_finishes_last_is_still_written_in_its_place(
     path = workers_file(tmp_path, 40)
     expected = serial(path)
     finished = tmp_path / "finished"
-    real_process = parallel.process
 
-    def slow_first(job: Any, chunk: Any) -> Any:
-        texts = real_process(job, chunk)
-        if chunk and chunk[0][0] == 1:
+    def slow_first(first: int) -> None:
+        if first == 1:
             time.sleep(1.0)
         with open(finished, "a") as f:  # one short append per block: whole lines
-            f.write(f"{chunk[0][0]}\n")
-        return texts
+            f.write(f"{first}\n")
 
-    monkeypatch.setattr(parallel, "process", slow_first)  # inherited by forked workers
+    after_each_block(monkeypatch, slow_first)
     parent_writes_no_records(monkeypatch)
     out = tmp_path / "out.jsonl"
     with open(out, "wb") as f:
@@ -297,15 +317,13 @@ def test_a_block_that_fails_ends_the_run_after_the_blocks_before_it(
     the output is the blocks before the failed one, whole."""
     path = workers_file(tmp_path, 60)
     expected = serial(path).splitlines(keepends=True)
-    real_process = parallel.process
 
-    def failing(job: Any, chunk: Any) -> Any:
-        if 20 <= chunk[0][0] < 30:
+    def failing(first: int) -> None:
+        if 20 <= first < 30:
             time.sleep(0.5)  # the other worker takes and decides the blocks after
             raise ValueError("this block fails")
-        return real_process(job, chunk)
 
-    monkeypatch.setattr(parallel, "process", failing)
+    after_each_block(monkeypatch, failing)
     parent_hands_out_nothing(monkeypatch)
     out = tmp_path / "out.jsonl"
     raised = ending(path, out, block=300)
@@ -320,14 +338,7 @@ def test_a_worker_that_dies_mid_run_ends_it(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     path = workers_file(tmp_path, 60)
     expected = serial(path).splitlines(keepends=True)
-    real_process = parallel.process
-
-    def dying(job: Any, chunk: Any) -> Any:
-        if 20 <= chunk[0][0] < 30:
-            os._exit(1)
-        return real_process(job, chunk)
-
-    monkeypatch.setattr(parallel, "process", dying)
+    after_each_block(monkeypatch, lambda first: os._exit(1) if 20 <= first < 30 else None)
     out = tmp_path / "out.jsonl"
     with open(out, "wb") as f, pytest.raises(batch.WorkerProcessError):
         evaluate(path, f, jobs=2, block=300)

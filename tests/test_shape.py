@@ -300,3 +300,28 @@ def test_a_lone_surrogate_anywhere_is_passed_on(path: tuple[Any, ...]) -> None:
         assert shape.usual_line(text, ROLES) is None
         item = validate(POLICY, 3, text)
         assert isinstance(item[2], WorkerError) and "UTF-8" in str(item[2])
+
+
+def test_records_without_fields_of_their_own_share_one_read_only_mapping() -> None:
+    import copy
+    import pickle
+
+    shape.clear()
+    text = ('{"id": "W1", "started": "2024-01-01", "contact": "regular", "training": ['
+            '{"training": "safeguarding-induction", "completed": "2024-02-01"}, '
+            '{"training": "inter-agency-foundation", "completed": "2024-03-01"}]}')
+    w = shape.usual_line(text, ROLES)
+    assert w is not None
+    first, second = w.training
+    assert first.extra is second.extra and first.extra == {} and not first.extra
+    for change in (lambda m: m.__setitem__("x", 1), lambda m: m.update(x=1),
+                   lambda m: m.setdefault("x", 1), lambda m: m.clear()):
+        with pytest.raises(TypeError, match="read-only"):
+            change(first.extra)
+    assert first.extra == {} and first.to_dict() == json.loads(text)["training"][0] | {
+        "delivery": "single-agency"}
+    # A worker read from a line pickles and copies whole, its records' fields still the
+    # one read-only mapping.
+    for again in (pickle.loads(pickle.dumps(w)), copy.deepcopy(w), copy.copy(w)):
+        assert _fields(again) == _fields(w)
+        assert again.training[0].extra is again.training[1].extra is first.extra

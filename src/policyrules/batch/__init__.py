@@ -34,12 +34,12 @@ from ..contract.workers import Worker
 from ..errors import WorkerError
 from ..errors import WorkerProcessError as WorkerProcessError
 from ..policy import Policy
-from ..records import WorkerInput
+from ..records import WorkerInput, block_lines
 from ..render import MACHINE_FORMATS, Table
-from .read import chunks
+from .read import chunks, whole_blocks
 from .stages import STAGES as STAGES
 from .stages import Counts as Counts
-from .stages import Job, process
+from .stages import Job, decide_lines, process
 from .write import OutputError as OutputError
 from .write import Writer
 
@@ -110,6 +110,20 @@ def run(policy: Policy, source: WorkerInput, as_of: datetime.date, fmt: str, *, 
 def run_serial(policy: Policy, source: WorkerInput, as_of: datetime.date, writer: Writer,
                progress: Progress, log: DecisionLog | None = None) -> Counts:
     job = Job(policy, as_of, writer.fmt, writer.fmt.keep, log=None if log is None else "line")
+    if job.fused is not None and whole_blocks(source):
+        # JSON Lines a block at a time, each decided in one step when its lines are all
+        # of the usual shape; any other block's lines through the stages, `BATCH` at a
+        # time, those before a line that is not UTF-8 written before its error.
+        for first, block in source.blocks(BLOCK):
+            texts = decide_lines(job, first, block)
+            if texts is not None:
+                writer.add(texts)
+                progress(job.counts.total)
+                continue
+            for records in chunks(block_lines(first, block, source.name), BATCH):
+                writer.add(process(job, records))
+                progress(job.counts.total)
+        return job.counts
     for records in chunks(source, BATCH):
         writer.add(process(job, records))
         if log is not None:

@@ -50,7 +50,7 @@ from ..records import Raw, WorkerInput
 from ..records.jsonl import read_span
 from ..render import MACHINE_FORMATS, OutputFormat
 from .read import Spans, chunks, split_block, whole_blocks
-from .stages import Counts, Job, process
+from .stages import Counts, Job, decide_lines, process
 from .threads import main_thread_signals, unblock
 from .turns import Turns
 from .write import Writer, reported, utf8
@@ -119,20 +119,32 @@ def decide_chunk(chunk: list[tuple[int, Raw]], task: int | None = None) -> Resul
     """A chunk of raw records decided in a worker: their texts joined, and their counts.
     With `task` (its number in input order), the worker writes the text in its turn."""
     worker = _WORKER[0]
+    worker.job.counts = Counts()
+    return _decided(worker, process(worker.job, chunk), task)
+
+
+def decide_block(first: int, block: bytes | memoryview, name: str,
+                 task: int | None = None) -> Result:
+    """A block of JSON Lines, split and decoded in the worker process, then decided:
+    in one step when every line is of the usual shape (`stages.decide_lines`)."""
+    worker = _WORKER[0]
     job = worker.job
     job.counts = Counts()
-    data = utf8(worker.fmt.separator.join(process(job, chunk)))
+    texts = decide_lines(job, first, block)
+    if texts is None:
+        texts = process(job, split_block(first, block, name))
+    return _decided(worker, texts, task)
+
+
+def _decided(worker: _Worker, texts: list[Any], task: int | None) -> Result:
+    """A task's texts joined, written in the task's turn when it has a number."""
+    job = worker.job
+    data = utf8(worker.fmt.separator.join(texts))
     if task is not None:
         assert worker.turns is not None, "a numbered task is written by the worker"
         worker.turns.put(task, data)
         data = b""
     return data, job.counts.as_tuple(), job.take_log()
-
-
-def decide_block(first: int, block: bytes | memoryview, name: str,
-                 task: int | None = None) -> Result:
-    """A block of JSON Lines, split and decoded in the worker process, then decided."""
-    return decide_chunk(split_block(first, block, name), task)
 
 
 def decide_span(first: int, offset: int, length: int, task: int | None = None) -> Result:

@@ -4,7 +4,7 @@ they take from a regular file themselves, one after another: `Spans`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..records import Raw, WorkerInput, block_lines
@@ -14,15 +14,16 @@ if TYPE_CHECKING:  # multiprocessing loads only for --jobs (tests/test_imports.p
     from multiprocessing.context import BaseContext
 
 
-def chunks(source: WorkerInput, size: int) -> Iterator[list[tuple[int, Raw]]]:
-    """(line, raw record) in file order, `size` at a time.
+def chunks(source: Iterable[tuple[int, Raw]], size: int) -> Iterator[list[tuple[int, Raw]]]:
+    """(line, raw record) in file order, `size` at a time, from a `WorkerInput` (its
+    `raw` records) or a block's lines (`block_lines`).
 
     When the file turns out to be unreadable part way (not UTF-8, malformed JSON), the
     records read before that point still come out, as a last chunk, and then the error.
     """
     chunk: list[tuple[int, Raw]] = []
     try:
-        for item in source.raw():
+        for item in source:
             chunk.append(item)
             if len(chunk) >= size:
                 yield chunk

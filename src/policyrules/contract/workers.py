@@ -126,13 +126,34 @@ def new_record(training: str, completed: datetime.date, delivery: str, provider:
     return r  # type: ignore[no-any-return]
 
 
+class _NoFields(dict[str, Any]):
+    """The fields of its own of a record that has none, one dict shared by every such
+    record made from a decoded line (`record_of`), so that none is made and freed for
+    each. Read-only, so that sharing it cannot leak a field from one record to another;
+    pickled and copied as itself, the one such mapping."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("a training record's fields are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> str:
+        return "NO_FIELDS"  # this module's name for it
+
+
+NO_FIELDS: Mapping[str, Any] = _NoFields()
+
+
 def record_of(s: Any) -> TrainingRecord:
     """`new_record(s.training, s.completed, s.delivery, s.provider, s.hours, s.level, {})`:
     a record from a decoded Struct of its fields, in one call (`map`s over a line's)."""
     r = _NEW(_OpenRecord)
     r.training, r.completed, r.delivery = s.training, s.completed, s.delivery
     r.provider, r.hours, r.level = s.provider, s.hours, s.level
-    r.extra = {}
+    r.extra = NO_FIELDS
     r.__class__ = TrainingRecord
     return r  # type: ignore[no-any-return]
 
