@@ -32,7 +32,7 @@ import msgspec
 from . import validation
 from .fields import CONTACTS, SECTORS_SET, Problems, unknown_fields
 from .plain import plain_record
-from .validation import KEPT_RECORDS, RECORDS_KEPT, held_role, unknown_part
+from .validation import HELD, KEPT_RECORDS, RECORDS_KEPT, held_role, unknown_part
 from .vocabulary import CONTACT_LEVELS, DELIVERIES, MAX_HOURS, SECTORS
 from .workers import RoleAssignment, TrainingRecord, Worker, new_record, new_worker, record_of
 
@@ -264,7 +264,7 @@ def _held(items: list[str | _Role], roles: Collection[str]) -> tuple[RoleAssignm
         if type(item) is str:
             if item not in roles:
                 return None
-            found.append(held_role(item))
+            found.append(HELD.get(item) or held_role(item))
         else:
             assert isinstance(item, _Role)
             if item.role not in roles:

@@ -174,7 +174,7 @@ def date_range_error(worker: Worker, error: OutsideCalendar) -> DateRangeError:
 
 # A role held since the start, by name: one shared object each, since most workers' roles
 # are plain names. Only names of some policy's vocabulary get in, so it stays small.
-_HELD: dict[str, RoleAssignment] = {}
+HELD: dict[str, RoleAssignment] = {}
 
 
 def _is_list(value: object, field: str, allowed: str, problems: Problems
@@ -198,9 +198,9 @@ def _role(item: object, i: int, roles: Collection[str],
 
 def held_role(name: str) -> RoleAssignment:
     """The role `name` held since the start: one shared object per name."""
-    held = _HELD.get(name)
+    held = HELD.get(name)
     if held is None:
-        held = _HELD[name] = RoleAssignment(name, None)
+        held = HELD[name] = RoleAssignment(name, None)
     return held
 
 

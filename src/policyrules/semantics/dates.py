@@ -36,12 +36,18 @@ def add(day: datetime.date, duration: Duration) -> datetime.date:
     distinct start and completion dates, and both the compiled evaluator and the
     interpreter call this, so they agree by construction.
     """
-    step = relativedelta(**{duration.unit: duration.amount})  # type: ignore[arg-type]
     try:
-        result: datetime.date = day + step
+        result: datetime.date = day + _step(duration)
     except (ValueError, OverflowError):  # year 10000 (or 0) is out of range
         raise OutsideCalendar(day, (duration,)) from None
     return result
+
+
+@functools.cache
+def _step(duration: Duration) -> relativedelta:
+    """The relativedelta of a duration, made once: a policy has few durations, and each
+    new day a batch run meets is added to each of them."""
+    return relativedelta(**{duration.unit: duration.amount})  # type: ignore[arg-type]
 
 
 def shift(day: datetime.date, durations: tuple[Duration, ...]) -> datetime.date:
