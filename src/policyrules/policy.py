@@ -98,13 +98,19 @@ class Policy:
         `engines.compiled.generate`), and whether it is compliant: the text
         `kit`'s encoder writes for the decision (`render.contract_json.DecisionJson.kit`).
         Compiled on first use."""
+        try:
+            return self.text_writer()(worker, as_of, kit)
+        except OutsideCalendar as exc:
+            raise date_range_error(worker, exc) from None
+
+    def text_writer(self) -> TextEvaluator:
+        """The text form `evaluate_text` calls, itself: for a batch stage that calls it for
+        each worker and makes the `DateRangeError` of an `OutsideCalendar` it raises
+        (`contract.validation.date_range_error`), one Python call a worker fewer."""
         write = self._text
         if write is None:
             write = self._text = compile_text(self.model)
-        try:
-            return write(worker, as_of, kit)
-        except OutsideCalendar as exc:
-            raise date_range_error(worker, exc) from None
+        return write
 
     def evaluate_many(self, workers: Iterable[WorkerLike], as_of: datetime.date, *,
                       log: LogTarget | None = None) -> Iterator[Decision | WorkerError]:

@@ -25,6 +25,7 @@ from typing import Any, Protocol, cast
 from ..contract.decision import Decision
 from ..contract.log import Entry, entry
 from ..contract.shape import usual_lines
+from ..contract.validation import date_range_error
 from ..contract.workers import Worker
 from ..errors import WorkerError
 from ..policy import Policy
@@ -33,6 +34,7 @@ from ..records import validate as validate_record
 from ..records.raw import WithTraining
 from ..render.formats import OutputFormat
 from ..render.keep import raw_values
+from ..semantics.dates import OutsideCalendar
 
 
 class Counts:
@@ -165,7 +167,7 @@ def _decide_text(job: Job, items: Iterable[tuple[int, Worker | WorkerError]]) ->
     """Each (line, worker or its error) decided and written in the job's fused format."""
     fmt = job.fused
     assert fmt is not None, "a fused job has a format that fuses"
-    evaluate, as_of, counts = job.policy.evaluate_text, job.as_of, job.counts
+    write, as_of, counts = job.policy.text_writer(), job.as_of, job.counts
     kit, error = fmt.kit(job.policy.model), fmt.error
     out: list[Any] = []
     for line, w in items:
@@ -174,10 +176,10 @@ def _decide_text(job: Job, items: Iterable[tuple[int, Worker | WorkerError]]) ->
             out.append(error(line, w))
             continue
         try:
-            text, compliant = evaluate(w, as_of, kit)
-        except WorkerError as exc:  # a deadline after 9999-12-31 (DateRangeError)
+            text, compliant = write(w, as_of, kit)  # `Policy.evaluate_text`, without a call
+        except OutsideCalendar as exc:  # a deadline after 9999-12-31
             counts.rejected += 1
-            out.append(error(line, exc))
+            out.append(error(line, date_range_error(w, exc)))
             continue
         if compliant:
             counts.compliant += 1
