@@ -192,7 +192,7 @@ def test_a_full_device_is_one_error_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("jobs", "count", "limit"), [
-    ("1", 3000, 700_000),  # chunks of batch.BATCH records
+    ("1", 3000, 700_000),  # a chunk for each 64 KiB of input (WorkerInput.blocks)
     ("2", 12_000, 10_000_000)])  # a chunk for each block of batch.BLOCK bytes of input
 def test_a_file_that_cannot_grow_ends_at_a_whole_line(tmp_path: Path, jobs: str, count: int,
                                                       limit: int) -> None:

@@ -113,8 +113,11 @@ def run_serial(policy: Policy, source: WorkerInput, as_of: datetime.date, writer
     if job.fused is not None and whole_blocks(source):
         # JSON Lines a block at a time, each decided in one step when its lines are all
         # of the usual shape; any other block's lines through the stages, `BATCH` at a
-        # time, those before a line that is not UTF-8 written before its error.
-        for first, block in source.blocks(BLOCK):
+        # time, those before a line that is not UTF-8 written before its error. Blocks of
+        # 64 KiB, as this process read them before: each block's text is one write, and
+        # a write that fails (a full disk) loses no more than one such block's records
+        # from the output, which ends at the last whole record written.
+        for first, block in source.blocks():
             texts = decide_lines(job, first, block)
             if texts is not None:
                 writer.add(texts)

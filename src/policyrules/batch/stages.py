@@ -149,7 +149,7 @@ def decide_lines(job: Job, first: int, block: bytes | memoryview) -> list[Any] |
     the general way (`read.split_block`), which words each line's problem.
 
     Such a block is never decoded to text nor split into records, and its lines do not
-    pass from stage to stage: about 8% of the instructions a worker of `evaluate`'s
+    pass from stage to stage: about 5% of the instructions a worker of `evaluate`'s
     JSON Lines (docs/cli.md)."""
     if job.fused is None:
         return None

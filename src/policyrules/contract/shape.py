@@ -171,7 +171,7 @@ def _extra(names: tuple[str, ...], values: Callable[[Any], tuple[Any, ...]]
     unset = msgspec.UNSET
     if len(names) == 1:
         # The usual case (a workforce's one column of its own, such as a job title):
-        # without the comprehension's frame and the zip, 1,100 instructions a line.
+        # without a comprehension, a zip and a second lambda, 5,500 instructions a line.
         (name,), get = names, operator.attrgetter("x0")
         return lambda s: {} if (value := get(s)) is unset else {name: value}
     return lambda s: {name: value for name, value in zip(names, values(s), strict=True)
