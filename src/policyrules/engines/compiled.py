@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, assert_never
 
 from ..contract.decision import Decision, new_decision, new_finding
+from ..contract.explain import DATED, DATED_FIRST, LAPSED
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
@@ -38,7 +39,8 @@ _TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "found", "met_words",
                               "around", "texts", "close", "end", "line", "usual", "on",
                               "met_null", "met_dated", "dated_evidence", "met_tail", "met_end",
                               "renew", "closed", "join", "hours", "level",
-                              "groups", "group_text"})
+                              "groups", "group_text", "dated", "lapsed", "cut_dated",
+                              "cut_lapsed"})
 
 
 class _Writer(Source):
@@ -52,7 +54,8 @@ class _Writer(Source):
                             ("_canon", canonical_evidence), ("_anchor", anchor),
                             ("_EMPTY", frozenset()), ("_reach", reach),
                             ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS),
-                            ("_iso", iso), ("_type", type)):
+                            ("_iso", iso), ("_type", type),
+                            ("_since", m.Requirement.role_since)):
             self.bind(name, value)
 
     def finding(self, indent: int, at: Origin, r: str, status: str, due: str, evidence: str,
@@ -161,6 +164,94 @@ class _Writer(Source):
             self.line(indent + 1, "out[3] = 'false'", at)
         self.line(indent, "else:", at)
         self.found(indent + 1, at, rule, n, r, status, "None", "()", facts=facts)
+
+    def dated(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str, due: str,
+              facts: str) -> None:
+        """An unmet finding of `rule`, the `n`th, with a due day `due` and no record
+        counted; `facts` as `undated`'s.
+
+        In the text form, of a rule whose records are the latest of each course and whose
+        deadline counts from somewhere (`due within`), one of a worker with none of the
+        rule's courses dated after the day is its rule's text for its status, whether
+        the due day is the first `due before first` record's, and (counting from a role)
+        whether the worker took the role, with the worker's id, the due day and the
+        anchor put in (`DecisionJson._cut_dated`); any other is `found`'s."""
+        status = f"'due' if as_of <= {due} else 'overdue'"
+        anchor = "None" if rule.within is None else f"a{n}"
+        first = "False" if rule.before_first is None else f"f{n}"
+        if not self.text or _needs_records(rule) or rule.within is None:
+            self.found(indent, at, rule, n, r, status, due, "()", anchor=anchor, first=first,
+                       facts=facts)
+            return
+        s, k, p, g, u = f"s{n}", f"k{n}", f"p{n}", f"g{n}", f"u{n}"
+        self.line(indent, f"{s} = {status}", at)
+        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
+        self.line(indent + 1, f"{k} = rules[{n}]", at)
+        since = "False"
+        if isinstance(rule.deadline_from, m.FromRole):
+            since = g
+            self.line(indent + 1, f"{g} = _since({r}, worker) is not None", at)
+        # What of the worker's tells the words apart: the status alone, when nothing else.
+        told = [v for v in (s, first, since) if v != "False"]
+        key = s if len(told) == 1 else f"({', '.join(told)})"
+        self.cached(indent + 1, at, p, f"{k}.dated.get({key})",
+                    f"kit.cut_dated({k}, {r}, {key}, {s}, {first}, {since}, as_of)")
+        self.line(indent, "else:", at)
+        self.line(indent + 1, f"{p} = None", at)
+        self.line(indent, f"if {p}:", at)
+        self.line(indent + 1, f"{u} = _iso({due})", at)
+        values = {0: "who", 1: u, 4: f"_iso({anchor})"}
+        if first == "False":
+            self.cuts(indent + 1, at, p, DATED, values)
+        else:
+            self.line(indent + 1, f"if {first}:", at)
+            self.cuts(indent + 2, at, p, DATED_FIRST, values)
+            self.line(indent + 1, "else:", at)
+            self.cuts(indent + 2, at, p, DATED, values)
+        self.line(indent + 1, f"if {s} == 'overdue':", at)
+        self.line(indent + 2, "out[3] = 'false'", at)
+        self.line(indent, "else:", at)
+        self.found(indent + 1, at, rule, n, r, s, due, "()", anchor=anchor, first=first,
+                   facts=facts)
+
+    def lapsed(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str,
+               due: str) -> None:
+        """The overdue finding of `rule`, the `n`th, whose renewal was due by `due`, with
+        `c{n}` the latest completion and `e{n}` its records.
+
+        In the text form, of a rule whose records are the latest of each course, one of a
+        worker with none of the rule's courses dated after the day is its rule's text for
+        the course of its latest record, with the worker's id, the due day and that
+        record's day put in (`DecisionJson._cut_lapsed`); any other is `found`'s."""
+        c, e, y, k, p, u = f"c{n}", f"e{n}", f"y{n}", f"k{n}", f"p{n}", f"u{n}"
+        latest = f"{e}[0] if len({e}) == 1 else _canon({e})[0]"
+        if not self.text or _needs_records(rule):
+            self.found(indent, at, rule, n, r, "'overdue'", due, "()", latest)
+            return
+        self.line(indent, f"{y} = {latest}", at)
+        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
+        self.line(indent + 1, f"{k} = rules[{n}]", at)
+        self.cached(indent + 1, at, p, f"{k}.lapsed.get({y}.training)",
+                    f"kit.cut_lapsed({k}, {r}, {y}.training, as_of)")
+        self.line(indent, "else:", at)
+        self.line(indent + 1, f"{p} = None", at)
+        self.line(indent, f"if {p}:", at)
+        self.line(indent + 1, f"{u} = _iso({due})", at)
+        self.cuts(indent + 1, at, p, LAPSED, {0: "who", 1: u, 2: f"_iso({c})"})
+        self.line(indent + 1, "out[3] = 'false'", at)
+        self.line(indent, "else:", at)
+        self.found(indent + 1, at, rule, n, r, "'overdue'", due, "()", y)
+
+    def cuts(self, indent: int, at: Origin, p: str, order: tuple[int, ...],
+             values: dict[int, str]) -> None:
+        """The line that writes a finding's text from `p`, its pieces cut where its values
+        go (`DecisionJson._cut`), and the values in `order` (by `values`, the Python for
+        each: 0 the id, 1 + i the i-th of `explain.Days`)."""
+        parts = ["', '"]
+        for i, mark in enumerate(order):
+            parts += (f"{p}[{i}]", values[mark])
+        parts.append(f"{p}[{len(order)}]")
+        self.line(indent, f"out += ({', '.join(parts)})", at)
 
     def cached(self, indent: int, at: Origin, name: str, lookup: str, make: str) -> None:
         """`name` set to what the kit keeps (`lookup`, None when not kept yet), else to what
@@ -401,8 +492,7 @@ def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -
     w.line(4, f"if as_of <= {due}:", at)
     w.met(5, at, rule, n, r, c, due, e)
     w.line(4, "else:", at)
-    w.found(5, at, rule, n, r, "'overdue'", due, "()",
-            f"{e}[0] if len({e}) == 1 else _canon({e})[0]")
+    w.lapsed(5, at, rule, n, r, due)
 
 
 def _needs_records(rule: m.Requirement) -> bool:
@@ -514,9 +604,7 @@ def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
     status = "'due'" if _pending(rule) == "True" else "'overdue'"
     w.undated(indent + 1, at, rule, n, r, status, facts)
     w.line(indent, "else:", at)
-    w.found(indent + 1, at, rule, n, r, f"'due' if as_of <= {due} else 'overdue'", due, "()",
-            anchor="None" if rule.within is None else f"a{n}",
-            first="False" if rule.before_first is None else f"f{n}", facts=facts)
+    w.dated(indent + 1, at, rule, n, r, due, facts)
 
 
 def _reads_roles(c: m.Condition) -> bool:

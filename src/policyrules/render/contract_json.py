@@ -11,6 +11,9 @@ from typing import Any, cast
 
 from ..contract.decision import Decision, Finding, evidence_dict, new_finding
 from ..contract.explain import (
+    DATED,
+    DATED_FIRST,
+    LAPSED,
     RENEW,
     Days,
     Shape,
@@ -119,9 +122,9 @@ class _Rule:
     """The text a rule's findings share, made on its first finding: everything `text`
     needs of the rule is found with one lookup per finding."""
 
-    __slots__ = ("closed", "dated_evidence", "evidence", "head", "met_dated", "met_end",
-                 "met_null", "met_tail", "on", "plain", "renew", "rule", "shapes", "tail",
-                 "unrecorded", "usual")
+    __slots__ = ("closed", "dated", "dated_evidence", "evidence", "head", "lapsed",
+                 "met_dated", "met_end", "met_null", "met_tail", "on", "plain", "renew",
+                 "rule", "shapes", "tail", "unrecorded", "usual")
 
     def __init__(self, rule: m.Requirement, explain: bool) -> None:
         self.rule = rule
@@ -157,6 +160,11 @@ class _Rule:
         # where the worker's id goes (empty: the general way).
         self.shapes: dict[tuple[object, ...], str] = {}
         self.unrecorded: dict[str, tuple[str, ...]] = {}
+        # The whole text of a dated unmet finding with no record counted (`cut_dated`, by
+        # its key there) and of a lapsed renewal (`cut_lapsed`, by its latest record's
+        # course), cut where the worker's id and days go (empty: the general way).
+        self.dated: dict[object, tuple[str, ...]] = {}
+        self.lapsed: dict[str, tuple[str, ...]] = {}
 
 
 class DecisionJson:
@@ -248,6 +256,8 @@ class DecisionJson:
                 for known_rule in self._rules.values():
                     known_rule.shapes.clear()
                     known_rule.unrecorded.clear()
+                    known_rule.dated.clear()
+                    known_rule.lapsed.clear()
             shown = "null" if fingerprint is None else _js(fingerprint)
             middle = self._middle = (policy, as_of,
                                      f', "policy": {_js(policy)}, "fingerprint": {shown}, '
@@ -419,6 +429,56 @@ class DecisionJson:
         kept.unrecorded[status] = pieces
         return pieces
 
+    def _cut_dated(self, kept: _Rule, rule: m.Requirement, key: object, status: str,
+                   first: bool, since: bool, as_of: datetime.date) -> tuple[str, ...]:
+        """The text of a dated unmet finding of the rule (whose records are the latest of
+        each course, with a `due within`) with no record counted and none of its courses
+        dated after the day, kept by `key`: `first` whether the due day is its first
+        `due before first` record's, `since` whether the worker took the role its
+        deadline counts from. Its words read the worker's id, the due day and the anchor
+        (a template of `explain.Shape`'s parts, the same `found_shape` gives it); cut
+        into the pieces between them, in the order `DATED_FIRST` or `DATED` says
+        (`_cut`). The course of the first record is the rule's one `before first` course:
+        of several, the worker's record says which, and this gives () for the general
+        way."""
+        course = rule.before_first
+        if first and (course is None or len(course.trainings) != 1):
+            pieces: tuple[str, ...] = ()
+        else:
+            d_train = next(iter(course.trainings)) if first and course is not None else None
+            pieces = self._cut(kept, rule, status, as_of, (
+                status, True, None, None, None, False, None, True, since, d_train, None,
+                None, None, None, None, None), DATED_FIRST if first else DATED)
+        kept.dated[key] = pieces
+        return pieces
+
+    def _cut_lapsed(self, kept: _Rule, rule: m.Requirement, training: str,
+                    as_of: datetime.date) -> tuple[str, ...]:
+        """The text of an overdue renewal of the rule (whose records are the latest of
+        each course) whose latest record is of `training`, none of its courses dated after
+        the day: its words read the worker's id, the due day and that record's day, cut
+        in the order `LAPSED` says (`_cut`)."""
+        pieces = kept.lapsed[training] = self._cut(kept, rule, "overdue", as_of, (
+            "overdue", True, training, None, None, False, None, False, None, None, None,
+            None, None, None, None, None), LAPSED)
+        return pieces
+
+    def _cut(self, kept: _Rule, rule: m.Requirement, status: str, as_of: datetime.date,
+             parts: tuple[object, ...], order: tuple[int, ...]) -> tuple[str, ...]:
+        """The text of a dated finding of the rule without evidence, of the shape `parts`
+        (`explain.Shape`), cut where its values go: `order` says which goes in each cut
+        (0 the id, then the days in `Days`' order: the due day first, in the finding's
+        `due`); () when its template's marks are not in that order (or it has none, or
+        there are no explanations), for the general way."""
+        made = template(rule, as_of, parts) if self._explain else None
+        if made is None:
+            return ()
+        texts, marks = cut(made)
+        if (1, *marks) != order:
+            return ()
+        return (kept.head + status + (_NOT_OK if status == "overdue" else _OK) + '"',
+                '"' + kept.evidence + kept.tail + texts[0], *texts[1:-1], texts[-1] + "}")
+
     def _met_words(self, kept: _Rule, rule: m.Requirement, training: str) -> str:
         """The words of the usual met finding of the rule (`explain.met_words`), escaped
         once: those for the course of its record, returned, and the rule's own."""
@@ -485,6 +545,8 @@ class TextKit:
         "around",
         "begin",
         "close",
+        "cut_dated",
+        "cut_lapsed",
         "end",
         "found",
         "general",
@@ -506,6 +568,8 @@ class TextKit:
         self.found = encoder._found
         self.met_words = encoder._met_words
         self.unrecorded = encoder._unrecorded
+        self.cut_dated = encoder._cut_dated
+        self.cut_lapsed = encoder._cut_lapsed
         self.around = _around
         # The texts `_around` has made, looked up by the generated code itself (a call
         # fewer a met finding); on a miss it calls `around`.
