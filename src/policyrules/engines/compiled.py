@@ -148,16 +148,9 @@ class _Writer(Source):
         if not (self.text and rule.hours is None and facts == "none"):
             self.finding(indent, at, r, status, "None", "()", facts)
             return
-        k, p = f"k{n}", f"p{n}"
-        # Records after the day, none of the rule's courses: its record facts are empty
-        # all the same (`facts.records`).
-        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
-        self.line(indent + 1, f"{k} = rules[{n}]", at)
-        self.cached(indent + 1, at, p, f"{k}.unrecorded.get({status})",
-                    f"kit.unrecorded({k}, {r}, {status}, as_of)")
-        self.line(indent, "else:", at)
-        self.line(indent + 1, f"{p} = None", at)
-        self.line(indent, f"if {p}:", at)
+        k = f"k{n}"
+        p = self.pieces(indent, at, rule, n, f"{k}.unrecorded.get({status})",
+                        f"kit.unrecorded({k}, {r}, {status}, as_of)")
         self.line(indent + 1, f"out += (', ', who.join({p}))", at)
         if status == "'overdue'":
             # The decision's `compliant` (`DecisionJson._begin`), as the general code sets it.
@@ -183,22 +176,17 @@ class _Writer(Source):
             self.found(indent, at, rule, n, r, status, due, "()", anchor=anchor, first=first,
                        facts=facts)
             return
-        s, k, p, g, u = f"s{n}", f"k{n}", f"p{n}", f"g{n}", f"u{n}"
+        s, k, u = f"s{n}", f"k{n}", f"u{n}"
         self.line(indent, f"{s} = {status}", at)
-        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
-        self.line(indent + 1, f"{k} = rules[{n}]", at)
-        since = "False"
+        since, before = "False", ""
         if isinstance(rule.deadline_from, m.FromRole):
-            since = g
-            self.line(indent + 1, f"{g} = _since({r}, worker) is not None", at)
+            since = f"g{n}"
+            before = f"{since} = _since({r}, worker) is not None"
         # What of the worker's tells the words apart: the status alone, when nothing else.
         told = [v for v in (s, first, since) if v != "False"]
         key = s if len(told) == 1 else f"({', '.join(told)})"
-        self.cached(indent + 1, at, p, f"{k}.dated.get({key})",
-                    f"kit.cut_dated({k}, {r}, {key}, {s}, {first}, {since}, as_of)")
-        self.line(indent, "else:", at)
-        self.line(indent + 1, f"{p} = None", at)
-        self.line(indent, f"if {p}:", at)
+        p = self.pieces(indent, at, rule, n, f"{k}.dated.get({key})",
+                        f"kit.cut_dated({k}, {r}, {key}, {s}, {first}, {since}, as_of)", before)
         self.line(indent + 1, f"{u} = _iso({due})", at)
         values = {0: "who", 1: u, 4: f"_iso({anchor})"}
         if first == "False":
@@ -223,24 +211,38 @@ class _Writer(Source):
         worker with none of the rule's courses dated after the day is its rule's text for
         the course of its latest record, with the worker's id, the due day and that
         record's day put in (`DecisionJson._cut_lapsed`); any other is `found`'s."""
-        c, e, y, k, p, u = f"c{n}", f"e{n}", f"y{n}", f"k{n}", f"p{n}", f"u{n}"
+        c, e, y, k, u = f"c{n}", f"e{n}", f"y{n}", f"k{n}", f"u{n}"
         latest = f"{e}[0] if len({e}) == 1 else _canon({e})[0]"
         if not self.text or _needs_records(rule):
             self.found(indent, at, rule, n, r, "'overdue'", due, "()", latest)
             return
         self.line(indent, f"{y} = {latest}", at)
-        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
-        self.line(indent + 1, f"{k} = rules[{n}]", at)
-        self.cached(indent + 1, at, p, f"{k}.lapsed.get({y}.training)",
-                    f"kit.cut_lapsed({k}, {r}, {y}.training, as_of)")
-        self.line(indent, "else:", at)
-        self.line(indent + 1, f"{p} = None", at)
-        self.line(indent, f"if {p}:", at)
+        p = self.pieces(indent, at, rule, n, f"{k}.lapsed.get({y}.training)",
+                        f"kit.cut_lapsed({k}, {r}, {y}.training, as_of)")
         self.line(indent + 1, f"{u} = _iso({due})", at)
         self.cuts(indent + 1, at, p, LAPSED, {0: "who", 1: u, 2: f"_iso({c})"})
         self.line(indent + 1, "out[3] = 'false'", at)
         self.line(indent, "else:", at)
         self.found(indent + 1, at, rule, n, r, "'overdue'", due, "()", y)
+
+    def pieces(self, indent: int, at: Origin, rule: m.Requirement, n: str, lookup: str,
+               make: str, before: str = "") -> str:
+        """`p{n}`: the pieces of a finding's text of `rule`, the `n`th, that the kit keeps
+        with `k{n}` its rule's (`lookup`, `make` as `cached`'s, after `before` when
+        given), of a worker with none of the rule's courses dated after the day, else
+        None; then the line that tests them, leaving the code that writes with them to
+        the caller, one level in. (Records after the day of other courses only: the
+        rule's record facts are the same, `facts.records`.)"""
+        p = f"p{n}"
+        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
+        self.line(indent + 1, f"k{n} = rules[{n}]", at)
+        if before:
+            self.line(indent + 1, before, at)
+        self.cached(indent + 1, at, p, lookup, make)
+        self.line(indent, "else:", at)
+        self.line(indent + 1, f"{p} = None", at)
+        self.line(indent, f"if {p}:", at)
+        return p
 
     def cuts(self, indent: int, at: Origin, p: str, order: tuple[int, ...],
              values: dict[int, str]) -> None:
