@@ -288,6 +288,31 @@ def test_dated_findings_without_evidence_are_written_from_cut_pieces(as_of: str)
             ["induction"] if explain else ["induction", "induction", "refresher", "induction"])
 
 
+def test_kits_sharing_an_encoder_write_each_day_their_own_words() -> None:
+    # The generated code writes a decision's start from its kit's text of the day
+    # (`TextKit.start`), and the encoder's rules keep templates of one day at a time,
+    # whose words name it (a record dated after it). Two kits of one model and one
+    # encoder, on days taken in turn, with the encoder's own writer between them: each
+    # text is that day's.
+    durham = next(p for p in POLICIES if p.id == "durham")
+    fmt = JsonLines(datetime.date(2026, 11, 22))
+    kits = {"\n": fmt.kit(durham.model), "": fmt._encode.kit(durham.model, "")}
+    worker = durham.worker({
+        "id": "W1", "started": "2020-01-31", "contact": "regular",
+        "training": [{"training": "safeguarding-induction", "completed": "2029-02-28"}]})
+    days = [datetime.date(2026, 11, 22), datetime.date(2028, 2, 29)]
+    for k in range(12):
+        # Each kit twice in a row on one day, the other day's decision between.
+        end, day = ("", "", "\n", "\n")[k % 4], k // 4 % 2
+        text, compliant = durham.evaluate_text(worker, days[day], kits[end])
+        expected = _expected(durham, worker, days[day], True)
+        assert (text, compliant) == (expected[0][:-1] + end, expected[1])
+        assert str(days[day]) in text
+        other = days[1 - day]
+        assert fmt.decision(1, worker, durham.evaluate_checked(worker, other)) == (
+            _expected(durham, worker, other, True)[0])
+
+
 def test_records_equal_as_keys_keep_their_own_text() -> None:
     # The generated code looks a record's text up itself (`TextKit.texts`) by its fields
     # and the type of its hours: 1 and 1.0 are equal keys but written apart, and a

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, assert_never
 
 from ..contract.decision import Decision, new_decision, new_finding
@@ -35,8 +36,9 @@ _MEMO_LIMIT = 1 << 17
 
 # What the text form reads of its kit (`TextKit`), of a rule's pieces there (`_Rule`),
 # and of text.
-_TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "found", "met_words", "unrecorded",
-                              "around", "texts", "close", "end", "line", "usual", "on",
+_TEXT_ATTRIBUTES = frozenset({"rules", "day", "start", "middle", "general", "found",
+                              "met_words", "unrecorded", "unrecognised", "isascii",
+                              "around", "texts", "end", "line", "usual", "on",
                               "met_null", "met_dated", "dated_evidence", "met_tail", "met_end",
                               "renew", "closed", "join", "hours", "level",
                               "groups", "group_text", "dated", "lapsed", "cut_dated",
@@ -55,7 +57,9 @@ class _Writer(Source):
                             ("_EMPTY", frozenset()), ("_reach", reach),
                             ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS),
                             ("_iso", iso), ("_type", type),
-                            ("_since", m.Requirement.role_since)):
+                            ("_since", m.Requirement.role_since),
+                            # How the text form writes the worker's id (`TextKit`'s).
+                            ("_js", encode_basestring)):
             self.bind(name, value)
 
     def finding(self, indent: int, at: Origin, r: str, status: str, due: str, evidence: str,
@@ -423,22 +427,37 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
     if text:
         # The decision's text so far, its findings' pieces (`rules`), and its worker's id
         # as it shows inside a JSON string (the second piece is it, quoted).
-        w.line(2, "rules = kit.rules")
-        w.line(2, "texts = kit.texts")
-        w.line(2, f"out = kit.begin(worker.id, {policy_id}, as_of, "
-                  f"{w.const(model.fingerprint, 'FINGERPRINT')}, "
-                  "kit.groups.get(groups) or kit.group_text(groups))")
-        w.line(2, "who = out[1][1:-1]")
+        # The pieces are `DecisionJson._begin`'s, written here (a call fewer a worker),
+        # its text of the day kept by the kit (`TextKit.start`).
+        w.block(2, """
+            rules = kit.rules
+            texts = kit.texts
+            if kit.day != as_of:
+                kit.start(as_of)
+            out = ['{"worker": ', _js(worker.id), kit.middle, 'true', ', "groups": ',
+                   kit.groups.get(groups) or kit.group_text(groups), ', "findings": [']
+            who = out[1][1:-1]
+            """)
     else:
         w.line(2, "findings = []")
     for k, rule in enumerate(model.requirements):
         _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
-    unknown = "tuple(sorted(unknown)) if unknown else ()"
     if text:
-        w.line(2, f"return kit.close(out, {unknown}, kit.end, kit.line)")
+        # `DecisionJson._close`, written here: the first finding's ", " taken back.
+        w.block(2, """
+            if len(out) > 7:
+                out[7] = ''
+            out += ('], "unrecognised_training": ',
+                    kit.unrecognised(unknown) if unknown else '[]', '}', kit.end)
+            text = ''.join(out)
+            if kit.line is not None and not text.isascii():
+                text = kit.line(text)
+            return text, out[3] == 'true'
+            """)
     else:
         w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
-                  f"tuple(findings), {unknown}, {w.const(model, 'MODEL')}, worker)")
+                  f"tuple(findings), tuple(sorted(unknown)) if unknown else (), "
+                  f"{w.const(model, 'MODEL')}, worker)")
     w.block(1, """
         except Exception as exc:
             _note(exc)

@@ -111,7 +111,8 @@ def _after(worker: Worker, as_of: datetime.date) -> set[str]:
 _RENEW = _inside(RENEW)
 
 # Where a decision's first finding starts in its list of pieces (`DecisionJson._begin`):
-# every finding is written after ", ", and the first one's is taken back (`_close`).
+# every finding is written after ", ", and the first one's is taken back (`_close`). The
+# generated text form writes the same pieces itself (engines/compiled.py `generate`).
 _FIRST = 7
 # What comes between a finding's status and its due date, as it is compliant or not.
 _OK = '", "compliant": true, "due": '
@@ -258,6 +259,10 @@ class DecisionJson:
                     known_rule.unrecorded.clear()
                     known_rule.dated.clear()
                     known_rule.lapsed.clear()
+                # Its kits' texts are of another day: the next decision of each starts
+                # here again (`TextKit.start`).
+                for kit in self._kits.values():
+                    kit.day = None
             shown = "null" if fingerprint is None else _js(fingerprint)
             middle = self._middle = (policy, as_of,
                                      f', "policy": {_js(policy)}, "fingerprint": {shown}, '
@@ -543,16 +548,16 @@ class TextKit:
         "_encoder",
         "_names",
         "around",
-        "begin",
-        "close",
         "cut_dated",
         "cut_lapsed",
+        "day",
         "end",
         "found",
         "general",
         "groups",
         "line",
         "met_words",
+        "middle",
         "model",
         "rules",
         "texts",
@@ -563,7 +568,11 @@ class TextKit:
                  line: Callable[[str], str] | None) -> None:
         self.model = model
         self.rules = [encoder._rule(rule) for rule in model.requirements]
-        self.begin = encoder._begin
+        # The day of the run and the text of its decisions from after the worker's id to
+        # `compliant` then (`start`); None until the first, and again whenever the
+        # encoder starts another day, which clears what its rules keep.
+        self.day: datetime.date | None = None
+        self.middle = ""
         self.general = encoder._findings
         self.found = encoder._found
         self.met_words = encoder._met_words
@@ -574,9 +583,8 @@ class TextKit:
         # The texts `_around` has made, looked up by the generated code itself (a call
         # fewer a met finding); on a miss it calls `around`.
         self.texts = _AROUND.get
-        # The generated code ends a decision with `kit.close(out, unknown, kit.end,
-        # kit.line)`: the text and whether it is compliant (`DecisionJson._close`).
-        self.close = encoder._close
+        # What the generated code ends each decision with, and passes a text that is not
+        # all ASCII through when not None (as `DecisionJson._close`).
         self.end = end
         self.line = line
         # The text of a decision's groups by the set of them as the generated code finds
@@ -584,6 +592,19 @@ class TextKit:
         self.groups: dict[int, str] = {}
         self._names = tuple(g.id for g in model.groups)
         self._encoder = encoder
+
+    def start(self, as_of: datetime.date) -> None:
+        """Its decisions on `as_of` from here: `middle` their text from after the worker's
+        id to `compliant`, as `DecisionJson._begin` writes it (on a new day the encoder
+        clears what its rules keep), until the encoder starts another day."""
+        model = self.model
+        self.middle = self._encoder._begin("", model.id, as_of, model.fingerprint, "")[2]
+        self.day = as_of
+
+    def unrecognised(self, courses: set[str]) -> str:
+        """The text of a decision's unrecognised training, the courses `courses`."""
+        names = tuple(sorted(courses))
+        return self._encoder._names(names)
 
     def group_text(self, held: int) -> str:
         """The text of the groups whose bits are set in `held` (bit i: the model's group
