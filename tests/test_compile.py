@@ -332,17 +332,3 @@ def test_the_text_form_reads_only_what_it_may(features: policyrules.Policy) -> N
     source.line(1, "return worker.met_null")
     with pytest.raises(GeneratedCodeError, match="unknown name 'met_null'"):
         source.compile("evaluate", "p")
-
-
-def test_the_days_the_text_form_writes_are_kept_within_a_limit(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The generated text code looks a day's ISO text up in a dict it keeps (`_Days`),
-    # cleared when full: any number of days, each written as `isoformat` writes it.
-    monkeypatch.setattr(compiled, "_MEMO_LIMIT", 4)
-    days = compiled._Days()
-    start = datetime.date(2024, 2, 26)
-    for k in range(40):
-        day = start + datetime.timedelta(days=k)
-        assert days[day] == day.isoformat() and days[day] is days[day]
-        assert len(days) <= 4
-    assert days[datetime.date(1, 1, 1)] == "0001-01-01"

@@ -45,18 +45,6 @@ _TEXT_ATTRIBUTES = frozenset({"rules", "day", "start", "middle", "general", "fou
                               "cut_lapsed"})
 
 
-class _Days(dict[datetime.date, str]):
-    """Days as ISO text (`semantics.dates.iso`), kept: the generated code looks a day up
-    by subscript (`_iso[day]`), a lookup where a call of the cached `iso` makes a key
-    tuple each time. Cleared when full."""
-
-    def __missing__(self, day: datetime.date) -> str:
-        if len(self) >= _MEMO_LIMIT:
-            self.clear()
-        text = self[day] = iso(day)
-        return text
-
-
 class _Writer(Source):
     def __init__(self, *, text: bool = False) -> None:
         super().__init__()
@@ -68,7 +56,7 @@ class _Writer(Source):
                             ("_canon", canonical_evidence), ("_anchor", anchor),
                             ("_EMPTY", frozenset()), ("_reach", reach),
                             ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS),
-                            ("_iso", _Days()), ("_type", type),
+                            ("_iso", iso), ("_type", type),
                             ("_since", m.Requirement.role_since),
                             # How the text form writes the worker's id (`TextKit`'s).
                             ("_js", encode_basestring)):
@@ -132,12 +120,12 @@ class _Writer(Source):
         self.line(indent, "else:", at)
         self.line(indent + 1, f"{t} = None", at)
         self.line(indent, f"if {t} is not None:", at)
-        self.line(indent + 1, f"{d} = _iso[{c}]", at)
+        self.line(indent + 1, f"{d} = _iso({c})", at)
         if due == "None":
             head = f"{k}.met_null, {t}[0], {d}, {t}[1]"
             renew = ""
         else:
-            self.line(indent + 1, f"{u} = _iso[{due}]", at)
+            self.line(indent + 1, f"{u} = _iso({due})", at)
             head = f"{k}.met_dated, {u}, {k}.dated_evidence, {t}[0], {d}, {t}[1]"
             renew = f"{k}.renew, {u}, "
         self.line(indent + 1, f"if {k}.usual:", at)
@@ -203,8 +191,8 @@ class _Writer(Source):
         key = s if len(told) == 1 else f"({', '.join(told)})"
         p = self.pieces(indent, at, rule, n, f"{k}.dated.get({key})",
                         f"kit.cut_dated({k}, {r}, {key}, {s}, {first}, {since}, as_of)", before)
-        self.line(indent + 1, f"{u} = _iso[{due}]", at)
-        values = {0: "who", 1: u, 4: f"_iso[{anchor}]"}
+        self.line(indent + 1, f"{u} = _iso({due})", at)
+        values = {0: "who", 1: u, 4: f"_iso({anchor})"}
         if first == "False":
             self.cuts(indent + 1, at, p, DATED, values)
         else:
@@ -235,8 +223,8 @@ class _Writer(Source):
         self.line(indent, f"{y} = {latest}", at)
         p = self.pieces(indent, at, rule, n, f"{k}.lapsed.get({y}.training)",
                         f"kit.cut_lapsed({k}, {r}, {y}.training, as_of)")
-        self.line(indent + 1, f"{u} = _iso[{due}]", at)
-        self.cuts(indent + 1, at, p, LAPSED, {0: "who", 1: u, 2: f"_iso[{c}]"})
+        self.line(indent + 1, f"{u} = _iso({due})", at)
+        self.cuts(indent + 1, at, p, LAPSED, {0: "who", 1: u, 2: f"_iso({c})"})
         self.line(indent + 1, "out[3] = 'false'", at)
         self.line(indent, "else:", at)
         self.found(indent + 1, at, rule, n, r, "'overdue'", due, "()", y)
