@@ -128,8 +128,9 @@ def test_generated_text_of_generated_policies(data: st.DataObject) -> None:
 
 
 # The generated code writes the usual findings itself (engines/compiled.py `_Writer.met`,
-# `undated`), hands every other one of a rule whose records are the latest of each course
-# to the kit with the facts it found (`TextKit.found`), and the rest to the encoder's
+# `undated`, `dated`, `lapsed`), hands every other one of a rule whose records are the
+# latest of each course to the kit with the facts it found (`TextKit.found`), and the
+# rest to the encoder's
 # general code (`TextKit.general`): held to the definition of the usual ones, on
 # generated workers and days, so that a fast path that stopped being taken (the same
 # bytes, slower) fails here. Each finding given to `found` has the shape and days the
@@ -162,18 +163,40 @@ def test_only_unusual_findings_take_the_general_code(data: st.DataObject,
             return (len(f.evidence) == 1 and _around(f.evidence[0]) is not None
                     and not (explain and any(r.training in rule.satisfied_by
                                              for r in worker.training if r.completed > as_of)))
-        # No record of the rule at all, where the code knows it, and words with a place
-        # for the id alone (`DecisionJson._unrecorded`), or none.
-        return (f.due is None and rule.delivery is None and rule.provider is None
-                and not any(r.training in rule.satisfied_by for r in worker.training)
-                and bool(kit.rules[index[rule.id]].unrecorded.get(f.status)))
-
-    def plain(f: Finding) -> bool:
-        return f.rule.hours is None and f.rule.delivery is None and f.rule.provider is None
+        if f.due is None:
+            # No record of the rule at all, where the code knows it, and words with a
+            # place for the id alone (`DecisionJson._unrecorded`), or none.
+            return (rule.delivery is None and rule.provider is None
+                    and not any(r.training in rule.satisfied_by for r in worker.training)
+                    and bool(kit.rules[index[rule.id]].unrecorded.get(f.status)))
+        return _cut(f, explain)
 
     assert [item[0].id for item in handed] == [f.requirement for f in decision.findings
-                                               if not usual(f) and not plain(f)]
-    _same_facts(given_facts, [f for f in decision.findings if not usual(f) and plain(f)])
+                                               if not usual(f) and not _plain(f)]
+    _same_facts(given_facts, [f for f in decision.findings if not usual(f) and _plain(f)])
+
+
+def _plain(f: Finding) -> bool:
+    """Of a rule whose records are the latest of each course."""
+    return f.rule.hours is None and f.rule.delivery is None and f.rule.provider is None
+
+
+def _cut(f: Finding, explain: bool) -> bool:
+    """Whether the generated code writes the dated finding `f` from pieces cut where its
+    id and days go (engines/compiled.py `_Writer.dated`, `lapsed`): explained, of a
+    rule whose records are the latest of each course (none of them dated after the day),
+    a lapsed renewal, or with none counted and a deadline counted from an anchor, its
+    due day a `due before first` record's only of a rule with one such course."""
+    rule = f.rule
+    if not (f.due is not None and explain and _plain(f)
+            and not any(r.training in rule.satisfied_by and r.completed > f.as_of
+                        for r in f.worker.training)):
+        return False
+    if f.records.latest is not None:
+        return f.status == "overdue"
+    return rule.within is not None and (
+        f.facts.deadline_record is None
+        or (rule.before_first is not None and len(rule.before_first.trainings) == 1))
 
 
 def _same_facts(given: list[tuple[Any, ...]], findings: list[Finding]) -> None:
@@ -231,6 +254,63 @@ def test_the_usual_findings_of_a_run_need_no_general_code() -> None:
         assert (text, compliant) == _expected(durham, worker, as_of, explain)
         assert [f.status for f in decision.findings] == ["met", "met", "overdue"]
         assert handed == []
+
+
+# Durham's dated findings without evidence, through one kit in a row as a run has them:
+# the induction of a worker with no record of it, due six months from the start or, when
+# earlier, on the day of the first inter-agency course (the day before, on it, after it;
+# a leap day), and the lapsed refresher, are written by the generated code from pieces
+# cut once (engines/compiled.py `_Writer.dated`, `lapsed`); with a record of the rule
+# dated after the day, the words name it, and the finding is the kit's `found`'s.
+@pytest.mark.parametrize("as_of", ["2026-02-28", "2026-03-01", "2026-07-31", "2028-02-29"])
+def test_dated_findings_without_evidence_are_written_from_cut_pieces(as_of: str) -> None:
+    durham = next(p for p in POLICIES if p.id == "durham")
+    day = datetime.date.fromisoformat(as_of)
+    people = {"new": [], "first": [("inter-agency-foundation", "2026-03-01")],
+              "lapsed": [("safeguarding-induction", "2020-02-29"),
+                         ("safeguarding-refresher", "2022-02-28")],
+              "later": [("safeguarding-induction", "2030-01-31")]}
+    for explain in (True, False):
+        kit = JsonLines(day, explain=explain).kit(durham.model)
+        given, handed = _found(kit), _handed(kit)
+        for name, records in people.items():
+            worker = durham.worker({
+                "id": f'W"{name}\\', "started": "2020-01-31" if name == "lapsed" else "2026-01-31",
+                "contact": "regular",
+                "training": [{"training": t, "completed": done, "delivery": "single-agency",
+                              "provider": "in-house", "hours": 3, "level": "level 1"}
+                             for t, done in records]})
+            assert durham.evaluate_text(worker, day, kit) == _expected(durham, worker, day,
+                                                                       explain)
+        assert handed == []
+        # Without explanations there are no words to cut: all the kit's, as before.
+        assert [args[1].id for args in given] == (
+            ["induction"] if explain else ["induction", "induction", "refresher", "induction"])
+
+
+def test_kits_sharing_an_encoder_write_each_day_their_own_words() -> None:
+    # The generated code writes a decision's start from its kit's text of the day
+    # (`TextKit.start`), and the encoder's rules keep templates of one day at a time,
+    # whose words name it (a record dated after it). Two kits of one model and one
+    # encoder, on days taken in turn, with the encoder's own writer between them: each
+    # text is that day's.
+    durham = next(p for p in POLICIES if p.id == "durham")
+    fmt = JsonLines(datetime.date(2026, 11, 22))
+    kits = {"\n": fmt.kit(durham.model), "": fmt._encode.kit(durham.model, "")}
+    worker = durham.worker({
+        "id": "W1", "started": "2020-01-31", "contact": "regular",
+        "training": [{"training": "safeguarding-induction", "completed": "2029-02-28"}]})
+    days = [datetime.date(2026, 11, 22), datetime.date(2028, 2, 29)]
+    for k in range(12):
+        # Each kit twice in a row on one day, the other day's decision between.
+        end, day = ("", "", "\n", "\n")[k % 4], k // 4 % 2
+        text, compliant = durham.evaluate_text(worker, days[day], kits[end])
+        expected = _expected(durham, worker, days[day], True)
+        assert (text, compliant) == (expected[0][:-1] + end, expected[1])
+        assert str(days[day]) in text
+        other = days[1 - day]
+        assert fmt.decision(1, worker, durham.evaluate_checked(worker, other)) == (
+            _expected(durham, worker, other, True)[0])
 
 
 def test_records_equal_as_keys_keep_their_own_text() -> None:
@@ -489,6 +569,7 @@ def _found_as_decided(policy: policyrules.Policy, fmt: JsonLines, worker: Worker
         kit.found = own  # the kit is kept per model
     rules = {f.requirement: f for f in decision.findings}
     _same_facts(given, [rules[args[1].id] for args in given])
+    assert not any(_cut(rules[args[1].id], fmt.explain) for args in given)
 
 
 def test_every_kind_of_template_is_made_and_checked() -> None:

@@ -326,6 +326,18 @@ class Shape(NamedTuple):
 # "" where the finding has none. `stand_in` takes stand-ins for them in this order.
 Days = tuple[str, str, str, str, str]
 
+# Which of a finding's values its text holds where, in order, for the writers that cut the
+# text of a dated finding without evidence where they go (render/contract_json.py
+# `DecisionJson._cut`, engines/compiled.py `_Writer.cuts`): 0 the worker's id, 1 + i the
+# i-th of `Days`; first the due day (the finding's `due`), then its words': an unmet
+# finding with no record counted ("<id> started on <anchor> ...; it was due by <due>"),
+# the same when the due day is its first `due before first` record's (", the day of
+# <id>'s first ..."), and a lapsed renewal ("<id> completed ... on <latest>, and its
+# renewal was due by <due>").
+DATED = (1, 0, 4, 1)
+DATED_FIRST = (1, 0, 4, 1, 0)
+LAPSED = (1, 0, 2, 1)
+
 
 def shape(rule: Requirement, status: str, due: datetime.date | None,
           evidence: tuple[TrainingRecord, ...], worker: Worker, as_of: datetime.date,

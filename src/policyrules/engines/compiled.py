@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, assert_never
 
 from ..contract.decision import Decision, new_decision, new_finding
+from ..contract.explain import DATED, DATED_FIRST, LAPSED
 from ..contract.workers import Worker, canonical_evidence
 from ..language.nodes import Duration
 from ..semantics import model as m
@@ -34,11 +36,13 @@ _MEMO_LIMIT = 1 << 17
 
 # What the text form reads of its kit (`TextKit`), of a rule's pieces there (`_Rule`),
 # and of text.
-_TEXT_ATTRIBUTES = frozenset({"rules", "begin", "general", "found", "met_words", "unrecorded",
-                              "around", "texts", "close", "end", "line", "usual", "on",
+_TEXT_ATTRIBUTES = frozenset({"rules", "day", "start", "middle", "general", "found",
+                              "met_words", "unrecorded", "unrecognised", "isascii",
+                              "around", "texts", "end", "line", "usual", "on",
                               "met_null", "met_dated", "dated_evidence", "met_tail", "met_end",
                               "renew", "closed", "join", "hours", "level",
-                              "groups", "group_text"})
+                              "groups", "group_text", "dated", "lapsed", "cut_dated",
+                              "cut_lapsed"})
 
 
 class _Writer(Source):
@@ -52,7 +56,10 @@ class _Writer(Source):
                             ("_canon", canonical_evidence), ("_anchor", anchor),
                             ("_EMPTY", frozenset()), ("_reach", reach),
                             ("_lapsed", lapsed), ("_NO_RECORDS", NO_RECORDS),
-                            ("_iso", iso), ("_type", type)):
+                            ("_iso", iso), ("_type", type),
+                            ("_since", m.Requirement.role_since),
+                            # How the text form writes the worker's id (`TextKit`'s).
+                            ("_js", encode_basestring)):
             self.bind(name, value)
 
     def finding(self, indent: int, at: Origin, r: str, status: str, due: str, evidence: str,
@@ -145,22 +152,112 @@ class _Writer(Source):
         if not (self.text and rule.hours is None and facts == "none"):
             self.finding(indent, at, r, status, "None", "()", facts)
             return
-        k, p = f"k{n}", f"p{n}"
-        # Records after the day, none of the rule's courses: its record facts are empty
-        # all the same (`facts.records`).
-        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
-        self.line(indent + 1, f"{k} = rules[{n}]", at)
-        self.cached(indent + 1, at, p, f"{k}.unrecorded.get({status})",
-                    f"kit.unrecorded({k}, {r}, {status}, as_of)")
-        self.line(indent, "else:", at)
-        self.line(indent + 1, f"{p} = None", at)
-        self.line(indent, f"if {p}:", at)
+        k = f"k{n}"
+        p = self.pieces(indent, at, rule, n, f"{k}.unrecorded.get({status})",
+                        f"kit.unrecorded({k}, {r}, {status}, as_of)")
         self.line(indent + 1, f"out += (', ', who.join({p}))", at)
         if status == "'overdue'":
             # The decision's `compliant` (`DecisionJson._begin`), as the general code sets it.
             self.line(indent + 1, "out[3] = 'false'", at)
         self.line(indent, "else:", at)
         self.found(indent + 1, at, rule, n, r, status, "None", "()", facts=facts)
+
+    def dated(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str, due: str,
+              facts: str) -> None:
+        """An unmet finding of `rule`, the `n`th, with a due day `due` and no record
+        counted; `facts` as `undated`'s.
+
+        In the text form, of a rule whose records are the latest of each course and whose
+        deadline counts from somewhere (`due within`), one of a worker with none of the
+        rule's courses dated after the day is its rule's text for its status, whether
+        the due day is the first `due before first` record's, and (counting from a role)
+        whether the worker took the role, with the worker's id, the due day and the
+        anchor put in (`DecisionJson._cut_dated`); any other is `found`'s."""
+        status = f"'due' if as_of <= {due} else 'overdue'"
+        anchor = "None" if rule.within is None else f"a{n}"
+        first = "False" if rule.before_first is None else f"f{n}"
+        if not self.text or _needs_records(rule) or rule.within is None:
+            self.found(indent, at, rule, n, r, status, due, "()", anchor=anchor, first=first,
+                       facts=facts)
+            return
+        s, k, u = f"s{n}", f"k{n}", f"u{n}"
+        self.line(indent, f"{s} = {status}", at)
+        since, before = "False", ""
+        if isinstance(rule.deadline_from, m.FromRole):
+            since = f"g{n}"
+            before = f"{since} = _since({r}, worker) is not None"
+        # What of the worker's tells the words apart: the status alone, when nothing else.
+        told = [v for v in (s, first, since) if v != "False"]
+        key = s if len(told) == 1 else f"({', '.join(told)})"
+        p = self.pieces(indent, at, rule, n, f"{k}.dated.get({key})",
+                        f"kit.cut_dated({k}, {r}, {key}, {s}, {first}, {since}, as_of)", before)
+        self.line(indent + 1, f"{u} = _iso({due})", at)
+        values = {0: "who", 1: u, 4: f"_iso({anchor})"}
+        if first == "False":
+            self.cuts(indent + 1, at, p, DATED, values)
+        else:
+            self.line(indent + 1, f"if {first}:", at)
+            self.cuts(indent + 2, at, p, DATED_FIRST, values)
+            self.line(indent + 1, "else:", at)
+            self.cuts(indent + 2, at, p, DATED, values)
+        self.line(indent + 1, f"if {s} == 'overdue':", at)
+        self.line(indent + 2, "out[3] = 'false'", at)
+        self.line(indent, "else:", at)
+        self.found(indent + 1, at, rule, n, r, s, due, "()", anchor=anchor, first=first,
+                   facts=facts)
+
+    def lapsed(self, indent: int, at: Origin, rule: m.Requirement, n: str, r: str,
+               due: str) -> None:
+        """The overdue finding of `rule`, the `n`th, whose renewal was due by `due`, with
+        `c{n}` the latest completion and `e{n}` its records.
+
+        In the text form, of a rule whose records are the latest of each course, one of a
+        worker with none of the rule's courses dated after the day is its rule's text for
+        the course of its latest record, with the worker's id, the due day and that
+        record's day put in (`DecisionJson._cut_lapsed`); any other is `found`'s."""
+        c, e, y, k, u = f"c{n}", f"e{n}", f"y{n}", f"k{n}", f"u{n}"
+        latest = f"{e}[0] if len({e}) == 1 else _canon({e})[0]"
+        if not self.text or _needs_records(rule):
+            self.found(indent, at, rule, n, r, "'overdue'", due, "()", latest)
+            return
+        self.line(indent, f"{y} = {latest}", at)
+        p = self.pieces(indent, at, rule, n, f"{k}.lapsed.get({y}.training)",
+                        f"kit.cut_lapsed({k}, {r}, {y}.training, as_of)")
+        self.line(indent + 1, f"{u} = _iso({due})", at)
+        self.cuts(indent + 1, at, p, LAPSED, {0: "who", 1: u, 2: f"_iso({c})"})
+        self.line(indent + 1, "out[3] = 'false'", at)
+        self.line(indent, "else:", at)
+        self.found(indent + 1, at, rule, n, r, "'overdue'", due, "()", y)
+
+    def pieces(self, indent: int, at: Origin, rule: m.Requirement, n: str, lookup: str,
+               make: str, before: str = "") -> str:
+        """`p{n}`: the pieces of a finding's text of `rule`, the `n`th, that the kit keeps
+        with `k{n}` its rule's (`lookup`, `make` as `cached`'s, after `before` when
+        given), of a worker with none of the rule's courses dated after the day, else
+        None; then the line that tests them, leaving the code that writes with them to
+        the caller, one level in. (Records after the day of other courses only: the
+        rule's record facts are the same, `facts.records`.)"""
+        p = f"p{n}"
+        self.line(indent, f"if not later or {self.courses(rule)}.isdisjoint(after):", at)
+        self.line(indent + 1, f"k{n} = rules[{n}]", at)
+        if before:
+            self.line(indent + 1, before, at)
+        self.cached(indent + 1, at, p, lookup, make)
+        self.line(indent, "else:", at)
+        self.line(indent + 1, f"{p} = None", at)
+        self.line(indent, f"if {p}:", at)
+        return p
+
+    def cuts(self, indent: int, at: Origin, p: str, order: tuple[int, ...],
+             values: dict[int, str]) -> None:
+        """The line that writes a finding's text from `p`, its pieces cut where its values
+        go (`DecisionJson._cut`), and the values in `order` (by `values`, the Python for
+        each: 0 the id, 1 + i the i-th of `explain.Days`)."""
+        parts = ["', '"]
+        for i, mark in enumerate(order):
+            parts += (f"{p}[{i}]", values[mark])
+        parts.append(f"{p}[{len(order)}]")
+        self.line(indent, f"out += ({', '.join(parts)})", at)
 
     def cached(self, indent: int, at: Origin, name: str, lookup: str, make: str) -> None:
         """`name` set to what the kit keeps (`lookup`, None when not kept yet), else to what
@@ -330,22 +427,37 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
     if text:
         # The decision's text so far, its findings' pieces (`rules`), and its worker's id
         # as it shows inside a JSON string (the second piece is it, quoted).
-        w.line(2, "rules = kit.rules")
-        w.line(2, "texts = kit.texts")
-        w.line(2, f"out = kit.begin(worker.id, {policy_id}, as_of, "
-                  f"{w.const(model.fingerprint, 'FINGERPRINT')}, "
-                  "kit.groups.get(groups) or kit.group_text(groups))")
-        w.line(2, "who = out[1][1:-1]")
+        # The pieces are `DecisionJson._begin`'s, written here (a call fewer a worker),
+        # its text of the day kept by the kit (`TextKit.start`).
+        w.block(2, """
+            rules = kit.rules
+            texts = kit.texts
+            if kit.day != as_of:
+                kit.start(as_of)
+            out = ['{"worker": ', _js(worker.id), kit.middle, 'true', ', "groups": ',
+                   kit.groups.get(groups) or kit.group_text(groups), ', "findings": [']
+            who = out[1][1:-1]
+            """)
     else:
         w.line(2, "findings = []")
     for k, rule in enumerate(model.requirements):
         _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
-    unknown = "tuple(sorted(unknown)) if unknown else ()"
     if text:
-        w.line(2, f"return kit.close(out, {unknown}, kit.end, kit.line)")
+        # `DecisionJson._close`, written here: the first finding's ", " taken back.
+        w.block(2, """
+            if len(out) > 7:
+                out[7] = ''
+            out += ('], "unrecognised_training": ',
+                    kit.unrecognised(unknown) if unknown else '[]', '}', kit.end)
+            text = ''.join(out)
+            if kit.line is not None and not text.isascii():
+                text = kit.line(text)
+            return text, out[3] == 'true'
+            """)
     else:
         w.line(2, f"return Decision(worker.id, {policy_id}, as_of, tuple(groups), "
-                  f"tuple(findings), {unknown}, {w.const(model, 'MODEL')}, worker)")
+                  f"tuple(findings), tuple(sorted(unknown)) if unknown else (), "
+                  f"{w.const(model, 'MODEL')}, worker)")
     w.block(1, """
         except Exception as exc:
             _note(exc)
@@ -401,8 +513,7 @@ def _latest_found(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin) -
     w.line(4, f"if as_of <= {due}:", at)
     w.met(5, at, rule, n, r, c, due, e)
     w.line(4, "else:", at)
-    w.found(5, at, rule, n, r, "'overdue'", due, "()",
-            f"{e}[0] if len({e}) == 1 else _canon({e})[0]")
+    w.lapsed(5, at, rule, n, r, due)
 
 
 def _needs_records(rule: m.Requirement) -> bool:
@@ -514,9 +625,7 @@ def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
     status = "'due'" if _pending(rule) == "True" else "'overdue'"
     w.undated(indent + 1, at, rule, n, r, status, facts)
     w.line(indent, "else:", at)
-    w.found(indent + 1, at, rule, n, r, f"'due' if as_of <= {due} else 'overdue'", due, "()",
-            anchor="None" if rule.within is None else f"a{n}",
-            first="False" if rule.before_first is None else f"f{n}", facts=facts)
+    w.dated(indent + 1, at, rule, n, r, due, facts)
 
 
 def _reads_roles(c: m.Condition) -> bool:

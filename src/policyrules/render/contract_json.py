@@ -11,6 +11,9 @@ from typing import Any, cast
 
 from ..contract.decision import Decision, Finding, evidence_dict, new_finding
 from ..contract.explain import (
+    DATED,
+    DATED_FIRST,
+    LAPSED,
     RENEW,
     Days,
     Shape,
@@ -108,7 +111,8 @@ def _after(worker: Worker, as_of: datetime.date) -> set[str]:
 _RENEW = _inside(RENEW)
 
 # Where a decision's first finding starts in its list of pieces (`DecisionJson._begin`):
-# every finding is written after ", ", and the first one's is taken back (`_close`).
+# every finding is written after ", ", and the first one's is taken back (`_close`). The
+# generated text form writes the same pieces itself (engines/compiled.py `generate`).
 _FIRST = 7
 # What comes between a finding's status and its due date, as it is compliant or not.
 _OK = '", "compliant": true, "due": '
@@ -119,9 +123,9 @@ class _Rule:
     """The text a rule's findings share, made on its first finding: everything `text`
     needs of the rule is found with one lookup per finding."""
 
-    __slots__ = ("closed", "dated_evidence", "evidence", "head", "met_dated", "met_end",
-                 "met_null", "met_tail", "on", "plain", "renew", "rule", "shapes", "tail",
-                 "unrecorded", "usual")
+    __slots__ = ("closed", "dated", "dated_evidence", "evidence", "head", "lapsed",
+                 "met_dated", "met_end", "met_null", "met_tail", "on", "plain", "renew",
+                 "rule", "shapes", "tail", "unrecorded", "usual")
 
     def __init__(self, rule: m.Requirement, explain: bool) -> None:
         self.rule = rule
@@ -157,6 +161,11 @@ class _Rule:
         # where the worker's id goes (empty: the general way).
         self.shapes: dict[tuple[object, ...], str] = {}
         self.unrecorded: dict[str, tuple[str, ...]] = {}
+        # The whole text of a dated unmet finding with no record counted (`cut_dated`, by
+        # its key there) and of a lapsed renewal (`cut_lapsed`, by its latest record's
+        # course), cut where the worker's id and days go (empty: the general way).
+        self.dated: dict[object, tuple[str, ...]] = {}
+        self.lapsed: dict[str, tuple[str, ...]] = {}
 
 
 class DecisionJson:
@@ -248,6 +257,12 @@ class DecisionJson:
                 for known_rule in self._rules.values():
                     known_rule.shapes.clear()
                     known_rule.unrecorded.clear()
+                    known_rule.dated.clear()
+                    known_rule.lapsed.clear()
+                # Its kits' texts are of another day: the next decision of each starts
+                # here again (`TextKit.start`).
+                for kit in self._kits.values():
+                    kit.day = None
             shown = "null" if fingerprint is None else _js(fingerprint)
             middle = self._middle = (policy, as_of,
                                      f', "policy": {_js(policy)}, "fingerprint": {shown}, '
@@ -419,6 +434,56 @@ class DecisionJson:
         kept.unrecorded[status] = pieces
         return pieces
 
+    def _cut_dated(self, kept: _Rule, rule: m.Requirement, key: object, status: str,
+                   first: bool, since: bool, as_of: datetime.date) -> tuple[str, ...]:
+        """The text of a dated unmet finding of the rule (whose records are the latest of
+        each course, with a `due within`) with no record counted and none of its courses
+        dated after the day, kept by `key`: `first` whether the due day is its first
+        `due before first` record's, `since` whether the worker took the role its
+        deadline counts from. Its words read the worker's id, the due day and the anchor
+        (a template of `explain.Shape`'s parts, the same `found_shape` gives it); cut
+        into the pieces between them, in the order `DATED_FIRST` or `DATED` says
+        (`_cut`). The course of the first record is the rule's one `before first` course:
+        of several, the worker's record says which, and this gives () for the general
+        way."""
+        course = rule.before_first
+        if first and (course is None or len(course.trainings) != 1):
+            pieces: tuple[str, ...] = ()
+        else:
+            d_train = next(iter(course.trainings)) if first and course is not None else None
+            pieces = self._cut(kept, rule, status, as_of, (
+                status, True, None, None, None, False, None, True, since, d_train, None,
+                None, None, None, None, None), DATED_FIRST if first else DATED)
+        kept.dated[key] = pieces
+        return pieces
+
+    def _cut_lapsed(self, kept: _Rule, rule: m.Requirement, training: str,
+                    as_of: datetime.date) -> tuple[str, ...]:
+        """The text of an overdue renewal of the rule (whose records are the latest of
+        each course) whose latest record is of `training`, none of its courses dated after
+        the day: its words read the worker's id, the due day and that record's day, cut
+        in the order `LAPSED` says (`_cut`)."""
+        pieces = kept.lapsed[training] = self._cut(kept, rule, "overdue", as_of, (
+            "overdue", True, training, None, None, False, None, False, None, None, None,
+            None, None, None, None, None), LAPSED)
+        return pieces
+
+    def _cut(self, kept: _Rule, rule: m.Requirement, status: str, as_of: datetime.date,
+             parts: tuple[object, ...], order: tuple[int, ...]) -> tuple[str, ...]:
+        """The text of a dated finding of the rule without evidence, of the shape `parts`
+        (`explain.Shape`), cut where its values go: `order` says which goes in each cut
+        (0 the id, then the days in `Days`' order: the due day first, in the finding's
+        `due`); () when its template's marks are not in that order (or it has none, or
+        there are no explanations), for the general way."""
+        made = template(rule, as_of, parts) if self._explain else None
+        if made is None:
+            return ()
+        texts, marks = cut(made)
+        if (1, *marks) != order:
+            return ()
+        return (kept.head + status + (_NOT_OK if status == "overdue" else _OK) + '"',
+                '"' + kept.evidence + kept.tail + texts[0], *texts[1:-1], texts[-1] + "}")
+
     def _met_words(self, kept: _Rule, rule: m.Requirement, training: str) -> str:
         """The words of the usual met finding of the rule (`explain.met_words`), escaped
         once: those for the course of its record, returned, and the rule's own."""
@@ -483,14 +548,16 @@ class TextKit:
         "_encoder",
         "_names",
         "around",
-        "begin",
-        "close",
+        "cut_dated",
+        "cut_lapsed",
+        "day",
         "end",
         "found",
         "general",
         "groups",
         "line",
         "met_words",
+        "middle",
         "model",
         "rules",
         "texts",
@@ -501,18 +568,23 @@ class TextKit:
                  line: Callable[[str], str] | None) -> None:
         self.model = model
         self.rules = [encoder._rule(rule) for rule in model.requirements]
-        self.begin = encoder._begin
+        # The day of the run and the text of its decisions from after the worker's id to
+        # `compliant` then (`start`); None until the first, and again whenever the
+        # encoder starts another day, which clears what its rules keep.
+        self.day: datetime.date | None = None
+        self.middle = ""
         self.general = encoder._findings
         self.found = encoder._found
         self.met_words = encoder._met_words
         self.unrecorded = encoder._unrecorded
+        self.cut_dated = encoder._cut_dated
+        self.cut_lapsed = encoder._cut_lapsed
         self.around = _around
         # The texts `_around` has made, looked up by the generated code itself (a call
         # fewer a met finding); on a miss it calls `around`.
         self.texts = _AROUND.get
-        # The generated code ends a decision with `kit.close(out, unknown, kit.end,
-        # kit.line)`: the text and whether it is compliant (`DecisionJson._close`).
-        self.close = encoder._close
+        # What the generated code ends each decision with, and passes a text that is not
+        # all ASCII through when not None (as `DecisionJson._close`).
         self.end = end
         self.line = line
         # The text of a decision's groups by the set of them as the generated code finds
@@ -520,6 +592,19 @@ class TextKit:
         self.groups: dict[int, str] = {}
         self._names = tuple(g.id for g in model.groups)
         self._encoder = encoder
+
+    def start(self, as_of: datetime.date) -> None:
+        """Its decisions on `as_of` from here: `middle` their text from after the worker's
+        id to `compliant`, as `DecisionJson._begin` writes it (on a new day the encoder
+        clears what its rules keep), until the encoder starts another day."""
+        model = self.model
+        self.middle = self._encoder._begin("", model.id, as_of, model.fingerprint, "")[2]
+        self.day = as_of
+
+    def unrecognised(self, courses: set[str]) -> str:
+        """The text of a decision's unrecognised training, the courses `courses`."""
+        names = tuple(sorted(courses))
+        return self._encoder._names(names)
 
     def group_text(self, held: int) -> str:
         """The text of the groups whose bits are set in `held` (bit i: the model's group
