@@ -232,6 +232,36 @@ def after_each_block(monkeypatch: pytest.MonkeyPatch, hook: Callable[[int], None
     monkeypatch.setattr(parallel, "decide_lines", decide_lines)
 
 
+@pytest.mark.parametrize("alone", [True, False])
+def test_workers_hand_the_turn_on_without_waiting_out_python_s_switch_interval(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alone: bool) -> None:
+    # A worker's writer thread gets the GIL within `SWITCH_INTERVAL` (docs/cli.md):
+    # a worker made either way (taking its own blocks, or in the pool) has it, and the
+    # parent keeps Python's own.
+    path = workers_file(tmp_path, 40)
+    seen = tmp_path / "seen"
+
+    def note(first: int) -> None:
+        with open(seen, "a") as f:
+            f.write(f"{sys.getswitchinterval()}\n")
+
+    after_each_block(monkeypatch, note)
+    before = sys.getswitchinterval()
+    if alone:
+        parent_hands_out_nothing(monkeypatch)
+        out = tmp_path / "out.jsonl"
+        with open(out, "wb") as f:
+            evaluate(path, f, jobs=2, block=400)
+        written = out.read_bytes()
+    else:  # an output without a file descriptor: a pool of workers, the parent writes
+        stream = io.BytesIO()
+        evaluate(path, stream, jobs=2, block=400)
+        written = stream.getvalue()
+    assert written == serial(path)
+    intervals = {float(x) for x in seen.read_text().split()}
+    assert intervals == {parallel.SWITCH_INTERVAL} and sys.getswitchinterval() == before
+
+
 def test_a_block_that_finishes_last_is_still_written_in_its_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first block is held back in its worker: the other worker decides (and queues)

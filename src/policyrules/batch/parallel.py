@@ -68,6 +68,15 @@ _JOIN = 5.0
 
 _DIED = "a worker process stopped unexpectedly; try again with fewer --jobs"
 
+# How long a worker process's deciding thread keeps the GIL from its writer thread (Python's
+# default is 5 ms). The turn to write passes from process to process through the writer
+# threads (turns.py), and each pass waits for a writer to get its process's GIL, twice:
+# to see that its turn has come, and to pass it on after writing. At 5 ms a pass, the
+# other worker's blocks waited their turn for as long as a block took to decide, and two
+# workers kept 1.4-1.6 of the two cores busy; at 0.5 ms, 1.7-1.8 (docs/cli.md, `--jobs N`).
+# One process alone has no turns to pass: its own interval is left as it is.
+SWITCH_INTERVAL = 0.0005
+
 
 class _Worker:
     """What a worker process keeps for the run, set once by `start_worker`: the job, its
@@ -99,6 +108,7 @@ def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, keep: tupl
     _WORKER[:] = [_Worker(Job(policy, as_of, fmt, keep, log=log), fmt, source, name, turns)]
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def _die_with_parent(parent: int) -> None:
