@@ -167,6 +167,23 @@ class _Rule:
         self.dated: dict[object, tuple[str, ...]] = {}
         self.lapsed: dict[str, tuple[str, ...]] = {}
 
+    def forget_day(self) -> None:
+        """Forget the texts made from templates, which may name the day they were made on
+        (the note on records dated after it): the encoder starts another day."""
+        self.shapes.clear()
+        self.unrecorded.clear()
+        self.dated.clear()
+        self.lapsed.clear()
+
+
+# The shape of a dated finding with no evidence and nothing else of the worker's in its
+# words (`_cut_dated` and `_cut_lapsed` say what theirs add): no hours target, no record
+# dated after the day, none left out.
+_UNRECORDED = Shape(status="", dated=True, l_train=None, e_train=None, e_hours=None,
+                    has_ev=False, later=None, start=False, since=None, d_train=None,
+                    have=None, off_deadline=None, a_train=None, x_train=None,
+                    x_delivery=None, x_provider=None)
+
 
 class DecisionJson:
     """`json.dumps(decision.to_dict(), ensure_ascii=False)`, about twice as fast.
@@ -255,10 +272,7 @@ class DecisionJson:
             if middle[1] != as_of:
                 # A template may name the day (the note on records dated after it).
                 for known_rule in self._rules.values():
-                    known_rule.shapes.clear()
-                    known_rule.unrecorded.clear()
-                    known_rule.dated.clear()
-                    known_rule.lapsed.clear()
+                    known_rule.forget_day()
                 # Its kits' texts are of another day: the next decision of each starts
                 # here again (`TextKit.start`).
                 for kit in self._kits.values():
@@ -451,9 +465,9 @@ class DecisionJson:
             pieces: tuple[str, ...] = ()
         else:
             d_train = next(iter(course.trainings)) if first and course is not None else None
-            pieces = self._cut(kept, rule, status, as_of, (
-                status, True, None, None, None, False, None, True, since, d_train, None,
-                None, None, None, None, None), DATED_FIRST if first else DATED)
+            pieces = self._cut(kept, rule, status, as_of, _UNRECORDED._replace(
+                status=status, start=True, since=since, d_train=d_train),
+                DATED_FIRST if first else DATED)
         kept.dated[key] = pieces
         return pieces
 
@@ -463,9 +477,10 @@ class DecisionJson:
         each course) whose latest record is of `training`, none of its courses dated after
         the day: its words read the worker's id, the due day and that record's day, cut
         in the order `LAPSED` says (`_cut`)."""
-        pieces = kept.lapsed[training] = self._cut(kept, rule, "overdue", as_of, (
-            "overdue", True, training, None, None, False, None, False, None, None, None,
-            None, None, None, None, None), LAPSED)
+        pieces = kept.lapsed[training] = self._cut(kept, rule, "overdue", as_of,
+                                                   _UNRECORDED._replace(status="overdue",
+                                                                        l_train=training),
+                                                   LAPSED)
         return pieces
 
     def _cut(self, kept: _Rule, rule: m.Requirement, status: str, as_of: datetime.date,
