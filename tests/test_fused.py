@@ -21,7 +21,8 @@ from conftest import FIXTURES, ROOT, run, write
 from policyrules.batch.stages import FUSED, STAGES, Job
 from policyrules.contract.decision import Decision, Finding
 from policyrules.contract.explain import Shape, any_later, shape
-from policyrules.contract.workers import Worker
+from policyrules.contract.shape import LineRecord, usual_lines
+from policyrules.contract.workers import TrainingRecord, Worker
 from policyrules.errors import WorkerError
 from policyrules.render import MACHINE_FORMATS, contract_json
 from policyrules.render.contract_json import (
@@ -58,18 +59,36 @@ def _expected(policy: policyrules.Policy, worker: Worker, as_of: datetime.date,
     return json.dumps(_dict(decision, explain), ensure_ascii=False) + "\n", decision.compliant
 
 
+def _as_read(policy: policyrules.Policy, record: dict[str, Any]) -> Worker:
+    """The worker of `record` as a JSON Lines block decided in one step hands it to the
+    text form: its training records as the line decoded them."""
+    workers = usual_lines([json.dumps(record)], policy.model.role_names, as_read=True)
+    assert workers is not None, "a generated record of the usual shape"
+    (worker,) = workers
+    assert all(type(r) is LineRecord for r in worker.training)
+    return worker
+
+
 def _same(policy: policyrules.Policy, fmt: JsonLines, worker: Worker,
-          as_of: datetime.date) -> None:
+          as_of: datetime.date, record: dict[str, Any] | None = None) -> None:
+    """The text form writes the general path's text for `worker`, and for `record`'s
+    worker as read (`_as_read`), when given, the same."""
     kit = fmt.kit(policy.model)
+    readings = [worker] if record is None else [worker, _as_read(policy, record)]
     try:
         expected = _expected(policy, worker, as_of, fmt.explain)
     except WorkerError as exc:  # a deadline past the calendar: the same error both ways
-        try:
-            policy.evaluate_text(worker, as_of, kit)
-        except WorkerError as other:
-            assert str(other) == str(exc)
-            return
-        raise AssertionError("the text form decided a worker the general path refused") from None
+        for reading in readings:
+            try:
+                policy.evaluate_text(reading, as_of, kit)
+            except WorkerError as other:
+                assert str(other) == str(exc)
+                continue
+            raise AssertionError(
+                "the text form decided a worker the general path refused") from None
+        return
+    if record is not None:
+        assert policy.evaluate_text(readings[1], as_of, kit) == expected
     text, compliant = policy.evaluate_text(worker, as_of, kit)
     # JSON Lines escapes U+2028, U+2029 and U+0085 afterwards; ids here have none.
     assert (text, compliant) == expected
@@ -101,7 +120,7 @@ def test_generated_text_of_worker_records(data: st.DataObject, explain: bool) ->
     for _ in range(data.draw(st.integers(1, 3))):
         record = data.draw(worker_dicts(sorted(model.role_names),
                                         [t.id for t in model.trainings]))
-        _same(policy, fmt, policy.worker(record), data.draw(DAYS))
+        _same(policy, fmt, policy.worker(record), data.draw(DAYS), record)
 
 
 # Generated policies: the features fixture with any subset of its requirements (hours,
@@ -124,7 +143,7 @@ def test_generated_text_of_generated_policies(data: st.DataObject) -> None:
     for _ in range(3):
         record = data.draw(worker_dicts(sorted(model.role_names),
                                         [t.id for t in model.trainings]))
-        _same(policy, fmt, policy.worker(record), data.draw(DAYS))
+        _same(policy, fmt, policy.worker(record), data.draw(DAYS), record)
 
 
 # The generated code writes the usual findings itself (engines/compiled.py `_Writer.met`,
@@ -233,6 +252,53 @@ def _handed(kit: TextKit) -> list[Any]:
 
     kit.general = recording
     return handed
+
+
+# A worker as read (`_as_read`) reaches the encoder's own code, which is typed for them,
+# with `TrainingRecord`s: its records, its findings' evidence and latest record, and any
+# record facts, built by `shape.as_records` equal to those the line gives the general path.
+def test_the_encoder_is_given_training_records_of_a_worker_as_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"_found": 0, "_findings": 0}
+
+    def built(records: Any) -> bool:
+        return all(type(r) is TrainingRecord for r in records)
+
+    def spy(name: str) -> None:
+        real = getattr(contract_json.DecisionJson, name)
+
+        def check(self: Any, out: list[str], *args: Any) -> None:
+            calls[name] += 1
+            if name == "_found":
+                evidence, latest, worker = args[4], args[5], args[8]
+                assert built(evidence) and (latest is None or built([latest]))
+            else:  # from a Decision too: its Findings, and no worker given
+                items, worker = args[0], args[1]
+                for item in items:
+                    facts = item[4]
+                    assert built(item[3]) and (facts is None or built(
+                        facts.worker.training if isinstance(facts, Finding)
+                        else [*facts.counted, *facts.later, *facts.excluded]))
+            assert worker is None or built(worker.training)
+            real(self, out, *args)
+
+        monkeypatch.setattr(contract_json.DecisionJson, name, check)
+
+    spy("_found")
+    spy("_findings")
+
+    @settings(max_examples=150, database=None)
+    @given(st.data(), st.booleans())
+    def run(data: st.DataObject, explain: bool) -> None:
+        policy = data.draw(st.sampled_from(POLICIES))
+        model = policy.model
+        record = data.draw(worker_dicts(sorted(model.role_names),
+                                        [t.id for t in model.trainings]))
+        _same(policy, JsonLines(datetime.date(2026, 11, 22), explain=explain),
+              policy.worker(record), data.draw(DAYS), record)
+
+    run()
+    assert calls["_found"] and calls["_findings"]
 
 
 def test_the_usual_findings_of_a_run_need_no_general_code() -> None:

@@ -150,14 +150,16 @@ def decide_lines(job: Job, first: int, block: bytes | memoryview) -> list[Any] |
 
     Such a block is never decoded to text nor split into records, and its lines do not
     pass from stage to stage: about 5% of the instructions a worker of `evaluate`'s
-    JSON Lines (docs/cli.md)."""
+    JSON Lines (docs/cli.md). Nor are its training records built: the text form reads
+    them as decoded (`usual_lines(..., as_read=True)`), a tenth of a worker's
+    instructions more."""
     if job.fused is None:
         return None
     data = block if type(block) is bytes else bytes(block)
     lines = data.split(b"\n")
     if not lines[-1]:
         lines.pop()  # what follows the newline that ends the block
-    workers = usual_lines(lines, job.policy.model.role_names)
+    workers = usual_lines(lines, job.policy.model.role_names, as_read=True)
     if workers is None:
         return None
     return _decide_text(job, zip(itertools.count(first), workers))

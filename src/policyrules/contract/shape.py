@@ -34,7 +34,15 @@ from .fields import CONTACTS, SECTORS_SET, Problems, unknown_fields
 from .plain import plain_record
 from .validation import HELD, KEPT_RECORDS, RECORDS_KEPT, held_role, unknown_part
 from .vocabulary import CONTACT_LEVELS, DELIVERIES, MAX_HOURS, SECTORS
-from .workers import RoleAssignment, TrainingRecord, Worker, new_record, new_worker, record_of
+from .workers import (
+    NO_FIELDS,
+    RoleAssignment,
+    TrainingRecord,
+    Worker,
+    new_record,
+    new_worker,
+    record_of,
+)
 
 # Each kind of number keeps its own bounds, so that 3 stays an int and 3.0 a float, as
 # `parse_worker` keeps them (msgspec refuses `true` for either, as the contract does).
@@ -133,16 +141,24 @@ def _literal(values: tuple[str, ...]) -> Any:
     return Literal.__getitem__(values)  # Literal["a", "b", ...] of these values
 
 
-_LineRecord = msgspec.defstruct(
-    "_LineRecord",
+#
+# A line's training record as decoded (`LineRecord`) has a `TrainingRecord`'s fields, by
+# the same names and with the same values, and the same `extra` (none, as `record_of`
+# gives it: a class attribute, not a field, so that no line can set it). The text form
+# reads records by their fields alone, so a block decided in one step hands it these
+# (`usual_lines(..., as_read=True)`) and builds no `TrainingRecord`; anything that needs
+# the records themselves takes them from `as_records`.
+LineRecord = msgspec.defstruct(
+    "LineRecord",
     [(f.name, f.type, f.default) if f.name != "delivery"
      else ("delivery", _literal(DELIVERIES), DELIVERIES[0])
      for f in msgspec.structs.fields(_Record)],
-    forbid_unknown_fields=True, gc=False)
+    namespace={"extra": NO_FIELDS},
+    frozen=True, forbid_unknown_fields=True, gc=False)
 _FIELDS: list[tuple[str, Any] | tuple[str, Any, Any]] = [
     ("id", _Text), ("started", datetime.date), ("contact", _literal(CONTACT_LEVELS)),
     ("roles", list[str | _Role] | None, None),
-    ("training", list[_LineRecord] | None, None),  # type: ignore[valid-type]
+    ("training", list[LineRecord] | None, None),  # type: ignore[valid-type]
     ("agency", str | None, None), ("sector", _literal(SECTORS) | None, None),
     ("volunteer", bool | None, None)]
 _KNOWN = frozenset(name for name, *_ in _FIELDS)
@@ -207,9 +223,12 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
     return None if workers is None else workers[0]
 
 
-def usual_lines(texts: Iterable[str | bytes], roles: Collection[str]) -> list[Worker] | None:
+def usual_lines(texts: Iterable[str | bytes], roles: Collection[str], *,
+                as_read: bool = False) -> list[Worker] | None:
     """`usual_line` of every line of `texts` (each one line's text, or its UTF-8 bytes),
-    or None as soon as one is not of the usual shape or has a problem.
+    or None as soon as one is not of the usual shape or has a problem. `as_read`: each
+    worker's `training` holds its records as decoded (`LineRecord`s), for the text form
+    only (`as_records` gives the worker that anything else takes).
 
     A block of JSON Lines split at its newline bytes goes here whole (`batch.stages`'
     `decide_lines`): the bytes are decoded by msgspec as they are, so a block of usual
@@ -230,12 +249,29 @@ def usual_lines(texts: Iterable[str | bytes], roles: Collection[str]) -> list[Wo
             # bench_cli.py's workforce four records in five are new, and a lookup cost
             # more than the records found saved (docs/architecture.md).
             workers.append(new_worker(s.id, s.started, s.contact, held,
-                                      tuple(map(record_of, s.training)) if s.training else (),
+                                      ((tuple(s.training) if as_read
+                                        else tuple(map(record_of, s.training)))
+                                       if s.training else ()),
                                       s.agency, s.sector, s.volunteer is True,
                                       {} if extra is None else extra(s)))
     except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
         return None  # malformed, another shape, an unknown field, a lone surrogate...
     return workers
+
+
+def as_records(worker: Worker) -> tuple[Worker, dict[int, TrainingRecord]] | None:
+    """A worker of `usual_lines(..., as_read=True)` as `usual_lines` gives it, with
+    `TrainingRecord`s built from its `LineRecord`s (equal field by field, in the same
+    order), and each built record by the `id` of the one it was built from; None for a
+    worker whose records already are `TrainingRecord`s."""
+    training = worker.training
+    first: object = training[0] if training else None  # typed as TrainingRecord: see above
+    if first.__class__ is not LineRecord:
+        return None
+    records = tuple(map(record_of, training))
+    return (new_worker(worker.id, worker.started, worker.contact, worker.roles, records,
+                       worker.agency, worker.sector, worker.volunteer, worker.extra),
+            {id(read): built for read, built in zip(training, records, strict=True)})
 
 
 def _usual_fields(s: _Worker, roles: Collection[str]) -> tuple[RoleAssignment, ...] | None:

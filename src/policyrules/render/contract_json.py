@@ -24,6 +24,7 @@ from ..contract.explain import (
     stand_in,
 )
 from ..contract.explain import finding as finding_text
+from ..contract.shape import as_records
 from ..contract.workers import TrainingRecord, Worker
 from ..errors import WorkerError
 from ..semantics import model as m
@@ -588,8 +589,8 @@ class TextKit:
         # encoder starts another day, which clears what its rules keep.
         self.day: datetime.date | None = None
         self.middle = ""
-        self.general = encoder._findings
-        self.found = encoder._found
+        self.general = self._general
+        self.found = self._found
         self.met_words = encoder._met_words
         self.unrecorded = encoder._unrecorded
         self.cut_dated = encoder._cut_dated
@@ -615,6 +616,40 @@ class TextKit:
         model = self.model
         self.middle = self._encoder._begin("", model.id, as_of, model.fingerprint, "")[2]
         self.day = as_of
+
+    # The generated code reads a worker's records by their fields alone, and may be given
+    # them as a line decoded them (`shape.usual_lines(..., as_read=True)`); the encoder's
+    # own code takes `TrainingRecord`s, so such a worker and the records of its findings
+    # are given it as `shape.as_records` builds them (a finding in a hundred, or fewer).
+    def _found(self, out: list[str], kept: _Rule, rule: m.Requirement, status: str,
+               due: datetime.date | None, evidence: tuple[TrainingRecord, ...],
+               latest: TrainingRecord | None, anchor: datetime.date | None, first: bool,
+               worker: Worker, as_of: datetime.date, who: str, later: bool) -> None:
+        built = as_records(worker)
+        if built is not None:
+            worker, by_id = built
+            evidence = tuple(by_id[id(r)] for r in evidence)
+            latest = None if latest is None else by_id[id(latest)]
+        self._encoder._found(out, kept, rule, status, due, evidence, latest, anchor, first,
+                             worker, as_of, who, later)
+
+    def _general(self, out: list[str],
+                 items: Iterable[tuple[m.Requirement, str, datetime.date | None,
+                                       tuple[TrainingRecord, ...], Records | None]],
+                 worker: Worker, as_of: datetime.date, who: str, later: bool) -> None:
+        built = as_records(worker)
+        if built is not None:
+            worker, by_id = built
+
+            def mapped(records: tuple[TrainingRecord, ...]) -> tuple[TrainingRecord, ...]:
+                return tuple(by_id[id(r)] for r in records)
+
+            items = [(rule, status, due, mapped(evidence),
+                      facts if facts is None or facts is NO_RECORDS else Records(
+                          mapped(facts.counted), mapped(facts.later), mapped(facts.excluded),
+                          None if facts.latest is None else by_id[id(facts.latest)]))
+                     for rule, status, due, evidence, facts in items]
+        self._encoder._findings(out, items, worker, as_of, who, later)
 
     def unrecognised(self, courses: set[str]) -> str:
         """The text of a decision's unrecognised training, the courses `courses`."""
