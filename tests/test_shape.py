@@ -110,6 +110,20 @@ def test_the_usual_lane_is_the_general_path(records: list[dict[str, Any]],
         if typed is not None:
             assert isinstance(general, Worker)
             assert _fields(typed) == _fields(general)
+        # The same line as the text form reads it: none, or the same fields, and the same
+        # `Worker` once built (`as_records`), each record built from the one read.
+        read = shape.lines_as_read([text], ROLES)
+        assert (read is None) == (typed is None)
+        if read is not None:
+            (line,) = read
+            assert type(line) is not Worker
+            assert all(type(r) is shape.LineRecord for r in line.training)
+            built = shape.as_records(line)
+            assert built is not None
+            worker, by_id = built
+            assert type(worker) is Worker and _fields(worker) == _fields(general)
+            assert [by_id[id(r)] for r in line.training] == list(worker.training)
+            assert shape.as_records(worker) is None
         # And through `validate`, as a batch run reads the line: the same either way.
         item = validate(POLICY, 7, text)
         if isinstance(general, WorkerError):

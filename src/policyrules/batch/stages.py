@@ -24,7 +24,7 @@ from typing import Any, Protocol, cast
 
 from ..contract.decision import Decision
 from ..contract.log import Entry, entry
-from ..contract.shape import usual_lines
+from ..contract.shape import lines_as_read
 from ..contract.validation import date_range_error
 from ..contract.workers import Worker
 from ..errors import WorkerError
@@ -150,16 +150,15 @@ def decide_lines(job: Job, first: int, block: bytes | memoryview) -> list[Any] |
 
     Such a block is never decoded to text nor split into records, and its lines do not
     pass from stage to stage: about 5% of the instructions a worker of `evaluate`'s
-    JSON Lines (docs/cli.md). Nor are its training records built: the text form reads
-    them as decoded (`usual_lines(..., as_read=True)`), a tenth of a worker's
-    instructions more."""
+    JSON Lines (docs/cli.md). Nor is a `Worker` or a training record built: the text form
+    reads each line as msgspec decoded it (`shape.lines_as_read`)."""
     if job.fused is None:
         return None
     data = block if type(block) is bytes else bytes(block)
     lines = data.split(b"\n")
     if not lines[-1]:
         lines.pop()  # what follows the newline that ends the block
-    workers = usual_lines(lines, job.policy.model.role_names, as_read=True)
+    workers = lines_as_read(lines, job.policy.model.role_names)
     if workers is None:
         return None
     return _decide_text(job, zip(itertools.count(first), workers))

@@ -146,8 +146,8 @@ def _literal(values: tuple[str, ...]) -> Any:
 # the same names and with the same values, and the same `extra` (none, as `record_of`
 # gives it: a class attribute, not a field, so that no line can set it). The text form
 # reads records by their fields alone, so a block decided in one step hands it these
-# (`usual_lines(..., as_read=True)`) and builds no `TrainingRecord`; anything that needs
-# the records themselves takes them from `as_records`.
+# (`lines_as_read`) and builds no `TrainingRecord`; anything that needs the records
+# themselves takes them from `as_records`.
 LineRecord = msgspec.defstruct(
     "LineRecord",
     [(f.name, f.type, f.default) if f.name != "delivery"
@@ -157,8 +157,9 @@ LineRecord = msgspec.defstruct(
     frozen=True, forbid_unknown_fields=True, gc=False)
 _FIELDS: list[tuple[str, Any] | tuple[str, Any, Any]] = [
     ("id", _Text), ("started", datetime.date), ("contact", _literal(CONTACT_LEVELS)),
-    ("roles", list[str | _Role] | None, None),
-    ("training", list[LineRecord] | None, None),  # type: ignore[valid-type]
+    # Left out, an empty tuple, as a `Worker` has them (`lines_as_read`).
+    ("roles", list[str | _Role] | None, ()),
+    ("training", list[LineRecord] | None, ()),  # type: ignore[valid-type]
     ("agency", str | None, None), ("sector", _literal(SECTORS) | None, None),
     ("volunteer", bool | None, None)]
 _KNOWN = frozenset(name for name, *_ in _FIELDS)
@@ -171,14 +172,21 @@ class _Lines:
     def __init__(self, names: tuple[str, ...] = ()) -> None:
         self.names = names
         self.learned = frozenset(names)
-        line = msgspec.defstruct(
-            "_Line", [*_FIELDS, *((f"x{i}", Any, msgspec.UNSET) for i in range(len(names)))],
-            forbid_unknown_fields=True, rename={f"x{i}": name for i, name in enumerate(names)})
-        self.decode: Callable[[str | bytes], Any] = msgspec.json.Decoder(type=line).decode
         # The unknown fields a line gave, by name, in the order learned; None before any
         # is learned (each line's is then an empty dict, made without a call).
         self.extra = (_extra(names, _getter(tuple(f"x{i}" for i in range(len(names)))))
                       if names else None)
+        # A decoded line has a `Worker`'s fields by the same names, and its `extra` as a
+        # property (no unknown field can be named `extra` here: those are `x0`...).
+        line = msgspec.defstruct(
+            "_Line", [*_FIELDS, *((f"x{i}", Any, msgspec.UNSET) for i in range(len(names)))],
+            forbid_unknown_fields=True, rename={f"x{i}": name for i, name in enumerate(names)},
+            namespace={"extra": property(self.extra or _no_extra)})
+        self.decode: Callable[[str | bytes], Any] = msgspec.json.Decoder(type=line).decode
+
+
+def _no_extra(s: Any) -> dict[str, Any]:
+    return {}
 
 
 def _extra(names: tuple[str, ...], values: Callable[[Any], tuple[Any, ...]]
@@ -223,19 +231,16 @@ def usual_line(text: str, roles: Collection[str]) -> Worker | None:
     return None if workers is None else workers[0]
 
 
-def usual_lines(texts: Iterable[str | bytes], roles: Collection[str], *,
-                as_read: bool = False) -> list[Worker] | None:
+def usual_lines(texts: Iterable[str | bytes], roles: Collection[str]) -> list[Worker] | None:
     """`usual_line` of every line of `texts` (each one line's text, or its UTF-8 bytes),
-    or None as soon as one is not of the usual shape or has a problem. `as_read`: each
-    worker's `training` holds its records as decoded (`LineRecord`s), for the text form
-    only (`as_records` gives the worker that anything else takes).
+    or None as soon as one is not of the usual shape or has a problem.
 
-    A block of JSON Lines split at its newline bytes goes here whole (`batch.stages`'
-    `decide_lines`): the bytes are decoded by msgspec as they are, so a block of usual
-    lines is never decoded to text, split into texts nor handed on a line at a time.
-    A blank line, a byte order mark and bytes that are not UTF-8 are none of them JSON
-    that msgspec takes, so such a line gives None too, and the caller reads the block
-    the general way, which says what each line is."""
+    A block of JSON Lines split at its newline bytes goes whole to its twin for the text
+    form (`lines_as_read`, from `batch.stages`' `decide_lines`): the bytes are decoded by
+    msgspec as they are, so a block of usual lines is never decoded to text, split into
+    texts nor handed on a line at a time. A blank line, a byte order mark and bytes that
+    are not UTF-8 are none of them JSON that msgspec takes, so such a line gives None
+    too, and the caller reads the block the general way, which says what each line is."""
     lines = _LINES
     decode, extra = lines.decode, lines.extra
     workers = []
@@ -249,9 +254,7 @@ def usual_lines(texts: Iterable[str | bytes], roles: Collection[str], *,
             # bench_cli.py's workforce four records in five are new, and a lookup cost
             # more than the records found saved (docs/architecture.md).
             workers.append(new_worker(s.id, s.started, s.contact, held,
-                                      ((tuple(s.training) if as_read
-                                        else tuple(map(record_of, s.training)))
-                                       if s.training else ()),
+                                      tuple(map(record_of, s.training)) if s.training else (),
                                       s.agency, s.sector, s.volunteer is True,
                                       {} if extra is None else extra(s)))
     except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
@@ -259,19 +262,48 @@ def usual_lines(texts: Iterable[str | bytes], roles: Collection[str], *,
     return workers
 
 
+def lines_as_read(texts: Iterable[str | bytes], roles: Collection[str]) -> list[Worker] | None:
+    """The workers of `usual_lines(texts, roles)` as the text form reads them, or None
+    when it gives None: each line as msgspec decoded it, with its roles held (as a
+    `Worker` has them) and its training records `LineRecord`s. Such a line has a
+    `Worker`'s fields by the same names with the same values (`volunteer` left out is
+    None, not False: both false) and the text form reads nothing else, so a block decided
+    in one step builds no `Worker` and no `TrainingRecord`. It is not a `Worker` (the
+    type says so only for the text form): anything else takes `as_records`' `Worker`."""
+    lines = _LINES
+    decode = lines.decode
+    workers = []
+    try:
+        for text in texts:
+            s = decode(text)
+            items = s.roles
+            if items:
+                held = _held(items, roles)
+                if held is None:
+                    return None
+                s.roles = held
+            elif items is None:  # null
+                s.roles = ()
+            if s.training is None:
+                s.training = ()
+            workers.append(s)
+    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
+        return None  # as in `usual_lines`
+    return workers
+
+
 def as_records(worker: Worker) -> tuple[Worker, dict[int, TrainingRecord]] | None:
-    """A worker of `usual_lines(..., as_read=True)` as `usual_lines` gives it, with
+    """A worker of `lines_as_read` as `usual_lines` gives it, a `Worker` with
     `TrainingRecord`s built from its `LineRecord`s (equal field by field, in the same
-    order), and each built record by the `id` of the one it was built from; None for a
-    worker whose records already are `TrainingRecord`s."""
-    training = worker.training
-    first: object = training[0] if training else None  # typed as TrainingRecord: see above
-    if first.__class__ is not LineRecord:
+    order), and each record built by the `id` of the one it was built from; None for a
+    `Worker`."""
+    if worker.__class__ is Worker:
         return None
-    records = tuple(map(record_of, training))
+    read = worker.training
+    records = tuple(map(record_of, read))
     return (new_worker(worker.id, worker.started, worker.contact, worker.roles, records,
-                       worker.agency, worker.sector, worker.volunteer, worker.extra),
-            {id(read): built for read, built in zip(training, records, strict=True)})
+                       worker.agency, worker.sector, worker.volunteer is True, worker.extra),
+            {id(r): built for r, built in zip(read, records, strict=True)})
 
 
 def _usual_fields(s: _Worker, roles: Collection[str]) -> tuple[RoleAssignment, ...] | None:
