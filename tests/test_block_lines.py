@@ -22,6 +22,7 @@ from policyrules import batch
 from policyrules.batch import parallel, read, stages
 from policyrules.contract import shape
 from policyrules.records import WorkerFileError, WorkerInput
+from policyrules.records.jsonl import read_blocks, read_line_blocks, split_lines
 from policyrules.render import MACHINE_FORMATS
 from test_shape import WORKERS
 
@@ -80,6 +81,12 @@ def test_a_block_in_one_step_is_what_the_stages_give(lines: list[bytes], first: 
     texts = stages.decide_lines(job, first, block)
     if texts is not None:
         assert (texts, job.counts.as_tuple()) == expected
+    # The same with its lines given, as a reader that split the block gives them.
+    shape.clear()
+    job = _job(day, explain)
+    assert stages.decide_lines(job, first, block, split_lines(block)) == texts
+    if texts is not None:
+        assert job.counts.as_tuple() == expected[1]
     # A block of usual lines is always taken in one step, whatever its first line number,
     # and from a view of the bytes as from the bytes.
     if all(line in FAST for line in lines):
@@ -128,3 +135,17 @@ def test_evaluate_takes_usual_blocks_in_one_step(tmp_path: Path,
                            stdout=out, console=Console(file=io.StringIO()),
                            progress=lambda n: None, block=4096)
     assert counts.total == out.getvalue().count(b"\n") > 10
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(LINE, max_size=30), st.booleans(), st.integers(1, 600))
+def test_blocks_read_with_their_lines_are_the_blocks_and_their_lines(
+        lines: list[bytes], ends: bool, size: int) -> None:
+    # One process reads a JSON Lines file in blocks split as they are read
+    # (`read_line_blocks`, for `decide_lines`): the same blocks and first line numbers as
+    # `read_blocks`, each with its lines as `split_lines` splits it.
+    data = b"\n".join(lines) + (b"\n" if ends and lines else b"")
+    with_lines = list(read_line_blocks(io.BytesIO(data), size, lambda n: None))
+    assert [(first, block) for first, block, _ in with_lines] == list(
+        read_blocks(io.BytesIO(data), size, lambda n: None))
+    assert all(split == split_lines(block) for _, block, split in with_lines)

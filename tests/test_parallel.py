@@ -32,7 +32,7 @@ from policyrules.batch.read import Spans
 from policyrules.batch.write import OutputError, Writer
 from policyrules.contract.log import DecisionLog
 from policyrules.records import WorkerFileError, WorkerInput
-from policyrules.records.jsonl import block_spans, read_span
+from policyrules.records.jsonl import block_spans, read_span, split_lines
 
 SMALL = str(Path(__file__).parent / "fixtures" / "cli" / "small.policy")
 AS_OF = datetime.date(2026, 11, 22)
@@ -134,7 +134,9 @@ def test_spans_cover_the_file_in_whole_lines_with_their_first_line_numbers(
 def test_blocks_taken_by_workers_are_the_spans_with_their_bytes(
         lines: list[str], last_newline: bool, size: int) -> None:
     """`Spans.take` (the workers cutting the file themselves) gives the blocks, first line
-    numbers and order of `block_spans`, with each block's bytes."""
+    numbers and order of `block_spans`, with each block's bytes, and its lines split as
+    `split_lines` splits it, when it was read whole on the way (a line longer than a
+    block, or the file's last line without a newline, is not: None)."""
     data = "\n".join(lines).encode() + (b"\n" if last_newline and lines else b"")
     with tempfile.TemporaryFile() as f:
         f.write(data)
@@ -145,8 +147,14 @@ def test_blocks_taken_by_workers_are_the_spans_with_their_bytes(
         while (block := shared.take(1)) is not None:
             taken.append(block)
         assert shared.take(0) is None and shared.taken == len(spans)
-    assert taken == [(task, first, data[offset:offset + length])
-                     for task, (first, offset, length) in enumerate(spans)]
+    assert [block[:3] for block in taken] == [
+        (task, first, data[offset:offset + length])
+        for task, (first, offset, length) in enumerate(spans)]
+    for _, _, block, split in taken:
+        assert split is None or split == split_lines(bytes(block))
+    # Every block is split but one whose line is longer than a block or lacks its newline.
+    assert [split is None for *_, split in taken] == [
+        len(block) > size or not bytes(block).endswith(b"\n") for *_, block, _ in taken]
     # Each call said one more record decided, the last (None) too.
     assert shared.read == len(data) and shared.done == len(spans) + 1
 
@@ -222,8 +230,8 @@ def after_each_block(monkeypatch: pytest.MonkeyPatch, hook: Callable[[int], None
             hook(chunk[0][0])
         return texts
 
-    def decide_lines(job: Any, first: int, block: Any) -> Any:
-        texts = real_lines(job, first, block)
+    def decide_lines(job: Any, first: int, block: Any, lines: Any = None) -> Any:
+        texts = real_lines(job, first, block, lines)
         if texts is not None:
             hook(first)
         return texts

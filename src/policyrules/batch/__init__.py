@@ -117,8 +117,8 @@ def run_serial(policy: Policy, source: WorkerInput, as_of: datetime.date, writer
         # 64 KiB, as this process read them before: each block's text is one write, and
         # a write that fails (a full disk) loses no more than one such block's records
         # from the output, which ends at the last whole record written.
-        for first, block in source.blocks():
-            texts = decide_lines(job, first, block)
+        for first, block, lines in source.line_blocks():
+            texts = decide_lines(job, first, block, lines)
             if texts is not None:
                 writer.add(texts)
                 progress(job.counts.total)

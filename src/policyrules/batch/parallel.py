@@ -134,13 +134,14 @@ def decide_chunk(chunk: list[tuple[int, Raw]], task: int | None = None) -> Resul
 
 
 def decide_block(first: int, block: bytes | memoryview, name: str,
-                 task: int | None = None) -> Result:
-    """A block of JSON Lines, split and decoded in the worker process, then decided:
-    in one step when every line is of the usual shape (`stages.decide_lines`)."""
+                 task: int | None = None, lines: list[bytes] | None = None) -> Result:
+    """A block of JSON Lines, split (unless `lines` are given) and decoded in the worker
+    process, then decided: in one step when every line is of the usual shape
+    (`stages.decide_lines`)."""
     worker = _WORKER[0]
     job = worker.job
     job.counts = Counts()
-    texts = decide_lines(job, first, block)
+    texts = decide_lines(job, first, block, lines)
     if texts is None:
         texts = process(job, split_block(first, block, name))
     return _decided(worker, texts, task)
@@ -266,8 +267,8 @@ def work_alone(spans: Spans, conn: Connection, *start: Any) -> None:
     try:
         # After a failed write nothing more is written: the rest is not decided either.
         while turns.failure() is None and (taken := spans.take(done)) is not None:
-            task, first, data = taken
-            _, decided, _ = decide_block(first, data, worker.name, task)
+            task, first, data, lines = taken
+            _, decided, _ = decide_block(first, data, worker.name, task, lines)
             task = -1
             counts.add(decided)
             done = sum(decided)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..records import Raw, WorkerInput, block_lines
-from ..records.jsonl import next_span, read_span
+from ..records.jsonl import next_lines, read_span
 
 if TYPE_CHECKING:  # multiprocessing loads only for --jobs (tests/test_imports.py)
     from multiprocessing.context import BaseContext
@@ -61,7 +61,9 @@ class Spans:
     is ready for one: no process hands blocks out, and a worker that is slowed down takes
     fewer. A block's lines are counted as it is taken, under the lock, so that its first
     line number (which its error records carry) is known; the bytes read for that are the
-    block's own, read once. Made before the workers are forked, shared with them."""
+    block's own, read once, and they are split into lines there (as long to do as to count
+    them), for the taker, which would split them anyway. Made before the workers are
+    forked, shared with them."""
 
     def __init__(self, ctx: BaseContext, fd: int, size: int) -> None:
         self.fd = fd
@@ -70,21 +72,23 @@ class Spans:
         self._state: Any = ctx.RawArray("q", 5)  # written under `_lock`
         self._state[_LINE] = 1
 
-    def take(self, done: int) -> tuple[int, int, bytes | memoryview] | None:
+    def take(self, done: int
+             ) -> tuple[int, int, bytes | memoryview, list[bytes] | None] | None:
         """After `done` more records decided, the next block: (its number, the line number
-        of its first line, its bytes); None at the end of the file or after `stop`."""
+        of its first line, its bytes, its lines when split on the way: see `next_lines`);
+        None at the end of the file or after `stop`."""
         state = self._state
         with self._lock:
             state[_DONE] += done
             offset = state[_OFFSET]
             if state[_STOP]:
                 return None
-            length, lines, data = next_span(self.fd, self.size, offset)
+            length, count, data, lines = next_lines(self.fd, self.size, offset)
             if not length:
                 return None
             task, first = state[_TASK], state[_LINE]
-            state[_OFFSET], state[_LINE], state[_TASK] = offset + length, first + lines, task + 1
-        return task, first, data or read_span(self.fd, offset, length)
+            state[_OFFSET], state[_LINE], state[_TASK] = offset + length, first + count, task + 1
+        return task, first, data or read_span(self.fd, offset, length), lines
 
     def stop(self) -> None:
         """No more blocks are taken (after a failure)."""

@@ -31,6 +31,7 @@ from ..errors import WorkerError
 from ..policy import Policy
 from ..records import Raw
 from ..records import validate as validate_record
+from ..records.jsonl import split_lines
 from ..records.raw import WithTraining
 from ..render.formats import OutputFormat
 from ..render.keep import raw_values
@@ -141,12 +142,14 @@ def decide_encode(job: Job, chunk: Sequence[Validated]) -> list[Any]:
     return _decide_text(job, ((line, w) for line, _, w in chunk))
 
 
-def decide_lines(job: Job, first: int, block: bytes | memoryview) -> list[Any] | None:
+def decide_lines(job: Job, first: int, block: bytes | memoryview,
+                 lines: list[bytes] | None = None) -> list[Any] | None:
     """A block of JSON Lines whose first line is line `first`, validated, decided and
     encoded in one step, when the job's format fuses (`decide_encode`) and every line of
     the block is a worker of the usual shape with no problem (`shape.usual_lines`): the
     same text and counts as `process` on its lines. Else None: the caller reads the block
-    the general way (`read.split_block`), which words each line's problem.
+    the general way (`read.split_block`), which words each line's problem. `lines`: the
+    block's lines (`records.jsonl.split_lines`), when the reader has split it already.
 
     Such a block is never decoded to text nor split into records, and its lines do not
     pass from stage to stage: about 5% of the instructions a worker of `evaluate`'s
@@ -154,10 +157,8 @@ def decide_lines(job: Job, first: int, block: bytes | memoryview) -> list[Any] |
     reads each line as msgspec decoded it (`shape.lines_as_read`)."""
     if job.fused is None:
         return None
-    data = block if type(block) is bytes else bytes(block)
-    lines = data.split(b"\n")
-    if not lines[-1]:
-        lines.pop()  # what follows the newline that ends the block
+    if lines is None:
+        lines = split_lines(block if type(block) is bytes else bytes(block))
     workers = lines_as_read(lines, job.policy.model.role_names)
     if workers is None:
         return None

@@ -20,6 +20,23 @@ def read_blocks(f: IO[bytes], size: int,
                 on_read: Callable[[int], None]) -> Iterator[tuple[int, bytes]]:
     """JSON Lines read in blocks of whole lines: (line number of the first, bytes)."""
     first = 1
+    for block in _whole_blocks(f, size, on_read):
+        yield first, block
+        first += block.count(b"\n")
+
+
+def read_line_blocks(f: IO[bytes], size: int, on_read: Callable[[int], None]
+                     ) -> Iterator[tuple[int, bytes, list[bytes]]]:
+    """`read_blocks`, each block with its lines (`split_lines`): a block is split where
+    its lines would be counted, for a reader that splits it anyway."""
+    first = 1
+    for block in _whole_blocks(f, size, on_read):
+        lines = split_lines(block)
+        yield first, block, lines
+        first += len(lines)  # the last block's last line may lack its newline: no matter
+
+
+def _whole_blocks(f: IO[bytes], size: int, on_read: Callable[[int], None]) -> Iterator[bytes]:
     while True:
         block = f.read(size)
         if not block:
@@ -27,8 +44,17 @@ def read_blocks(f: IO[bytes], size: int,
         if not block.endswith(b"\n"):
             block += f.readline()
         on_read(len(block))
-        yield first, block
-        first += block.count(b"\n")
+        yield block
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The lines of `data` (a block of whole lines), each without its newline: the
+    piece after the last newline is left out, unless it is the file's last line, which
+    has none (so a block gives as many lines as newlines, but for the file's last)."""
+    lines = data.split(b"\n")
+    if not lines[-1]:
+        lines.pop()  # what follows the newline that ends the block
+    return lines
 
 
 def block_spans(fd: int, size: int,
@@ -56,13 +82,35 @@ def next_span(fd: int, size: int, offset: int) -> tuple[int, int, bytes | memory
     length, its number of newlines, and its bytes when they were read whole on the way
     (else b"": a line longer than a block, to be read with `read_span`). (0, 0, b"") at
     the end of the file."""
-    data = os.pread(fd, size, offset)
-    end = data.rfind(b"\n") + 1
-    if end:
+    end, newlines, data = _span(fd, size, offset)
+    if newlines < 0:
         # A view, not a copy: `block_lines` decodes it as it is (a copy of 256 KiB cost
         # about as much as the decoding, its pages new to the process).
         return (end, data.count(b"\n", 0, end),
                 data if end == len(data) else memoryview(data)[:end])
+    return end, newlines, data
+
+
+def next_lines(fd: int, size: int, offset: int
+               ) -> tuple[int, int, bytes | memoryview, list[bytes] | None]:
+    """`next_span`, and the block's lines (`split_lines`) when its bytes were read whole on
+    the way (else None): the block split where its lines would be counted, for a reader
+    that splits it anyway."""
+    end, newlines, data = _span(fd, size, offset)
+    if newlines < 0:
+        lines = data.split(b"\n")
+        lines.pop()  # the piece after the block's last newline: b"" or the next line's start
+        return end, len(lines), data if end == len(data) else memoryview(data)[:end], lines
+    return end, newlines, data, None
+
+
+def _span(fd: int, size: int, offset: int) -> tuple[int, int, bytes]:
+    """`next_span`'s length and bytes, its number of newlines -1 when the block ends within
+    the bytes read (not counted yet)."""
+    data = os.pread(fd, size, offset)
+    end = data.rfind(b"\n") + 1
+    if end:
+        return end, -1, data
     # A line longer than a block, or the file's last line without a newline.
     end = len(data)
     while more := os.pread(fd, size, offset + end):

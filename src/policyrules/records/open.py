@@ -16,7 +16,7 @@ from ..errors import WorkerError
 from .csv import read_csv
 from .date_format import DateFormat
 from .json_array import JsonArrayReader
-from .jsonl import block_lines, block_spans, id_in_text, read_blocks
+from .jsonl import block_lines, block_spans, id_in_text, read_blocks, read_line_blocks
 from .mapping import ColumnMapping, FileMap, load_mapping
 from .parquet import read_parquet
 from .raw import Raw
@@ -168,6 +168,10 @@ class WorkerInput:
         them with `block_lines`, so the parent does next to nothing per record.
         """
         return read_blocks(self._file, size, self._advance)
+
+    def line_blocks(self, size: int = 1 << 16) -> Iterator[tuple[int, bytes, list[bytes]]]:
+        """`blocks`, each with its lines (`jsonl.read_line_blocks`)."""
+        return read_line_blocks(self._file, size, self._advance)
 
     def regular_file(self) -> int | None:
         """The file descriptor of a worker file that is a regular file, which can be read
