@@ -3,6 +3,7 @@
 import builtins
 import datetime
 import gc
+import json
 import linecache
 import re
 import traceback
@@ -332,3 +333,60 @@ def test_the_text_form_reads_only_what_it_may(features: policyrules.Policy) -> N
     source.line(1, "return worker.met_null")
     with pytest.raises(GeneratedCodeError, match="unknown name 'met_null'"):
         source.compile("evaluate", "p")
+
+
+# Generated conditions over roles, contact, volunteering and `completed` courses, in
+# groups and requirements one after another: the compiled code skips a run of rules that
+# only a worker holding some role can meet behind one `if held:` (`_role_runs`), and
+# reads `completed` of a course a rule counts from its latest record rather than the set
+# of courses done (`_Writer.cond`); held to the interpreter, and the text form to the
+# general path, on generated workers and days.
+_ATOMS = ["role trainer", "role supervisor", "role designated-lead",
+          "contact at least regular", "contact occasional", "volunteer", "everyone",
+          "completed counted-a", "completed counted-b", "completed not-counted"]
+
+
+def _conditions(depth: int = 2, atoms: tuple[str, ...] = ("group g0",)
+                ) -> st.SearchStrategy[str]:
+    atom = st.sampled_from([*_ATOMS, *atoms])
+    if depth == 0:
+        return atom
+    inner = _conditions(depth - 1, atoms)
+    return st.one_of(
+        atom, inner.map(lambda c: f"not ({c})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]}) and ({p[1]})"),
+        st.tuples(inner, inner).map(lambda p: f"({p[0]}) or ({p[1]})"))
+
+
+@st.composite
+def _role_policy(draw: st.DrawFn) -> policyrules.Policy:
+    head = 'policy gen\n  title "Generated"\n  source "Example Guidance" paragraphs 1\n\n'
+    courses = "".join(f'training {t} "{t}"\n  delivery single-agency\n  cites 1\n'
+                      for t in ("counted-a", "counted-b", "not-counted"))
+    groups = "".join(
+        f'group g{i} "Group {i}"\n  members {draw(_conditions(1, ()))}\n  cites 1\n'
+        for i in range(draw(st.integers(1, 4))))
+    rules = "".join(
+        f'requirement r{i} "Rule {i}"\n  applies to {draw(_conditions())}\n'
+        f'  satisfied by {draw(st.sampled_from(["counted-a", "counted-b"]))}\n'
+        f'  {draw(st.sampled_from(["no deadline", "due within 6 months of start"]))}\n'
+        f'  cites 1\n  explain "Rule {i}"\n'
+        for i in range(draw(st.integers(1, 6))))
+    return policyrules.loads(head + courses + groups + rules, "gen.policy")
+
+
+@settings(max_examples=150, deadline=None)
+@given(_role_policy(), st.data())
+def test_runs_of_role_rules_and_courses_done_decide_as_the_interpreter(
+        policy: policyrules.Policy, data: st.DataObject) -> None:
+    from policyrules.render.formats import JsonLines
+
+    roles = sorted(policy.model.role_names)
+    trainings = [t.id for t in policy.model.trainings]
+    for _ in range(3):
+        worker = policy.worker(data.draw(worker_dicts(roles, trainings)))
+        as_of = data.draw(DAYS)
+        compiled = policy.evaluate(worker, as_of=as_of)
+        assert compiled == policy.interpret(worker, as_of=as_of)
+        kit = JsonLines(as_of).kit(policy.model)
+        assert json.loads(policy.evaluate_text(worker, as_of, kit)[0]) == compiled.to_dict()

@@ -12,13 +12,14 @@ the compiled code runs, `_check_code` checks that it is only what the compiler w
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dis
 import itertools
 import linecache
 import re
 import textwrap
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import CodeType
 from typing import Any
 
@@ -100,15 +101,29 @@ class Source:
         self.origins: list[Origin | None] = []
         self.namespace: dict[str, Any] = {}
         self._constants: dict[int, str] = {}
+        # Levels added to every line's indentation, while the lines go inside a block
+        # their writer does not know of (`nested`).
+        self._nesting = 0
 
     def line(self, indent: int, code: str, origin: Origin | None = None) -> None:
         """The one door into the source: printable ASCII only, or GeneratedCodeError."""
-        text = "    " * indent + code
+        text = "    " * (indent + self._nesting) + code
         if not _PRINTABLE_ASCII.match(text):
             raise GeneratedCodeError(f"refusing to write {text!r} into generated code: "
                                      "only printable ASCII may be")
         self.lines.append(text)
         self.origins.append(origin)
+
+    @contextlib.contextmanager
+    def nested(self, indent: int, head: str) -> Iterator[None]:
+        """The lines written inside `with` go under `head` (an `if` or the like), at
+        `indent`, one level deeper than they are written."""
+        self.line(indent, head)
+        self._nesting += 1
+        try:
+            yield
+        finally:
+            self._nesting -= 1
 
     def block(self, indent: int, code: str, origin: Origin | None = None) -> None:
         """Several lines of fixed code (dedented), at one indentation."""

@@ -7,10 +7,11 @@ paths, a unique linecache key, a structural check) is codegen.py's job.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Callable
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, TypeVar, assert_never
 
 from ..contract.decision import Decision, new_decision, new_finding
 from ..contract.explain import DATED, DATED_FIRST, LAPSED
@@ -49,6 +50,8 @@ class _Writer(Source):
     def __init__(self, *, text: bool = False) -> None:
         super().__init__()
         self.text = text
+        # Each course's place in `last` and `ev` (-1: none, for a course no rule counts).
+        self.slot: dict[str, int] = {}
         self._courses: dict[int, tuple[m.Requirement, str]] = {}
         # The generated code makes a Finding and a Decision as their makers do (faster
         # than the classes' own __init__, the same objects: contract/workers.py).
@@ -289,7 +292,11 @@ class _Writer(Source):
             case m.IsVolunteer():
                 return "volunteer"
             case m.Completed(trainings=trainings):
-                return f"not {self.const(trainings, 'T')}.isdisjoint(done)"
+                js = _slots_of(self.slot, trainings)
+                if js is None:
+                    return f"not {self.const(trainings, 'T')}.isdisjoint(done)"
+                # Each course a rule counts has its latest record by the day in `last`.
+                return "(" + " or ".join(f"last[{j}] is not None" for j in js) + ")"
             case m.Negation(operand=operand):
                 return f"not ({self.cond(operand)})"
             case m.Conjunction(operands=operands):
@@ -336,11 +343,15 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
     used = list(dict.fromkeys(t for r in model.requirements for t in r.satisfied_by))
     slot = {t.id: -1 for t in model.trainings} | {t: i for i, t in enumerate(used)}
     slots = w.const(slot, "SLOT")
+    w.slot = slot
     needs_roles = (any(_reads_roles(r.condition) for r in model.requirements)
                    or any(_reads_roles(g.condition) for g in model.groups))
     policy_id = w.const(model.id, "POLICY")
     conditions = [r.condition for r in model.requirements] + [g.condition for g in model.groups]
-    needs_done = any(isinstance(a, m.Completed) for c in conditions for a in atoms(c))
+    # The set of courses done by the day, for a `completed` of a course no rule counts
+    # (of the others, `last` tells: `_Writer.cond`).
+    needs_done = any(isinstance(a, m.Completed) and _slots_of(slot, a.trainings) is None
+                     for c in conditions for a in atoms(c))
     n_used = int_literal(len(used))
 
     w.line(0, "def evaluate(worker, as_of, kit):" if text else "def evaluate(worker, as_of):")
@@ -371,7 +382,7 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
         last = [None] * {n_used}
         ev = [None] * {n_used}
         unknown = None
-        done = set()
+        {"done = set()" if needs_done else "pass"}
         later = False
         """)
     if text:
@@ -417,13 +428,16 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
         w.line(2, "groups = 0")
     else:
         w.line(2, "groups = []")
-    for i, g in enumerate(model.groups):
-        at = Origin(g.span, f"group {g.id}")
-        w.line(2, f"if {w.cond(g.condition)}:", at)
-        if text:
-            w.line(3, f"groups |= {int_literal(1 << i)}", at)
-        else:
-            w.line(3, f"groups.append({name_literal(g.id)})", at)
+    for run, groups in _role_runs(list(enumerate(model.groups)),
+                                  lambda g: g[1].condition, needs_roles):
+        with w.nested(2, "if held:") if run else contextlib.nullcontext():
+            for i, g in groups:
+                at = Origin(g.span, f"group {g.id}")
+                w.line(2, f"if {w.cond(g.condition)}:", at)
+                if text:
+                    w.line(3, f"groups |= {int_literal(1 << i)}", at)
+                else:
+                    w.line(3, f"groups.append({name_literal(g.id)})", at)
     if text:
         # The decision's text so far, its findings' pieces (`rules`), and its worker's id
         # as it shows inside a JSON string (the second piece is it, quoted).
@@ -440,8 +454,11 @@ def generate(model: m.PolicyModel, *, text: bool = False) -> Generated:
             """)
     else:
         w.line(2, "findings = []")
-    for k, rule in enumerate(model.requirements):
-        _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
+    for run, rules in _role_runs(list(enumerate(model.requirements)),
+                                 lambda r: r[1].condition, needs_roles):
+        with w.nested(2, "if held:") if run else contextlib.nullcontext():
+            for k, rule in rules:
+                _requirement(w, k, rule, [slot[t] for t in rule.satisfied_by])
     if text:
         # `DecisionJson._close`, written here: the first finding's ", " taken back.
         w.block(2, """
@@ -626,6 +643,45 @@ def _append_unmet(w: _Writer, rule: m.Requirement, r: str, n: str, at: Origin,
     w.undated(indent + 1, at, rule, n, r, status, facts)
     w.line(indent, "else:", at)
     w.dated(indent + 1, at, rule, n, r, due, facts)
+
+
+def _slots_of(slot: dict[str, int], trainings: frozenset[str]) -> list[int] | None:
+    """The places in `last` of these courses, in order; None if one has none."""
+    js = sorted(slot.get(t, -1) for t in trainings)
+    return None if not js or js[0] < 0 else js
+
+
+_T = TypeVar("_T")
+
+
+def _role_runs(items: list[_T], condition: Callable[[_T], m.Condition],
+               roles: bool) -> list[tuple[bool, list[_T]]]:
+    """`items` (groups or requirements, in order) cut into runs: (True, a run of two or
+    more whose conditions each hold only for a worker holding some role: a worker who
+    holds none, most of a workforce, skips the run at one test, `if held:`), or (False,
+    the items between)."""
+    runs: list[tuple[bool, list[_T]]] = []
+    for item in items:
+        needs = roles and _needs_a_role(condition(item))
+        if runs and runs[-1][0] == needs:
+            runs[-1][1].append(item)
+        else:
+            runs.append((needs, [item]))
+    # A run of one is no cheaper behind `if held:`: its own test fails as fast.
+    return [(run and len(group) > 1, group) for run, group in runs]
+
+
+def _needs_a_role(c: m.Condition) -> bool:
+    """Whether `c` can hold only for a worker holding some role (`held` not empty)."""
+    match c:
+        case m.RoleHeld():
+            return True
+        case m.Conjunction(operands=operands):
+            return any(_needs_a_role(o) for o in operands)
+        case m.Disjunction(operands=operands):
+            return all(_needs_a_role(o) for o in operands)
+        case _:
+            return False
 
 
 def _reads_roles(c: m.Condition) -> bool:
