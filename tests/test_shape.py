@@ -134,6 +134,21 @@ def test_the_usual_lane_is_the_general_path(records: list[dict[str, Any]],
             assert isinstance(item[2], Worker) and _fields(item[2]) == _fields(general)
 
 
+@pytest.mark.parametrize("empty", [{}, {"roles": [], "training": []},
+                                   {"roles": None, "training": None}])
+def test_a_line_as_read_without_roles_or_records_builds_the_usual_worker(
+        empty: dict[str, Any]) -> None:
+    # Left out, empty or null: the worker `as_records` builds equals `usual_line`'s, its
+    # roles and records empty tuples as a `Worker` has them.
+    text = json.dumps({"id": "W1", "started": "2024-01-31", "contact": "regular", **empty})
+    (line,) = shape.lines_as_read([text], ROLES) or [None]
+    built = shape.as_records(line)
+    assert built is not None
+    usual = shape.usual_line(text, ROLES)
+    assert usual is not None and _fields(built[0]) == _fields(usual)
+    assert built[0].roles == () and built[0].training == ()
+
+
 def test_every_worker_of_the_example_file_takes_the_usual_lane() -> None:
     # The lane is what makes the batch path fast: a change that sends the usual record
     # back to the general path would pass every test above, and fail here.

@@ -282,7 +282,7 @@ def lines_as_read(texts: Iterable[str | bytes], roles: Collection[str]) -> list[
                 if held is None:
                     return None
                 s.roles = held
-            elif items is None:  # null
+            elif type(items) is not tuple:  # [] or null, not left out
                 s.roles = ()
             if s.training is None:
                 s.training = ()
