@@ -617,10 +617,11 @@ class TextKit:
         self.middle = self._encoder._begin("", model.id, as_of, model.fingerprint, "")[2]
         self.day = as_of
 
-    # The generated code reads a worker's records by their fields alone, and may be given
-    # them as a line decoded them (`shape.usual_lines(..., as_read=True)`); the encoder's
-    # own code takes `TrainingRecord`s, so such a worker and the records of its findings
-    # are given it as `shape.as_records` builds them (a finding in a hundred, or fewer).
+    # The generated code reads a worker and its records by their fields alone, and may be
+    # given a line as msgspec decoded it (`shape.lines_as_read`); the encoder's own code
+    # takes a `Worker` and `TrainingRecord`s, so such a line and the records of its
+    # findings are given it as `shape.as_records` builds them (a finding in a hundred,
+    # or fewer).
     def _found(self, out: list[str], kept: _Rule, rule: m.Requirement, status: str,
                due: datetime.date | None, evidence: tuple[TrainingRecord, ...],
                latest: TrainingRecord | None, anchor: datetime.date | None, first: bool,
