@@ -241,25 +241,8 @@ def usual_lines(texts: Iterable[str | bytes], roles: Collection[str]) -> list[Wo
     texts nor handed on a line at a time. A blank line, a byte order mark and bytes that
     are not UTF-8 are none of them JSON that msgspec takes, so such a line gives None
     too, and the caller reads the block the general way, which says what each line is."""
-    lines = _LINES
-    decode, extra = lines.decode, lines.extra
-    workers = []
-    try:
-        for text in texts:
-            s = decode(text)
-            held = _held(s.roles, roles) if s.roles else ()
-            if held is None:
-                return None
-            # Each record is built, not looked up among the records kept: on
-            # bench_cli.py's workforce four records in five are new, and a lookup cost
-            # more than the records found saved (docs/architecture.md).
-            workers.append(new_worker(s.id, s.started, s.contact, held,
-                                      tuple(map(record_of, s.training)) if s.training else (),
-                                      s.agency, s.sector, s.volunteer is True,
-                                      {} if extra is None else extra(s)))
-    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
-        return None  # malformed, another shape, an unknown field, a lone surrogate...
-    return workers
+    read = lines_as_read(texts, roles)
+    return None if read is None else list(map(_worker_of, read))
 
 
 def lines_as_read(texts: Iterable[str | bytes], roles: Collection[str]) -> list[Worker] | None:
@@ -299,11 +282,17 @@ def as_records(worker: Worker) -> tuple[Worker, dict[int, TrainingRecord]] | Non
     `Worker`."""
     if worker.__class__ is Worker:
         return None
-    read = worker.training
-    records = tuple(map(record_of, read))
-    return (new_worker(worker.id, worker.started, worker.contact, worker.roles, records,
-                       worker.agency, worker.sector, worker.volunteer is True, worker.extra),
-            {id(r): built for r, built in zip(read, records, strict=True)})
+    built = _worker_of(worker)
+    return built, {id(r): b for r, b in zip(worker.training, built.training, strict=True)}
+
+
+def _worker_of(line: Any) -> Worker:
+    """The `Worker` of a line of `lines_as_read`. Each record is built, not looked up
+    among the records kept: on bench_cli.py's workforce four records in five are new,
+    and a lookup cost more than the records found saved (docs/architecture.md)."""
+    return new_worker(line.id, line.started, line.contact, line.roles,
+                      tuple(map(record_of, line.training)), line.agency, line.sector,
+                      line.volunteer is True, line.extra)
 
 
 def _usual_fields(s: _Worker, roles: Collection[str]) -> tuple[RoleAssignment, ...] | None:
