@@ -7,11 +7,15 @@ added anywhere on the common path shows up here, not as a slower benchmark weeks
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -133,3 +137,46 @@ def test_every_command_is_found_and_named_as_listed() -> None:
     for name in names:
         command = cli.get_command(context, name)
         assert command is not None and command.name == name
+
+
+# A module of ours that only some installs import, and the extra (or the program that
+# loads it) that brings what it imports besides the core dependencies.
+_EXTRA_OF = {"lsp": "lsp", "dask.py": "dask", "pytest_plugin.py": "pytest"}
+
+
+def _name(requirement: str) -> str:
+    """A distribution's name as a requirement spells it, normalised (PEP 503)."""
+    match = re.match(r"[A-Za-z0-9._-]+", requirement)
+    assert match, requirement
+    return re.sub(r"[-_.]+", "-", match.group()).lower()
+
+
+def test_every_package_imported_is_a_declared_dependency() -> None:
+    # `pip install .` must bring all that the package imports: numpy once came only with
+    # pandas, from the test extra, and `--format parquet` failed on a plain install.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {_name(r) for r in project["dependencies"]}
+    extras = {extra: {_name(r) for r in reqs}
+              for extra, reqs in project["optional-dependencies"].items()}
+    extras["pytest"] = {"pytest"}  # the plugin is loaded by pytest itself
+    distributions = importlib.metadata.packages_distributions()
+    src = ROOT / "src" / "policyrules"
+    missing = []
+    for path in sorted(src.rglob("*.py")):
+        part = path.relative_to(src).parts[0]
+        allowed = core | extras.get(_EXTRA_OF.get(part, ""), set())
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.partition(".")[0]
+                if top in sys.stdlib_module_names or top in {"policyrules", "__future__"}:
+                    continue
+                found = {_name(d) for d in distributions.get(top, [])}
+                if not found & allowed:
+                    missing.append(f"{path.relative_to(ROOT)}: {top} ({sorted(found)})")
+    assert not missing, "imported but not declared in pyproject.toml:\n" + "\n".join(missing)
