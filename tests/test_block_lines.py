@@ -106,6 +106,12 @@ def test_a_block_with_an_odd_line_is_left_to_the_stages() -> None:
     for odd in (b"", b"  ", b"\xef\xbb\xbf" + USUAL[0], USUAL[0] + b" {}", b'{"id": "\xe9"}',
                 unknown_role):
         assert stages.decide_lines(_job(day), 1, good + odd + b"\n" + good) is None, odd
+    # Refused at its last line, after the others were written: the job's counts are as
+    # they were, for the stages to count the block's lines once.
+    job = _job(day)
+    job.counts.add((5, 6, 7))
+    assert stages.decide_lines(job, 1, good + unknown_role + b"\n") is None
+    assert job.counts.as_tuple() == (5, 6, 7)
     # A format that does not fuse (a table's rows, a log) is never taken in one step.
     rows = MACHINE_FORMATS["csv"](day)
     assert stages.decide_lines(stages.Job(POLICY, day, rows), 1, good) is None

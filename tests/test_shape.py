@@ -6,8 +6,10 @@ the same result, error text and line as it gives without the lane."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -354,3 +356,30 @@ def test_records_without_fields_of_their_own_share_one_read_only_mapping() -> No
     for again in (pickle.loads(pickle.dumps(w)), copy.deepcopy(w), copy.copy(w)):
         assert _fields(again) == _fields(w)
         assert again.training[0].extra is again.training[1].extra is first.extra
+
+
+def test_lines_are_read_one_at_a_time_until_one_is_not_usual() -> None:
+    # `each_as_read` decodes a line only when the one before has been taken (a block is
+    # written line by line while each is in the cache), and raises NotUsual at the first
+    # line `lines_as_read` refuses: the lines before it come out first.
+    good = [json.dumps({"id": f"W{n}", "started": "2024-01-31", "contact": "regular"})
+            for n in range(3)]
+    bad = json.dumps({"id": "W9", "started": "2024-01-31", "contact": "regular",
+                      "roles": ["nobody"]})
+    pulled = []
+
+    def lines() -> Iterator[str]:
+        for text in [*good, bad, *good]:
+            pulled.append(text)
+            yield text
+
+    read = shape.each_as_read(lines(), ROLES)
+    assert next(read).id == "W0" and len(pulled) == 1
+    assert [line.id for line in itertools.islice(read, 2)] == ["W1", "W2"]
+    with pytest.raises(shape.NotUsual):
+        next(read)
+    assert len(pulled) == 4
+    assert shape.lines_as_read([*good, bad], ROLES) is None
+    for broken in ("{", "[1]", '{"id": "W1"}'):
+        with pytest.raises(shape.NotUsual):
+            list(shape.each_as_read([good[0], broken], ROLES))

@@ -24,7 +24,7 @@ from typing import Any, Protocol, cast
 
 from ..contract.decision import Decision
 from ..contract.log import Entry, entry
-from ..contract.shape import lines_as_read
+from ..contract.shape import NotUsual, each_as_read
 from ..contract.validation import date_range_error
 from ..contract.workers import Worker
 from ..errors import WorkerError
@@ -154,40 +154,45 @@ def decide_lines(job: Job, first: int, block: bytes | memoryview,
     Such a block is never decoded to text nor split into records, and its lines do not
     pass from stage to stage: about 5% of the instructions a worker of `evaluate`'s
     JSON Lines (docs/cli.md). Nor is a `Worker` or a training record built: the text form
-    reads each line as msgspec decoded it (`shape.lines_as_read`)."""
+    reads each line as msgspec decoded it (`shape.each_as_read`), each written before the
+    next is decoded. A line found not usual part way drops the texts made so far; the
+    job's counts are added to only once the block is done."""
     if job.fused is None:
         return None
     if lines is None:
         lines = split_lines(block if type(block) is bytes else bytes(block))
-    workers = lines_as_read(lines, job.policy.model.role_names)
-    if workers is None:
+    try:
+        return _decide_text(job, zip(itertools.count(first),
+                                     each_as_read(lines, job.policy.model.role_names)))
+    except NotUsual:
         return None
-    return _decide_text(job, zip(itertools.count(first), workers))
 
 
 def _decide_text(job: Job, items: Iterable[tuple[int, Worker | WorkerError]]) -> list[Any]:
-    """Each (line, worker or its error) decided and written in the job's fused format."""
+    """Each (line, worker or its error) decided and written in the job's fused format.
+    The job's counts are added to at the end: an exception from `items` leaves them as
+    they were."""
     fmt = job.fused
     assert fmt is not None, "a fused job has a format that fuses"
-    write, as_of, counts = job.policy.text_writer(), job.as_of, job.counts
+    write, as_of = job.policy.text_writer(), job.as_of
     kit, error = fmt.kit(job.policy.model), fmt.error
     out: list[Any] = []
+    met = rejected = 0
     for line, w in items:
         if isinstance(w, WorkerError):
-            counts.rejected += 1
+            rejected += 1
             out.append(error(line, w))
             continue
         try:
             text, compliant = write(w, as_of, kit)  # `Policy.evaluate_text`, without a call
         except OutsideCalendar as exc:  # a deadline after 9999-12-31
-            counts.rejected += 1
+            rejected += 1
             out.append(error(line, date_range_error(w, exc)))
             continue
         if compliant:
-            counts.compliant += 1
-        else:
-            counts.not_compliant += 1
+            met += 1
         out.append(text)
+    job.counts.add((met, len(out) - met - rejected, rejected))
     return out
 
 
