@@ -122,3 +122,10 @@ def test_the_cache_can_be_moved_or_switched_off(dirs: tuple[Path, Path], tmp_pat
     monkeypatch.setenv(grammar.CACHE_VARIABLE, str(moved))
     _build()
     assert len(list(moved.iterdir())) == 1 and not cache.exists()
+    # A relative XDG_CACHE_HOME is ignored, as its spec says: ~/.cache it is.
+    monkeypatch.delenv(grammar.CACHE_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert grammar.cache_dir() == tmp_path / "home" / ".cache" / "policyrules"
+    assert not (tmp_path / "relative").exists()

@@ -53,7 +53,8 @@ def lark_parser(start: str = "start") -> lark.Lark:
 
 def cache_dir() -> Path | None:
     """This user's directory for the parse tables (`POLICYRULES_CACHE_DIR`, else
-    `$XDG_CACHE_HOME/policyrules` or ~/.cache/policyrules), made if need be; None when
+    `$XDG_CACHE_HOME/policyrules` if that is an absolute path, else
+    ~/.cache/policyrules), made if need be; None when
     it is switched off, cannot be made, or is not safe to read code from."""
     chosen = os.environ.get(CACHE_VARIABLE)
     if chosen is not None:
@@ -61,8 +62,9 @@ def cache_dir() -> Path | None:
             return None
         folder = Path(chosen)
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                ".cache")
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not os.path.isabs(base):  # unset, or relative: to be ignored (XDG's spec)
+            base = os.path.join(os.path.expanduser("~"), ".cache")
         folder = Path(base) / "policyrules"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
