@@ -11,6 +11,7 @@ import pickle
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -22,6 +23,7 @@ from policyrules import batch
 from policyrules.batch import stages
 from policyrules.batch import write as write_module
 from policyrules.batch.write import OutputError, Sink
+from policyrules.contract.log import DecisionLog
 from policyrules.records import WorkerFileError, WorkerInput
 
 SMALL = str(Path(__file__).parent / "fixtures" / "cli" / "small.policy")
@@ -60,7 +62,7 @@ class Failing(io.RawIOBase):
 
 
 def evaluate(path: str, stream: io.RawIOBase, fmt: str = "jsonl", jobs: int = 1,
-             **sizes: int) -> batch.Counts:
+             **sizes: Any) -> batch.Counts:
     policy = policyrules.load(SMALL)
     with WorkerInput(path) as source:
         return batch.run(policy, source, AS_OF, fmt, jobs=jobs, stdout=stream,  # type: ignore[arg-type]
@@ -199,15 +201,33 @@ def test_jobs_in_small_chunks_carry_records_rejected_while_reading(tmp_path: Pat
                                                           None]
 
 
-def test_jobs_stop_at_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+@pytest.mark.parametrize("into", ["memory", "file", "file and log"])
+def test_jobs_stop_at_a_line_that_is_not_utf8_as_one_process_does(tmp_path: Path,
+                                                                  into: str) -> None:
+    # One process writes the records before the bad line, then stops with its error; so
+    # do --jobs workers: the lines before it in its own block too (`PartlyRead`), and
+    # nothing after it. The parent writes (into memory), the workers take their own
+    # blocks (a file), or the parent hands them out (a file, with a decision log).
     good = "".join(json.dumps(worker(i)) + "\n" for i in range(20))
-    path = write(tmp_path, "w.jsonl", good.encode() + b'{"id": "\xe9"}\n')
-    out = io.BytesIO()
-    with pytest.raises(WorkerFileError, match=r"w\.jsonl:21: not UTF-8"):
-        evaluate(path, out, jobs=2, block=100)  # type: ignore[arg-type]
-    # Every block before the bad one was decided and written, in order.
-    ids = [json.loads(line)["worker"] for line in out.getvalue().splitlines()]
-    assert ids == [f"W{i}" for i in range(len(ids))] and len(ids) >= 15
+    after = "".join(json.dumps(worker(i)) + "\n" for i in range(20, 400))
+    path = write(tmp_path, "w.jsonl", good.encode() + b'{"id": "\xe9"}\n' + after.encode())
+    outputs, logs = [], []
+    for jobs in (1, 2):
+        entries: list[dict[str, Any]] = []
+        out = (io.BytesIO() if into == "memory"
+               else open(tmp_path / f"out{jobs}", "wb+"))  # noqa: SIM115  # closed below
+        with out, DecisionLog(entries.append) as log:
+            with pytest.raises(WorkerFileError, match=r"w\.jsonl:21: not UTF-8"):
+                evaluate(path, out, jobs=jobs, block=300,  # type: ignore[arg-type]
+                         **({"log": log} if into == "file and log" else {}))
+            out.seek(0)
+            outputs.append(out.read())
+        logs.append([entry["worker"] for entry in entries])
+    ids = [json.loads(line)["worker"] for line in outputs[0].splitlines()]
+    assert ids == [f"W{i}" for i in range(20)]
+    assert outputs[1] == outputs[0]
+    if into == "file and log":
+        assert logs[0] == logs[1] == ids
 
 
 def test_the_stages_run_in_order_on_each_chunk() -> None:

@@ -134,7 +134,7 @@ def test_evaluate_takes_usual_blocks_in_one_step(tmp_path: Path,
     path.write_bytes(b"\n".join(USUAL) + b"\n")
     shape.learn({"job_title": ""})  # as the file's first line with it would teach
     monkeypatch.setattr(read, "split_block", refuse)
-    monkeypatch.setattr(parallel, "split_block", refuse)
+    monkeypatch.setattr(parallel, "split_block_partly", refuse)
     out = io.BytesIO()
     with WorkerInput(str(path)) as source:
         counts = batch.run(POLICY, source, datetime.date(2026, 11, 22), "jsonl", jobs=jobs,

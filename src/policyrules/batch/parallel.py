@@ -46,10 +46,10 @@ from typing import Any
 from ..contract.log import DecisionLog, Entry
 from ..errors import WorkerProcessError
 from ..policy import Policy
-from ..records import Raw, WorkerInput
+from ..records import Raw, WorkerFileError, WorkerInput
 from ..records.jsonl import read_span
 from ..render import MACHINE_FORMATS, OutputFormat
-from .read import Spans, chunks, split_block, whole_blocks
+from .read import Spans, chunks, split_block_partly, whole_blocks
 from .stages import Counts, Job, decide_lines, process
 from .threads import main_thread_signals, unblock
 from .turns import Turns
@@ -91,6 +91,20 @@ class _Worker:
 
 
 _WORKER: list[_Worker] = []
+
+
+class PartlyRead(Exception):
+    """A block that stops at a line that is not UTF-8, as a worker process raises it: the
+    file error, and what the records before that line came to, as `_decided` gives it
+    (their text, empty if the worker wrote it, counts and decision log entries). One
+    process writes those records before it stops (`read.chunks`), and so does a run with
+    `--jobs`: the parent writes the text (`collect`) or the worker has
+    (`Turns.put_last`), and their log entries, then the file error is raised."""
+
+    def __init__(self, failure: WorkerFileError, data: bytes,
+                 counts: tuple[int, int, int], entries: list[Entry]) -> None:
+        super().__init__(failure, data, counts, entries)  # the arguments, for pickling
+        self.failure, self.data, self.counts, self.entries = failure, data, counts, entries
 
 
 def start_worker(policy: Policy, as_of: datetime.date, fmt_name: str, keep: tuple[str, ...],
@@ -137,23 +151,32 @@ def decide_block(first: int, block: bytes | memoryview, name: str,
                  task: int | None = None, lines: list[bytes] | None = None) -> Result:
     """A block of JSON Lines, split (unless `lines` are given) and decoded in the worker
     process, then decided: in one step when every line is of the usual shape
-    (`stages.decide_lines`)."""
+    (`stages.decide_lines`). A line that is not UTF-8 raises PartlyRead."""
     worker = _WORKER[0]
     job = worker.job
     job.counts = Counts()
     texts = decide_lines(job, first, block, lines)
-    if texts is None:
-        texts = process(job, split_block(first, block, name))
-    return _decided(worker, texts, task)
+    if texts is not None:
+        return _decided(worker, texts, task)
+    records, failure = split_block_partly(first, block, name)
+    texts = process(job, records)
+    if failure is None:
+        return _decided(worker, texts, task)
+    raise PartlyRead(failure, *_decided(worker, texts, task, last=True))
 
 
-def _decided(worker: _Worker, texts: list[Any], task: int | None) -> Result:
-    """A task's texts joined, written in the task's turn when it has a number."""
+def _decided(worker: _Worker, texts: list[Any], task: int | None,
+             last: bool = False) -> Result:
+    """A task's texts joined, written in the task's turn when it has a number (`last`: as
+    the last text of the run, the turn kept)."""
     job = worker.job
     data = utf8(worker.fmt.separator.join(texts))
     if task is not None:
         assert worker.turns is not None, "a numbered task is written by the worker"
-        worker.turns.put(task, data)
+        if last:
+            worker.turns.put_last(task, data)
+        else:
+            worker.turns.put(task, data)
         data = b""
     return data, job.counts.as_tuple(), job.take_log()
 
@@ -206,6 +229,15 @@ def run(policy: Policy, jobs: int, source: WorkerInput, as_of: datetime.date, wr
             data, c, entries = future.result()
         except BrokenProcessPool:
             raise
+        except PartlyRead as part:  # the records before the bad line, then its error
+            if turns is None:
+                writer.add_chunk(part.data)
+            else:
+                _settle(pool, turns, collected)
+                _raise_failure(turns)
+            if log is not None:
+                log.write(part.entries)
+            raise part.failure from None
         except Exception:
             if turns is not None:  # what came before the task that failed goes out first
                 _settle(pool, turns, collected)
@@ -312,7 +344,7 @@ def _run_alone(policy: Policy, jobs: int, source: WorkerInput, spans: Spans,
         _raise_failure(turns)
         for _, _, exc in endings:
             if exc is not None:
-                raise exc
+                raise exc.failure if isinstance(exc, PartlyRead) else exc
         counts = Counts()
         for decided, _, _ in endings:
             counts.add(decided)

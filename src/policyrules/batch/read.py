@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..records import Raw, WorkerInput, block_lines
+from ..records import Raw, WorkerFileError, WorkerInput, block_lines
 from ..records.jsonl import next_lines, read_span
 
 if TYPE_CHECKING:  # multiprocessing loads only for --jobs (tests/test_imports.py)
@@ -38,7 +38,24 @@ def chunks(source: Iterable[tuple[int, Raw]], size: int) -> Iterator[list[tuple[
 
 def split_block(first: int, block: bytes | memoryview, name: str) -> list[tuple[int, Raw]]:
     """A block of JSON Lines (from `WorkerInput.blocks`) as raw records."""
-    return list(block_lines(first, block, name))
+    records, failure = split_block_partly(first, block, name)
+    if failure is not None:
+        raise failure
+    return records
+
+
+def split_block_partly(first: int, block: bytes | memoryview, name: str
+                       ) -> tuple[list[tuple[int, Raw]], WorkerFileError | None]:
+    """`split_block`, and the file error it would raise (a line that is not UTF-8) with
+    the records before that line, which one process decides and writes before it stops:
+    so do `--jobs` workers (`parallel.PartlyRead`)."""
+    records: list[tuple[int, Raw]] = []
+    try:
+        for record in block_lines(first, block, name):
+            records.append(record)
+    except WorkerFileError as exc:
+        return records, exc
+    return records, None
 
 
 def whole_blocks(source: WorkerInput) -> bool:

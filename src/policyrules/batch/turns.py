@@ -70,6 +70,13 @@ class Turns:
             helper_thread(self._write_in_turn, "policyrules-turns")
         self._queue.put((task, data))
 
+    def put_last(self, task: int, data: bytes) -> None:
+        """Task `task`'s bytes, written in its turn by this thread (waiting for it), and
+        the turn not passed on: the run stops after them (a block cut short by a file
+        error), so no task after them is written. Only the parent, or a worker killed
+        while waiting, ends the wait if a task before fails too."""
+        self._write(task, data, last=True)
+
     def _write_in_turn(self) -> None:
         assert self._queue is not None
         while True:
@@ -79,7 +86,7 @@ class Turns:
             finally:
                 self._queue.task_done()
 
-    def _write(self, task: int, data: bytes) -> None:
+    def _write(self, task: int, data: bytes, last: bool = False) -> None:
         state, changed = self._state, self._changed
         with changed:
             changed.wait_for(lambda: state[_NEXT] == task or state[_ERRNO])
@@ -98,7 +105,8 @@ class Turns:
                 changed.notify_all()
             return
         with changed:
-            state[_NEXT] = task + 1
+            if not last:
+                state[_NEXT] = task + 1
             if data:
                 state[_WROTE] = 1
             if end >= 0:
