@@ -235,10 +235,10 @@ def usual_lines(texts: Iterable[str | bytes], roles: Collection[str]) -> list[Wo
     """`usual_line` of every line of `texts` (each one line's text, or its UTF-8 bytes),
     or None as soon as one is not of the usual shape or has a problem.
 
-    A block of JSON Lines split at its newline bytes goes whole to its twin for the text
-    form (`lines_as_read`, from `batch.stages`' `decide_lines`): the bytes are decoded by
-    msgspec as they are, so a block of usual lines is never decoded to text, split into
-    texts nor handed on a line at a time. A blank line, a byte order mark and bytes that
+    A block of JSON Lines split at its newline bytes goes to its twin for the text form
+    (`each_as_read`, from `batch.stages`' `decide_lines`): the bytes are decoded by
+    msgspec as they are, so a block of usual lines is never decoded to text nor split
+    into texts. A blank line, a byte order mark and bytes that
     are not UTF-8 are none of them JSON that msgspec takes, so such a line gives None
     too, and the caller reads the block the general way, which says what each line is."""
     read = lines_as_read(texts, roles)
@@ -286,7 +286,8 @@ def each_as_read(texts: Iterable[str | bytes], roles: Collection[str]) -> Iterat
                 s.training = ()
             yield s
     except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
-        raise NotUsual from None  # as in `usual_lines`
+        # Malformed, another shape, an unknown field, a lone surrogate...
+        raise NotUsual from None
 
 
 def as_records(worker: Worker) -> tuple[Worker, dict[int, TrainingRecord]] | None:
