@@ -119,6 +119,15 @@ def test_a_block_with_an_odd_line_is_left_to_the_stages() -> None:
     assert stages.decide_lines(logged, 1, good) is None
 
 
+def test_split_lines_keeps_each_line_s_newline() -> None:
+    # As many lines as newlines, each with its own (the usual lane's JSON reader takes it
+    # as whitespace), and the file's last line, which may have none.
+    assert split_lines(b"") == []
+    assert split_lines(b"a\n\nb\r\n") == [b"a\n", b"\n", b"b\r\n"]
+    assert split_lines(b"a\n{}") == [b"a\n", b"{}"]
+    assert split_lines(b"\n\n") == [b"\n", b"\n"]
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_evaluate_takes_usual_blocks_in_one_step(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
