@@ -90,11 +90,15 @@ def sample(n: int, workers: Path, training: Path) -> tuple[Path, Path]:
     return folder / "workers.parquet", folder / "training.parquet"
 
 
-def timed(command: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak resident MB) of one run under /usr/bin/time -v."""
+def timed(command: list[str], out: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak resident MB) of one run under /usr/bin/time -v,
+    which writes `out`. Exit status 1 is a run with bad rows (their error records written)
+    only if `out` was written: a command that could not start (no module, say) exits 1
+    too, and was once timed as a run of 0.04 s."""
+    out.unlink(missing_ok=True)
     done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True,
                           cwd=ROOT)
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1) or not out.exists():
         sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr}")
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
@@ -171,8 +175,8 @@ def both_routes(label: str, columnar: list[str], rows: list[str], a: Path, b: Pa
                 repeat: int) -> None:
     """Times the columnar route (writing `a`) and the row path (writing `b`), and stops
     the run when their tables differ."""
-    col_wall, _, col_rss = medians(columnar, repeat)
-    row_wall, _, row_rss = medians(rows, repeat)
+    col_wall, _, col_rss = medians(columnar, a, repeat)
+    row_wall, _, row_rss = medians(rows, b, repeat)
     same = pq.read_table(a).equals(pq.read_table(b))
     print(f"{label}: columnar {col_wall:.2f} s ({col_rss:.0f} MB), row path "
           f"{row_wall:.2f} s ({row_rss:.0f} MB): {row_wall / col_wall:.1f}x; "
@@ -181,8 +185,8 @@ def both_routes(label: str, columnar: list[str], rows: list[str], a: Path, b: Pa
         sys.exit(f"the two routes disagree ({label})")
 
 
-def medians(command: list[str], repeat: int) -> tuple[float, float, float]:
-    runs = [timed(command) for _ in range(repeat)]
+def medians(command: list[str], out: Path, repeat: int) -> tuple[float, float, float]:
+    runs = [timed(command, out) for _ in range(repeat)]
     return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
             statistics.median(r[2] for r in runs))
 
@@ -211,8 +215,9 @@ def main() -> None:
     for shuffled in (False, True) if args.shuffled else (False,):
         for n in counts:
             workers, training = workforce(n, policy, shuffled)
-            wall, cpu, rss = medians(columnar_command(workers, training,
-                                                      OUT / "decisions.parquet"), args.repeat)
+            out = OUT / "decisions.parquet"
+            wall, cpu, rss = medians(columnar_command(workers, training, out), out,
+                                     args.repeat)
             print(f"columnar route  {n:>9,} workers  {wall:7.2f} s ({cpu:5.2f} s CPU)  "
                   f"{n / wall:>10,.0f} workers/s  peak {rss:6.0f} MB"
                   + ("  (training shuffled)" if shuffled else ""))
