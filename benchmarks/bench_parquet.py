@@ -212,10 +212,10 @@ def main() -> None:
     counts = [int(c) for c in args.counts.split(",") if int(c)]
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, median of {args.repeat} runs, load "
           f"average {os.getloadavg()[0]:.1f}")
+    out = OUT / "decisions.parquet"
     for shuffled in (False, True) if args.shuffled else (False,):
         for n in counts:
             workers, training = workforce(n, policy, shuffled)
-            out = OUT / "decisions.parquet"
             wall, cpu, rss = medians(columnar_command(workers, training, out), out,
                                      args.repeat)
             print(f"columnar route  {n:>9,} workers  {wall:7.2f} s ({cpu:5.2f} s CPU)  "
