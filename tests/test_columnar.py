@@ -561,6 +561,51 @@ ONE_HOUR = policyrules.loads(
     name="sums.policy")
 
 
+SINGLE_AGENCY = policyrules.loads(
+    'policy own\n  title "Own"\n  source "S" paragraphs 1 to 1\n\n'
+    'training course "Course"\n  delivery single-agency\n  cites 1\n\n'
+    'requirement own "Own course"\n  applies to everyone\n  satisfied by course\n'
+    '  delivered single-agency\n  no deadline\n  cites 1\n  explain "Own course"\n',
+    name="own.policy")
+
+
+@pytest.mark.parametrize(("delivery", "want"), [
+    # A record's delivery left out, null or empty is single-agency (§1.3).
+    (..., "met"), (None, "met"), ("", "met"), ("single-agency", "met"),
+    ("inter-agency", "overdue"),
+])
+def test_a_record_without_a_delivery_is_single_agency(delivery: object, want: str) -> None:
+    record: Row = {"training": "course", "completed": "2026-01-01"}
+    if delivery is not ...:
+        record["delivery"] = delivery
+    worker: Row = {"id": "A", "started": "2025-01-01", "contact": "none",
+                   "training": [record]}
+    frame, training = tables([worker])
+    if delivery is ...:
+        training = training.drop("delivery")
+    result = SINGLE_AGENCY.evaluate_frame(frame, training, as_of=AS_OF)
+    assert [f["status"] for f in result.findings.to_pylist()] == [want]
+    assert result.findings.to_pylist() == expected(SINGLE_AGENCY, [worker], AS_OF)[1]
+
+
+@pytest.mark.parametrize("asks", [True, False])
+def test_a_delivery_outside_the_vocabulary_sets_its_row_aside(asks: bool) -> None:
+    """` single-agency` (a space before it) and `Single-agency` are not deliveries (§1.3:
+    no trimming, no case folding), as in the row path, whether or not a rule asks for a
+    delivery (the columns read it differently then)."""
+    policy = SINGLE_AGENCY if asks else ONE_HOUR
+    workers_ = [{"id": name, "started": "2025-01-01", "contact": "none",
+                 "training": [{"training": "course", "completed": "2026-01-01",
+                               "delivery": delivery}]}
+                for name, delivery in (("A", " single-agency"), ("B", "Single-agency"),
+                                       ("C", "single-agency"))]
+    frame, training = tables(workers_)
+    result = policy.evaluate_frame(frame, training, as_of=AS_OF)
+    assert [d["error"] is not None for d in result.decisions.to_pylist()] == [True, True,
+                                                                               False]
+    assert result.decisions.to_pylist() == expected(policy, workers_, AS_OF)[0]
+
+
 def test_hours_add_up_whatever_their_order() -> None:
     """0.7 + 0.2 + 0.1 hours is one hour, whichever record is newest and in whatever order
     the records come: every engine adds whole millionths of an hour, not floats (as floats,
@@ -723,6 +768,22 @@ def test_text_cells_read_as_csv_cells() -> None:
     assert result[2]["error"] == (
         "worker 'C': field 'volunteer': must be true or false, not 'maybe'; allowed: true, "
         "false, yes, no, 1, 0, or empty for false")
+
+
+def test_blank_role_items_are_left_out() -> None:
+    """`a;;b`, spaces around items and a trailing `;` hold the roles `a` and `b` (§1.4),
+    whether or not another row's text holds a blank item."""
+    policy = policyrules.load(FIXTURES / "features.policy")
+    record: Row = {"id": "A", "started": "2026-01-01", "contact": "none",
+                   "roles": ["supervisor", {"role": "trainer", "since": "2026-08-31"}]}
+    frame, training = tables([record])
+    want = expected(policy, [record], AS_OF)
+    for texts in (["supervisor;;trainer@2026-08-31"], [" ; supervisor ; trainer@2026-08-31;"],
+                  ["supervisor;trainer@2026-08-31"]):
+        result = policy.evaluate_frame(frame.with_columns(roles=pl.Series(texts)), training,
+                                       as_of=AS_OF)
+        assert (result.decisions.to_pylist(), result.findings.to_pylist()) == want, texts
+    assert any(f["requirement"] == "supervision" for f in want[1])
 
 
 def test_other_columns_change_nothing() -> None:

@@ -19,6 +19,8 @@ import pyarrow as pa
 
 Days = npt.NDArray[np.int32]
 Rows = npt.NDArray[np.int64]
+# Small codes (a record's kind): 32 bits, half the memory of positions over millions.
+Codes = npt.NDArray[np.int32]
 Mask = npt.NDArray[np.bool_]
 T = TypeVar("T", bound=np.generic)
 

@@ -83,11 +83,13 @@ def decide_rows(model: m.PolicyModel, plan: Plan, cells: Cells, facts: pl.DataFr
     with a status of the rows × requirements table, read row by row.
     """
     rules = plan.rules
-    wide = facts.lazy().select(cells.columns).collect()
+    # Polars' in-memory engine: on a part's rows it takes less CPU than streaming does.
+    wide = facts.lazy().select(cells.columns).collect(engine="in-memory")
     n, width = facts.height, len(rules)
     # Row-major: a worker's cells side by side, in declared order (the findings' order).
-    statuses: npt.NDArray[np.uint8] = np.full((n, width), _NOT_APPLIED, np.uint8)
-    dues: Days = np.full((n, width), arrays.EARLIEST, np.int32)
+    # (Every cell is written: the tables are not filled first.)
+    statuses: npt.NDArray[np.uint8] = np.empty((n, width), np.uint8)
+    dues: Days = np.empty((n, width), np.int32)
     if width:
         statuses[:] = wide.select([f"_s{i}" for i in range(width)]).to_numpy()
         dues[:] = wide.select([f"_d{i}" for i in range(width)]).to_numpy()

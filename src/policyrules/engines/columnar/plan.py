@@ -34,7 +34,6 @@ from ...contract.vocabulary import STATUSES
 from ...language.nodes import Duration
 from ...semantics import model as m
 from . import arrays
-from .arrays import code
 
 _DAYS = {"days": 1, "weeks": 7}
 _MONTHS = {"months": 1, "years": 12}
@@ -140,11 +139,12 @@ class Plan:
 
     def kind(self) -> pl.Expr:
         """A record's kind (-1: a course no rule reads): its course's position in `courses`
-        (`_slot`), and which of `deliveries` and `providers` it has, if any; `counts`
-        gives the same answer for every record of a kind, so it is asked once per kind."""
+        (`_slot`), and which of `deliveries` and `providers` it has (`_delivery`,
+        `_provider`: positions, -1 for none); `counts` gives the same answer for every
+        record of a kind, so it is asked once per kind."""
         slot = pl.col("_slot")
-        delivery = code(pl.col("delivery"), self.deliveries)
-        provider = code(pl.col("provider"), self.providers)
+        delivery = pl.col("_delivery")
+        provider = pl.col("_provider")
         return (pl.when(slot >= 0)
                 .then((slot * (len(self.deliveries) + 1) + delivery + 1)
                       * (len(self.providers) + 1) + provider + 1)

@@ -15,7 +15,7 @@ from ...errors import UsageError
 from ...records import TRAINING_COLUMNS
 from ...semantics import model as m
 from . import arrays, hours, inputs
-from .arrays import Days, Mask, Rows, code
+from .arrays import Codes, Days, Mask, Rows, code
 from .hours import hours_of
 from .plan import Plan
 
@@ -36,24 +36,17 @@ def training_frame(training: object) -> pl.DataFrame:
 
 
 def details(records: pl.DataFrame, plan: Plan) -> dict[str, pl.Expr]:
-    """The record columns the plan's rules read, as §1.3 reads them (only good records
-    are decided, so a column of another type holds nulls there)."""
-    uses = {name for r in plan.rules for name, used in (
-        ("delivery", r.delivery is not None), ("provider", r.provider is not None),
-        ("hours", r.hours is not None)) if used}
-    if "hours" in uses:  # the evidence order of hours.py reads every detail
-        uses |= {"delivery", "provider", "level"}
-    out: dict[str, pl.Expr] = {}
-    if "delivery" in uses:
-        given = inputs.text_value(records, "delivery")
-        out["delivery"] = pl.when(given.is_null() | (given == "")).then(
-            pl.lit("single-agency")).otherwise(given)
-    for name in ("provider", "level"):
-        if name in uses:
-            out[name] = inputs.text_value(records, name)
-    if "hours" in uses:
-        out["hours"] = inputs.hours_number(records)
-    return out
+    """The record columns hours.py reads, where a rule has an hours target, as §1.3 reads
+    them (only good records are decided, so a column of another type holds nulls there);
+    rules without one read only a record's kind (plan.kind)."""
+    if all(r.hours is None for r in plan.rules):
+        return {}
+    given = inputs.text_value(records, "delivery")
+    return {"delivery": pl.when(given.is_null() | (given == "")).then(
+                pl.lit("single-agency")).otherwise(given),
+            "provider": inputs.text_value(records, "provider"),
+            "level": inputs.text_value(records, "level"),
+            "hours": inputs.hours_number(records)}
 
 
 @attrs.frozen
@@ -80,7 +73,7 @@ class Records:
     frame: pl.DataFrame
     day: Days
     bad: Mask
-    kind: Rows
+    kind: Codes
     counted: pl.DataFrame | None
     tables: tuple[_Table, ...]
 
@@ -88,18 +81,21 @@ class Records:
     def of(cls, records: pl.DataFrame, plan: Plan) -> Records:
         """`records`: the training table as `training_frame` gives it."""
         completed, record_bad = inputs.training_checks(records)
-        read = records.lazy().select(
+        read = records.lazy().with_columns(
+            **{inputs.DELIVERY_CODE: inputs.delivery_code(records, bool(plan.deliveries))}).select(
             "_rec", "training", _completed=completed, _bad=record_bad,
             _slot=code(inputs.text_value(records, "training"), plan.courses),
+            _delivery=inputs.delivery_position(plan.deliveries),
+            _provider=code(inputs.text_value(records, "provider"), plan.providers),
             **details(records, plan)).with_columns(_kind=plan.kind()).collect()
         hours = any(rule.hours is not None for rule in plan.rules)
         return cls(frame=records, day=arrays.days(read["_completed"], arrays.EARLIEST),
                    bad=read["_bad"].to_numpy(),
-                   kind=read["_kind"].to_numpy().astype(np.int64),
+                   kind=read["_kind"].to_numpy().astype(np.int32, copy=False),
                    counted=read.drop("_bad", "_kind") if hours else None,
                    tables=_tables(plan))
 
-    def facts(self, n: int, row: Rows, day: Days, kind: Rows) -> list[pl.Series]:
+    def facts(self, n: int, row: Rows, day: Days, kind: Codes) -> list[pl.Series]:
         """`_e{k}` and `_l{i}` of `n` rows from their counting records (`row`, `day`,
         `kind`; kind -1: a record that does not count): a record sets its (row, kind)
         cell of a table of earliest and one of latest days, and each column is the

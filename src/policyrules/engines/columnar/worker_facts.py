@@ -15,7 +15,6 @@ import attrs
 import numpy as np
 import polars as pl
 
-from ...contract.vocabulary import CONTACT_LEVELS, SECTORS
 from . import arrays, inputs
 from .arrays import Days, Mask, Rows
 from .plan import Plan
@@ -55,15 +54,8 @@ class Workers:
            last: int) -> Workers:
         """`frame`: the workers' §1 columns and `_row`; `last`: the last day number from
         which every deadline stays within Python's calendar."""
-        started, scalar_bad = inputs.worker_checks(frame)
         # One query: Polars runs its expressions at once, in its own threads.
-        columns = frame.lazy().select(
-            inputs.text_value(frame, "contact")
-            .cast(pl.Enum(CONTACT_LEVELS), strict=False).alias("contact"),
-            inputs.text_value(frame, "sector").cast(pl.Enum(SECTORS), strict=False)
-            .alias("sector"),
-            inputs.volunteer_value(frame)[0].alias("volunteer"),
-            started.alias("started"), scalar_bad.alias("_bad")).collect()
+        columns = inputs.worker_columns(frame).collect()
         start = arrays.days(columns["started"], arrays.EARLIEST)
         bad = columns["_bad"].to_numpy().copy()
         # Each role item's name as its position among the roles the plan reads.
