@@ -17,6 +17,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import policyrules
 from policyrules.batch import colocate
@@ -270,6 +272,24 @@ def test_an_id_that_only_shares_a_hash_is_out_of_order(
 def test_a_repeated_id_among_the_workers_is_seen_in_their_hashes() -> None:
     assert WorkerIds(pl.Series(["A", "B", None, None])).distinct
     assert not WorkerIds(pl.Series(["A", "B", "A"])).distinct
+
+
+@settings(max_examples=60)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 7, 2**63, 2**64 - 1]),
+                max_size=40))
+def test_argsort_puts_hashes_in_order(values: list[int]) -> None:
+    hashes = np.array(values, np.uint64)
+    order = colocate.argsort(hashes)
+    assert sorted(order.tolist()) == list(range(len(values)))
+    assert hashes[order].tolist() == sorted(values)
+
+
+def test_worker_ids_leave_null_ids_out_and_find_the_rest() -> None:
+    ids = WorkerIds(pl.Series(["B", None, "A", None, "C"]))
+    assert ids.count == 5 and len(ids.hashes) == 3
+    row, found = ids.find(pl.Series(["C", None, "A", "Z", "B"]))
+    assert found.tolist() == [True, False, True, False, True]
+    assert row[found].tolist() == [4, 2, 0]
 
 
 def test_repeated_values_are_written_in_dictionary_pages_lists_included(

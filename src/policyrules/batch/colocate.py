@@ -48,11 +48,11 @@ class WorkerIds:
     def __init__(self, ids: pl.Series) -> None:
         """`ids`: the worker file's `id` column, as text (or null)."""
         hashes = ids.hash(seed=SEED).to_numpy()
-        by_hash = np.argsort(hashes)
-        # Null ids all hash alike: they are left out of the lookup.
-        named = ids.is_not_null().to_numpy()[by_hash]
-        self.rows = by_hash[named].astype(np.int32 if len(ids) < 2**31 else np.int64)
-        self.hashes = hashes[by_hash][named]
+        by_hash = argsort(hashes)
+        if ids.null_count():  # null ids all hash alike: they are left out of the lookup
+            by_hash = by_hash[ids.is_not_null().to_numpy()[by_hash]]
+        self.rows = by_hash.astype(np.int32 if len(ids) < 2**31 else np.int64)
+        self.hashes = hashes[by_hash]
         self.count = len(ids)
         # Equal hashes are a repeated id (or, rarely, two ids that share one).
         self.distinct = not (self.hashes[1:] == self.hashes[:-1]).any()
@@ -64,12 +64,20 @@ class WorkerIds:
             return np.zeros(len(heads), np.int64), np.zeros(len(heads), np.bool_)
         wanted = heads.hash(seed=SEED).to_numpy()
         # Looked up in sorted order: each search then starts near the last (6× quicker).
-        order = np.argsort(wanted)
+        order = argsort(wanted)
         at = np.empty(len(wanted), np.int64)
         at[order] = np.minimum(np.searchsorted(self.hashes, wanted[order]),
                                len(self.hashes) - 1)
         found = (self.hashes[at] == wanted) & heads.is_not_null().to_numpy()
         return self.rows[at].astype(np.int64), found
+
+
+def argsort(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
+    """The positions that put `values` in order (equal values in any order), by Polars'
+    sort, which uses every core: a million hashes in 36 ms where NumPy's `argsort`, on
+    one core, takes 126 ms (measured on 2 cores)."""
+    order: npt.NDArray[np.uint32] = pl.Series(values, dtype=pl.UInt64).arg_sort().to_numpy()
+    return order
 
 
 def worker_ids(source: TableInput) -> pl.Series:
@@ -118,16 +126,21 @@ class Owners:
         matched = row[found]
         if len(matched) and (matched[0] < self._last or (np.diff(matched) < 0).any()):
             raise OutOfOrder(self.path)
-        nameless = np.repeat(heads.is_null().to_numpy(), length)
-        lost = np.repeat(~found, length) & ~nameless
-        lines = np.arange(self._line, self._line + len(worker))
+        # Runs without an id, and runs of an id no worker has (warnings): per run first,
+        # per record only where there are any (there seldom are).
+        unnamed = heads.is_null().to_numpy()
+        if unnamed.any() or not found.all():
+            nameless = np.repeat(unnamed, length)
+            lost = np.repeat(~found, length) & ~nameless
+            lines = np.arange(self._line, self._line + len(worker))
+            if nameless.any():
+                count, first = self.anonymous
+                self.anonymous = (count + int(nameless.sum()),
+                                  first or int(lines[nameless][0]))
+            if lost.any():
+                self.unused.append(pl.DataFrame({"worker": worker.filter(pl.Series(lost)),
+                                                 "_line": lines[lost]}))
         self._line += len(worker)
-        if nameless.any():
-            count, first = self.anonymous
-            self.anonymous = (count + int(nameless.sum()), first or int(lines[nameless][0]))
-        if lost.any():
-            self.unused.append(pl.DataFrame({"worker": worker.filter(pl.Series(lost)),
-                                             "_line": lines[lost]}))
         owner = np.maximum.accumulate(np.concatenate([[self._last],
                                                       np.where(found, row, -1)]))[1:]
         if len(owner):
