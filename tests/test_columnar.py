@@ -606,6 +606,50 @@ def test_a_delivery_outside_the_vocabulary_sets_its_row_aside(asks: bool) -> Non
     assert result.decisions.to_pylist() == expected(policy, workers_, AS_OF)[0]
 
 
+@pytest.mark.parametrize("asks", [True, False])
+def test_a_delivery_column_that_is_not_text(asks: bool) -> None:
+    """A number where a delivery goes breaks §1.3 (the row path's error); a null one is
+    no delivery at all: single-agency."""
+    policy = SINGLE_AGENCY if asks else ONE_HOUR
+    workers_ = [{"id": name, "started": "2025-01-01", "contact": "none",
+                 "training": [{"training": "course", "completed": "2026-01-01",
+                               "delivery": delivery}]}
+                for name, delivery in (("A", 1), ("B", None))]
+    frame, _ = tables(workers_)
+    training = pl.DataFrame({"worker": ["A", "B"], "training": ["course"] * 2,
+                             "completed": ["2026-01-01"] * 2, "delivery": [1, None]},
+                            schema_overrides={"delivery": pl.Int64})
+    result = policy.evaluate_frame(frame, training, as_of=AS_OF)
+    assert [d["error"] is not None for d in result.decisions.to_pylist()] == [True, False]
+    assert (result.decisions.to_pylist(), result.findings.to_pylist()) == \
+        expected(policy, workers_, AS_OF)
+
+
+HOURS_AND_DELIVERY = policyrules.loads(
+    'policy both\n  title "Both"\n  source "S" paragraphs 1 to 1\n\n'
+    'training course "Course"\n  delivery single-agency\n  hours 1\n  cites 1\n\n'
+    'requirement hour "One hour"\n  applies to everyone\n  satisfied by course\n'
+    '  at least 1 hours within 1 year\n  no deadline\n  cites 1\n  explain "One hour"\n\n'
+    'requirement joint "Joint course"\n  applies to everyone\n  satisfied by course\n'
+    '  delivered inter-agency\n  no deadline\n  cites 1\n  explain "Joint"\n',
+    name="both.policy")
+
+
+def test_an_hours_rule_beside_a_delivery_rule() -> None:
+    """An hours target reads each record's details as text while a delivery rule reads
+    the delivery's position: both from the same records, as the row path decides."""
+    workers_ = [{"id": name, "started": "2025-01-01", "contact": "none",
+                 "training": [{"training": "course", "completed": "2026-06-01", **extra}]}
+                for name, extra in (("A", {}), ("B", {"delivery": "inter-agency"}),
+                                    ("C", {"delivery": ""}))]
+    frame, training = tables(workers_)
+    result = HOURS_AND_DELIVERY.evaluate_frame(frame, training, as_of=AS_OF)
+    got = [(f["worker"], f["requirement"], f["status"]) for f in result.findings.to_pylist()]
+    assert got == [("A", "hour", "met"), ("A", "joint", "overdue"), ("B", "hour", "met"),
+                   ("B", "joint", "met"), ("C", "hour", "met"), ("C", "joint", "overdue")]
+    assert result.findings.to_pylist() == expected(HOURS_AND_DELIVERY, workers_, AS_OF)[1]
+
+
 def test_hours_add_up_whatever_their_order() -> None:
     """0.7 + 0.2 + 0.1 hours is one hour, whichever record is newest and in whatever order
     the records come: every engine adds whole millionths of an hour, not floats (as floats,

@@ -308,13 +308,13 @@ def _role_texts(texts: pl.Series, known: list[str], names: Sequence[str]) -> pl.
             .collect())
 
 
-def training_checks(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
-    """(`completed` as dates, true on records that break §1.3), over `frame` with its
-    `DELIVERY_CODE` column (`delivery_code`)."""
+def training_checks(frame: pl.DataFrame, delivery: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(`completed` as dates, true on records that break §1.3); `delivery`: each record's
+    `delivery_code`."""
     completed, completed_bad = date_value(frame, "completed")
     bad = required_text(frame, "training") | completed_bad | completed.is_null()
     if "delivery" in frame.columns:
-        bad = bad | (pl.col("delivery").is_not_null() & pl.col(DELIVERY_CODE).is_null())
+        bad = bad | (pl.col("delivery").is_not_null() & delivery.is_null())
     if "hours" in frame.columns:
         bad = bad | hours_value(frame, "hours")
     for name in ("provider", "level"):
@@ -333,7 +333,8 @@ def delivery_code(frame: pl.DataFrame, read: bool) -> pl.Expr:
     """Each record's delivery as its position in `DELIVERY_CODES` (0: empty), null where
     it is absent, not text or none of them: the text read once for both the check
     (`training_checks`) and, where a rule asks for a delivery (`read`), the rules
-    (`delivery_position`). Where none does, any good delivery is 0: the check alone is a
+    (`delivery_position`); only an hours target reads the text again (record_facts.details,
+    for hours.py's evidence order). Where none does, any good delivery is 0: the check alone is a
     set lookup, about two thirds the cost of the enum cast that finds which one."""
     text = text_value(frame, "delivery")
     if not read:
@@ -343,7 +344,8 @@ def delivery_code(frame: pl.DataFrame, read: bool) -> pl.Expr:
 
 def delivery_position(deliveries: Sequence[str]) -> pl.Expr:
     """Each record's delivery (`DELIVERY_CODE`) as its position in `deliveries`, -1
-    where it is none of them; absent or empty, it is single-agency (§1.3)."""
+    where it is none of them; absent or empty, it is single-agency (§1.3), and so is one
+    that is not text or not a delivery, on a record the check sets aside."""
     if not deliveries:
         return pl.lit(-1, pl.Int32)
     code = pl.col(DELIVERY_CODE)

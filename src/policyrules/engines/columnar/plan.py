@@ -163,8 +163,9 @@ class Plan:
         return sorted(self.courses.index(t) for t in trainings)
 
     def counts(self, rule: m.Requirement) -> pl.Expr:
-        """True on the records (`_slot`, `delivery`, `provider`) that count towards `rule`:
-        its courses, delivered and provided as it asks (Requirement.counts)."""
+        """True on the rows (`_slot` and the texts `delivery` and `provider`: the kinds of
+        `kinds`, and an hours rule's records) that count towards `rule`: its courses,
+        delivered and provided as it asks (Requirement.counts)."""
         out = pl.col("_slot").is_in(self._slots(rule.satisfied_by))
         if rule.delivery is not None:
             out = out & (pl.col("delivery") == rule.delivery).fill_null(False)

@@ -80,7 +80,7 @@ class Records:
     @classmethod
     def of(cls, records: pl.DataFrame, plan: Plan) -> Records:
         """`records`: the training table as `training_frame` gives it."""
-        completed, record_bad = inputs.training_checks(records)
+        completed, record_bad = inputs.training_checks(records, pl.col(inputs.DELIVERY_CODE))
         read = records.lazy().with_columns(
             **{inputs.DELIVERY_CODE: inputs.delivery_code(records, bool(plan.deliveries))}).select(
             "_rec", "training", _completed=completed, _bad=record_bad,
@@ -92,7 +92,8 @@ class Records:
         return cls(frame=records, day=arrays.days(read["_completed"], arrays.EARLIEST),
                    bad=read["_bad"].to_numpy(),
                    kind=read["_kind"].to_numpy().astype(np.int32, copy=False),
-                   counted=read.drop("_bad", "_kind") if hours else None,
+                   counted=read.drop("_bad", "_kind", "_delivery", "_provider") if hours
+                   else None,
                    tables=_tables(plan))
 
     def facts(self, n: int, row: Rows, day: Days, kind: Codes) -> list[pl.Series]:
