@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import sys
 from typing import Any
@@ -111,4 +112,11 @@ def cli() -> None:
 
 def main() -> None:
     """Console-script entry point (`policyrules` and `python -m policyrules`)."""
-    cli(prog_name="policyrules")
+    try:
+        cli(prog_name="policyrules")
+    finally:
+        # The command is done and has closed what it wrote. The interpreter's last
+        # collections at exit would still look through every object left, which took
+        # `evaluate` of 1,000,000 workers Parquet → Parquet about 0.15 s of its 3 s
+        # (docs/cli.md); frozen, they are left to the process's end.
+        gc.freeze()
