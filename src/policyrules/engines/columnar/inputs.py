@@ -331,30 +331,37 @@ DELIVERY_CODES = ("", *DELIVERIES)
 
 def delivery_code(frame: pl.DataFrame, read: bool) -> pl.Expr:
     """Each record's delivery as its position in `DELIVERY_CODES` (0: empty), null where
-    it is absent, not text or none of them: the text read once for both the check
-    (`training_checks`) and, where a rule asks for a delivery (`read`), the rules
-    (`delivery_position`); only an hours target reads the text again (record_facts.details,
-    for hours.py's evidence order). Where none does, any good delivery is 0: the check alone is a
-    set lookup, about two thirds the cost of the enum cast that finds which one."""
+    it is absent, not text or none of them: the text read once, for the check
+    (`training_checks`) and, where the rules read which delivery it is (`read`), for them
+    (`delivery_position`, `delivery_text`). Where they do not, any good delivery is 0: the
+    check alone is a set lookup, about two thirds the cost of the enum cast that finds
+    which one."""
     text = text_value(frame, "delivery")
     if not read:
         return pl.when(text.is_in(list(DELIVERY_CODES))).then(pl.lit(0, pl.UInt8))
     return text.cast(pl.Enum(DELIVERY_CODES), strict=False).to_physical()
 
 
+def _by_delivery(values: pl.Series) -> pl.Expr:
+    """Each record's value among `values`, one for each of `DELIVERY_CODES`, by its
+    `DELIVERY_CODE`: a delivery absent or empty is single-agency (§1.3), and so is one that
+    is not text or not a delivery, on a record the check sets aside."""
+    return pl.lit(values).gather(pl.col(DELIVERY_CODE).fill_null(0))
+
+
 def delivery_position(deliveries: Sequence[str]) -> pl.Expr:
-    """Each record's delivery (`DELIVERY_CODE`) as its position in `deliveries`, -1
-    where it is none of them; absent or empty, it is single-agency (§1.3), and so is one
-    that is not text or not a delivery, on a record the check sets aside."""
+    """Each record's delivery as its position in `deliveries`, -1 where it is none of
+    them (`_by_delivery`)."""
     if not deliveries:
         return pl.lit(-1, pl.Int32)
-    code = pl.col(DELIVERY_CODE)
+    return _by_delivery(pl.Series([deliveries.index(d) if d in deliveries else -1
+                                   for d in _DELIVERED], dtype=pl.Int32))
 
-    def position(name: str) -> int:
-        return deliveries.index(name) if name in deliveries else -1
 
-    out = pl.lit(-1, pl.Int32)
-    for j, name in reversed(list(enumerate(DELIVERY_CODES))):
-        out = pl.when(code == j).then(position(name or "single-agency")).otherwise(out)
-    return pl.when(code.is_null()).then(position("single-agency")).otherwise(out) \
-        .cast(pl.Int32)
+def delivery_text() -> pl.Expr:
+    """Each record's delivery as text (`_by_delivery`)."""
+    return _by_delivery(pl.Series(_DELIVERED, dtype=pl.String))
+
+
+# What each of `DELIVERY_CODES` stands for: an empty delivery is single-agency.
+_DELIVERED = tuple(d or "single-agency" for d in DELIVERY_CODES)

@@ -39,14 +39,17 @@ def details(records: pl.DataFrame, plan: Plan) -> dict[str, pl.Expr]:
     """The record columns hours.py reads, where a rule has an hours target, as §1.3 reads
     them (only good records are decided, so a column of another type holds nulls there);
     rules without one read only a record's kind (plan.kind)."""
-    if all(r.hours is None for r in plan.rules):
+    if not _hours(plan):
         return {}
-    given = inputs.text_value(records, "delivery")
-    return {"delivery": pl.when(given.is_null() | (given == "")).then(
-                pl.lit("single-agency")).otherwise(given),
+    return {"delivery": inputs.delivery_text(),  # from the code the check read
             "provider": inputs.text_value(records, "provider"),
             "level": inputs.text_value(records, "level"),
             "hours": inputs.hours_number(records)}
+
+
+def _hours(plan: Plan) -> bool:
+    """Whether a rule has an hours target (hours.py then reads each record's details)."""
+    return any(rule.hours is not None for rule in plan.rules)
 
 
 @attrs.frozen
@@ -80,15 +83,15 @@ class Records:
     @classmethod
     def of(cls, records: pl.DataFrame, plan: Plan) -> Records:
         """`records`: the training table as `training_frame` gives it."""
+        hours = _hours(plan)
         completed, record_bad = inputs.training_checks(records, pl.col(inputs.DELIVERY_CODE))
-        read = records.lazy().with_columns(
-            **{inputs.DELIVERY_CODE: inputs.delivery_code(records, bool(plan.deliveries))}).select(
+        delivery = inputs.delivery_code(records, bool(plan.deliveries) or hours)
+        read = records.lazy().with_columns(**{inputs.DELIVERY_CODE: delivery}).select(
             "_rec", "training", _completed=completed, _bad=record_bad,
             _slot=code(inputs.text_value(records, "training"), plan.courses),
             _delivery=inputs.delivery_position(plan.deliveries),
             _provider=code(inputs.text_value(records, "provider"), plan.providers),
             **details(records, plan)).with_columns(_kind=plan.kind()).collect()
-        hours = any(rule.hours is not None for rule in plan.rules)
         return cls(frame=records, day=arrays.days(read["_completed"], arrays.EARLIEST),
                    bad=read["_bad"].to_numpy(),
                    kind=read["_kind"].to_numpy().astype(np.int32, copy=False),
